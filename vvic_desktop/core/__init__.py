@@ -1,0 +1,1 @@
+"""The pipeline without Qt: intake, prepare, align, group, quota, batch."""

@@ -1,0 +1,318 @@
+"""The error taxonomy: every failure the user can meet, with its message in zh_CN and English.
+
+Errors are values with a message (STYLE habit 5). Each class knows
+- `code`: a stable identifier for logs, tests and the CLI's JSON;
+- `retry`: whether trying again can help, and how (`Retry`);
+- `zh` / `en`: what happened and what to do, as templates over the error's fields.
+
+`detail` carries the technical cause for the log; it must already be redacted (no
+secret, signature or session ever goes into an error).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from enum import Enum
+from typing import Any, ClassVar
+
+
+class Retry(Enum):
+    NEVER = "never"  # the input or the configuration must change first
+    BACKOFF = "backoff"  # transient: retry with jittered backoff
+    AFTER = "after"  # the service said when: honour retry_after
+
+
+def _system_language() -> str:
+    for var in ("VVIC_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh_CN" if value.lower().startswith("zh") else "en"
+    return "zh_CN"
+
+
+_language = _system_language()
+
+
+def set_language(lang: str) -> None:
+    """Choose the language of `str(error)` and `error.message()` (zh_CN or en)."""
+    global _language
+    _language = "zh_CN" if lang.lower().startswith("zh") else "en"
+
+
+def language() -> str:
+    return _language
+
+
+class VvicError(Exception):
+    code: ClassVar[str] = "error"
+    retry: ClassVar[Retry] = Retry.NEVER
+    zh: ClassVar[str] = "出现了意外错误：{reason}"
+    en: ClassVar[str] = "Something unexpected went wrong: {reason}"
+
+    def __init__(self, detail: str = "", **fields: Any) -> None:
+        self.detail = detail
+        self.fields: dict[str, Any] = {"reason": detail, **fields}
+        super().__init__(detail or self.code)
+
+    def message(self, lang: str | None = None) -> str:
+        lang = lang or _language
+        template = self.zh if lang.startswith("zh") else self.en
+        try:
+            return template.format(**self.fields)
+        except (KeyError, IndexError, ValueError):
+            return template
+
+    def __str__(self) -> str:
+        return self.message()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "retry": self.retry.value,
+            "message_zh": self.message("zh_CN"),
+            "message_en": self.message("en"),
+        }
+
+
+class Cancelled(VvicError):
+    code = "cancelled"
+    zh = "已取消。"
+    en = "Cancelled."
+
+
+# --- images -----------------------------------------------------------------------------
+
+
+class ImageError(VvicError):
+    """The photo itself cannot be used."""
+
+    code = "bad_image"
+    zh = "无法读取这张图片：{reason}。请换一张 JPG/PNG/WebP 照片再试。"
+    en = "This image cannot be read: {reason}. Try another JPG/PNG/WebP photo."
+
+
+class EmptyImage(ImageError):
+    code = "empty_image"
+    zh = "文件是空的（0 字节）。请重新保存或下载这张图片。"
+    en = "The file is empty (0 bytes). Save or download the picture again."
+
+
+class UnsupportedImage(ImageError):
+    code = "unsupported_image"
+    zh = "这不是支持的图片格式（{kind}）。支持 JPG、PNG、WebP、GIF、BMP、HEIC。"
+    en = "This is not a supported image ({kind}). Supported: JPG, PNG, WebP, GIF, BMP, HEIC."
+
+    def __init__(self, detail: str = "", kind: str = "未知 / unknown", **fields: Any) -> None:
+        super().__init__(detail, kind=kind, **fields)
+
+
+class VectorImage(UnsupportedImage):
+    code = "vector_image"
+    zh = "这是矢量图或文档（{kind}），不是照片。请先导出为 PNG 或 JPG 再拖进来。"
+    en = "This is a vector drawing or document ({kind}), not a photo. Export it as PNG or JPG first."
+
+
+class DamagedImage(ImageError):
+    code = "damaged_image"
+    zh = "图片文件已损坏或不完整（{reason}）。请重新下载或换一张。"
+    en = "The image file is damaged or incomplete ({reason}). Download it again or use another."
+
+
+class ImageTooLarge(ImageError):
+    code = "image_too_large"
+    zh = "图片尺寸过大（{width}×{height}，超过 {limit_mp} 百万像素），可能是恶意文件。请缩小后再试。"
+    en = (
+        "The image is too large ({width}×{height}, over {limit_mp} megapixels) and may be "
+        "hostile. Shrink it and try again."
+    )
+
+
+class HeifUnavailable(ImageError):
+    code = "heif_unavailable"
+    zh = "无法读取 HEIC 照片：缺少 pillow-heif 组件。请重新安装本软件，或把照片导出为 JPG。"
+    en = "HEIC photos need the pillow-heif component. Reinstall the app or export the photo as JPG."
+
+
+class BadCrop(ImageError):
+    code = "bad_crop"
+    zh = "裁剪区域无效：{reason}。请重新框选服装。"
+    en = "The crop box is not valid: {reason}. Select the garment again."
+
+
+class EncodeFailed(ImageError):
+    code = "encode_failed"
+    zh = "无法把图片压缩到 {limit_mb} MB 以内。请先裁剪到服装部分再试。"
+    en = "The image cannot be compressed under {limit_mb} MB. Crop it to the garment and try again."
+
+
+# --- fetching images from URLs ------------------------------------------------------------
+
+
+class UrlRefused(VvicError):
+    code = "url_refused"
+    zh = "不允许打开这个网址：{reason}。请把图片保存到电脑后拖进来。"
+    en = "This address is not allowed: {reason}. Save the picture to your computer and drop it in."
+
+
+class DownloadTooLarge(VvicError):
+    code = "download_too_large"
+    zh = "下载的文件超过 {limit_mb} MB，已停止。请换一张较小的图片。"
+    en = "The download is larger than {limit_mb} MB and was stopped. Use a smaller picture."
+
+
+class NetworkError(VvicError):
+    code = "network"
+    retry = Retry.BACKOFF
+    zh = "网络连接失败（{reason}）。请检查网络或代理设置后重试。"
+    en = "The network connection failed ({reason}). Check the network or proxy and retry."
+
+
+class Timeout(NetworkError):
+    code = "timeout"
+    zh = "等待超过 {seconds} 秒仍未完成，已停止。请稍后重试。"
+    en = "No complete answer within {seconds} s, so it was stopped. Try again later."
+
+
+# --- marketplaces ----------------------------------------------------------------------------
+
+
+class AuthError(VvicError):
+    code = "auth"
+    zh = "{market} 拒绝了 AppKey（{reason}）。请在设置中检查 AppKey 和密钥。"
+    en = "{market} rejected the AppKey ({reason}). Check the AppKey and secret in Settings."
+
+    def __init__(self, detail: str = "", market: str = "", **fields: Any) -> None:
+        super().__init__(detail, market=market, **fields)
+
+
+class PermissionDenied(AuthError):
+    code = "permission"
+    zh = "这个 AppKey 没有调用 {market} 图片搜索的权限（{reason}）。请在开放平台申请权限。"
+    en = (
+        "This AppKey may not call {market} image search ({reason}). Request the permission "
+        "on the open platform."
+    )
+
+
+class SignatureError(AuthError):
+    code = "signature"
+    zh = "{market} 的签名校验失败。通常是密钥填错了：请在设置中重新填写密钥。"
+    en = "{market} rejected the signature. Usually the secret is wrong: enter it again in Settings."
+
+
+class SessionExpired(AuthError):
+    code = "session"
+    zh = "{market} 的授权已过期或无效。请重新授权。"
+    en = "The {market} authorisation expired or is invalid. Authorise again."
+
+
+class MissingCredentials(AuthError):
+    code = "missing_credentials"
+    zh = "还没有配置 {market} 的 AppKey。请在设置中填写，或使用“本地图库”/演示市场。"
+    en = "No AppKey is set for {market}. Add one in Settings, or use the local library or the demo."
+
+
+class ClockSkew(VvicError):
+    code = "clock_skew"
+    retry = Retry.BACKOFF
+    zh = "电脑时间与 {market} 服务器相差约 {offset} 秒，已按服务器时间重新签名。请校准系统时间。"
+    en = (
+        "This computer's clock is about {offset} s off {market}'s; the request was re-signed "
+        "with the server's time. Please correct the system clock."
+    )
+
+
+class QuotaExceeded(VvicError):
+    """The platform refused for quota; `retry_after` seconds says when to try again."""
+
+    code = "quota"
+    retry = Retry.AFTER
+    zh = "{market} 调用次数已达上限，{retry_after} 秒后自动重试。"
+    en = "{market} call quota reached; retrying automatically in {retry_after} s."
+
+    def __init__(
+        self, detail: str = "", market: str = "", retry_after: float = 60.0, **fields: Any
+    ) -> None:
+        super().__init__(detail, market=market, retry_after=round(retry_after), **fields)
+        self.retry_after = float(retry_after)
+
+
+class QuotaExhausted(VvicError):
+    """Waiting would take too long: the queue pauses until `resumes_at`."""
+
+    code = "quota_exhausted"
+    zh = "{market} 的调用额度已用完，将在 {resumes_hhmm} 恢复。已暂停，稍后会自动继续。"
+    en = "{market} quota exhausted; resumes at {resumes_hhmm}. Paused; it will continue then."
+
+    def __init__(
+        self, detail: str = "", market: str = "", resumes_at: _dt.datetime | None = None,
+        **fields: Any,
+    ) -> None:
+        resumes_at = resumes_at or _dt.datetime.now().astimezone() + _dt.timedelta(hours=1)
+        super().__init__(
+            detail, market=market, resumes_hhmm=resumes_at.strftime("%H:%M"), **fields
+        )
+        self.resumes_at = resumes_at
+
+
+class ImageRejected(VvicError):
+    code = "image_rejected"
+    zh = "{market} 不接受这张图片（{reason}）。请裁剪到服装部分，或换一张更清晰的照片。"
+    en = "{market} did not accept the image ({reason}). Crop to the garment or use a sharper photo."
+
+
+class BadRequest(VvicError):
+    code = "bad_request"
+    zh = "{market} 认为请求参数无效（{reason}）。请检查筛选条件。"
+    en = "{market} found the request parameters invalid ({reason}). Check the filters."
+
+
+class ServiceError(VvicError):
+    code = "service"
+    retry = Retry.BACKOFF
+    zh = "{market} 服务暂时出错（{reason}）。稍后会自动重试。"
+    en = "{market} had a temporary fault ({reason}). It will be retried shortly."
+
+
+class BadResponse(VvicError):
+    code = "bad_response"
+    retry = Retry.BACKOFF
+    zh = "{market} 返回了无法识别的内容（{reason}）。可能是网络代理或服务故障，请稍后重试。"
+    en = (
+        "{market} sent an unexpected response ({reason}). A proxy or a service fault may be "
+        "the cause; retry later."
+    )
+
+
+# --- local storage and configuration -------------------------------------------------------
+
+
+class StorageError(VvicError):
+    code = "storage"
+    zh = "无法保存数据（{reason}）。已保存的数据不受影响。"
+    en = "Data could not be saved ({reason}). What was saved before is intact."
+
+
+class DiskFull(StorageError):
+    code = "disk_full"
+    zh = "磁盘空间已满，无法保存。请清理磁盘后重试；已保存的数据不受影响。"
+    en = "The disk is full, so nothing could be saved. Free some space and retry; saved data is intact."
+
+
+class NoSecureKeyring(VvicError):
+    code = "no_keyring"
+    zh = (
+        "系统没有可用的安全密钥存储（{reason}）。Linux 上请安装并解锁 GNOME Keyring 或 KWallet；"
+        "也可以用环境变量提供密钥。"
+    )
+    en = (
+        "No secure keyring is available ({reason}). On Linux install and unlock GNOME Keyring "
+        "or KWallet, or provide the secret through environment variables."
+    )
+
+
+class ConfigError(VvicError):
+    code = "config"
+    zh = "设置有误：{reason}"
+    en = "Invalid setting: {reason}"

@@ -1,0 +1,1 @@
+"""One module per marketplace API, all behind `markets.base.Marketplace`. No Qt here."""
