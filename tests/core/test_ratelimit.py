@@ -1,0 +1,249 @@
+"""The quota limiter: no 60-s window ever holds more than `quota` grants, across objects,
+threads, processes and restarts; waits are cancellable; long waits become QuotaExhausted."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.errors import Cancelled, QuotaExhausted
+from vvic_desktop.core.ratelimit import QuotaLimiter
+
+US = 1_000_000
+WINDOW_US = 60 * US
+
+
+class FakeClock:
+    """Time in whole microseconds, so grant times compare exactly; sleeping advances it."""
+
+    def __init__(self, start_us: int = 1_700_000_000 * US) -> None:
+        self.now_us = start_us
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now_us / US
+
+    def advance(self, seconds: float) -> None:
+        self.now_us += max(1, round(seconds * US))
+
+    def sleeper(self, cancel: CancelToken, seconds: float) -> None:
+        cancel.raise_if_cancelled()
+        self.slept.append(seconds)
+        self.advance(seconds)
+
+
+def assert_no_window_over(grants_us: list[int], quota: int) -> None:
+    grants_us = sorted(grants_us)
+    for i in range(len(grants_us) - quota):
+        # quota+1 consecutive grants must span at least a full window
+        assert grants_us[i + quota] - grants_us[i] >= WINDOW_US, (i, grants_us[i : i + quota + 1])
+
+
+def test_grants_up_to_quota_then_waits_for_the_oldest_to_leave_the_window(tmp_path: Path) -> None:
+    clock = FakeClock()
+    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    cancel = CancelToken()
+    start = clock.now_us
+    for _ in range(3):
+        limiter.acquire("vvic:k", 3, cancel)
+        clock.advance(1)
+    assert clock.slept == []
+    limiter.acquire("vvic:k", 3, cancel)
+    # the first grant was at `start`: the fourth may go exactly 60 s later, not before
+    assert clock.now_us == start + WINDOW_US
+    assert len(limiter.recent("vvic:k")) == 3  # the window (now-60, now] holds 3 grants
+
+
+def test_keys_are_independent(tmp_path: Path) -> None:
+    clock = FakeClock()
+    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    cancel = CancelToken()
+    for _ in range(2):
+        limiter.acquire("vvic:a", 2, cancel)
+        limiter.acquire("vvic:b", 2, cancel)
+    assert clock.slept == []
+    limiter.acquire("vvic:a", 2, cancel)
+    assert clock.slept and clock.slept[0] == pytest.approx(60, abs=1e-3)
+
+
+def test_margin_keeps_calls_unused(tmp_path: Path) -> None:
+    clock = FakeClock()
+    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper, margin=1)
+    cancel = CancelToken()
+    limiter.acquire("k", 3, cancel)
+    limiter.acquire("k", 3, cancel)
+    assert clock.slept == []
+    limiter.acquire("k", 3, cancel)
+    assert clock.slept  # the third had to wait: 3 - margin 1 = 2 per window
+    assert limiter.effective_limit(1) == 1  # never below one call
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    quota=st.integers(min_value=1, max_value=6),
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.just("call"), st.integers(min_value=0, max_value=3)),  # retries
+            st.tuples(st.just("idle"), st.floats(min_value=0, max_value=90)),
+            st.tuples(st.just("penalty"), st.floats(min_value=0, max_value=100)),
+        ),
+        max_size=40,
+    ),
+)
+def test_property_no_window_exceeds_quota_with_retries_and_penalties(
+    tmp_path_factory: pytest.TempPathFactory, quota: int, steps: list[tuple[str, float]]
+) -> None:
+    clock = FakeClock()
+    db = tmp_path_factory.mktemp("prop") / "q.sqlite3"
+    limiter = QuotaLimiter(db, clock=clock, sleeper=clock.sleeper)
+    cancel = CancelToken()
+    grants: list[int] = []
+    penalties: list[tuple[int, int]] = []  # (grants made before it, until)
+    for kind, amount in steps:
+        if kind == "call":
+            # one request and `amount` retries: every attempt takes its own permit
+            for _ in range(1 + int(amount)):
+                limiter.acquire("vvic:key", quota, cancel, max_wait=10_000)
+                grants.append(clock.now_us)
+        elif kind == "idle":
+            clock.advance(amount)
+        else:
+            until_us = clock.now_us + round(amount * US)
+            limiter.penalise("vvic:key", until_us / US)
+            penalties.append((len(grants), until_us))
+    assert_no_window_over(grants, quota)
+    for granted_before, until in penalties:
+        assert not [g for g in grants[granted_before:] if g < until], "granted inside a penalty"
+
+
+def test_wait_beyond_max_wait_raises_quota_exhausted_with_resume_time(tmp_path: Path) -> None:
+    clock = FakeClock()
+    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    cancel = CancelToken()
+    limiter.penalise("vvic:k", clock() + 600)
+    with pytest.raises(QuotaExhausted) as info:
+        limiter.acquire("vvic:k", 20, cancel, max_wait=120)
+    assert clock.slept == []  # it did not sleep first and fail later
+    assert info.value.resumes_at.timestamp() == pytest.approx(clock() + 600, abs=1)
+    assert info.value.resumes_at.strftime("%H:%M") in info.value.message("en")
+    assert limiter.recent("vvic:k") == []  # nothing was granted
+
+
+def test_penalty_within_max_wait_is_waited_out(tmp_path: Path) -> None:
+    clock = FakeClock()
+    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    until = clock() + 7
+    limiter.penalise("k", until)
+    limiter.penalise("k", until - 5)  # an earlier penalty never shortens a later one
+    limiter.acquire("k", 20, CancelToken())
+    assert clock() == pytest.approx(until, abs=1e-6)
+
+
+def test_restart_keeps_the_log(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "q.sqlite3"
+    first = QuotaLimiter(db, clock=clock, sleeper=clock.sleeper)
+    for _ in range(4):
+        first.acquire("k", 4, CancelToken())
+    clock.advance(5)
+    del first
+    restarted = QuotaLimiter(db, clock=clock, sleeper=clock.sleeper)
+    assert len(restarted.recent("k")) == 4
+    with pytest.raises(QuotaExhausted):
+        restarted.acquire("k", 4, CancelToken(), max_wait=10)
+    restarted.acquire("k", 4, CancelToken())
+    assert clock.slept == [pytest.approx(55, abs=1e-3)]
+
+
+def test_cancel_during_wait_raises_cancelled_promptly(tmp_path: Path) -> None:
+    """Real clock and the default sleeper: a waiting acquire stops as soon as cancelled."""
+    limiter = QuotaLimiter(tmp_path / "q.sqlite3")
+    limiter.acquire("k", 1, CancelToken())
+    cancel = CancelToken()
+    outcome: list[BaseException] = []
+    started = threading.Event()
+
+    def waiter() -> None:
+        started.set()
+        try:
+            limiter.acquire("k", 1, cancel)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    started.wait(5)
+    cancel.cancel()
+    thread.join(2)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+    assert len(limiter.recent("k")) == 1
+
+
+def test_two_limiters_in_two_threads_share_the_quota(tmp_path: Path) -> None:
+    db = tmp_path / "q.sqlite3"
+    limiters = [QuotaLimiter(db), QuotaLimiter(db)]
+    granted: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(2)
+
+    def greedy(limiter: QuotaLimiter) -> None:
+        barrier.wait()
+        for _ in range(10):
+            try:
+                limiter.acquire("k", 7, CancelToken(), max_wait=0)
+            except QuotaExhausted:
+                continue
+            with lock:
+                granted.append(1)
+
+    threads = [threading.Thread(target=greedy, args=(lim,)) for lim in limiters]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(granted) == 7
+    assert len(limiters[0].recent("k")) == 7
+
+
+class EventLike(Protocol):
+    def wait(self, timeout: float | None = ...) -> bool: ...
+
+
+def _greedy_process(db: str, start: EventLike, out: multiprocessing.Queue[int]) -> None:
+    limiter = QuotaLimiter(db)
+    start.wait(10)
+    count = 0
+    for _ in range(10):
+        try:
+            limiter.acquire("k", 6, CancelToken(), max_wait=0)
+        except QuotaExhausted:
+            continue
+        count += 1
+    out.put(count)
+
+
+def test_two_processes_never_exceed_the_quota_together(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("fork")
+    db = str(tmp_path / "q.sqlite3")
+    QuotaLimiter(db)  # create the schema before the race
+    start, out = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_greedy_process, args=(db, start, out)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    start.set()
+    counts = [out.get(timeout=20) for _ in procs]
+    for p in procs:
+        p.join(10)
+        assert p.exitcode == 0
+    assert sum(counts) == 6
+    assert len(QuotaLimiter(db).recent("k")) == 6
