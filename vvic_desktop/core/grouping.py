@@ -1,0 +1,442 @@
+"""Same-style grouping (seed module 3): one card per style, best offer, price spread.
+
+Evidence, strongest first:
+1. image: pHash/dHash distance over all pairs at once (XOR + popcount in numpy, the
+   mirrored hash too) proposes candidate pairs; colour (HSV histogram) and the grey layout
+   (which tells prints apart when same-cut silhouettes collide) must confirm them;
+2. title: character-bigram similarity after removing market and boilerplate words;
+3. price: listings of one style rarely differ by more than a third.
+
+Groups are built without chaining: a leader is chosen (the item most others agree with)
+and only items that agree with the leader itself join it; two groups merge only if their
+leaders agree and most cross pairs do. Connected components would chain a red dress to a
+blue one through a watermarked intermediate.
+
+An offer without a usable image is grouped on title + price only, under stricter rules
+(near-identical title, or the same 货号 with a similar title, and a close price): weak
+evidence never merges.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from statistics import median_low
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from vvic_desktop.core import hashing
+from vvic_desktop.core.align import dominant_category
+from vvic_desktop.core.hashing import SignatureBatch
+from vvic_desktop.core.models import Offer, StyleGroup
+
+ImageSource = bytes | Image.Image | str | Path
+BestOfferKey = Literal["credit", "price", "sales", "stock"]
+DEFAULT_BEST_ORDER: tuple[BestOfferKey, ...] = ("credit", "price", "sales", "stock")
+
+# Market names, places and selling boilerplate: they say nothing about the garment and would
+# make every title of one market look alike.
+TITLE_STOP_WORDS: tuple[str, ...] = (
+    "广州十三行", "杭州四季青", "十三行", "四季青", "沙河", "白马", "广州", "杭州", "濮院",
+    "混批", "批发", "打包", "新款", "现货", "爆款", "一件代发", "代发", "档口", "实拍",
+    "厂家直销", "货源", "女装", "秋季", "冬季", "春季", "夏季", "秋冬", "春秋", "春夏",
+    "网红", "同款", "热卖", "包邮", "正品", "高品质",
+)
+_STOP_RE = re.compile("|".join(sorted(map(re.escape, TITLE_STOP_WORDS), key=len, reverse=True)))
+_NOT_WORD_RE = re.compile(r"[^\u4e00-\u9fffa-z0-9]+")
+_YEAR_RE = re.compile(r"20\d\d年?")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingSettings:
+    """Thresholds of the pair rule; `strictness` > 1 asks for more agreement."""
+
+    best_offer_order: tuple[BestOfferKey, ...] = DEFAULT_BEST_ORDER
+    strictness: float = 1.0
+    # Candidate pairs: global hash distance (min over plain/mirrored) at most this.
+    candidate_distance: int = 22
+    # Confirmation.
+    colour_min: float = 0.72
+    layout_min: float = 0.80
+    # A near-exact image match needs less confirmation from the layout.
+    close_distance: int = 6
+    # Title-only (no image) rule.
+    title_only_min: float = 0.85
+    title_art_no_min: float = 0.5
+    price_ratio_max: float = 0.34
+    # Above this many items the candidate search uses the multi-index instead of all pairs.
+    all_pairs_limit: int = 3000
+
+
+@dataclass(slots=True)
+class PairEvidence:
+    """Evidence for candidate pairs (i < j), one entry per pair."""
+
+    i: np.ndarray
+    j: np.ndarray
+    hash_distance: np.ndarray  # min pHash distance, plain or mirrored
+    dhash_distance: np.ndarray
+    colour: np.ndarray  # histogram intersection 0..1
+    layout: np.ndarray  # best layout correlation, plain or mirrored
+    title: np.ndarray  # bigram Dice 0..1
+    price_ratio: np.ndarray  # |a-b| / max(a,b); nan when a price is missing
+    same: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+
+# --------------------------------------------------------------------------- titles
+
+
+def title_core(title: str) -> str:
+    """A title without punctuation, years, market and boilerplate words, lower-cased."""
+    text = _NOT_WORD_RE.sub("", title.lower())
+    text = _YEAR_RE.sub("", text)
+    return _STOP_RE.sub("", text)
+
+
+def title_bigrams(title: str) -> frozenset[str]:
+    core = title_core(title)
+    if len(core) < 2:
+        return frozenset([core]) if core else frozenset()
+    return frozenset(core[k: k + 2] for k in range(len(core) - 1))
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Dice coefficient of character bigrams of the title cores."""
+    ba, bb = title_bigrams(a), title_bigrams(b)
+    if not ba or not bb:
+        return 0.0
+    return 2 * len(ba & bb) / (len(ba) + len(bb))
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _pair_distance(batch: SignatureBatch, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    plain = hashing.hamming(batch.phash[i], batch.phash[j])
+    mirror = hashing.hamming(batch.phash[i], batch.phash_mirror[j])
+    return np.minimum(plain, mirror)
+
+
+def candidate_pairs_all(batch: SignatureBatch, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair i < j of present images within `max_distance`, by a blocked all-pairs XOR."""
+    ok = np.flatnonzero(batch.ok)
+    p, pm = batch.phash[ok], batch.phash_mirror[ok]
+    out_i: list[np.ndarray] = []
+    out_j: list[np.ndarray] = []
+    block = 1024
+    for start in range(0, len(ok), block):
+        rows = slice(start, start + block)
+        d = np.minimum(
+            hashing.popcount(p[rows, None] ^ p[None, :]),
+            hashing.popcount(p[rows, None] ^ pm[None, :]),
+        )
+        a, b = np.nonzero(d <= max_distance)
+        a += start
+        keep = a < b
+        out_i.append(ok[a[keep]])
+        out_j.append(ok[b[keep]])
+    if not out_i:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+_CHUNKS = 4  # 16-bit chunks; probing each at radius 1 finds every pair within 4*2-1 = 7
+_FLIPS = np.concatenate([[0], 1 << np.arange(16)]).astype(np.uint64)
+
+
+def candidate_pairs_index(
+    batch: SignatureBatch, max_distance: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs within `max_distance` (≤ 7) by multi-index hashing instead of all pairs.
+
+    Pigeonhole: if two 64-bit hashes differ in at most 7 bits, one of the four 16-bit chunks
+    differs in at most 1. Each chunk is indexed once (sorted), every hash probes its chunk
+    and the 16 one-bit neighbours, and only those collisions are checked in full. The mirrored
+    hash is indexed beside the plain one, so flipped listings are found too.
+    """
+    if max_distance > 2 * _CHUNKS - 1:
+        raise ValueError(f"the index finds distances up to {2 * _CHUNKS - 1}")
+    ok = np.flatnonzero(batch.ok)
+    n = len(ok)
+    keys = np.concatenate([batch.phash[ok], batch.phash_mirror[ok]])
+    owner = np.concatenate([ok, ok])
+    probe = batch.phash[ok]
+    found_i: list[np.ndarray] = []
+    found_j: list[np.ndarray] = []
+    for c in range(_CHUNKS):
+        shift = np.uint64(16 * c)
+        table = ((keys >> shift) & np.uint64(0xFFFF)).astype(np.uint32)
+        order = np.argsort(table, kind="stable")
+        sorted_keys = table[order]
+        mine = ((probe >> shift) & np.uint64(0xFFFF)).astype(np.uint32)
+        for flip in _FLIPS:
+            q = mine ^ np.uint32(flip)
+            lo = np.searchsorted(sorted_keys, q, side="left")
+            hi = np.searchsorted(sorted_keys, q, side="right")
+            counts = hi - lo
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            qi = np.repeat(np.arange(n), counts)
+            starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+            pos = np.arange(total) + starts
+            a, b = ok[qi], owner[order[pos]]
+            keep = a < b
+            found_i.append(a[keep])
+            found_j.append(b[keep])
+    if not found_i:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    i = np.concatenate(found_i)
+    j = np.concatenate(found_j)
+    # The same pair is found through several chunks: keep one of each.
+    code = np.unique(i.astype(np.int64) * (len(batch) + 1) + j)
+    i, j = np.divmod(code, len(batch) + 1)
+    d = _pair_distance(batch, i, j)
+    keep = d <= max_distance
+    return i[keep].astype(np.intp), j[keep].astype(np.intp)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def _prices(offers: Sequence[Offer]) -> np.ndarray:
+    return np.array([float(o.price) if o.price is not None else np.nan for o in offers])
+
+
+def pair_evidence(
+    batch: SignatureBatch,
+    offers: Sequence[Offer],
+    i: np.ndarray,
+    j: np.ndarray,
+    settings: GroupingSettings,
+) -> PairEvidence:
+    """Evidence for the given pairs, and the decision `same` for each."""
+    n_pairs = len(i)
+    img = batch.ok[i] & batch.ok[j]
+    hd = np.where(img, _pair_distance(batch, i, j), 64).astype(np.int16)
+    dd = np.where(
+        img,
+        np.minimum(
+            hashing.hamming(batch.dhash[i], batch.dhash[j]),
+            hashing.hamming(batch.dhash[i], batch.dhash_mirror[j]),
+        ),
+        64,
+    ).astype(np.int16)
+    colour = np.minimum(batch.colour[i], batch.colour[j]).sum(axis=1) if n_pairs else np.zeros(0)
+    layout = (
+        np.maximum(
+            np.einsum("ij,ij->i", batch.layout[i], batch.layout[j]),
+            np.einsum("ij,ij->i", batch.layout[i], batch.layout_mirror[j]),
+        )
+        if n_pairs else np.zeros(0)
+    )
+    colour = np.where(img, colour, 0.0)
+    layout = np.where(img, layout, 0.0)
+    bigrams = [title_bigrams(o.title) for o in offers]
+    title = np.array(
+        [_dice(bigrams[a], bigrams[b]) for a, b in zip(i.tolist(), j.tolist(), strict=True)],
+        dtype=np.float64,
+    )
+    prices = _prices(offers)
+    pa, pb = prices[i], prices[j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.abs(pa - pb) / np.maximum(pa, pb)
+    ev = PairEvidence(i, j, hd, dd, colour, layout, title, ratio)
+    ev.same = decide(ev, offers, img, settings)
+    return ev
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def decide(
+    ev: PairEvidence, offers: Sequence[Offer], img: np.ndarray, settings: GroupingSettings
+) -> np.ndarray:
+    """The pair rule, vectorised. Image evidence must agree on shape, colour and print."""
+    s = settings.strictness
+    price_ok = ~(ev.price_ratio > settings.price_ratio_max)  # a missing price is no objection
+    colour_min = min(settings.colour_min * s, 0.97)
+    layout_min = min(settings.layout_min * s, 0.97)
+    close = ev.hash_distance <= settings.close_distance
+    near = ev.hash_distance <= settings.candidate_distance
+    by_image = img & near & (ev.colour >= colour_min) & (
+        (ev.layout >= layout_min) | (close & (ev.layout >= layout_min - 0.15))
+    )
+    # A merely similar title may lift a borderline image pair, never a distant one.
+    lifted = (
+        img & near & (ev.colour >= colour_min) & (ev.layout >= layout_min - 0.08)
+        & (ev.title >= 0.6)
+    )
+    arts = np.array(
+        [bool(offers[a].art_no) and offers[a].art_no == offers[b].art_no
+         for a, b in zip(ev.i.tolist(), ev.j.tolist(), strict=True)],
+        dtype=bool,
+    )
+    no_img = ~img
+    by_title = no_img & (
+        (ev.title >= min(settings.title_only_min * s, 0.98))
+        | (arts & (ev.title >= settings.title_art_no_min))
+    )
+    return (by_image | lifted | by_title) & price_ok
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+def cluster(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
+    """Star clustering over agreeing pairs: every member agrees with its leader.
+
+    The leader is the unassigned item that agrees with the most unassigned items (ties: the
+    earlier item, usually the better search rank); it takes all of them; repeat. Then two
+    groups merge when their leaders agree and at least half of the cross pairs do, so a
+    style split by one bad leader choice heals without chaining through intermediates.
+    """
+    adj: list[set[int]] = [set() for _ in range(n)]
+    for a, b in zip(i.tolist(), j.tolist(), strict=True):
+        adj[a].add(b)
+        adj[b].add(a)
+    unassigned = set(range(n))
+    groups: list[list[int]] = []
+    while unassigned:
+        leader = max(unassigned, key=lambda k: (len(adj[k] & unassigned), -k))
+        members = sorted((adj[leader] & unassigned) | {leader})
+        members.remove(leader)
+        groups.append([leader, *members])
+        unassigned.difference_update(groups[-1])
+    merged = True
+    while merged:
+        merged = False
+        for x in range(len(groups)):
+            for y in range(x + 1, len(groups)):
+                gx, gy = groups[x], groups[y]
+                if gy[0] not in adj[gx[0]]:
+                    continue
+                agree = sum(1 for a in gx for b in gy if b in adj[a])
+                if 2 * agree >= len(gx) * len(gy):
+                    keep, gone = (gx, gy) if len(gx) >= len(gy) else (gy, gx)
+                    groups[x] = keep + gone
+                    del groups[y]
+                    merged = True
+                    break
+            if merged:
+                break
+    return groups
+
+
+# --------------------------------------------------------------------------- groups
+
+
+_CREDIT_RANK = {"A": 0, "B": 1, "C": 2}
+
+
+def best_offer_key(offer: Offer, order: Sequence[BestOfferKey] = DEFAULT_BEST_ORDER) -> tuple:
+    """Sort key: smaller is better. Unknown values rank after every known one."""
+    parts: list[object] = []
+    for name in order:
+        if name == "credit":
+            parts.append(_CREDIT_RANK.get(offer.stall.credit_level.upper(), 3))
+        elif name == "price":
+            parts.append((offer.price is None, offer.price or Decimal(0)))
+        elif name == "sales":
+            parts.append((offer.sales is None, -(offer.sales or 0)))
+        elif name == "stock":
+            parts.append((offer.stock is None, -(offer.stock or 0)))
+        else:
+            raise ValueError(f"unknown best-offer criterion {name!r}")
+    return tuple(parts)
+
+
+def make_group(members: Sequence[Offer], order: Sequence[BestOfferKey] = DEFAULT_BEST_ORDER,
+               representative: Offer | None = None) -> StyleGroup:
+    """A StyleGroup of the given offers (the first is the leader unless told otherwise)."""
+    if not members:
+        raise ValueError("a group needs at least one offer")
+    best = min(members, key=lambda o: best_offer_key(o, order))
+    prices = sorted(o.price for o in members if o.price is not None)
+    highs = [o.price_max or o.price for o in members if o.price is not None]
+    stalls = {(o.stall.name or f"item:{o.key}") for o in members}
+    gid = hashlib.sha1("\n".join(sorted(o.key for o in members)).encode()).hexdigest()[:12]
+    return StyleGroup(
+        offers=list(members),
+        best_offer=best,
+        price_min=prices[0] if prices else None,
+        price_median=median_low(prices) if prices else None,
+        price_max=max(highs) if highs else None,  # type: ignore[type-var]
+        stall_count=len(stalls),
+        in_stock_count=sum(1 for o in members if o.in_stock),
+        representative=representative or members[0],
+        group_id=f"g-{gid}",
+        category=dominant_category(o.title for o in members),
+    )
+
+
+def _signatures_for(
+    offers: Sequence[Offer], images: Mapping[str, ImageSource] | None
+) -> SignatureBatch:
+    sources = [images.get(o.key) if images is not None else None for o in offers]
+    batch, _problems = hashing.signatures_from_sources(sources)
+    return batch
+
+
+def group_offers(
+    offers: Sequence[Offer],
+    images: Mapping[str, ImageSource] | None = None,
+    *,
+    signatures: SignatureBatch | None = None,
+    settings: GroupingSettings | None = None,
+) -> list[StyleGroup]:
+    """Group offers of the same style; largest groups first, then cheapest best offer.
+
+    `images` maps `offer.key` to the item image (bytes, a decoded PIL image, or a local
+    path); `signatures` may be given instead when the caller hashed them already (row i for
+    offers[i]). An offer whose image is absent or cannot be decoded is grouped on title and
+    price only, under the stricter title rule (`GroupingSettings.title_only_min`). Never
+    drops an offer: every offer is in exactly one group.
+    """
+    settings = settings or GroupingSettings()
+    offers = list(offers)
+    if not offers:
+        return []
+    batch = signatures if signatures is not None else _signatures_for(offers, images)
+    if len(batch) != len(offers):
+        raise ValueError("signatures must have one row per offer")
+    ev = evaluate(batch, offers, settings)
+    clusters = cluster(len(offers), ev.i[ev.same], ev.j[ev.same])
+    groups = [
+        make_group([offers[k] for k in members], settings.best_offer_order)
+        for members in clusters
+    ]
+    groups.sort(key=lambda g: (-len(g.offers), best_offer_key(g.best_offer, ("price",))))
+    return groups
+
+
+def evaluate(
+    batch: SignatureBatch, offers: Sequence[Offer], settings: GroupingSettings
+) -> PairEvidence:
+    """Candidate pairs and their evidence: image candidates by hash, plus title-only pairs."""
+    n = len(offers)
+    if n <= settings.all_pairs_limit:
+        ci, cj = candidate_pairs_all(batch, settings.candidate_distance)
+    else:
+        ci, cj = candidate_pairs_index(batch, min(settings.candidate_distance, 7))
+    missing = np.flatnonzero(~batch.ok)
+    if len(missing) and n <= settings.all_pairs_limit:
+        # Offers without an image pair with everyone on titles (there are few of them).
+        a = np.repeat(missing, n)
+        b = np.tile(np.arange(n), len(missing))
+        keep = a != b
+        lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+        code = np.unique(lo.astype(np.int64) * (n + 1) + hi)
+        ti, tj = np.divmod(code, n + 1)
+        ci = np.concatenate([ci, ti]).astype(np.intp)
+        cj = np.concatenate([cj, tj]).astype(np.intp)
+    return pair_evidence(batch, offers, ci, cj, settings)
