@@ -1,0 +1,138 @@
+"""Thumbnail store: content-addressed, atomic; downloader: bounded, each URL once."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from typing import ClassVar
+
+import pytest
+
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.errors import Cancelled, NetworkError
+from vvic_desktop.paths import AppPaths
+from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore, sha256_hex
+
+
+@pytest.fixture
+def store() -> ThumbnailStore:
+    return ThumbnailStore(AppPaths.resolve().thumbnails)
+
+
+def test_put_is_content_addressed_sharded_and_idempotent(store: ThumbnailStore) -> None:
+    sha = store.put(b"picture")
+    assert sha == sha256_hex(b"picture")
+    path = store.path_for(sha)
+    assert path.parent.parent.name == sha[:2] and path.parent.name == sha[2:4]
+    assert store.put(b"picture") == sha
+    assert store.get(sha) == b"picture"
+    assert store.get(sha256_hex(b"other")) is None
+    # No temp file is left behind next to the stored picture.
+    assert [p.name for p in path.parent.iterdir()] == [sha]
+
+
+def test_path_for_refuses_non_hash_names(store: ThumbnailStore) -> None:
+    with pytest.raises(ValueError):
+        store.path_for("../../etc/passwd")
+
+
+def test_each_url_is_fetched_once_across_calls_and_duplicates(store: ThumbnailStore) -> None:
+    calls: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def fetch(url: str, **kw: object) -> bytes:
+        assert kw["allow_private"] is True and kw["max_bytes"] > 0
+        with lock:
+            calls[url] += 1
+        return b"img:" + url.rsplit("/", 1)[1].encode()[:1]  # b and bb share content
+
+    dl = ThumbnailDownloader(store, allow_private=True, fetch=fetch)
+    urls = ["http://x/a", "http://x/b", "http://x/a", "http://x/bb"]
+    first = dl.fetch_all(urls)
+    assert set(first.shas) == {"http://x/a", "http://x/b", "http://x/bb"}
+    assert first.shas["http://x/b"] == first.shas["http://x/bb"]  # same content, one file
+    second = dl.fetch_all(urls)
+    assert second.shas == first.shas and second.downloaded == 0
+    assert all(n == 1 for n in calls.values()) and len(calls) == 3
+
+
+def test_concurrency_is_bounded(store: ThumbnailStore) -> None:
+    active, peak = 0, 0
+    lock = threading.Lock()
+    gate = threading.Barrier(3, timeout=5)
+
+    def fetch(url: str, **kw: object) -> bytes:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        if url.endswith(("/0", "/1", "/2")):
+            gate.wait()  # three fetches provably overlap
+        with lock:
+            active -= 1
+        return url.encode()
+
+    dl = ThumbnailDownloader(store, max_workers=3, fetch=fetch)
+    report = dl.fetch_all([f"http://x/{k}" for k in range(12)])
+    assert len(report.shas) == 12 and peak == 3
+
+
+def test_a_failing_url_is_reported_not_raised(store: ThumbnailStore) -> None:
+    def fetch(url: str, **kw: object) -> bytes:
+        if "bad" in url:
+            raise NetworkError("refused")
+        return b"ok"
+
+    report = ThumbnailDownloader(store, fetch=fetch).fetch_all(["http://x/bad", "http://x/ok"])
+    assert list(report.shas) == ["http://x/ok"]
+    assert isinstance(report.errors["http://x/bad"], NetworkError)
+    assert store.sha_for_url("http://x/bad") is None
+
+
+def test_cancel_raises_and_keeps_what_was_stored(store: ThumbnailStore) -> None:
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        ThumbnailDownloader(store, fetch=lambda url, **kw: b"x").fetch_all(
+            ["http://x/1"], cancel=token)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[Counter[str]] = Counter()
+
+    def do_GET(self) -> None:
+        type(self).hits[self.path] += 1
+        body = b"\xff\xd8\xff" + self.path.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "image/jpeg")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    _Handler.hits = Counter()
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_real_fetch_through_intake_on_loopback(store: ThumbnailStore, server: str) -> None:
+    urls = [f"{server}/item/{k}.jpg" for k in range(6)] * 2
+    dl = ThumbnailDownloader(store, allow_private=True)
+    report = dl.fetch_all(urls)
+    assert len(report.shas) == 6 and not report.errors
+    assert store.get(report.shas[urls[0]]) == b"\xff\xd8\xff/item/0.jpg"
+    assert all(n == 1 for n in _Handler.hits.values())
+    # Loopback is refused unless the caller allows private addresses.
+    refused = ThumbnailDownloader(ThumbnailStore(store.root / "other")).fetch_all([urls[0]])
+    assert urls[0] in refused.errors

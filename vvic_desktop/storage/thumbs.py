@@ -1,0 +1,225 @@
+"""Content-addressed thumbnail files and a bounded downloader that fetches each URL once.
+
+Files live under `AppPaths.thumbnails` as `ab/cd/<sha256>` (two shard levels keep folders
+small); the name is the sha256 of the content, so the same picture from two URLs is stored
+once and a saved search refers to its thumbnails by hash. A second small map
+`urls/ef/<sha256(url)>` remembers which content a URL gave, so the GUI, grouping and the
+library never download a URL twice. Every write goes to a temp file then `os.replace`, so
+a crash never leaves a half-written picture under a valid name.
+
+No Qt: the GUI's thumbnail pool calls `ThumbnailDownloader.fetch_all` from a worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.errors import Cancelled, DiskFull, StorageError, VvicError
+
+log = logging.getLogger(__name__)
+
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+DEFAULT_WORKERS = 4
+THUMB_MAX_BYTES = 8 * 1024 * 1024  # an item picture larger than this is not a thumbnail
+THUMB_DEADLINE_S = 15.0
+
+Fetch = Callable[..., bytes]
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ThumbnailStore:
+    """Picture bytes by sha256, plus the url → sha256 map. Safe across threads and processes."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def path_for(self, sha: str) -> Path:
+        if not _SHA_RE.match(sha):
+            raise ValueError(f"not a sha256: {sha!r}")
+        return self.root / sha[:2] / sha[2:4] / sha
+
+    def _url_path(self, url: str) -> Path:
+        key = sha256_hex(url.encode("utf-8"))
+        return self.root / "urls" / key[:2] / key
+
+    def has(self, sha: str) -> bool:
+        return self.path_for(sha).is_file()
+
+    def get(self, sha: str) -> bytes | None:
+        try:
+            return self.path_for(sha).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"cannot read thumbnail: {exc.strerror}") from None
+
+    def put(self, data: bytes) -> str:
+        """Store `data` (once) and return its sha256."""
+        sha = sha256_hex(data)
+        path = self.path_for(sha)
+        if not path.is_file():
+            _atomic_write(path, data)
+        return sha
+
+    def remember_url(self, url: str, sha: str) -> None:
+        _atomic_write(self._url_path(url), sha.encode("ascii"))
+
+    def sha_for_url(self, url: str) -> str | None:
+        """The content a URL gave before, if that content is still stored."""
+        try:
+            sha = self._url_path(url).read_text("ascii").strip()
+        except (FileNotFoundError, UnicodeDecodeError):
+            return None
+        except OSError:
+            return None
+        return sha if _SHA_RE.match(sha) and self.has(sha) else None
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        if exc.errno in (28, 27, 122):  # ENOSPC, EFBIG, EDQUOT
+            raise DiskFull(f"writing a thumbnail: {exc.strerror}") from None
+        raise StorageError(f"writing a thumbnail: {exc.strerror}") from None
+
+
+@dataclass(slots=True)
+class FetchReport:
+    """What `fetch_all` got: url → sha256 for each stored picture, url → error otherwise."""
+
+    shas: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, VvicError] = field(default_factory=dict)
+    downloaded: int = 0  # network fetches made (the rest came from the store)
+
+
+class ThumbnailDownloader:
+    """Fetch item pictures through `core.intake.fetch_url`, at most `max_workers` at a time.
+
+    Each distinct URL is fetched at most once per store: URLs already in the store's map are
+    answered from disk, duplicates within a call share one download, and concurrent calls
+    for the same URL wait for the one in flight instead of fetching it again.
+    `allow_private` is the caller's decision (True only for the loopback sandbox and tests).
+    """
+
+    def __init__(
+        self,
+        store: ThumbnailStore,
+        *,
+        allow_private: bool = False,
+        max_workers: int = DEFAULT_WORKERS,
+        max_bytes: int = THUMB_MAX_BYTES,
+        deadline: float = THUMB_DEADLINE_S,
+        fetch: Fetch | None = None,
+    ) -> None:
+        if fetch is None:
+            from vvic_desktop.core.intake import fetch_url
+
+            fetch = fetch_url
+        self.store = store
+        self.allow_private = allow_private
+        self.max_workers = max(1, max_workers)
+        self.max_bytes = max_bytes
+        self.deadline = deadline
+        self._fetch = fetch
+        self._lock = threading.Lock()
+        self._inflight: dict[str, threading.Event] = {}
+
+    def fetch_all(
+        self,
+        urls: Iterable[str],
+        *,
+        cancel: CancelToken | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> FetchReport:
+        """Make every URL's picture available in the store; never raises for one bad URL.
+
+        Raises Cancelled when `cancel` fires (pictures already stored stay stored).
+        """
+        report = FetchReport()
+        todo: list[str] = []
+        for url in dict.fromkeys(u for u in urls if u):
+            sha = self.store.sha_for_url(url)
+            if sha:
+                report.shas[url] = sha
+            else:
+                todo.append(url)
+        total, done = len(todo), 0
+        if progress and total:
+            progress(0, total)
+        if not todo:
+            return report
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(todo)),
+                                thread_name_prefix="thumbs") as pool:
+            futures = {url: pool.submit(self._one, url, cancel) for url in todo}
+            for url, fut in futures.items():
+                try:
+                    sha, fetched = fut.result()
+                    report.shas[url] = sha
+                    report.downloaded += int(fetched)
+                except Cancelled:
+                    for other in futures.values():
+                        other.cancel()
+                    raise
+                except VvicError as exc:
+                    report.errors[url] = exc
+                done += 1
+                if progress:
+                    progress(done, total)
+        return report
+
+    def _one(self, url: str, cancel: CancelToken | None) -> tuple[str, bool]:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        while True:
+            with self._lock:
+                waiting = self._inflight.get(url)
+                if waiting is None:
+                    mine = threading.Event()
+                    self._inflight[url] = mine
+                    break
+            # Another call is fetching this URL: wait for it, then read its result.
+            while not waiting.wait(0.05):
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+            sha = self.store.sha_for_url(url)
+            if sha:
+                return sha, False
+        try:
+            sha = self.store.sha_for_url(url)
+            if sha:
+                return sha, False
+            data = self._fetch(
+                url, allow_private=self.allow_private, max_bytes=self.max_bytes,
+                deadline=self.deadline, cancel=cancel,
+            )
+            sha = self.store.put(data)
+            self.store.remember_url(url, sha)
+            return sha, True
+        finally:
+            with self._lock:
+                self._inflight.pop(url, None)
+            mine.set()
