@@ -1,0 +1,178 @@
+"""Marketplace credentials: the OS keyring, or environment variables for headless use.
+
+One keyring service per market ("vvic_desktop/vvic"); the secret is stored under the
+AppKey as username, and the AppKey itself under a fixed username so that `load(market)`
+can find it without a settings file (a backend cannot list usernames portably).
+
+Never plaintext: keyring falls back to its `fail` backend (raises on every call) or
+`null` backend (accepts `set`, returns None on `get`) when no secret service runs, and
+keyrings.alt offers a plaintext file. Both are detected before saving, a round trip is
+verified after saving, and the user is told how to get a real keyring.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+from vvic_desktop.core.errors import ConfigError, NoSecureKeyring
+from vvic_desktop.markets.base import MARKET_NAMES, Credentials
+
+SERVICE_PREFIX = "vvic_desktop"
+_APP_KEY_USERNAME = "__app_key__"
+
+# Markets that share one account: OneBound's key opens both its VVIC and Taobao routes.
+_ACCOUNT = {
+    "vvic": "vvic",
+    "taobao": "taobao",
+    "onebound-vvic": "onebound",
+    "onebound-taobao": "onebound",
+    "1688": "1688",
+}
+# DESIGN §4: the environment variable prefix of each account.
+_ENV_PREFIX = {"vvic": "VVIC", "taobao": "TAOBAO", "onebound": "ONEBOUND", "1688": "ALI1688"}
+
+
+def _account(market: str) -> str:
+    if market == "local":
+        raise ConfigError("the local library needs no AppKey")
+    try:
+        return _ACCOUNT[market]
+    except KeyError:
+        raise ConfigError(
+            f"unknown market {market!r}; choose one of {', '.join(MARKET_NAMES)}"
+        ) from None
+
+
+def needs_credentials(market: str) -> bool:
+    return market != "local"
+
+
+def service_name(market: str) -> str:
+    return f"{SERVICE_PREFIX}/{_account(market)}"
+
+
+def env_var_names(market: str) -> tuple[str, str]:
+    """The (app key, secret) environment variables for `market`, e.g. VVIC_APP_KEY."""
+    prefix = _ENV_PREFIX[_account(market)]
+    return f"{prefix}_APP_KEY", f"{prefix}_APP_SECRET"
+
+
+def how_to_set(market: str) -> str:
+    key_var, secret_var = env_var_names(market)
+    return (
+        f"run `vvic config set-credentials {market} --app-key KEY` "
+        f"or set {key_var} and {secret_var}"
+    )
+
+
+def insecure_backend_reason(backend: keyring.backend.KeyringBackend | None = None) -> str | None:
+    """Why the active keyring cannot keep a secret safely, or None if it can."""
+    backend = backend or keyring.get_keyring()
+    backends = list(getattr(backend, "backends", [])) if _is_chainer(backend) else [backend]
+    if not backends:
+        return "no keyring backend is installed"
+    for candidate in backends:
+        cls = type(candidate)
+        module, name = cls.__module__, cls.__name__
+        if module == "keyring.backends.fail":
+            return "no secret service is running (keyring fell back to its 'fail' backend)"
+        if module == "keyring.backends.null":
+            return "the keyring is disabled (null backend)"
+        if module.startswith("keyrings.alt") and "encrypted" not in name.lower():
+            return f"the keyring backend {name} stores secrets in plain text"
+        if "plaintext" in name.lower():
+            return f"the keyring backend {name} stores secrets in plain text"
+    return None
+
+
+def _is_chainer(backend: keyring.backend.KeyringBackend) -> bool:
+    return type(backend).__module__ == "keyring.backends.chainer"
+
+
+def store(market: str, app_key: str, secret: str) -> None:
+    """Save `market`'s credentials in the OS keyring, or raise NoSecureKeyring."""
+    service = service_name(market)
+    app_key = app_key.strip()
+    if not app_key or any(ch.isspace() for ch in app_key):
+        raise ConfigError("the AppKey must be one word without spaces")
+    if not secret or secret != secret.strip() or "\n" in secret:
+        raise ConfigError("the secret is empty or has spaces or line breaks at its ends")
+    if app_key == _APP_KEY_USERNAME:
+        raise ConfigError("this AppKey is reserved")
+    reason = insecure_backend_reason()
+    if reason:
+        raise NoSecureKeyring(reason)
+    try:
+        previous_key = keyring.get_password(service, _APP_KEY_USERNAME)
+        keyring.set_password(service, app_key, secret)
+        keyring.set_password(service, _APP_KEY_USERNAME, app_key)
+        kept_secret = keyring.get_password(service, app_key)
+        kept_key = keyring.get_password(service, _APP_KEY_USERNAME)
+    except keyring.errors.KeyringError as exc:
+        # the exception text can echo arguments on some backends: keep only its type
+        raise NoSecureKeyring(type(exc).__name__) from None
+    if kept_secret != secret or kept_key != app_key:
+        raise NoSecureKeyring("the keyring accepted the secret but did not keep it")
+    if previous_key and previous_key != app_key:
+        # a stale old secret left behind is harmless next to a failed save
+        with contextlib.suppress(keyring.errors.KeyringError):
+            keyring.delete_password(service, previous_key)
+
+
+def load(market: str, environ: Mapping[str, str] | None = None) -> Credentials | None:
+    """The keyring's credentials for `market`, else the environment's, else None."""
+    return from_keyring(market) or from_environment(market, environ)
+
+
+def from_keyring(market: str) -> Credentials | None:
+    service = service_name(market)
+    if insecure_backend_reason():
+        return None
+    try:
+        app_key = keyring.get_password(service, _APP_KEY_USERNAME)
+        secret = keyring.get_password(service, app_key) if app_key else None
+    except keyring.errors.KeyringError:
+        return None
+    if not app_key or not secret:
+        return None
+    return Credentials(app_key=app_key, app_secret=secret)
+
+
+def from_environment(market: str, environ: Mapping[str, str] | None = None) -> Credentials | None:
+    environ = os.environ if environ is None else environ
+    key_var, secret_var = env_var_names(market)
+    app_key, secret = environ.get(key_var, "").strip(), environ.get(secret_var, "").strip()
+    if app_key and secret:
+        return Credentials(app_key=app_key, app_secret=secret)
+    return None
+
+
+def delete(market: str) -> bool:
+    """Forget `market`'s stored credentials; True if there were any."""
+    service = service_name(market)
+    try:
+        app_key = keyring.get_password(service, _APP_KEY_USERNAME)
+        if not app_key:
+            return False
+        for username in (app_key, _APP_KEY_USERNAME):
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                keyring.delete_password(service, username)
+    except keyring.errors.KeyringError as exc:
+        raise NoSecureKeyring(type(exc).__name__) from None
+    return True
+
+
+def stored_app_key(market: str) -> str | None:
+    """The AppKey saved for `market` (not secret; `vvic config show` prints it)."""
+    if insecure_backend_reason():
+        return None
+    try:
+        return keyring.get_password(service_name(market), _APP_KEY_USERNAME)
+    except keyring.errors.KeyringError:
+        return None
