@@ -7,11 +7,11 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("VVIC_LANG", "en")
 
-import keyring  # noqa: E402
-import keyring.backend  # noqa: E402
-import pytest  # noqa: E402
+import keyring
+import keyring.backend
+import pytest
 
-from vvic_desktop.core import errors  # noqa: E402
+from vvic_desktop.core import errors
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="vvic", description="以图找款 / image search for wholesale buyers")
     parser.add_argument("--version", action="version", version=f"vvic {__version__}")
     parser.add_argument(
-        "--data-dir", metavar="DIR",
+        "--data-dir",
+        metavar="DIR",
         help="keep every file under DIR instead of the user's data folders",
     )
     parser.add_argument("--lang", choices=("zh_CN", "en"), help="language of messages")

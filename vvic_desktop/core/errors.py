@@ -103,14 +103,34 @@ class UnsupportedImage(ImageError):
     zh = "这不是支持的图片格式（{kind}）。支持 JPG、PNG、WebP、GIF、BMP、HEIC。"
     en = "This is not a supported image ({kind}). Supported: JPG, PNG, WebP, GIF, BMP, HEIC."
 
-    def __init__(self, detail: str = "", kind: str = "未知 / unknown", **fields: Any) -> None:
+    def __init__(self, detail: str = "", kind: str = "?", **fields: Any) -> None:
         super().__init__(detail, kind=kind, **fields)
+
+
+class FileMissing(ImageError):
+    code = "file_missing"
+    zh = "找不到文件“{name}”。它可能已被移动或删除。"
+    en = "File not found: “{name}”. It may have been moved or deleted."
+
+
+class NotAFile(ImageError):
+    code = "not_a_file"
+    zh = "“{name}”不是普通文件（可能是文件夹、设备或管道），已跳过。"
+    en = "“{name}” is not a regular file (a folder, device or pipe) and was skipped."
+
+
+class FileUnreadable(ImageError):
+    code = "file_unreadable"
+    zh = "无法读取文件“{name}”（{reason}）。请检查文件权限。"
+    en = "The file “{name}” cannot be read ({reason}). Check its permissions."
 
 
 class VectorImage(UnsupportedImage):
     code = "vector_image"
     zh = "这是矢量图或文档（{kind}），不是照片。请先导出为 PNG 或 JPG 再拖进来。"
-    en = "This is a vector drawing or document ({kind}), not a photo. Export it as PNG or JPG first."
+    en = (
+        "This is a vector drawing or document ({kind}), not a photo. Export it as PNG or JPG first."
+    )
 
 
 class DamagedImage(ImageError):
@@ -121,7 +141,9 @@ class DamagedImage(ImageError):
 
 class ImageTooLarge(ImageError):
     code = "image_too_large"
-    zh = "图片尺寸过大（{width}×{height}，超过 {limit_mp} 百万像素），可能是恶意文件。请缩小后再试。"
+    zh = (
+        "图片尺寸过大（{width}×{height}，超过 {limit_mp} 百万像素），可能是恶意文件。请缩小后再试。"
+    )
     en = (
         "The image is too large ({width}×{height}, over {limit_mp} megapixels) and may be "
         "hostile. Shrink it and try again."
@@ -246,13 +268,14 @@ class QuotaExhausted(VvicError):
     en = "{market} quota exhausted; resumes at {resumes_hhmm}. Paused; it will continue then."
 
     def __init__(
-        self, detail: str = "", market: str = "", resumes_at: _dt.datetime | None = None,
+        self,
+        detail: str = "",
+        market: str = "",
+        resumes_at: _dt.datetime | None = None,
         **fields: Any,
     ) -> None:
         resumes_at = resumes_at or _dt.datetime.now().astimezone() + _dt.timedelta(hours=1)
-        super().__init__(
-            detail, market=market, resumes_hhmm=resumes_at.strftime("%H:%M"), **fields
-        )
+        super().__init__(detail, market=market, resumes_hhmm=resumes_at.strftime("%H:%M"), **fields)
         self.resumes_at = resumes_at
 
 
@@ -297,7 +320,10 @@ class StorageError(VvicError):
 class DiskFull(StorageError):
     code = "disk_full"
     zh = "磁盘空间已满，无法保存。请清理磁盘后重试；已保存的数据不受影响。"
-    en = "The disk is full, so nothing could be saved. Free some space and retry; saved data is intact."
+    en = (
+        "The disk is full, so nothing could be saved. Free some space and retry; "
+        "saved data is intact."
+    )
 
 
 class NoSecureKeyring(VvicError):

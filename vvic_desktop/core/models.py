@@ -105,9 +105,13 @@ class Filters:
 
     def cache_key(self) -> str:
         parts = [
-            f"pmin={self.price_min}", f"pmax={self.price_max}", f"moq={self.min_order_max}",
-            f"stock={int(self.in_stock_only)}", f"credit={self.credit_level}",
-            f"n={self.max_results}", f"cat={self.category}",
+            f"pmin={self.price_min}",
+            f"pmax={self.price_max}",
+            f"moq={self.min_order_max}",
+            f"stock={int(self.in_stock_only)}",
+            f"credit={self.credit_level}",
+            f"n={self.max_results}",
+            f"cat={self.category}",
         ]
         return "&".join(parts)
 

@@ -1,0 +1,106 @@
+"""`vvic prepare PHOTO [--crop X,Y,W,H] [-o OUT.jpg] [--json]`: one photo through seed module 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.intake import fetch_url, is_url, open_bytes
+from vvic_desktop.core.models import CropBox
+from vvic_desktop.core.prepare import note_text, prepare
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "prepare",
+        help="prepare a photo for image search / 预处理图片",
+        description="Decode, orient, crop, resize and encode a photo as the marketplaces want it.",
+    )
+    parser.add_argument("photo", help="image file, or an http(s) URL")
+    parser.add_argument(
+        "--crop", type=_crop_arg, metavar="X,Y,W,H", help="crop box in the upright photo's pixels"
+    )
+    parser.add_argument("-o", "--output", metavar="OUT.jpg", help="write the prepared JPEG here")
+    parser.add_argument("--json", action="store_true", help="print a JSON report")
+    parser.add_argument(
+        "--allow-lan",
+        action="store_true",
+        help="allow URLs on the local network (never needed for files)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _crop_arg(text: str) -> CropBox:
+    try:
+        return CropBox.parse(text)
+    except errors.BadCrop as exc:
+        raise argparse.ArgumentTypeError(exc.message()) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    source = args.photo
+    if is_url(source):
+        prepared = prepare(open_bytes(fetch_url(source, allow_lan=args.allow_lan)), args.crop)
+    else:
+        prepared = prepare(source, args.crop)
+    if args.output:
+        write_atomically(Path(args.output), prepared.jpeg)
+    lang = errors.language()
+    report = {
+        "width": prepared.width,
+        "height": prepared.height,
+        "bytes": len(prepared.jpeg),
+        "sha256": prepared.sha256,
+        "notes": list(prepared.notes),
+        "messages": [note_text(code, lang) for code in prepared.notes],
+        "source_format": prepared.source_format,
+        "source_width": prepared.source_size[0],
+        "source_height": prepared.source_size[1],
+        "output": str(Path(args.output).resolve()) if args.output else None,
+    }
+    if args.json:
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(
+            f"{prepared.width}×{prepared.height} JPEG, {len(prepared.jpeg):,} bytes, "
+            f"sha256 {prepared.sha256[:16]}…\n"
+        )
+        for message in report["messages"]:
+            sys.stdout.write(f"note: {message}\n")
+    return 0
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write to a temp file beside the target, fsync, then rename over it: never torn."""
+    folder = target.resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise _storage_error(exc) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise _storage_error(exc) from None
+
+
+def _storage_error(exc: OSError) -> errors.StorageError:
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return errors.DiskFull(exc.strerror or "disk full")
+    return errors.StorageError(f"{exc.strerror}: {exc.filename or ''}".strip(": "))

@@ -1,0 +1,461 @@
+"""Safe loading of a photo from a path, bytes, a URL or the clipboard.
+
+Everything a user can drop is hostile until proven otherwise: the type is sniffed from the
+content (never the extension or the Content-Type), decoding is limited to an allow-list of
+formats and to `MAX_IMAGE_PIXELS`, Pillow's bomb *warning* is an error, files that are not
+regular files are never opened (a FIFO blocks forever), and URLs go through `fetch_url`
+(http(s) only, no private hosts by default, every redirect re-checked, a byte cap and a total
+deadline).
+
+Nothing here decodes pixels: `open_image` returns a lazily-decoding PIL image so that
+`prepare` can ask for a reduced-scale JPEG decode (`Image.draft`) before any pixel is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import os
+import socket
+import stat
+import time
+import urllib.parse
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import requests
+from PIL import Image, UnidentifiedImageError
+
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.errors import (
+    DamagedImage,
+    DownloadTooLarge,
+    EmptyImage,
+    FileMissing,
+    FileUnreadable,
+    HeifUnavailable,
+    ImageTooLarge,
+    NetworkError,
+    NotAFile,
+    Timeout,
+    UnsupportedImage,
+    UrlRefused,
+    VectorImage,
+)
+
+# About 64 MP: a 48 MP phone photo passes, a crafted 20000×20000 header does not. Pillow only
+# *warns* between this and twice this; `_open` turns the warning into ImageTooLarge.
+MAX_IMAGE_PIXELS = 64_000_000
+MAX_FILE_BYTES = 100 * 1024 * 1024  # a larger "photo" is not a photo
+MAX_URL_BYTES = 20 * 1024 * 1024  # decoded body of a downloaded image
+URL_DEADLINE_S = 20.0  # total time for one URL, redirects included
+MAX_REDIRECTS = 3
+
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+
+# Formats we decode; anything else is refused before a decoder runs (Pillow's own advice after
+# bombs in rarely-used formats: open only the formats you need).
+PIL_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "HEIF")
+
+try:  # HEIC/HEIF from iPhones. A missing plugin is a clear message, not an import error.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_AVAILABLE = True
+except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+    HEIF_AVAILABLE = False
+
+
+# --- sniffing ---------------------------------------------------------------------------
+
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+
+
+def sniff(data: bytes) -> str | None:
+    """The format of `data` from its first bytes: a Pillow format name, or None."""
+    head = data[:64]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head.startswith(b"BM") and len(head) >= 26:
+        return "BMP"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "HEIF"
+    return None
+
+
+def describe_non_image(data: bytes) -> tuple[str, bool]:
+    """(what the bytes look like, is it a vector/document format) for the error message."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%pdf"):
+        return "PDF", True
+    if b"<svg" in head or (head.startswith(b"<?xml") and b"svg" in data[:4096].lower()):
+        return "SVG", True
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in head:
+        return "HTML", False
+    if head.startswith((b"%!ps", b"\xc5\xd0\xd3\xc6")):
+        return "PostScript", True
+    if head.startswith((b"ii*\x00", b"mm\x00*")):
+        return "TIFF", False
+    if head.startswith(b"pk\x03\x04"):
+        return "ZIP", False
+    if data[4:8] == b"ftyp":
+        return "MP4/MOV", False
+    try:
+        data[:256].decode("utf-8")
+        return "TXT", False
+    except UnicodeDecodeError:
+        return "?", False
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedImage:
+    """A lazily-decoding image and what we know about its origin."""
+
+    image: Image.Image
+    format: str
+    byte_size: int
+
+
+def open_image(source: str | os.PathLike[str] | bytes | bytearray | Image.Image) -> OpenedImage:
+    """Open a path, raw bytes or a PIL image without decoding its pixels yet."""
+    if isinstance(source, Image.Image):
+        _check_pixels(source.width, source.height)
+        return OpenedImage(source, source.format or "PIL", 0)
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    else:
+        data = read_file(source)
+    return open_bytes(data)
+
+
+def open_bytes(data: bytes) -> OpenedImage:
+    if not data:
+        raise EmptyImage("zero bytes")
+    fmt = sniff(data)
+    if fmt is None:
+        kind, vector = describe_non_image(data)
+        raise (VectorImage if vector else UnsupportedImage)(f"not an image: {kind}", kind=kind)
+    if fmt == "HEIF" and not HEIF_AVAILABLE:  # pragma: no cover - dependency present in CI
+        raise HeifUnavailable("pillow-heif missing")
+    image = _open(data, fmt)
+    return OpenedImage(image, fmt, len(data))
+
+
+def _open(data: bytes, fmt: str) -> Image.Image:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(BytesIO(data), formats=[fmt])
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+            width, height = _header_size(data, fmt)
+            raise ImageTooLarge(str(exc), **_too_large_fields(width, height)) from None
+        except UnidentifiedImageError as exc:
+            raise DamagedImage(f"{fmt} header unreadable") from exc
+        except (OSError, SyntaxError, ValueError) as exc:  # broken headers of every kind
+            raise DamagedImage(f"{fmt}: {exc}") from exc
+    _check_pixels(image.width, image.height)
+    return image
+
+
+def _check_pixels(width: int, height: int) -> None:
+    if width <= 0 or height <= 0:
+        raise DamagedImage(f"impossible size {width}×{height}")
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageTooLarge(f"{width}×{height}", **_too_large_fields(width, height))
+
+
+def _too_large_fields(width: int, height: int) -> dict[str, Any]:
+    return {"width": width, "height": height, "limit_mp": MAX_IMAGE_PIXELS // 1_000_000}
+
+
+def _header_size(data: bytes, fmt: str) -> tuple[int, int]:
+    """Best-effort size from the header alone, for the bomb message (no decoder)."""
+    if fmt == "PNG" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if fmt == "GIF" and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    if fmt == "BMP" and len(data) >= 26:
+        return int.from_bytes(data[18:22], "little"), abs(
+            int.from_bytes(data[22:26], "little", signed=True)
+        )
+    return 0, 0
+
+
+def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Read a regular file, refusing FIFOs, devices and folders (opening a FIFO blocks)."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise FileMissing(f"no such file: {p.name}", name=p.name) from None
+    except OSError as exc:
+        raise FileUnreadable(f"{p.name}: {exc.strerror}", name=p.name) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise NotAFile(f"{p.name} is not a regular file", name=p.name)
+    if st.st_size > max_bytes:
+        raise ImageTooLarge(
+            f"{st.st_size} bytes", width="?", height="?", limit_mp=MAX_IMAGE_PIXELS // 1_000_000
+        )
+    try:
+        with open(p, "rb") as fh:
+            return fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise FileUnreadable(f"{p.name}: {exc.strerror}", name=p.name) from None
+
+
+def image_from_raw(
+    data: bytes | memoryview, width: int, height: int, stride: int, mode: str = "RGBA"
+) -> Image.Image:
+    """A clipboard image (e.g. a QImage in Format_RGBA8888) as a PIL image, same caps as files.
+
+    Wrapping the buffer is cheaper than encoding the clipboard to PNG and decoding it again.
+    """
+    _check_pixels(width, height)
+    bands = len(mode)
+    if stride < width * bands or len(data) < stride * height:
+        raise DamagedImage(f"clipboard buffer too short for {width}×{height}")
+    return Image.frombuffer(mode, (width, height), bytes(data), "raw", mode, stride, 1).copy()
+
+
+# --- URLs -----------------------------------------------------------------------------------
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def check_address(address: str, *, allow_private: bool = False, allow_lan: bool = False) -> None:
+    """Refuse addresses a web page must not make us fetch (SSRF), unless allowed."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_global and not ip.is_multicast:
+        return
+    if allow_private:
+        return
+    lan = ip.is_private and not (ip.is_loopback or ip.is_link_local or ip.is_unspecified)
+    if allow_lan and lan:
+        return
+    what = "本机 / loopback" if ip.is_loopback else "局域网或保留地址 / private or reserved"
+    raise UrlRefused(f"{address} is {what}", reason=f"{address}: {what}")
+
+
+def fetch_url(
+    url: str,
+    *,
+    allow_private: bool = False,
+    allow_lan: bool = False,
+    max_bytes: int = MAX_URL_BYTES,
+    deadline: float = URL_DEADLINE_S,
+    connect_timeout: float = 5.0,
+    max_redirects: int = MAX_REDIRECTS,
+    cancel: CancelToken | None = None,
+    session: requests.Session | None = None,
+    resolver: Resolver = _resolve,
+) -> bytes:
+    """Download an image URL safely and return its bytes (the caller decides by decoding).
+
+    `allow_private` admits every non-global address (tests, the loopback sandbox);
+    `allow_lan` admits private LAN ranges only (the user's setting for a photo server at home).
+    """
+    if url.startswith("data:"):
+        return _decode_data_url(url, max_bytes)
+    started = time.monotonic()
+    own_session = session is None
+    sess = session or requests.Session()
+    try:
+        current = url
+        for _hop in range(max_redirects + 1):
+            response = _fetch_hop(
+                sess,
+                current,
+                started,
+                deadline,
+                connect_timeout,
+                cancel,
+                resolver,
+                allow_private,
+                allow_lan,
+            )
+            if response.is_redirect:
+                location = response.headers.get("Location", "")
+                response.close()
+                if not location:
+                    raise NetworkError("redirect without Location", reason="redirect")
+                current = urllib.parse.urljoin(current, location)
+                continue
+            try:
+                return _read_body(response, started, deadline, max_bytes, cancel)
+            finally:
+                response.close()
+        raise UrlRefused(f"more than {max_redirects} redirects", reason="too many redirects")
+    finally:
+        if own_session:
+            sess.close()
+
+
+def _fetch_hop(
+    sess: requests.Session,
+    url: str,
+    started: float,
+    deadline: float,
+    connect_timeout: float,
+    cancel: CancelToken | None,
+    resolver: Resolver,
+    allow_private: bool,
+    allow_lan: bool,
+) -> requests.Response:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise UrlRefused(f"scheme {parts.scheme!r}", reason=f"只支持 http/https ({parts.scheme}:)")
+    host = parts.hostname
+    if not host:
+        raise UrlRefused("no host", reason="网址不完整 / incomplete address")
+    if parts.username or parts.password:
+        raise UrlRefused("credentials in URL", reason="网址含登录信息 / credentials in address")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    try:
+        addresses = resolver(host, port)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise NetworkError(f"cannot resolve {host}", reason=f"{host}: {exc}") from None
+    if not addresses:
+        raise NetworkError(f"cannot resolve {host}", reason=host)
+    for address in addresses:
+        check_address(address, allow_private=allow_private, allow_lan=allow_lan)
+    remaining = _remaining(started, deadline)
+    try:
+        response = sess.get(
+            url,
+            stream=True,
+            allow_redirects=False,
+            timeout=(min(connect_timeout, remaining), min(5.0, remaining)),
+            headers={"Accept": "image/*,*/*;q=0.5", "User-Agent": "vvic-desktop"},
+        )
+    except requests.Timeout:
+        raise Timeout(f"GET {host}", seconds=round(deadline)) from None
+    except requests.RequestException as exc:
+        raise NetworkError(f"GET {host}: {type(exc).__name__}", reason=type(exc).__name__) from None
+    # The name may resolve differently the second time (DNS rebinding): check the peer we
+    # actually reached, unless a proxy stands between us.
+    if not sess.proxies and not requests.utils.get_environ_proxies(url):
+        peer = _peer_address(response)
+        if peer:
+            try:
+                check_address(peer, allow_private=allow_private, allow_lan=allow_lan)
+            except UrlRefused:
+                response.close()
+                raise
+    if not response.is_redirect and response.status_code >= 400:
+        response.close()
+        raise NetworkError(
+            f"HTTP {response.status_code} from {host}", reason=f"HTTP {response.status_code}"
+        )
+    return response
+
+
+def _peer_address(response: requests.Response) -> str | None:
+    try:
+        sock = response.raw.connection.sock  # type: ignore[union-attr]
+        return str(sock.getpeername()[0])
+    except (AttributeError, OSError, IndexError):
+        return None
+
+
+def _remaining(started: float, deadline: float) -> float:
+    left = deadline - (time.monotonic() - started)
+    if left <= 0:
+        raise Timeout("deadline", seconds=round(deadline))
+    return left
+
+
+def _read_body(
+    response: requests.Response,
+    started: float,
+    deadline: float,
+    max_bytes: int,
+    cancel: CancelToken | None,
+) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise DownloadTooLarge(f"Content-Length {declared}", limit_mb=max_bytes // 2**20)
+    raw = response.raw
+    sock = None
+    try:
+        sock = raw.connection.sock  # type: ignore[union-attr]
+    except AttributeError:
+        pass
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        left = _remaining(started, deadline)
+        if sock is not None:
+            # Bound each read by the time left, so a server dripping a byte at a time cannot
+            # stretch the download past the total deadline.
+            sock.settimeout(min(5.0, left))
+        try:
+            # read1: return whatever has arrived; small compressed reads bound gzip bombs.
+            chunk = raw.read1(16384, decode_content=True)
+        except (TimeoutError, requests.exceptions.ReadTimeout):
+            raise Timeout("read", seconds=round(deadline)) from None
+        except Exception as exc:  # urllib3 wraps socket errors in several types
+            if "timed out" in str(exc).lower():
+                raise Timeout("read", seconds=round(deadline)) from None
+            raise NetworkError(f"read: {type(exc).__name__}", reason=type(exc).__name__) from None
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > max_bytes:
+            raise DownloadTooLarge(f"more than {max_bytes} bytes", limit_mb=max_bytes // 2**20)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode_data_url(url: str, max_bytes: int) -> bytes:
+    header, sep, payload = url.partition(",")
+    if not sep:
+        raise UrlRefused("malformed data: URL", reason="data: 网址格式错误 / malformed data: URL")
+    if len(payload) > max_bytes * 4 // 3 + 4:
+        raise DownloadTooLarge("data: URL too long", limit_mb=max_bytes // 2**20)
+    try:
+        if header.endswith(";base64"):
+            return base64.b64decode(urllib.parse.unquote(payload), validate=False)
+        return urllib.parse.unquote_to_bytes(payload)
+    except (binascii.Error, ValueError):
+        raise DamagedImage("data: URL is not valid base64") from None
+
+
+def is_url(text: str) -> bool:
+    return text.startswith(("http://", "https://", "data:"))
+
+
+def load_source(
+    source: str | os.PathLike[str] | bytes | Image.Image,
+    *,
+    allow_lan: bool = False,
+    cancel: CancelToken | None = None,
+) -> OpenedImage:
+    """Path, URL (http/https/data), bytes or PIL image → an opened, not yet decoded image."""
+    if isinstance(source, str) and is_url(source):
+        return open_bytes(fetch_url(source, allow_lan=allow_lan, cancel=cancel))
+    return open_image(source)
