@@ -1,0 +1,324 @@
+"""The one HTTP layer every adapter uses: bounded in time and size, secrets never logged.
+
+`requests` has no total timeout (a server dripping a byte every 0.4 s never trips a 1 s
+read timeout) and no byte cap, and its exception texts carry the full URL, query included.
+So `request()` streams the body itself against a monotonic deadline and a byte cap, a
+watchdog shuts the socket down when the deadline passes or the user cancels, and every
+text that can leave this module (exceptions, log records) goes through `redact()`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import requests.adapters
+
+from vvic_desktop import __version__
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.errors import Cancelled, DownloadTooLarge, NetworkError, Timeout
+
+log = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+DEFAULT_USER_AGENT = f"vvic-desktop/{__version__} (+python-requests)"
+SECRET_NAMES = ("sign", "secret", "app_secret", "session", "key", "_aop_signature", "access_token")
+
+_NAMES = "|".join(re.escape(n) for n in sorted(SECRET_NAMES, key=len, reverse=True))
+# name=value in query strings and form bodies; the look-behind keeps `app_key=` and
+# `sign_method=` intact (a word character before the name means a different name).
+_QUERY_RE = re.compile(rf"(?<![\w-])({_NAMES})=([^&\s\"'#<>]*)", re.IGNORECASE)
+# "name": "value" in JSON and 'name': 'value' in Python reprs.
+_JSON_RE = re.compile(
+    rf"""(["'])({_NAMES})\1(\s*:\s*)(["'])((?:\\.|(?!\4).)*)\4""", re.IGNORECASE
+)
+# "name": 123 (a number or bare word) in JSON.
+_JSON_BARE_RE = re.compile(rf"""(["'])({_NAMES})\1(\s*:\s*)([\w.+-]+)""", re.IGNORECASE)
+
+_secret_values: set[str] = set()
+_secret_lock = threading.Lock()
+
+
+def register_secret(value: str) -> None:
+    """Also remove this literal value from every redacted text (defence in depth).
+
+    Adapters register their secret and session on construction, so a secret that ends up
+    somewhere no pattern expects (a header echo, an odd error page) is still removed.
+    """
+    if value and len(value) >= 4:
+        with _secret_lock:
+            _secret_values.add(value)
+
+
+def redact(text: str) -> str:
+    """`text` with the values of sign/secret/app_secret/session/key/_aop_signature/access_token
+    removed, wherever they appear (URLs, form bodies, JSON, reprs, exception messages)."""
+    if not text:
+        return text
+    text = _QUERY_RE.sub(lambda m: f"{m.group(1)}=***", text)
+    text = _JSON_RE.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}{m.group(4)}***{m.group(4)}",
+        text,
+    )
+    text = _JSON_BARE_RE.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}***", text
+    )
+    with _secret_lock:
+        values = sorted(_secret_values, key=len, reverse=True)
+    for value in values:
+        if value in text:
+            text = text.replace(value, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message (and its traceback text) through `redact()`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+def redact_record(record: logging.LogRecord) -> None:
+    if getattr(record, "_vvic_redacted", False):
+        return
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string must not break logging
+        message = str(record.msg)
+    record.msg = redact(message)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+    elif record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    record._vvic_redacted = True  # type: ignore[attr-defined]
+
+
+_REDACTED_PREFIXES = ("vvic_desktop", "urllib3", "requests")
+_installed = False
+_install_lock = threading.Lock()
+
+
+def install_redaction() -> None:
+    """Redact every record of the `vvic_desktop` and `urllib3` loggers (idempotent).
+
+    A filter on a logger does not see records of its child loggers (`urllib3.connectionpool`
+    logs the request line with its query string), so besides the filters on the named
+    loggers the record factory redacts records of those families when they are created.
+    """
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        for name in _REDACTED_PREFIXES:
+            logging.getLogger(name).addFilter(RedactingFilter())
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            if record.name.startswith(_REDACTED_PREFIXES):
+                redact_record(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _installed = True
+
+
+def make_session(
+    proxies: Mapping[str, str] | None = None, user_agent: str = DEFAULT_USER_AGENT
+) -> requests.Session:
+    """A session for marketplace APIs: TLS verification always on, proxies from the system
+    (trust_env: HTTP(S)_PROXY, the OS settings) unless an explicit mapping is given."""
+    install_redaction()
+    session = requests.Session()
+    session.verify = True
+    session.headers["User-Agent"] = user_agent
+    if proxies:
+        session.trust_env = True
+        session.proxies.update(dict(proxies))
+    # No urllib3 retries: every attempt must take a limiter permit, so retry.py decides.
+    adapter = requests.adapters.HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=8)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+@dataclass(slots=True)
+class HttpResponse:
+    """What an adapter needs from an answer; the URL is kept redacted only."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    url: str = ""  # redacted
+    elapsed: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content.decode("utf-8"))
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers.items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The live socket under a streamed response, to shut it down from the watchdog."""
+    raw = response.raw
+    connection = getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if isinstance(sock, socket.socket):
+        return sock
+    fp = getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None)
+    sock = getattr(fp, "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+class _Watchdog:
+    """Shuts the socket down at the deadline or on cancel, so a blocked read returns."""
+
+    def __init__(self, sock: socket.socket | None, deadline: float, cancel: CancelToken | None):
+        self._sock, self._deadline, self._cancel = sock, deadline, cancel
+        self._done = threading.Event()
+        self.fired: str = ""
+        self._thread = threading.Thread(target=self._run, name="http-watchdog", daemon=True)
+        if sock is not None:
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.05):
+            if self._cancel is not None and self._cancel.cancelled:
+                self.fired = "cancel"
+            elif time.monotonic() >= self._deadline:
+                self.fired = "deadline"
+            else:
+                continue
+            try:
+                assert self._sock is not None
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+
+    def stop(self) -> None:
+        self._done.set()
+
+
+def request(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
+    json: Any = None,
+    headers: Mapping[str, str] | None = None,
+    connect_timeout: float = 5.0,
+    read_timeout: float = 15.0,
+    deadline: float = 30.0,
+    max_bytes: int = 8 * MIB,
+    cancel: CancelToken | None = None,
+) -> HttpResponse:
+    """Send one request and read its whole body within `deadline` seconds and `max_bytes`.
+
+    Raises Timeout, NetworkError, DownloadTooLarge or Cancelled, with redacted texts.
+    Any HTTP status is returned (the adapter knows what a 429 or a 400 means for it).
+    """
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    start = time.monotonic()
+    end = start + deadline
+    safe_url = redact(url)
+    try:
+        response = session.request(
+            method,
+            url,
+            params=params,
+            data=data,
+            json=json,
+            headers=dict(headers or {}),
+            stream=True,
+            allow_redirects=False,
+            timeout=(min(connect_timeout, deadline), min(read_timeout, deadline)),
+        )
+    except requests.exceptions.Timeout as exc:
+        raise Timeout(f"{method} {safe_url}: {redact(str(exc))}", seconds=round(deadline)) from None
+    except requests.exceptions.RequestException as exc:
+        raise NetworkError(f"{method} {safe_url}: {_short(exc)}") from None
+    watchdog = _Watchdog(_socket_of(response), end, cancel)
+    try:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise DownloadTooLarge(
+                f"{safe_url}: Content-Length {declared} > {max_bytes}",
+                limit_mb=round(max_bytes / MIB, 1),
+            )
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled()
+            if time.monotonic() >= end:
+                raise Timeout(f"{method} {safe_url}: total deadline", seconds=round(deadline))
+            chunk = response.raw.read1(64 * 1024, decode_content=True)
+            if not chunk:
+                break
+            received += len(chunk)
+            if received > max_bytes:
+                raise DownloadTooLarge(
+                    f"{safe_url}: body over {max_bytes} bytes", limit_mb=round(max_bytes / MIB, 1)
+                )
+            chunks.append(chunk)
+        if watchdog.fired == "cancel":
+            raise Cancelled()
+        if watchdog.fired == "deadline" or time.monotonic() > end:
+            # The socket was shut down under a read: what arrived is incomplete.
+            raise Timeout(f"{method} {safe_url}: total deadline", seconds=round(deadline))
+    except (Cancelled, Timeout, DownloadTooLarge):
+        raise
+    except Exception as exc:  # urllib3 protocol/read errors, incl. the watchdog's shutdown
+        if watchdog.fired == "cancel":
+            raise Cancelled() from None
+        if watchdog.fired == "deadline" or time.monotonic() >= end:
+            raise Timeout(f"{method} {safe_url}: total deadline", seconds=round(deadline)) from None
+        if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc).lower():
+            raise Timeout(
+                f"{method} {safe_url}: read timeout", seconds=round(read_timeout)
+            ) from None
+        raise NetworkError(f"{method} {safe_url}: {_short(exc)}") from None
+    finally:
+        watchdog.stop()
+        response.close()
+    elapsed = time.monotonic() - start
+    log.debug("%s %s -> %s (%d bytes, %.2f s)", method, safe_url, response.status_code,
+              received, elapsed)
+    return HttpResponse(
+        status=response.status_code,
+        headers=dict(response.headers),
+        content=b"".join(chunks),
+        url=safe_url,
+        elapsed=elapsed,
+    )
+
+
+def _short(exc: BaseException) -> str:
+    """A one-line, redacted description of a transport error."""
+    text = f"{type(exc).__name__}: {exc}"
+    return redact(text.splitlines()[0] if text else type(exc).__name__)[:300]
