@@ -1,0 +1,293 @@
+"""One search, start to finish: the single code path of the GUI, the CLI and batch (DESIGN §2).
+
+    prepare → cache? → quota + retry → market.search → filter → thumbnails → group
+
+Pure Python, no Qt. `progress(stage, percent)` reports each stage; `cancel` stops it at the
+next check or during any wait (quota slot, retry back-off, HTTP read).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.errors import ConfigError, QuotaExceeded, StorageError, VvicError
+from vvic_desktop.core.grouping import GroupingSettings, group_offers
+from vvic_desktop.core.models import (
+    CREDIT_LEVELS,
+    Filters,
+    Offer,
+    PreparedImage,
+    SearchQuery,
+    SearchResult,
+)
+from vvic_desktop.core.ratelimit import QuotaLimiter
+from vvic_desktop.core.retry import call_with_retry
+from vvic_desktop.markets.base import MarketAnswer, Marketplace
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int], None]
+
+# Stage names reported through `progress` (the GUI translates them).
+STAGE_PREPARE = "prepare"
+STAGE_CACHE = "cache"
+STAGE_QUOTA = "quota"  # waiting for a permit
+STAGE_SEARCH = "search"
+STAGE_RETRY = "retry"  # reported as "retry 2/3"
+STAGE_THUMBNAILS = "thumbnails"
+STAGE_GROUP = "group"
+STAGE_DONE = "done"
+
+
+class ResultCacheLike(Protocol):
+    """storage.cache.ResultCache, as far as the pipeline uses it."""
+
+    def get(
+        self, image_sha256: str, market: str, filters_key: str, endpoint: str = ""
+    ) -> CachedAnswerLike | None: ...
+
+    def put(self, image_sha256: str, market: str, filters_key: str, endpoint: str,
+            offers: list[Offer], *, raw_count: int = 0, skipped: int = 0,
+            notes: list[str] | None = None) -> None: ...
+
+
+class CachedAnswerLike(Protocol):
+    offers: list[Offer]
+    raw_count: int
+    skipped: int
+    notes: list[str]
+
+
+class ThumbnailFetcher(Protocol):
+    """What grouping needs from storage.thumbs: item pictures by offer key."""
+
+    def __call__(self, offers: list[Offer], cancel: CancelToken,
+                 progress: Callable[[int, int], None]) -> Mapping[str, object]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 3
+    base: float = 1.0
+    cap: float = 20.0
+    max_retry_after: float = 120.0
+
+
+def _no_progress(stage: str, percent: int) -> None:
+    pass
+
+
+class DownloaderLike(Protocol):
+    """storage.thumbs.ThumbnailDownloader, as far as `thumbnails_from` uses it."""
+
+    store: Any  # ThumbnailStore: path_for(sha) -> Path
+
+    def fetch_all(self, urls: list[str], *, cancel: CancelToken | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> object: ...
+
+
+def thumbnails_from(downloader: DownloaderLike) -> ThumbnailFetcher:
+    """Adapt a ThumbnailDownloader (storage.thumbs) to the pipeline's `thumbnails` hook:
+    each URL is fetched once (the store remembers it), an item whose picture failed is
+    grouped on its title and price."""
+
+    def fetch(offers: list[Offer], cancel: CancelToken,
+              progress: Callable[[int, int], None]) -> Mapping[str, object]:
+        report = downloader.fetch_all([o.image_url for o in offers if o.image_url],
+                                      cancel=cancel, progress=progress)
+        shas: Mapping[str, str] = getattr(report, "shas", {})
+        return {
+            o.key: downloader.store.path_for(shas[o.image_url])
+            for o in offers if o.image_url in shas
+        }
+
+    return fetch
+
+
+def run_search(
+    query: SearchQuery,
+    market: Marketplace,
+    *,
+    cancel: CancelToken,
+    progress: Progress = _no_progress,
+    limiter: QuotaLimiter | None,
+    cache: ResultCacheLike | None,
+    quota_key: str,
+    quota: int,
+    endpoint: str = "",
+    prepared: PreparedImage | None = None,
+    thumbnails: ThumbnailFetcher | None = None,
+    grouping: GroupingSettings | None = None,
+    retry: RetryPolicy | None = None,
+    max_quota_wait: float = 120.0,
+    use_cache: bool = True,
+    sleep: Callable[[float], None] | None = None,
+    rng: random.Random | None = None,
+    clock: Callable[[], float] = time.time,
+) -> SearchResult:
+    """Search `market` for the style in `query.source` and group what it finds.
+
+    `limiter` may be None only for markets without a quota (the local library). `prepared`
+    skips preparation when the caller already has the image (the GUI's crop preview).
+    `thumbnails` fetches item pictures for grouping; without it grouping uses titles and
+    prices only. Raises `VvicError`s: `Cancelled`, `QuotaExhausted` ("resumes at HH:MM"),
+    the market's errors after retries, image errors from preparation.
+    """
+    retry = retry or RetryPolicy()
+    filters = query.filters
+    stats = {"raw": 0, "skipped": 0, "filtered": 0, "api_calls": 0, "cached": 0}
+    notes: list[str] = []
+
+    cancel.raise_if_cancelled()
+    progress(STAGE_PREPARE, 0)
+    if prepared is None:
+        from vvic_desktop.core.prepare import prepare  # Pillow/OpenCV: load on first use
+
+        prepared = prepare(query.source, query.crop)
+    notes.extend(prepared.notes)
+    cancel.raise_if_cancelled()
+
+    progress(STAGE_CACHE, 15)
+    cache_args = (prepared.sha256, query.market, filters.cache_key(), endpoint)
+    cached = cache.get(*cache_args) if cache is not None and use_cache else None
+    if cached is not None:
+        offers = list(cached.offers)
+        stats.update(raw=cached.raw_count, skipped=cached.skipped, cached=1)
+        notes.extend(n for n in cached.notes if n not in notes)
+    else:
+        answer = _search_with_quota_and_retry(
+            market, prepared, filters, cancel=cancel, progress=progress, limiter=limiter,
+            quota_key=quota_key, quota=quota, retry=retry, max_quota_wait=max_quota_wait,
+            sleep=sleep, rng=rng, clock=clock, stats=stats,
+        )
+        offers = list(answer.offers)
+        stats.update(raw=answer.raw_count or len(answer.offers), skipped=answer.skipped)
+        notes.extend(answer.notes)
+        if cache is not None:
+            try:
+                cache.put(*cache_args, offers, raw_count=stats["raw"], skipped=stats["skipped"],
+                          notes=list(answer.notes))
+            except StorageError as exc:  # a cache that cannot write must not lose the result
+                log.warning("result cache not written: %s", exc.detail)
+
+    cancel.raise_if_cancelled()
+    kept = filter_offers(offers, filters)
+    stats["filtered"] = len(offers) - len(kept)
+
+    images: Mapping[str, object] | None = None
+    if thumbnails is not None and kept:
+        progress(STAGE_THUMBNAILS, 60)
+
+        def thumb_progress(done: int, total: int) -> None:
+            progress(STAGE_THUMBNAILS, 60 + (25 * done) // max(total, 1))
+
+        images = thumbnails(kept, cancel, thumb_progress)
+    cancel.raise_if_cancelled()
+
+    progress(STAGE_GROUP, 85)
+    settings = grouping or GroupingSettings(strictness=filters.strictness)
+    groups = group_offers(kept, images, settings=settings)  # type: ignore[arg-type]
+    progress(STAGE_DONE, 100)
+    return SearchResult(
+        query=query, offers=kept, groups=groups, image_sha256=prepared.sha256,
+        notes=notes, stats=stats,
+    )
+
+
+def _search_with_quota_and_retry(
+    market: Marketplace,
+    prepared: PreparedImage,
+    filters: Filters,
+    *,
+    cancel: CancelToken,
+    progress: Progress,
+    limiter: QuotaLimiter | None,
+    quota_key: str,
+    quota: int,
+    retry: RetryPolicy,
+    max_quota_wait: float,
+    sleep: Callable[[float], None] | None,
+    rng: random.Random | None,
+    clock: Callable[[], float],
+    stats: dict[str, int],
+) -> MarketAnswer:
+    def acquire(token: CancelToken) -> None:
+        # Every request the adapter sends (retries, uploads, re-signed calls) passes here.
+        if limiter is not None:
+            progress(STAGE_QUOTA, 20)
+            limiter.acquire(quota_key, quota, token, max_wait=max_quota_wait)
+        stats["api_calls"] += 1
+        progress(STAGE_SEARCH, 30)
+
+    def on_retry(attempt: int, error: VvicError, delay: float) -> None:
+        if isinstance(error, QuotaExceeded) and limiter is not None:
+            # The service's word wins over our count: no permit for anyone before then.
+            limiter.penalise(quota_key, clock() + error.retry_after)
+        log.info("retrying %s after %s (attempt %d/%d, %.1f s)", market.name, error.code,
+                 attempt + 1, retry.attempts, delay)
+        progress(f"{STAGE_RETRY} {attempt + 1}/{retry.attempts}", 30)
+
+    return call_with_retry(
+        lambda: market.search(prepared, filters, cancel, acquire),
+        cancel=cancel, attempts=retry.attempts, base=retry.base, cap=retry.cap,
+        max_retry_after=retry.max_retry_after, rng=rng, sleep=sleep, on_retry=on_retry,
+        clock=clock,
+    )
+
+
+def filter_offers(offers: list[Offer], filters: Filters) -> list[Offer]:
+    """Apply the buyer's filters to what came back.
+
+    Not every API filters (OneBound and TOP take no price or stock filter), so every
+    market's answer is filtered the same way here. An unknown value (no price, no stock
+    figure) is kept: the buyer can judge it, and dropping it would hide listings.
+    """
+    allowed_credit = _allowed_credit(filters.credit_level)
+    kept: list[Offer] = []
+    for offer in offers:
+        top = offer.price_max if offer.price_max is not None else offer.price
+        if filters.price_min is not None and top is not None and top < filters.price_min:
+            continue
+        if filters.price_max is not None and offer.price is not None and (
+            offer.price > filters.price_max
+        ):
+            continue
+        if filters.in_stock_only and not offer.in_stock:
+            continue
+        if (filters.min_order_max is not None and offer.min_order is not None
+                and offer.min_order > filters.min_order_max):
+            continue
+        if allowed_credit is not None and offer.stall.credit_level and (
+            offer.stall.credit_level not in allowed_credit
+        ):
+            continue
+        kept.append(offer)
+    return kept
+
+
+def _allowed_credit(level: str | None) -> tuple[str, ...] | None:
+    """"B" means A or B (DESIGN: A > B > C)."""
+    if not level:
+        return None
+    level = level.upper()
+    if level not in CREDIT_LEVELS:
+        return None
+    return CREDIT_LEVELS[: CREDIT_LEVELS.index(level) + 1]
+
+
+def parse_price(text: str) -> Decimal:
+    """A price filter from the CLI or a form field, or ConfigError."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ConfigError(f"not a price: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigError(f"not a price: {text!r}")
+    return value
