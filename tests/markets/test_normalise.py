@@ -1,0 +1,139 @@
+"""Tolerant parsing of marketplace fields, and the normaliser's never-raise promise."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vvic_desktop.core.models import Offer
+from vvic_desktop.markets import normalise as nz
+from vvic_desktop.markets.base import Credentials
+from vvic_desktop.markets.onebound import OneBoundVvic, quota_left
+from vvic_desktop.markets.taobao import TaobaoMarket, retry_after_from_sub_msg
+from vvic_desktop.markets.vvic import VvicMarket
+
+
+@pytest.mark.parametrize(
+    ("raw", "price", "price_max"),
+    [
+        ("69.00", Decimal("69.00"), None),
+        ("69-89", Decimal("69"), Decimal("89")),
+        ("89 ~ 69", Decimal("69"), Decimal("89")),
+        ("69-69", Decimal("69"), None),
+        ("¥69", Decimal("69"), None),
+        ("69元", Decimal("69"), None),
+        ("1,299.50", Decimal("1299.50"), None),
+        (69, Decimal("69"), None),
+        (69.5, Decimal("69.5"), None),
+        ("", None, None),
+        (None, None, None),
+        ("abc", None, None),
+        ("-5", None, None),
+        (-5, None, None),
+        (True, None, None),
+        ({"min": 1}, None, None),
+        ([69], None, None),
+        (float("nan"), None, None),
+        ("1e999999", Decimal("1"), None),
+        (10**12, None, None),
+    ],
+)
+def test_parse_price(raw: Any, price: Decimal | None, price_max: Decimal | None) -> None:
+    assert nz.parse_price(raw) == (price, price_max)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(12, 12), ("12", 12), ("12.0", 12), ("1,200", 1200), ("1.2万", 12000), ("100+", 100),
+     ("", None), (None, None), ("many", None), (-3, None), (True, None), (3.7, 3),
+     (float("inf"), None), ([1], None)],
+)
+def test_parse_int(raw: Any, expected: int | None) -> None:
+    assert nz.parse_int(raw) == expected
+
+
+def test_retry_after_seconds_date_and_default() -> None:
+    now = dt.datetime(2026, 11, 21, 12, 0, 0, tzinfo=dt.UTC)
+    later = email.utils.format_datetime(now + dt.timedelta(seconds=90), usegmt=True)
+    assert nz.retry_after("7") == 7.0
+    assert nz.retry_after(later, now=now) == 90.0
+    assert nz.retry_after(None) == 60.0
+    assert nz.retry_after("soon") == 60.0
+    earlier = email.utils.format_datetime(now - dt.timedelta(seconds=90), usegmt=True)
+    assert nz.retry_after(earlier, now=now) == 0.0
+
+
+def test_quota_left_from_api_info() -> None:
+    assert quota_left("today:58 max:10100") == 10042
+    assert quota_left("today:10100 max:10100") == 0
+    assert quota_left(None) is None
+    assert quota_left("garbage") is None
+
+
+def test_top_ban_seconds_from_sub_msg() -> None:
+    assert retry_after_from_sub_msg("This ban will last for 15 more seconds") == 15
+    assert retry_after_from_sub_msg("调用频率超限，将在30秒后解禁") == 30
+    assert retry_after_from_sub_msg("no number here") == 60
+
+
+def test_credit_level() -> None:
+    assert [nz.credit_level(v) for v in ("A", "b", "A级", "D", None, 3)] == ["A", "B", "A", "", "",
+                                                                            ""]
+
+
+CREDS = Credentials("k", "s")
+CONVERTERS = {
+    "vvic": VvicMarket(CREDS, "http://127.0.0.1:9")._offer,
+    "taobao": TaobaoMarket(CREDS, "http://127.0.0.1:9")._offer,
+    "onebound": OneBoundVvic(CREDS, "http://127.0.0.1:9")._offer,
+}
+FIELD_NAMES = ["item_id", "num_iid", "title", "price", "promotion_price", "stock", "sales",
+               "credit_level", "image_url", "pic_url", "detail_url", "similarity", "seller_nick",
+               "shop_name", "position", "market", "hid", "is_tmall", "batch_num"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=6,
+)
+items = st.lists(
+    st.one_of(json_values, st.dictionaries(st.sampled_from(FIELD_NAMES), json_values)),
+    max_size=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(payload=st.one_of(json_values, items))
+def test_normaliser_never_raises_on_arbitrary_json(payload: Any) -> None:
+    for convert in CONVERTERS.values():
+        offers, raw_count, skipped = nz.normalise_items(payload, convert)
+        assert raw_count == len(offers) + skipped
+        for offer in offers:
+            assert isinstance(offer, Offer)
+            assert offer.item_id and offer.title
+            assert offer.price is None or (isinstance(offer.price, Decimal) and offer.price >= 0)
+            assert offer.stock is None or isinstance(offer.stock, int)
+
+
+def test_bad_items_are_counted_and_skipped() -> None:
+    items_in = [
+        {"item_id": "1", "title": "连衣裙", "price": "69-89", "stock": "12"},
+        {"item_id": "2", "price": "70"},  # no title
+        {"title": "no id"},
+        "not an object",
+        None,
+        {"item_id": 3, "title": "衬衫", "price": None, "sales": "1.2万"},
+        {"item_id": "1", "title": "duplicate id"},
+    ]
+    offers, raw_count, skipped = nz.normalise_items(items_in, CONVERTERS["vvic"])
+    assert raw_count == 7 and skipped == 5
+    assert [o.item_id for o in offers] == ["1", "3"]
+    assert offers[0].price == Decimal("69") and offers[0].price_max == Decimal("89")
+    assert offers[0].stock == 12
+    assert offers[1].price is None and offers[1].sales == 12000

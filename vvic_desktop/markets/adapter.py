@@ -1,0 +1,92 @@
+"""What every HTTP adapter does the same way: take a permit, send, bound, count."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import requests
+
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.errors import BadResponse, DownloadTooLarge, MissingCredentials
+from vvic_desktop.markets import http
+from vvic_desktop.markets.base import Acquire, Credentials
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 5.0
+    read: float = 15.0
+    deadline: float = 30.0  # total per request, body included
+    max_bytes: int = 8 * http.MIB
+
+
+class SearchCall:
+    """One search's bookkeeping: API requests sent (each after its own permit)."""
+
+    __slots__ = ("acquire", "api_calls", "cancel")
+
+    def __init__(self, cancel: CancelToken, acquire: Acquire) -> None:
+        self.cancel, self.acquire, self.api_calls = cancel, acquire, 0
+
+
+class HttpAdapter:
+    """Base of the marketplace adapters (vvic, taobao, onebound, 1688)."""
+
+    name: ClassVar[str] = ""
+    display: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        credentials: Credentials | None,
+        base_url: str,
+        session: requests.Session | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> None:
+        if credentials is None or not credentials.app_key or not credentials.app_secret:
+            raise MissingCredentials("no app key/secret", market=self.display or self.name)
+        self.credentials = credentials
+        http.register_secret(credentials.app_secret)
+        http.register_secret(credentials.session)
+        self.base_url = base_url.rstrip("/")
+        self.session = session if session is not None else http.make_session()
+        self.timeouts = timeouts or Timeouts()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={http.redact(self.base_url)!r}, app_key=" \
+               f"{self.credentials.app_key!r})"
+
+    @property
+    def market_label(self) -> str:
+        return self.display or self.name
+
+    def send(
+        self,
+        call: SearchCall,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        json: Any = None,
+        api: bool = True,
+    ) -> http.HttpResponse:
+        """Take a limiter permit (for API calls) and send one request."""
+        call.cancel.raise_if_cancelled()
+        if api:
+            call.acquire(call.cancel)
+            call.api_calls += 1
+        try:
+            return http.request(
+                self.session, method, url, params=params, data=data, json=json,
+                connect_timeout=self.timeouts.connect, read_timeout=self.timeouts.read,
+                deadline=self.timeouts.deadline, max_bytes=self.timeouts.max_bytes,
+                cancel=call.cancel,
+            )
+        except DownloadTooLarge as exc:
+            # For an API answer "too large" means a broken or hostile server, not the user's file.
+            raise BadResponse(exc.detail, market=self.market_label) from None

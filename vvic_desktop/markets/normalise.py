@@ -1,0 +1,317 @@
+"""Helpers every adapter shares: tolerant field parsing, envelopes, HTTP status mapping.
+
+Marketplace JSON is loosely typed (prices as "69.00", "69-89", "¥69", "" or null; counts as
+strings; lists that are sometimes a single object). These functions never raise on odd
+input: they return None (or a default) and the adapter decides to skip and count the item.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import email.utils
+import logging
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from vvic_desktop.core.errors import (
+    AuthError,
+    BadRequest,
+    BadResponse,
+    PermissionDenied,
+    QuotaExceeded,
+    ServiceError,
+    VvicError,
+)
+from vvic_desktop.core.models import Offer, Stall
+from vvic_desktop.markets.http import HttpResponse, redact
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETRY_AFTER = 60.0
+# Prices above this are garbage for a garment listing (or an overflow attempt).
+_PRICE_LIMIT = Decimal("10000000")
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_RANGE_SPLIT_RE = re.compile(r"\s*(?:-|~|～|—|至|到)\s*")
+
+
+def parse_decimal(value: Any) -> Decimal | None:
+    """One price-like value as a Decimal: 69, 69.5, "69.00", "¥69", "69元", " 69 " → Decimal;
+    "", None, "abc", NaN, negative, booleans and absurd values → None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        text = str(value)
+    elif isinstance(value, str):
+        match = _NUMBER_RE.search(value.replace(",", ""))
+        if match is None or "-" in value.strip()[:1]:
+            return None
+        text = match.group(0)
+    else:
+        return None
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or number < 0 or number > _PRICE_LIMIT:
+        return None
+    return number
+
+
+def parse_price(value: Any) -> tuple[Decimal | None, Decimal | None]:
+    """A price or price range: "69-89" → (69, 89); "69" → (69, None); bad → (None, None)."""
+    if isinstance(value, str):
+        parts = [p for p in _RANGE_SPLIT_RE.split(value.strip()) if p]
+        if len(parts) == 2:
+            low, high = parse_decimal(parts[0]), parse_decimal(parts[1])
+            if low is not None and high is not None:
+                if high < low:
+                    low, high = high, low
+                return low, (high if high != low else None)
+            return (low or high), None
+    return parse_decimal(value), None
+
+
+def parse_int(value: Any) -> int | None:
+    """An integer count from 12, "12", "12.0", "1,200", "1.2万"; None for anything else."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float):
+        return int(value) if value == value and 0 <= value < 1e15 else None
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").rstrip("+")
+        factor = 1
+        if text.endswith("万"):
+            factor, text = 10_000, text[:-1]
+        try:
+            number = Decimal(text)
+        except (InvalidOperation, ValueError):
+            return None
+        if not number.is_finite() or number < 0 or number >= Decimal("1e15"):
+            return None
+        return int(number * factor)
+    return None
+
+
+def parse_float(value: Any) -> float | None:
+    """A similarity in 0..1 (also accepts 0..100 percentages and strings)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number != number or number < 0:
+        return None
+    if number > 1:
+        number = number / 100 if number <= 100 else None  # type: ignore[assignment]
+    return number
+
+
+def text(value: Any, limit: int = 500) -> str:
+    """A display string from str/int/float; anything else (dict, list, None) → ""."""
+    if isinstance(value, str):
+        return value.strip()[:limit]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def item_id_text(value: Any) -> str:
+    """An id from a string or an int (ids above 2**53 come as strings from careful APIs)."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()[:64]
+    return ""
+
+
+def url_text(value: Any) -> str:
+    """An http(s) URL or ""; protocol-relative "//img..." becomes https."""
+    url = text(value, 2000)
+    if url.startswith("//"):
+        url = "https:" + url
+    return url if url.startswith(("http://", "https://")) else ""
+
+
+def as_list(value: Any) -> list[Any]:
+    """A JSON list, a single object wrapped in a list, or [] for null / anything else."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return [value]
+    return []
+
+
+def dig(data: Any, *path: str) -> Any:
+    """data[p0][p1]… or None as soon as a level is missing or not an object."""
+    for key in path:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
+
+
+def normalise_items(
+    items: Any, convert: Callable[[Mapping[str, Any]], Offer | None]
+) -> tuple[list[Offer], int, int]:
+    """Apply `convert` to each item: (offers, raw_count, skipped). Never raises for bad items."""
+    raw = as_list(items)
+    offers: list[Offer] = []
+    skipped = 0
+    seen: set[str] = set()
+    for item in raw:
+        offer: Offer | None = None
+        if isinstance(item, Mapping):
+            try:
+                offer = convert(item)
+            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+                log.debug("skipping malformed item: %s", redact(str(exc))[:200])
+                offer = None
+        if offer is None or offer.key in seen:
+            skipped += 1
+            continue
+        seen.add(offer.key)
+        offers.append(offer)
+    return offers, len(raw), skipped
+
+
+def make_offer(
+    market: str,
+    item: Mapping[str, Any],
+    *,
+    id_keys: tuple[str, ...],
+    title_keys: tuple[str, ...] = ("title",),
+    price_keys: tuple[str, ...] = ("price",),
+    image_keys: tuple[str, ...] = ("image_url", "pic_url"),
+    detail_keys: tuple[str, ...] = ("detail_url",),
+    stall: Stall | None = None,
+    stock_keys: tuple[str, ...] = ("stock",),
+    sales_keys: tuple[str, ...] = ("sales",),
+    moq_keys: tuple[str, ...] = ("min_order", "batch_num"),
+    similarity_keys: tuple[str, ...] = ("similarity",),
+    art_no_keys: tuple[str, ...] = ("art_no",),
+) -> Offer | None:
+    """The common item → Offer conversion; None when the item has no id or no title."""
+
+    def first(keys: tuple[str, ...]) -> Any:
+        for key in keys:
+            value = item.get(key)
+            if value not in (None, ""):
+                return value
+        return None
+
+    item_id = item_id_text(first(id_keys))
+    title = text(first(title_keys))
+    if not item_id or not title:
+        return None
+    price, price_max = (None, None)
+    for key in price_keys:
+        price, price_max = parse_price(item.get(key))
+        if price is not None:
+            break
+    return Offer(
+        market=market,
+        item_id=item_id,
+        title=title,
+        price=price,
+        price_max=price_max,
+        image_url=url_text(first(image_keys)),
+        detail_url=url_text(first(detail_keys)),
+        stall=stall or Stall(),
+        stock=parse_int(first(stock_keys)),
+        sales=parse_int(first(sales_keys)),
+        min_order=parse_int(first(moq_keys)),
+        similarity=parse_float(first(similarity_keys)),
+        art_no=text(first(art_no_keys), 64),
+    )
+
+
+def credit_level(value: Any) -> str:
+    """"A"/"a"/"A级" → "A"; anything not A/B/C → ""."""
+    level = text(value).upper()[:1]
+    return level if level in ("A", "B", "C") else ""
+
+
+# --- envelopes ------------------------------------------------------------------------------
+
+
+def snippet(response: HttpResponse, limit: int = 200) -> str:
+    """A short, redacted, one-line view of a body for logs and error details."""
+    body = redact(response.text[: limit * 4])
+    return " ".join(body.split())[:limit]
+
+
+def decode_json(response: HttpResponse, market: str) -> dict[str, Any]:
+    """The body as a JSON object, or BadResponse (HTML pages, malformed JSON, wrong shape).
+
+    A 429 stays a quota answer whatever its body (a proxy's HTML "too many requests").
+    """
+    if response.status == 429 and not response.content.lstrip().startswith(b"{"):
+        raise QuotaExceeded(f"HTTP 429 {snippet(response, 80)}", market=market,
+                            retry_after=retry_after(response.header("Retry-After")))
+    content_type = (response.header("Content-Type") or "").lower()
+    head = response.content[:64].lstrip().lower()
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<")) or "text/html" in content_type:
+        log.warning("%s answered HTTP %s with a web page: %s", market, response.status,
+                    snippet(response))
+        raise BadResponse(f"HTTP {response.status}, web page instead of JSON", market=market)
+    try:
+        data = response.json()
+    except (ValueError, UnicodeDecodeError):
+        log.warning("%s answered HTTP %s with malformed JSON: %s", market, response.status,
+                    snippet(response))
+        raise BadResponse(f"HTTP {response.status}, malformed JSON", market=market) from None
+    if not isinstance(data, dict):
+        log.warning("%s answered with a JSON %s, not an object", market, type(data).__name__)
+        raise BadResponse(f"JSON {type(data).__name__} instead of an object", market=market)
+    return data
+
+
+def retry_after(headers_value: str | None, default: float = DEFAULT_RETRY_AFTER,
+                now: _dt.datetime | None = None) -> float:
+    """Retry-After as seconds: delta-seconds or an HTTP-date (RFC 9110 §10.2.3); default
+    when absent or unreadable; never negative."""
+    if not headers_value:
+        return default
+    value = headers_value.strip()
+    if value.isdigit():
+        return float(int(value))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return default
+    if when is None:
+        return default
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.UTC)
+    now = now or _dt.datetime.now(_dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def status_error(response: HttpResponse, market: str, reason: str = "") -> VvicError | None:
+    """The error a bare HTTP status means for any marketplace, or None for 2xx."""
+    status = response.status
+    reason = reason or f"HTTP {status}"
+    if 200 <= status < 300:
+        return None
+    if status == 429:
+        return QuotaExceeded(reason, market=market,
+                             retry_after=retry_after(response.header("Retry-After")))
+    if status == 401:
+        return AuthError(reason, market=market)
+    if status == 403:
+        return PermissionDenied(reason, market=market)
+    if status in (408,) or status >= 500:
+        if status == 503 and response.header("Retry-After"):
+            return QuotaExceeded(reason, market=market,
+                                 retry_after=retry_after(response.header("Retry-After")))
+        return ServiceError(reason, market=market)
+    if 300 <= status < 400:
+        return BadResponse(f"unexpected redirect (HTTP {status})", market=market)
+    return BadRequest(reason, market=market)
