@@ -1,0 +1,300 @@
+"""`vvic search PHOTO --market NAME [--endpoint URL] [--crop X,Y,W,H] [filters] [--json] [--demo]`.
+
+The same `core.pipeline.run_search` the GUI runs: prepare → cache → quota → market → group.
+Credentials come from the keyring, else the environment (DESIGN §4); `--demo` starts the
+sandbox marketplace in-process and searches it with its demo credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.models import CREDIT_LEVELS, CropBox, Filters, SearchQuery, SearchResult
+from vvic_desktop.core.pipeline import parse_price, run_search, thumbnails_from
+from vvic_desktop.core.ratelimit import QuotaLimiter
+from vvic_desktop.markets.base import MARKET_NAMES, Credentials
+from vvic_desktop.paths import AppPaths
+from vvic_desktop.storage import secrets
+from vvic_desktop.storage.cache import ResultCache, offer_to_json
+from vvic_desktop.storage.settings import Settings
+
+SEARCHABLE = tuple(m for m in MARKET_NAMES if m != "local")
+DEMO_MARKET = "vvic"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "search",
+        help="search a marketplace by photo / 以图搜款",
+        description="Search a wholesale marketplace with a photo and group the same styles.",
+    )
+    parser.add_argument("photo", help="image file, or an http(s) URL")
+    parser.add_argument("--market", choices=SEARCHABLE, help="marketplace (--demo: vvic)")
+    parser.add_argument("--endpoint", metavar="URL",
+                        help="replace the market's base URL, e.g. http://127.0.0.1:8765")
+    parser.add_argument("--crop", type=_crop_arg, metavar="X,Y,W,H",
+                        help="crop box in the upright photo's pixels")
+    parser.add_argument("--price-min", type=_price_arg, metavar="YUAN")
+    parser.add_argument("--price-max", type=_price_arg, metavar="YUAN")
+    parser.add_argument("--min-order", type=_positive_int, metavar="N",
+                        help="at most this minimum order quantity (起批量)")
+    parser.add_argument("--in-stock", action="store_true", help="only listings in stock")
+    parser.add_argument("--credit", type=str.upper, choices=CREDIT_LEVELS,
+                        help="stall credit level at least A, B or C")
+    parser.add_argument("--max-results", type=_positive_int, metavar="N",
+                        help="results to ask for (1-50; default from settings)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--demo", action="store_true",
+                        help="start the built-in demo marketplace and search it")
+    parser.add_argument("--no-cache", action="store_true", help="ask the service even if cached")
+    parser.set_defaults(handler=run)
+
+
+# --- argument types ---------------------------------------------------------------------------
+
+
+def _crop_arg(text: str) -> CropBox:
+    try:
+        return CropBox.parse(text)
+    except errors.BadCrop as exc:
+        raise argparse.ArgumentTypeError(exc.message()) from None
+
+
+def _price_arg(text: str) -> Decimal:
+    try:
+        return parse_price(text)
+    except errors.ConfigError as exc:
+        raise argparse.ArgumentTypeError(exc.message()) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Target:
+    market: str
+    credentials: Credentials
+    endpoint: str | None  # None: the market's production URL
+    loopback: bool  # item pictures come from a local server (sandbox, tests)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = AppPaths.resolve(args.data_dir).ensure()
+    settings = Settings.load(paths.settings_file)
+    for message in settings.messages:
+        sys.stderr.write(f"note: {message}\n")
+    market_name = args.market or (DEMO_MARKET if args.demo else None)
+    if market_name is None:
+        raise errors.ConfigError("choose a marketplace with --market NAME (or try --demo)")
+    filters = _filters(args, settings)
+    if args.max_results is not None and args.max_results > 50:
+        raise errors.ConfigError("--max-results must be between 1 and 50")
+
+    with _target(args, market_name, settings) as target:
+        result = search(args, target, filters, paths, settings)
+    if args.json:
+        json.dump(result_to_json(result), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_table(result)
+    return 0
+
+
+def _filters(args: argparse.Namespace, settings: Settings) -> Filters:
+    if args.price_min is not None and args.price_max is not None and (
+        args.price_min > args.price_max
+    ):
+        raise errors.ConfigError("--price-min is above --price-max")
+    return Filters(
+        price_min=args.price_min,
+        price_max=args.price_max,
+        min_order_max=args.min_order,
+        in_stock_only=args.in_stock,
+        credit_level=args.credit,
+        max_results=args.max_results or int(settings.get("search.max_results")),
+    )
+
+
+@contextlib.contextmanager
+def _target(args: argparse.Namespace, market: str, settings: Settings) -> Iterator[Target]:
+    if args.demo:
+        if args.endpoint:
+            raise errors.ConfigError("--demo and --endpoint cannot be used together")
+        with start_demo_sandbox() as (url, demo_credentials):
+            yield Target(market, demo_credentials(market), url, loopback=True)
+        return
+    credentials = secrets.load(market)
+    if credentials is None:
+        raise CredentialsNotSet("no credentials in keyring or environment", market=market,
+                                how=secrets.how_to_set(market))
+    endpoint = args.endpoint or settings.base_url_for(market) or None
+    yield Target(market, credentials, endpoint, loopback=_is_loopback(endpoint))
+
+
+class CredentialsNotSet(errors.MissingCredentials):
+    """MissingCredentials that tells a CLI user the two ways to set them."""
+
+    zh = "还没有配置 {market} 的 AppKey。请{how}，或使用 --demo 试用演示市场。"
+    en = "No AppKey is set for {market}. To set one, {how}; or try --demo."
+
+
+@contextlib.contextmanager
+def start_demo_sandbox() -> Iterator[tuple[str, Any]]:
+    """Run the sandbox marketplace (engineer SANDBOX's server) on a free loopback port."""
+    try:
+        from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
+    except ImportError as exc:
+        raise errors.ConfigError(f"the demo marketplace is not available ({exc.name})") from None
+
+    def demo_credentials(market: str) -> Credentials:
+        value = DEMO_CREDENTIALS[market] if isinstance(DEMO_CREDENTIALS, dict) else DEMO_CREDENTIALS
+        if isinstance(value, tuple):
+            return Credentials(app_key=value[0], app_secret=value[1])
+        return Credentials(app_key=value.app_key, app_secret=value.app_secret)
+
+    server = SandboxServer(port=0, latency=(0.0, 0.05))
+    server.start()
+    try:
+        yield server.url, demo_credentials
+    finally:
+        server.stop()
+
+
+def search(
+    args: argparse.Namespace, target: Target, filters: Filters, paths: AppPaths,
+    settings: Settings,
+) -> SearchResult:
+    from vvic_desktop.markets.registry import create_market
+    from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
+
+    market = create_market(target.market, credentials=target.credentials,
+                           endpoint=target.endpoint)
+    limiter = QuotaLimiter(paths.data / "quota.sqlite3",
+                           margin=int(settings.get("quota.safety_margin")))
+    cache = ResultCache(paths.cache / "results.sqlite3", settings.cache_ttl_seconds)
+    allow_private = target.loopback or bool(settings.get("images.allow_lan_hosts"))
+    downloader = ThumbnailDownloader(ThumbnailStore(paths.thumbnails), allow_private=allow_private)
+    query = SearchQuery(source=args.photo, market=target.market, crop=args.crop, filters=filters)
+    show_progress = not args.json and sys.stderr.isatty()
+    return run_search(
+        query, market, cancel=CancelToken(),
+        progress=_print_progress if show_progress else _quiet,
+        limiter=limiter, cache=cache,
+        quota_key=quota_key(target), quota=settings.quota_for(target.market),
+        endpoint=target.endpoint or "",
+        thumbnails=thumbnails_from(downloader),
+        use_cache=not args.no_cache,
+    )
+
+
+def quota_key(target: Target) -> str:
+    """The quota belongs to the AppKey at one service: a sandbox has its own."""
+    key = f"{target.market}:{target.credentials.app_key}"
+    return f"{key}@{target.endpoint}" if target.endpoint else key
+
+
+def _is_loopback(url: str | None) -> bool:
+    if not url:
+        return False
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _quiet(stage: str, percent: int) -> None:
+    pass
+
+
+def _print_progress(stage: str, percent: int) -> None:
+    sys.stderr.write(f"\r{percent:3d}% {stage:<16}")
+    if percent >= 100:
+        sys.stderr.write("\r" + " " * 24 + "\r")
+    sys.stderr.flush()
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def result_to_json(result: SearchResult) -> dict[str, Any]:
+    query = result.query
+    f = query.filters
+    return {
+        "query": {
+            "photo": query.source,
+            "market": query.market,
+            "crop": query.crop.as_text() if query.crop else None,
+            "image_sha256": result.image_sha256,
+            "filters": {
+                "price_min": _text(f.price_min), "price_max": _text(f.price_max),
+                "min_order_max": f.min_order_max, "in_stock_only": f.in_stock_only,
+                "credit_level": f.credit_level, "max_results": f.max_results,
+            },
+        },
+        "offers": [offer_to_json(o) for o in result.offers],
+        "groups": [
+            {
+                "item_ids": [o.item_id for o in g.offers],
+                "best_item_id": g.best_offer.item_id,
+                "price_min": _text(g.price_min),
+                "price_median": _text(g.price_median),
+                "price_max": _text(g.price_max),
+                "stall_count": g.stall_count,
+                "in_stock_count": g.in_stock_count,
+                "category": g.category,
+            }
+            for g in result.groups
+        ],
+        "notes": list(result.notes),
+        "stats": dict(result.stats),
+    }
+
+
+def _print_table(result: SearchResult) -> None:
+    out = sys.stdout
+    stats = result.stats
+    origin = "cache" if stats.get("cached") else f"{stats.get('api_calls', 0)} API call(s)"
+    out.write(f"{len(result.offers)} listings in {len(result.groups)} styles ({origin})\n")
+    for number, group in enumerate(result.groups, 1):
+        spread = "-".join(
+            dict.fromkeys(_text(p) or "?" for p in (group.price_min, group.price_max))
+        )
+        out.write(f"\n#{number}  {group.stall_count} stall(s)  ¥{spread}  "
+                  f"median ¥{_text(group.price_median) or '?'}\n")
+        for offer in group.offers:
+            mark = "*" if offer is group.best_offer else " "
+            price = _text(offer.price) or "?"
+            credit = offer.stall.credit_level or "-"
+            stock = "?" if offer.stock is None else str(offer.stock)
+            out.write(f" {mark} {price:>8}  {credit}  stock {stock:>5}  "
+                      f"{offer.stall.name or '-'}  {offer.title[:40]}\n")
+    for note in result.notes:
+        out.write(f"note: {note}\n")
