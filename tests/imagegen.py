@@ -1,0 +1,88 @@
+"""Generated test images: every hostile or awkward input class, made in memory."""
+
+from __future__ import annotations
+
+import functools
+import io
+import struct
+import zlib
+
+import numpy as np
+from PIL import Image
+
+
+def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+def photo_like(width: int, height: int, seed: int = 1) -> Image.Image:
+    """Smooth shading, edges, texture and sensor noise: compresses and resamples like a photo."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    scale = max(width, height) / 4000
+    base = np.stack(
+        [
+            128 + 90 * np.sin(x / (310 * scale) + y / (520 * scale)),
+            120 + 70 * np.cos(x / (430 * scale) - y / (230 * scale)),
+            110 + 60 * np.sin((x + y) / (690 * scale)),
+        ],
+        axis=-1,
+    )
+    # a "garment": a darker trapezoid with a woven texture, sharp edges
+    cx, cy = width / 2, height / 2
+    inside = (np.abs(x - cx) < (0.18 + 0.12 * (y - cy + height * 0.35) / height) * width) & (
+        np.abs(y - cy) < height * 0.35
+    )
+    weave = 25 * np.sin(x / (3.0 * scale + 0.5)) * np.sin(y / (3.0 * scale + 0.5))
+    base[inside] = base[inside] * 0.45 + np.stack([weave[inside] + 60] * 3, axis=-1)
+    base += rng.normal(0, 4, base.shape)
+    return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
+
+
+@functools.lru_cache(maxsize=4)
+def photo_jpeg(width: int, height: int, quality: int = 90) -> bytes:
+    """`photo_like` as JPEG bytes, made once per test session (12 MP takes a second)."""
+    return encode(photo_like(width, height), "JPEG", quality=quality)
+
+
+def asymmetric(width: int = 400, height: int = 300) -> Image.Image:
+    """Quadrants of different colours: any rotation or mirror shows."""
+    array = np.zeros((height, width, 3), np.uint8)
+    h2, w2 = height // 2, width // 2
+    array[:h2, :w2] = (255, 0, 0)
+    array[:h2, w2:] = (0, 255, 0)
+    array[h2:, :w2] = (0, 0, 255)
+    array[h2:, w2:] = (255, 255, 0)
+    return Image.fromarray(array)
+
+
+def with_orientation(image: Image.Image, orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(image, "JPEG", quality=95, exif=exif.tobytes())
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims width×height (Pillow's own test technique)."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        body = kind + payload
+        return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def animated(fmt: str) -> bytes:
+    frames = [Image.new("RGB", (900, 900), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    return encode(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+HTML = b"<!DOCTYPE html><html><body>Hotlinking not allowed</body></html>"
