@@ -185,11 +185,14 @@ def search(
     args: argparse.Namespace, target: Target, filters: Filters, paths: AppPaths,
     settings: Settings,
 ) -> SearchResult:
+    from vvic_desktop.markets.http import make_session
     from vvic_desktop.markets.registry import create_market
     from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
 
+    proxy = str(settings.get("network.proxy"))
+    session = make_session({"http": proxy, "https": proxy}) if proxy else None
     market = create_market(target.market, credentials=target.credentials,
-                           endpoint=target.endpoint)
+                           endpoint=target.endpoint, session=session)
     limiter = QuotaLimiter(paths.data / "quota.sqlite3",
                            margin=int(settings.get("quota.safety_margin")))
     cache = ResultCache(paths.cache / "results.sqlite3", settings.cache_ttl_seconds)
@@ -205,6 +208,7 @@ def search(
         endpoint=target.endpoint or "",
         thumbnails=thumbnails_from(downloader),
         use_cache=not args.no_cache,
+        allow_lan_images=bool(settings.get("images.allow_lan_hosts")),
     )
 
 

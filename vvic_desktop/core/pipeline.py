@@ -128,6 +128,7 @@ def run_search(
     retry: RetryPolicy | None = None,
     max_quota_wait: float = 120.0,
     use_cache: bool = True,
+    allow_lan_images: bool = False,
     sleep: Callable[[float], None] | None = None,
     rng: random.Random | None = None,
     clock: Callable[[], float] = time.time,
@@ -137,8 +138,10 @@ def run_search(
     `limiter` may be None only for markets without a quota (the local library). `prepared`
     skips preparation when the caller already has the image (the GUI's crop preview).
     `thumbnails` fetches item pictures for grouping; without it grouping uses titles and
-    prices only. Raises `VvicError`s: `Cancelled`, `QuotaExhausted` ("resumes at HH:MM"),
-    the market's errors after retries, image errors from preparation.
+    prices only. `allow_lan_images` lets a photo URL point at a private address (a
+    setting; off by default against SSRF). Raises `VvicError`s: `Cancelled`,
+    `QuotaExhausted` ("resumes at HH:MM"), the market's errors after retries, image errors
+    from preparation.
     """
     retry = retry or RetryPolicy()
     filters = query.filters
@@ -148,9 +151,12 @@ def run_search(
     cancel.raise_if_cancelled()
     progress(STAGE_PREPARE, 0)
     if prepared is None:
-        from vvic_desktop.core.prepare import prepare  # Pillow/OpenCV: load on first use
+        # Pillow/OpenCV load on first use, so importing the pipeline stays cheap
+        from vvic_desktop.core.intake import load_source
+        from vvic_desktop.core.prepare import prepare
 
-        prepared = prepare(query.source, query.crop)
+        opened = load_source(query.source, allow_lan=allow_lan_images, cancel=cancel)
+        prepared = prepare(opened, query.crop)
     notes.extend(prepared.notes)
     cancel.raise_if_cancelled()
 
