@@ -36,3 +36,28 @@ def test_bad_arguments_are_one_line_errors(argv: list[str], capsys, monkeypatch)
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_quota_exhaustion_shows_when_it_resumes(capsys, tmp_path, data_dir, monkeypatch) -> None:
+    import datetime as dt
+    import time
+
+    from PIL import Image
+
+    from vvic_desktop.cli.search import Target, quota_key
+    from vvic_desktop.core.ratelimit import QuotaLimiter
+    from vvic_desktop.markets.base import Credentials
+
+    photo = tmp_path / "p.png"
+    Image.new("RGB", (900, 900), (200, 40, 40)).save(photo)
+    monkeypatch.setenv("VVIC_APP_KEY", "QKEY")
+    monkeypatch.setenv("VVIC_APP_SECRET", "QSECRET")
+    endpoint = "http://127.0.0.1:9"  # never contacted: the quota stops the call first
+    until = time.time() + 15 * 60
+    target = Target("vvic", Credentials("QKEY", "QSECRET"), endpoint, loopback=True)
+    QuotaLimiter(data_dir / "quota.sqlite3").penalise(quota_key(target), until)
+    assert main(["search", str(photo), "--market", "vvic", "--endpoint", endpoint]) == 2
+    err = capsys.readouterr().err
+    expected = dt.datetime.fromtimestamp(until).astimezone().strftime("%H:%M")
+    assert err == f"error: vvic quota exhausted; resumes at {expected}. " \
+                  "Paused; it will continue then.\n"
