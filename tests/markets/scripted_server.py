@@ -31,6 +31,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     drip: float | None = None  # seconds between single bytes (slow-loris)
     content_length: int | None = None  # a lie, when set
+    no_date: bool = False  # omit the Date header http.server adds by default
 
 
 @dataclass
@@ -79,7 +80,10 @@ class ScriptedServer:
                     reply.headers.setdefault("Content-Type", "application/json;charset=utf-8")
                 elif isinstance(payload, str):
                     payload = payload.encode("utf-8")
-                self.send_response(reply.status)
+                if reply.no_date or "Date" in reply.headers:
+                    self.send_response_only(reply.status)
+                else:
+                    self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
                 declared = reply.content_length

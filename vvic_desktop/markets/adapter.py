@@ -10,9 +10,15 @@ from typing import Any, ClassVar
 import requests
 
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.errors import BadResponse, DownloadTooLarge, MissingCredentials
+from vvic_desktop.core.errors import (
+    BadResponse,
+    DownloadTooLarge,
+    MissingCredentials,
+    VvicError,
+)
+from vvic_desktop.core.models import Filters, PreparedImage
 from vvic_desktop.markets import http
-from vvic_desktop.markets.base import Acquire, Credentials
+from vvic_desktop.markets.base import Acquire, Credentials, MarketAnswer
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +65,18 @@ class HttpAdapter:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={http.redact(self.base_url)!r}, app_key=" \
                f"{self.credentials.app_key!r})"
+
+    def search(
+        self, image: PreparedImage, filters: Filters, cancel: CancelToken, acquire: Acquire
+    ) -> MarketAnswer:
+        """Marketplace.search: every error leaves with its texts redacted."""
+        try:
+            return self._search(image, filters, SearchCall(cancel, acquire))
+        except VvicError as error:
+            raise http.sanitize_error(error) from None
+
+    def _search(self, image: PreparedImage, filters: Filters, call: SearchCall) -> MarketAnswer:
+        raise NotImplementedError
 
     @property
     def market_label(self) -> str:

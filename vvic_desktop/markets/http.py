@@ -79,6 +79,24 @@ def redact(text: str) -> str:
     return text
 
 
+def sanitize_error(error: BaseException) -> BaseException:
+    """Redact, in place, every text an error carries (detail, message fields, args).
+
+    Marketplaces echo request parameters in their error messages; the adapters put those
+    messages into the error's detail, so this runs on every error leaving an adapter.
+    """
+    detail = getattr(error, "detail", None)
+    if isinstance(detail, str):
+        error.detail = redact(detail)  # type: ignore[attr-defined]
+    fields = getattr(error, "fields", None)
+    if isinstance(fields, dict):
+        for key, value in list(fields.items()):
+            if isinstance(value, str):
+                fields[key] = redact(value)
+    error.args = tuple(redact(a) if isinstance(a, str) else a for a in error.args)
+    return error
+
+
 class RedactingFilter(logging.Filter):
     """Rewrites a record's message (and its traceback text) through `redact()`."""
 

@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 
 import requests
 
-from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
     AuthError,
     BadRequest,
@@ -35,7 +34,7 @@ from vvic_desktop.core.errors import (
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, Stall
 from vvic_desktop.markets import normalise as nz
 from vvic_desktop.markets.adapter import HttpAdapter, SearchCall, Timeouts
-from vvic_desktop.markets.base import Acquire, Credentials, MarketAnswer
+from vvic_desktop.markets.base import Credentials, MarketAnswer
 from vvic_desktop.markets.http import HttpResponse
 from vvic_desktop.markets.signing import vvic_body_image, vvic_open_sign, vvic_v22_sign
 
@@ -106,10 +105,7 @@ class VvicMarket(HttpAdapter):
         params["sign"] = vvic_v22_sign(params, self.credentials.app_secret)
         return params
 
-    def search(
-        self, image: PreparedImage, filters: Filters, cancel: CancelToken, acquire: Acquire
-    ) -> MarketAnswer:
-        call = SearchCall(cancel, acquire)
+    def _search(self, image: PreparedImage, filters: Filters, call: SearchCall) -> MarketAnswer:
         body = self.search_params(image, filters)
         response = self.send(call, "POST", self.base_url + SEARCH_PATH, json=body)
         data = self._check(response)

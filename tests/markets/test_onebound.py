@@ -1,0 +1,135 @@
+"""OneBound adapters: upload then search, quota from api_info, error codes."""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from scripted_server import Permits, Reply, ScriptedServer, Seen
+
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.errors import (
+    AuthError,
+    BadRequest,
+    BadResponse,
+    ImageRejected,
+    PermissionDenied,
+    QuotaExceeded,
+    ServiceError,
+    VvicError,
+)
+from vvic_desktop.core.models import Filters, PreparedImage
+from vvic_desktop.markets.base import Credentials
+from vvic_desktop.markets.onebound import OneBoundMarket, OneBoundTaobao, OneBoundVvic
+
+SECRET = "ob-secret-31"
+UPLOAD_OK = {"items": {"item": {"name": "/2026/11/21/abc123.jpg"}}, "error": "",
+             "reason": "ok", "error_code": "0000", "api_info": "today:57 max:10100"}
+SEARCH_OK = {
+    "items": {"page": 1, "item": [
+        {"num_iid": "778899", "title": "新款碎花连衣裙", "pic_url": "//img1.vvic.com/x.jpg",
+         "price": "89.00", "promotion_price": "69.00", "sales": "35", "seller_nick": "小花家",
+         "area": "广州十三行", "position": "3F-312", "hid": "A1029",
+         "detail_url": "https://www.vvic.com/item/778899"},
+        {"num_iid": 778900, "title": "碎花裙", "price": "72-80"},
+        {"title": "missing id"},
+    ]},
+    "error": "", "reason": "ok", "error_code": "0000", "api_info": "today:58 max:10100",
+}
+
+
+def routed(upload: Reply | None = None, search: Reply | None = None) -> Any:
+    def route(seen: Seen) -> Reply:
+        if seen.path == "/taobao/upload_img/":
+            return upload or Reply(200, UPLOAD_OK)
+        return search or Reply(200, SEARCH_OK)
+    return route
+
+
+def run(adapter: OneBoundMarket, image: PreparedImage, permits: Permits):
+    return adapter.search(image, Filters(), CancelToken(), permits)
+
+
+@pytest.mark.parametrize(("cls", "platform"), [(OneBoundVvic, "vvic"),
+                                               (OneBoundTaobao, "taobao")])
+def test_upload_then_search(
+    server: ScriptedServer, permits: Permits, prepared: PreparedImage,
+    cls: type[OneBoundMarket], platform: str,
+) -> None:
+    server.script(routed())
+    answer = run(cls(Credentials("ob-key", SECRET), server.url), prepared, permits)
+
+    upload, search = server.requests
+    assert (upload.method, upload.path) == ("POST", "/taobao/upload_img/")
+    form = upload.form()
+    assert base64.b64decode(form["imgcode"]) == prepared.jpeg
+    assert form["key"] == "ob-key" and form["secret"] == SECRET
+    assert (search.method, search.path) == ("GET", f"/{platform}/item_search_img/")
+    assert search.query["imgid"] == "/2026/11/21/abc123.jpg"
+    assert search.query["key"] == "ob-key" and search.query["secret"] == SECRET
+
+    assert permits.count == 2 and answer.api_calls == 2
+    assert answer.quota_left == 10100 - 58
+    assert (answer.raw_count, answer.skipped) == (3, 1)
+    first, second = answer.offers
+    assert first.market == cls.name and first.item_id == "778899"
+    assert first.price == Decimal("69.00") and first.extra["list_price"] == "89.00"
+    assert first.stall.market == "广州十三行" and first.stall.position == "3F-312"
+    assert first.art_no == "A1029" and first.image_url == "https://img1.vvic.com/x.jpg"
+    assert second.price == Decimal("72") and second.price_max == Decimal("80")
+
+
+def envelope(code: str, reason: str) -> Reply:
+    return Reply(200, {"error": reason, "reason": reason, "error_code": code, "items": None})
+
+
+@pytest.mark.parametrize(
+    ("upload", "search", "expected"),
+    [
+        (None, envelope("4005", "授权失败"), AuthError),
+        (envelope("4002", "key或secret错误"), None, AuthError),
+        (None, envelope("4004", "该接口未开通"), PermissionDenied),
+        (None, envelope("4013", "超出每日调用上限"), QuotaExceeded),
+        (None, envelope("4999", "今日调用次数已超出"), QuotaExceeded),
+        (None, envelope("4998", "invalid api key"), AuthError),
+        (None, envelope("4006", "参数错误"), BadRequest),
+        (None, envelope("5000", "服务器内部错误"), ServiceError),
+        (None, envelope("4997", "something odd"), ServiceError),
+        (envelope("4996", "图片格式不支持"), None, ImageRejected),
+        (Reply(200, {"error_code": "0000", "items": {}}), None, BadResponse),
+        (None, Reply(502, "<html>bad gateway</html>", {"Content-Type": "text/html"}),
+         BadResponse),
+        (None, Reply(429, "slow down", {"Retry-After": "12"}), QuotaExceeded),
+        (None, Reply(200, {"items": []}), BadResponse),
+    ],
+)
+def test_errors_map_to_core_errors(
+    server: ScriptedServer, permits: Permits, prepared: PreparedImage,
+    upload: Reply | None, search: Reply | None, expected: type[VvicError],
+) -> None:
+    server.script(routed(upload, search))
+    with pytest.raises(expected) as caught:
+        run(OneBoundVvic(Credentials("ob-key", SECRET), server.url), prepared, permits)
+    assert type(caught.value) is expected
+    assert permits.count == len(server.requests)
+    for text in (str(caught.value), repr(caught.value), caught.value.detail):
+        assert SECRET not in text
+
+
+def test_empty_result_code_is_an_empty_list(
+    server: ScriptedServer, permits: Permits, prepared: PreparedImage
+) -> None:
+    server.script(routed(search=envelope("2000", "搜索结果为空")))
+    answer = run(OneBoundTaobao(Credentials("ob-key", SECRET), server.url), prepared, permits)
+    assert answer.offers == [] and answer.skipped == 0
+
+
+def test_quota_retry_after_header_is_used(
+    server: ScriptedServer, permits: Permits, prepared: PreparedImage
+) -> None:
+    server.script(routed(search=Reply(429, "slow down", {"Retry-After": "12"})))
+    with pytest.raises(QuotaExceeded) as caught:
+        run(OneBoundVvic(Credentials("ob-key", SECRET), server.url), prepared, permits)
+    assert caught.value.retry_after == 12

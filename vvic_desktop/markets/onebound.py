@@ -1,0 +1,185 @@
+"""OneBound gateway: the documented route to VVIC and Taobao image search.
+
+Two API calls per search, each after its own limiter permit: upload the prepared JPEG
+(`{base}/taobao/upload_img/`, `imgcode` = base64, answer `items.item.name` = imgid), then
+`GET {base}/{vvic|taobao}/item_search_img/?key=&secret=&imgid=`. OneBound wants the secret in
+the query, so every text built from a URL here goes through `redact()` (http.py does it for
+the transport errors) and the secret is registered for literal removal too.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import requests
+
+from vvic_desktop.core.errors import (
+    AuthError,
+    BadRequest,
+    BadResponse,
+    ImageRejected,
+    PermissionDenied,
+    QuotaExceeded,
+    ServiceError,
+    VvicError,
+)
+from vvic_desktop.core.models import Filters, Offer, PreparedImage, Stall
+from vvic_desktop.markets import normalise as nz
+from vvic_desktop.markets.adapter import HttpAdapter, SearchCall, Timeouts
+from vvic_desktop.markets.base import Credentials, MarketAnswer
+from vvic_desktop.markets.http import HttpResponse
+
+log = logging.getLogger(__name__)
+
+PRODUCTION_URL = "https://api-gw.onebound.cn"
+UPLOAD_PATH = "/taobao/upload_img/"
+
+_API_INFO_RE = re.compile(r"today\s*:\s*(\d+).*?max\s*:\s*(\d+)", re.IGNORECASE | re.DOTALL)
+
+# OneBound's documented error codes (open.onebound.cn/help/api error list); the reason text
+# decides where a code is not listed, because the gateway reuses codes across its APIs.
+_CODE_ERRORS: dict[str, type[VvicError]] = {
+    "4002": AuthError,  # key/secret invalid
+    "4003": AuthError,  # key not authorised / expired
+    "4004": PermissionDenied,  # api not enabled for this key
+    "4005": AuthError,  # authorisation failed
+    "4006": BadRequest,  # parameter error
+    "4011": QuotaExceeded,  # too many requests
+    "4013": QuotaExceeded,  # daily quota used up
+    "4016": QuotaExceeded,  # balance / quota exhausted
+    "5000": ServiceError,  # server error
+}
+_EMPTY_CODES = ("2000",)  # "search result is empty": a success with no items
+_QUOTA_WORDS = ("quota", "limit", "次数", "超出", "超过", "频繁", "余额", "额度")
+_AUTH_WORDS = ("key", "secret", "密钥", "授权", "验证失败", "认证")
+_IMAGE_WORDS = ("图片", "image", "imgid", "imgcode", "pic")
+
+
+def quota_left(api_info: Any) -> int | None:
+    """"today:58 max:10100" → 10042 calls left today; None when absent or unreadable."""
+    match = _API_INFO_RE.search(nz.text(api_info))
+    if match is None:
+        return None
+    return max(0, int(match.group(2)) - int(match.group(1)))
+
+
+class OneBoundMarket(HttpAdapter):
+    name: ClassVar[str] = "onebound"
+    display: ClassVar[str] = "OneBound"
+    platform: ClassVar[str] = ""  # "vvic" or "taobao": the gateway path
+
+    def __init__(
+        self,
+        credentials: Credentials | None,
+        base_url: str = PRODUCTION_URL,
+        session: requests.Session | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> None:
+        super().__init__(credentials, base_url, session, timeouts)
+
+    def _search(self, image: PreparedImage, filters: Filters, call: SearchCall) -> MarketAnswer:
+        imgid, _ = self._upload(call, image)
+        params: dict[str, Any] = {
+            "key": self.credentials.app_key,
+            "secret": self.credentials.app_secret,
+            "imgid": imgid,
+            "lang": "zh-CN",
+        }
+        if filters.max_results:
+            params["page_size"] = max(1, min(50, int(filters.max_results)))
+        url = f"{self.base_url}/{self.platform}/item_search_img/"
+        response = self.send(call, "GET", url, params=params)
+        data = self._check(response)
+        items = nz.dig(data, "items", "item")
+        offers, raw_count, skipped = nz.normalise_items(items, self._offer)
+        return MarketAnswer(
+            offers=offers, raw_count=raw_count, skipped=skipped, api_calls=call.api_calls,
+            quota_left=quota_left(data.get("api_info")),
+        )
+
+    def _upload(self, call: SearchCall, image: PreparedImage) -> tuple[str, dict[str, Any]]:
+        form = {
+            "key": self.credentials.app_key,
+            "secret": self.credentials.app_secret,
+            "imgcode": base64.b64encode(image.jpeg).decode("ascii"),
+        }
+        response = self.send(call, "POST", self.base_url + UPLOAD_PATH, data=form)
+        data = self._check(response, upload=True)
+        imgid = nz.text(nz.dig(data, "items", "item", "name"), 2000)
+        if not imgid:
+            raise BadResponse("upload answer without items.item.name", market=self.market_label)
+        return imgid, data
+
+    def _check(self, response: HttpResponse, upload: bool = False) -> dict[str, Any]:
+        market = self.market_label
+        data = nz.decode_json(response, market)
+        code = nz.text(data.get("error_code"))
+        if response.status == 200 and code in ("0000", "0"):
+            return data
+        if code in _EMPTY_CODES and not upload:
+            data["items"] = {"item": []}
+            return data
+        reason_text = nz.text(data.get("reason") or data.get("error"), 200)
+        reason = f"{code or response.status} {reason_text}".strip()
+        if response.status == 429:
+            raise QuotaExceeded(reason, market=market,
+                                retry_after=nz.retry_after(response.header("Retry-After")))
+        kind = _CODE_ERRORS.get(code)
+        lowered = reason_text.lower()
+        if kind is None:
+            if any(word in lowered for word in _QUOTA_WORDS):
+                kind = QuotaExceeded
+            elif any(word in lowered for word in _AUTH_WORDS):
+                kind = AuthError
+            elif upload and any(word in lowered for word in _IMAGE_WORDS):
+                kind = ImageRejected
+        if kind is QuotaExceeded:
+            raise QuotaExceeded(reason, market=market,
+                                retry_after=nz.retry_after(response.header("Retry-After")))
+        if kind is not None:
+            raise kind(reason, market=market)
+        error = nz.status_error(response, market, reason)
+        if error is not None:
+            raise error
+        if not code:
+            raise BadResponse("no error_code in the answer", market=market)
+        raise ServiceError(reason, market=market)
+
+    def _offer(self, item: Mapping[str, Any]) -> Offer | None:
+        stall = Stall(
+            name=nz.text(item.get("seller_nick") or item.get("shop_name")),
+            market=nz.text(item.get("area") or item.get("market")),
+            position=nz.text(item.get("position")),
+            credit_level=nz.credit_level(item.get("credit_level")),
+        )
+        offer = nz.make_offer(
+            self.name, item, id_keys=("num_iid", "item_id"),
+            price_keys=("promotion_price", "price"),
+            image_keys=("pic_url", "image_url"),
+            detail_keys=("detail_url",),
+            stall=stall,
+            art_no_keys=("hid", "art_no"),
+        )
+        if offer is None:
+            return None
+        # The list price stays visible when the promotion price is the one used.
+        list_price, _ = nz.parse_price(item.get("price"))
+        if list_price is not None and offer.price is not None and list_price != offer.price:
+            offer.extra["list_price"] = str(list_price)
+        return offer
+
+
+class OneBoundVvic(OneBoundMarket):
+    name: ClassVar[str] = "onebound-vvic"
+    display: ClassVar[str] = "OneBound · VVIC"
+    platform: ClassVar[str] = "vvic"
+
+
+class OneBoundTaobao(OneBoundMarket):
+    name: ClassVar[str] = "onebound-taobao"
+    display: ClassVar[str] = "OneBound · 淘宝"
+    platform: ClassVar[str] = "taobao"
