@@ -6,6 +6,8 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from scripted_server import CANARY, Reply, ScriptedServer
@@ -170,3 +172,68 @@ def test_logs_of_a_request_with_a_secret_query_are_redacted(
     assert caplog.records, "urllib3 and our logger should have logged at DEBUG"
     assert any(r.name.startswith("urllib3") for r in caplog.records)
     assert CANARY not in caplog.text
+
+
+def _raw_server(handler: Callable[[socket.socket, threading.Event], None]) -> tuple[str, Any]:
+    """A one-connection raw socket server; returns its URL and a stopper."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)
+            try:
+                handler(conn, stop)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    def close() -> None:
+        stop.set()
+        listener.close()
+        thread.join(2)
+
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/", close
+
+
+def _drip_headers(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for byte in b"X-Slow: " + b"a" * 200:
+        conn.sendall(bytes([byte]))
+        if stop.wait(0.4):
+            return
+
+
+def test_headers_dripping_end_in_timeout_at_the_deadline() -> None:
+    url, close = _raw_server(_drip_headers)
+    start = time.monotonic()
+    try:
+        with pytest.raises(Timeout):
+            http.request(http.make_session(), "GET", url, read_timeout=5, deadline=1.0)
+    finally:
+        close()
+    assert time.monotonic() - start < 2.0
+
+
+def test_cancel_while_waiting_for_headers(server: ScriptedServer) -> None:
+    url, close = _raw_server(lambda conn, stop: stop.wait(10) and None)
+    token = CancelToken()
+    timer = threading.Timer(0.3, token.cancel)
+    timer.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(Cancelled):
+            http.request(http.make_session(), "GET", url, read_timeout=10, deadline=10,
+                         cancel=token)
+    finally:
+        timer.cancel()
+        close()
+    assert time.monotonic() - start < 1.5

@@ -21,6 +21,8 @@ from typing import Any
 
 import requests
 import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 
 from vvic_desktop import __version__
 from vvic_desktop.core.cancel import CancelToken
@@ -166,7 +168,7 @@ def make_session(
         session.trust_env = True
         session.proxies.update(dict(proxies))
     # No urllib3 retries: every attempt must take a limiter permit, so retry.py decides.
-    adapter = requests.adapters.HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=8)
+    adapter = _TrackingAdapter(max_retries=0, pool_connections=4, pool_maxsize=8)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -197,8 +199,54 @@ class HttpResponse:
         return None
 
 
-def _socket_of(response: requests.Response) -> socket.socket | None:
-    """The live socket under a streamed response, to shut it down from the watchdog."""
+_current = threading.local()  # the connections the running request uses, per thread
+
+
+class _TrackedConnection:
+    """Mixin: record the connection a request runs on, so the watchdog can reach its socket
+    during connect, upload and header phases too (requests only hands us the response after
+    the headers arrived)."""
+
+    def _track(self) -> None:
+        registry = getattr(_current, "connections", None)
+        if registry is not None and self not in registry:
+            registry.append(self)
+
+    def connect(self) -> None:
+        self._track()
+        super().connect()  # type: ignore[misc]
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._track()
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _HTTPConnection(_TrackedConnection, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_TrackedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _TrackingAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def _socket_of(response: requests.Response | None) -> socket.socket | None:
+    """The live socket under a streamed response (the fallback when tracking missed it)."""
+    if response is None:
+        return None
     raw = response.raw
     connection = getattr(raw, "_connection", None)
     sock = getattr(connection, "sock", None)
@@ -210,15 +258,22 @@ def _socket_of(response: requests.Response) -> socket.socket | None:
 
 
 class _Watchdog:
-    """Shuts the socket down at the deadline or on cancel, so a blocked read returns."""
+    """Shuts the request's sockets down at the deadline or on cancel, so whatever blocks
+    (connect, upload, headers, body) returns at once with an error."""
 
-    def __init__(self, sock: socket.socket | None, deadline: float, cancel: CancelToken | None):
-        self._sock, self._deadline, self._cancel = sock, deadline, cancel
+    def __init__(self, deadline: float, cancel: CancelToken | None) -> None:
+        self._deadline, self._cancel = deadline, cancel
+        self.connections: list[Any] = []
+        self.response: requests.Response | None = None
         self._done = threading.Event()
         self.fired: str = ""
         self._thread = threading.Thread(target=self._run, name="http-watchdog", daemon=True)
-        if sock is not None:
-            self._thread.start()
+        self._thread.start()
+
+    def _sockets(self) -> list[socket.socket]:
+        found = [getattr(conn, "sock", None) for conn in self.connections]
+        found.append(_socket_of(self.response))
+        return [sock for sock in found if isinstance(sock, socket.socket)]
 
     def _run(self) -> None:
         while not self._done.wait(0.05):
@@ -228,11 +283,11 @@ class _Watchdog:
                 self.fired = "deadline"
             else:
                 continue
-            try:
-                assert self._sock is not None
-                self._sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            for sock in self._sockets():
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
             return
 
     def stop(self) -> None:
@@ -264,37 +319,36 @@ def request(
     start = time.monotonic()
     end = start + deadline
     safe_url = redact(url)
+
+    def timed_out(what: str = "total deadline") -> Timeout:
+        return Timeout(f"{method} {safe_url}: {what}", seconds=round(deadline))
+
+    watchdog = _Watchdog(end, cancel)
+    _current.connections = watchdog.connections
+    response: requests.Response | None = None
+    received = 0
+    chunks: list[bytes] = []
     try:
-        response = session.request(
-            method,
-            url,
-            params=params,
-            data=data,
-            json=json,
-            headers=dict(headers or {}),
-            stream=True,
-            allow_redirects=False,
-            timeout=(min(connect_timeout, deadline), min(read_timeout, deadline)),
-        )
-    except requests.exceptions.Timeout as exc:
-        raise Timeout(f"{method} {safe_url}: {redact(str(exc))}", seconds=round(deadline)) from None
-    except requests.exceptions.RequestException as exc:
-        raise NetworkError(f"{method} {safe_url}: {_short(exc)}") from None
-    watchdog = _Watchdog(_socket_of(response), end, cancel)
-    try:
+        try:
+            response = session.request(
+                method, url, params=params, data=data, json=json,
+                headers=dict(headers or {}), stream=True, allow_redirects=False,
+                timeout=(min(connect_timeout, deadline), min(read_timeout, deadline)),
+            )
+        finally:
+            _current.connections = None
+        watchdog.response = response
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise DownloadTooLarge(
                 f"{safe_url}: Content-Length {declared} > {max_bytes}",
                 limit_mb=round(max_bytes / MIB, 1),
             )
-        chunks: list[bytes] = []
-        received = 0
         while True:
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
             if time.monotonic() >= end:
-                raise Timeout(f"{method} {safe_url}: total deadline", seconds=round(deadline))
+                raise timed_out()
             chunk = response.raw.read1(64 * 1024, decode_content=True)
             if not chunk:
                 break
@@ -306,24 +360,25 @@ def request(
             chunks.append(chunk)
         if watchdog.fired == "cancel":
             raise Cancelled()
-        if watchdog.fired == "deadline" or time.monotonic() > end:
+        if watchdog.fired == "deadline":
             # The socket was shut down under a read: what arrived is incomplete.
-            raise Timeout(f"{method} {safe_url}: total deadline", seconds=round(deadline))
+            raise timed_out()
     except (Cancelled, Timeout, DownloadTooLarge):
         raise
-    except Exception as exc:  # urllib3 protocol/read errors, incl. the watchdog's shutdown
+    except Exception as exc:  # requests/urllib3 errors, incl. those the watchdog caused
         if watchdog.fired == "cancel":
             raise Cancelled() from None
         if watchdog.fired == "deadline" or time.monotonic() >= end:
-            raise Timeout(f"{method} {safe_url}: total deadline", seconds=round(deadline)) from None
+            raise timed_out() from None
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            raise timed_out("connect timeout") from None
         if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc).lower():
-            raise Timeout(
-                f"{method} {safe_url}: read timeout", seconds=round(read_timeout)
-            ) from None
+            raise timed_out("read timeout") from None
         raise NetworkError(f"{method} {safe_url}: {_short(exc)}") from None
     finally:
         watchdog.stop()
-        response.close()
+        if response is not None:
+            response.close()
     elapsed = time.monotonic() - start
     log.debug("%s %s -> %s (%d bytes, %.2f s)", method, safe_url, response.status_code,
               received, elapsed)
