@@ -25,11 +25,14 @@ SUCCESS = {
         {"num_iid": 1, "title": "连衣裙", "price": "69.00"}]}}},
     "onebound-vvic": {"error_code": "0000", "reason": "ok", "api_info": "today:1 max:100",
                       "items": {"item": [{"num_iid": "1", "title": "连衣裙", "price": "69"}]}},
+    "1688": {"result": {"success": True, "result": {"data": [
+        {"offerId": 1, "subject": "连衣裙", "priceInfo": {"price": "45"}}]}}},
 }
 FAILURE = {
     "vvic": {"code": 401, "msg": f"签名错误 {ECHO}"},
     "taobao": {"error_response": {"code": 25, "msg": "Invalid Signature", "sub_msg": ECHO}},
     "onebound-vvic": {"error_code": "4005", "reason": f"授权失败 {ECHO}"},
+    "1688": {"error_code": "gw.SignatureInvalid", "error_message": ECHO},
 }
 UPLOAD = {"error_code": "0000", "items": {"item": {"name": "img-1"}}}
 
@@ -38,6 +41,8 @@ def scripted(name: str, body: dict[str, Any]) -> Any:
     def route(seen: Seen) -> Reply:
         if seen.path == "/taobao/upload_img/":
             return Reply(200, UPLOAD)
+        if "product.image.upload" in seen.path:
+            return Reply(200, {"result": {"success": "true", "result": "img-1"}})
         return Reply(200, body)
     return route
 
@@ -50,7 +55,7 @@ def texts_of(error: BaseException) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("name", ["vvic", "taobao", "onebound-vvic"])
+@pytest.mark.parametrize("name", ["vvic", "taobao", "onebound-vvic", "1688"])
 def test_canary_never_leaks(
     name: str, server: ScriptedServer, prepared: PreparedImage,
     caplog: pytest.LogCaptureFixture,

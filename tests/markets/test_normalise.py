@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from vvic_desktop.core.models import Offer
 from vvic_desktop.markets import normalise as nz
+from vvic_desktop.markets.alibaba1688 import Alibaba1688Market
 from vvic_desktop.markets.base import Credentials
 from vvic_desktop.markets.onebound import OneBoundVvic, quota_left
 from vvic_desktop.markets.taobao import TaobaoMarket, retry_after_from_sub_msg
@@ -92,10 +93,12 @@ CONVERTERS = {
     "vvic": VvicMarket(CREDS, "http://127.0.0.1:9")._offer,
     "taobao": TaobaoMarket(CREDS, "http://127.0.0.1:9")._offer,
     "onebound": OneBoundVvic(CREDS, "http://127.0.0.1:9")._offer,
+    "1688": Alibaba1688Market(CREDS, "http://127.0.0.1:9")._offer,
 }
 FIELD_NAMES = ["item_id", "num_iid", "title", "price", "promotion_price", "stock", "sales",
                "credit_level", "image_url", "pic_url", "detail_url", "similarity", "seller_nick",
-               "shop_name", "position", "market", "hid", "is_tmall", "batch_num"]
+               "shop_name", "position", "market", "hid", "is_tmall", "batch_num", "offerId",
+               "subject", "priceInfo", "monthSold", "sellerIdentities", "repurchaseRate"]
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=12),
     lambda children: st.lists(children, max_size=3)

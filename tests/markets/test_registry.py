@@ -12,7 +12,7 @@ CREDS = Credentials("key", "secret-value")
 
 
 def test_every_network_market_is_registered_with_its_credential_sources() -> None:
-    for name in ("vvic", "taobao", "onebound-vvic", "onebound-taobao"):
+    for name in ("vvic", "taobao", "onebound-vvic", "onebound-taobao", "1688"):
         info = MARKETS[name]
         assert name in MARKET_NAMES
         assert info.display_zh and info.display_en
@@ -20,11 +20,12 @@ def test_every_network_market_is_registered_with_its_credential_sources() -> Non
         assert info.production_url.startswith("https://")
     assert MARKETS["vvic"].env_app_key == "VVIC_APP_KEY"
     assert MARKETS["taobao"].env_app_secret == "TAOBAO_APP_SECRET"
+    assert MARKETS["1688"].env_app_key == "ALI1688_APP_KEY"
     assert MARKETS["onebound-vvic"].keyring_service == MARKETS["onebound-taobao"].keyring_service
     assert "local" not in MARKETS
 
 
-@pytest.mark.parametrize("name", ["vvic", "taobao", "onebound-vvic", "onebound-taobao"])
+@pytest.mark.parametrize("name", ["vvic", "taobao", "onebound-vvic", "onebound-taobao", "1688"])
 def test_endpoint_replaces_the_base_url(name: str) -> None:
     market = create_market(name, credentials=CREDS, endpoint="http://127.0.0.1:8765/")
     assert market.name == name
