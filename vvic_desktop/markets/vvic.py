@@ -35,7 +35,7 @@ from vvic_desktop.core.models import Filters, Offer, PreparedImage, Stall
 from vvic_desktop.markets import normalise as nz
 from vvic_desktop.markets.adapter import HttpAdapter, SearchCall, Timeouts
 from vvic_desktop.markets.base import Credentials, MarketAnswer
-from vvic_desktop.markets.http import HttpResponse
+from vvic_desktop.markets.http import HttpResponse, register_secret
 from vvic_desktop.markets.signing import vvic_body_image, vvic_open_sign, vvic_v22_sign
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,6 @@ class VvicMarket(HttpAdapter):
         super().__init__(credentials, base_url, session, timeouts)
         self.open_credentials = open_credentials
         if open_credentials is not None:
-            from vvic_desktop.markets.http import register_secret
-
             register_secret(open_credentials.app_secret)
         self.open_base_url = (open_base_url or self.base_url + OPEN_API_PATH).rstrip("/")
 
