@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: lint, then every test, headless (Qt offscreen).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+installer/bootstrap.sh --test
+export QT_QPA_PLATFORM=offscreen
+unset DISPLAY WAYLAND_DISPLAY
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== pytest"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
