@@ -18,7 +18,7 @@ from vvic_desktop.core.models import Offer
 
 # Most specific words first: 半身裙 must win over 短裙/长裙, 牛仔裤 is trousers.
 CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("skirt", ("半身裙", "包臀裙", "百褶裙", "a字裙", "伞裙")),
+    ("skirt", ("半身裙", "半裙", "包臀裙", "百褶裙", "a字裙", "伞裙")),
     ("dress", ("连衣裙", "长裙", "短裙", "吊带裙", "裙子")),
     ("tshirt", ("t恤", "tee", "短t", "长t")),
     ("shirt", ("衬衫", "衬衣")),
@@ -42,6 +42,26 @@ CUE_WORDS: dict[str, tuple[str, ...]] = {
     "sleeve": ("长袖", "短袖", "七分袖", "五分袖", "无袖", "泡泡袖", "灯笼袖", "喇叭袖", "吊带"),
     "fit": ("韩版", "欧美", "通勤", "宽松", "修身", "oversize", "收腰", "直筒", "法式"),
 }
+
+# Print words: two titles that name different prints describe different styles.
+PRINT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("floral", ("碎花", "印花", "花朵")),
+    ("stripe", ("条纹", "竖条", "横条")),
+    ("check", ("格子", "格纹", "千鸟格")),
+    ("dot", ("波点", "圆点", "点点")),
+    ("solid", ("纯色", "素色")),
+)
+
+# Mutually exclusive cut words: two titles naming disjoint words of one family describe
+# different cuts (a pleated and an A-line skirt of one fabric look alike in a photo).
+CUT_FAMILIES: tuple[tuple[str, ...], ...] = (
+    ("v领", "圆领", "方领", "高领", "翻领", "一字领", "娃娃领", "立领"),
+    ("百褶", "a字", "包臀", "鱼尾", "伞裙"),
+    ("阔腿", "直筒", "小脚", "喇叭", "哈伦"),
+    ("长袖", "短袖", "无袖", "七分袖", "五分袖"),
+    ("开衫", "套头"),
+    ("吊带", "泡泡袖", "衬衫式"),
+)
 
 # How much one agreeing / contradicting cue moves the rank score (similarity is 0..1).
 CUE_WEIGHT = 0.03
@@ -77,6 +97,24 @@ def threshold_for(category: str, strictness: float = 1.0) -> float:
     strict = min(max(strictness, lo), hi)
     base = CATEGORY_THRESHOLDS.get(category, CATEGORY_THRESHOLDS["default"])
     return round(min(base * strict, 0.99), 4)
+
+
+def print_of(title: str) -> str:
+    """The print a title names ("floral", "stripe", …), or "" when it names none or several."""
+    text = _norm(title)
+    named = {kind for kind, words in PRINT_WORDS if any(w in text for w in words)}
+    return named.pop() if len(named) == 1 else ""
+
+
+def cut_words(title: str) -> tuple[frozenset[str], ...]:
+    """Per cut family, the words of it the title names."""
+    text = _norm(title)
+    return tuple(frozenset(w for w in family if w in text) for family in CUT_FAMILIES)
+
+
+def cuts_conflict(a: tuple[frozenset[str], ...], b: tuple[frozenset[str], ...]) -> bool:
+    """Do two titles' cut words (from `cut_words`) name different cuts of one family."""
+    return any(x and y and not (x & y) for x, y in zip(a, b, strict=True))
 
 
 def title_cues(title: str) -> dict[str, frozenset[str]]:

@@ -2,7 +2,7 @@
 
 Evidence, strongest first:
 1. image: pHash/dHash distance over all pairs at once (XOR + popcount in numpy, the
-   mirrored hash too) proposes candidate pairs; colour (HSV histogram) and the grey layout
+   mirrored hash too) proposes candidate pairs; colour (HSV histogram), silhouette and texture
    (which tells prints apart when same-cut silhouettes collide) must confirm them;
 2. title: character-bigram similarity after removing market and boilerplate words;
 3. price: listings of one style rarely differ by more than a third.
@@ -32,7 +32,13 @@ import numpy as np
 from PIL import Image
 
 from vvic_desktop.core import hashing
-from vvic_desktop.core.align import dominant_category
+from vvic_desktop.core.align import (
+    CUT_FAMILIES,
+    category_of,
+    cut_words,
+    dominant_category,
+    print_of,
+)
 from vvic_desktop.core.hashing import SignatureBatch
 from vvic_desktop.core.models import Offer, StyleGroup
 
@@ -59,13 +65,15 @@ class GroupingSettings:
 
     best_offer_order: tuple[BestOfferKey, ...] = DEFAULT_BEST_ORDER
     strictness: float = 1.0
-    # Candidate pairs: global hash distance (min over plain/mirrored) at most this.
-    candidate_distance: int = 22
-    # Confirmation.
-    colour_min: float = 0.72
-    layout_min: float = 0.80
-    # A near-exact image match needs less confirmation from the layout.
-    close_distance: int = 6
+    # Candidate pairs: pHash distance of the garment crops (min over plain/mirrored).
+    candidate_distance: int = 18
+    # Confirmation: colour histogram intersection, silhouette IoU, texture distance.
+    colour_min: float = 0.70
+    silhouette_min: float = 0.60
+    texture_max: float = 0.40
+    # Titles this alike let a pair through with a little more texture difference.
+    title_lift: float = 0.6
+    texture_lift: float = 0.15
     # Title-only (no image) rule.
     title_only_min: float = 0.85
     title_art_no_min: float = 0.5
@@ -83,9 +91,11 @@ class PairEvidence:
     hash_distance: np.ndarray  # min pHash distance, plain or mirrored
     dhash_distance: np.ndarray
     colour: np.ndarray  # histogram intersection 0..1
-    layout: np.ndarray  # best layout correlation, plain or mirrored
+    silhouette: np.ndarray  # mask IoU 0..1, best of plain or mirrored
+    texture: np.ndarray  # texture distance (0 = same), best of plain or mirrored
     title: np.ndarray  # bigram Dice 0..1
     price_ratio: np.ndarray  # |a-b| / max(a,b); nan when a price is missing
+    conflict: np.ndarray  # the titles name different categories, prints or cuts
     same: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
@@ -217,7 +227,6 @@ def pair_evidence(
     settings: GroupingSettings,
 ) -> PairEvidence:
     """Evidence for the given pairs, and the decision `same` for each."""
-    n_pairs = len(i)
     img = batch.ok[i] & batch.ok[j]
     hd = np.where(img, _pair_distance(batch, i, j), 64).astype(np.int16)
     dd = np.where(
@@ -228,28 +237,79 @@ def pair_evidence(
         ),
         64,
     ).astype(np.int16)
-    colour = np.minimum(batch.colour[i], batch.colour[j]).sum(axis=1) if n_pairs else np.zeros(0)
-    layout = (
-        np.maximum(
-            np.einsum("ij,ij->i", batch.layout[i], batch.layout[j]),
-            np.einsum("ij,ij->i", batch.layout[i], batch.layout_mirror[j]),
-        )
-        if n_pairs else np.zeros(0)
+    colour = np.minimum(batch.colour[i], batch.colour[j]).sum(axis=1)
+    silhouette = np.maximum(
+        _iou(batch.silhouette[i], batch.silhouette[j]),
+        _iou(batch.silhouette[i], batch.silhouette_mirror[j]),
+    )
+    texture = np.minimum(
+        _texture_distance(batch.texture[i], batch.texture[j]),
+        _texture_distance(batch.texture[i], batch.texture_mirror[j]),
     )
     colour = np.where(img, colour, 0.0)
-    layout = np.where(img, layout, 0.0)
-    bigrams = [title_bigrams(o.title) for o in offers]
-    title = np.array(
-        [_dice(bigrams[a], bigrams[b]) for a, b in zip(i.tolist(), j.tolist(), strict=True)],
-        dtype=np.float64,
-    )
+    silhouette = np.where(img, silhouette, 0.0)
+    texture = np.where(img, texture, 9.0)
     prices = _prices(offers)
     pa, pb = prices[i], prices[j]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.abs(pa - pb) / np.maximum(pa, pb)
-    ev = PairEvidence(i, j, hd, dd, colour, layout, title, ratio)
+    codes = _title_codes(offers)
+    conflict = _conflicts(codes, i, j)
+    # Title similarity is per pair Python work: only for pairs the rule could accept.
+    s = settings.strictness
+    open_pairs = ~img | (
+        (colour >= min(settings.colour_min * s, 0.97))
+        & (silhouette >= min(settings.silhouette_min * s, 0.97))
+        & (texture <= settings.texture_max / s + settings.texture_lift)
+    )
+    open_pairs &= ~conflict
+    title = np.zeros(len(i), np.float64)
+    bigrams: dict[int, frozenset[str]] = {}
+    for k in np.flatnonzero(open_pairs).tolist():
+        a, b = int(i[k]), int(j[k])
+        if a not in bigrams:
+            bigrams[a] = title_bigrams(offers[a].title)
+        if b not in bigrams:
+            bigrams[b] = title_bigrams(offers[b].title)
+        title[k] = _dice(bigrams[a], bigrams[b])
+    ev = PairEvidence(i, j, hd, dd, colour, silhouette, texture, title, ratio, conflict)
     ev.same = decide(ev, offers, img, settings)
     return ev
+
+
+def _title_codes(offers: Sequence[Offer]) -> np.ndarray:
+    """Per offer: category code, print code, then one bit mask per cut family (0 = unnamed)."""
+    cats: dict[str, int] = {"default": 0}
+    prints: dict[str, int] = {"": 0}
+    rows = []
+    for offer in offers:
+        cat = cats.setdefault(category_of(offer.title), len(cats))
+        prt = prints.setdefault(print_of(offer.title), len(prints))
+        masks = [
+            sum(1 << k for k, w in enumerate(family) if w in words)
+            for family, words in zip(CUT_FAMILIES, cut_words(offer.title), strict=True)
+        ]
+        rows.append([cat, prt, *masks])
+    return np.array(rows, dtype=np.int64).reshape(len(offers), 2 + len(CUT_FAMILIES))
+
+
+def _conflicts(codes: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Pairs whose titles name different categories, prints or cuts (unnamed never conflicts)."""
+    a, b = codes[i], codes[j]
+    named = (a != 0) & (b != 0)
+    differ = named[:, :2] & (a[:, :2] != b[:, :2])
+    disjoint = named[:, 2:] & ((a[:, 2:] & b[:, 2:]) == 0)
+    return differ.any(axis=1) | disjoint.any(axis=1)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    union = np.maximum(a, b).sum(axis=1)
+    return np.minimum(a, b).sum(axis=1) / np.where(union > 0, union, 1.0)
+
+
+def _texture_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Half the L1 distance of orientation histograms, plus half the log-energy gap."""
+    return np.abs(a[:, :-1] - b[:, :-1]).sum(axis=1) / 2 + 0.5 * np.abs(a[:, -1] - b[:, -1])
 
 
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -261,32 +321,36 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
 def decide(
     ev: PairEvidence, offers: Sequence[Offer], img: np.ndarray, settings: GroupingSettings
 ) -> np.ndarray:
-    """The pair rule, vectorised. Image evidence must agree on shape, colour and print."""
+    """The pair rule, vectorised. Image evidence must agree on shape, colour and print.
+
+    `strictness` (0.5 loose … 1.5 strict) tightens every image threshold together.
+    """
     s = settings.strictness
     price_ok = ~(ev.price_ratio > settings.price_ratio_max)  # a missing price is no objection
     colour_min = min(settings.colour_min * s, 0.97)
-    layout_min = min(settings.layout_min * s, 0.97)
-    close = ev.hash_distance <= settings.close_distance
-    near = ev.hash_distance <= settings.candidate_distance
-    by_image = img & near & (ev.colour >= colour_min) & (
-        (ev.layout >= layout_min) | (close & (ev.layout >= layout_min - 0.15))
-    )
-    # A merely similar title may lift a borderline image pair, never a distant one.
+    silhouette_min = min(settings.silhouette_min * s, 0.97)
+    texture_max = settings.texture_max / s
+    near = ev.hash_distance <= round(settings.candidate_distance / s)
+    shape_colour = img & near & (ev.colour >= colour_min) & (ev.silhouette >= silhouette_min)
+    by_image = shape_colour & (ev.texture <= texture_max)
+    # A similar title may lift a pair whose print measure is borderline, never one whose
+    # shape or colour disagrees.
     lifted = (
-        img & near & (ev.colour >= colour_min) & (ev.layout >= layout_min - 0.08)
-        & (ev.title >= 0.6)
+        shape_colour & (ev.texture <= texture_max + settings.texture_lift)
+        & (ev.title >= settings.title_lift)
     )
-    arts = np.array(
-        [bool(offers[a].art_no) and offers[a].art_no == offers[b].art_no
-         for a, b in zip(ev.i.tolist(), ev.j.tolist(), strict=True)],
-        dtype=bool,
-    )
+    arts = np.zeros(len(ev.i), bool)
+    for k in np.flatnonzero(~img).tolist():  # title-only pairs are few: Python is fine
+        a, b = offers[int(ev.i[k])].art_no, offers[int(ev.j[k])].art_no
+        arts[k] = bool(a) and a == b
     no_img = ~img
     by_title = no_img & (
         (ev.title >= min(settings.title_only_min * s, 0.98))
         | (arts & (ev.title >= settings.title_art_no_min))
     )
-    return (by_image | lifted | by_title) & price_ok
+    # Titles naming a dress and a shirt, stripes and dots, or a V and a round neck are two
+    # styles whatever the pictures say (look-alikes are where pictures are weakest).
+    return (by_image | lifted | by_title) & price_ok & ~ev.conflict
 
 
 # --------------------------------------------------------------------------- clustering

@@ -1,15 +1,15 @@
-"""Perceptual hashes and colour signatures, computed once per image, vectorised over a batch.
+"""Perceptual hashes and image signatures, computed once per image, vectorised over a batch.
 
-Every listing image is reduced once to an `ImageSignature` row of a `SignatureBatch`:
-dHash and pHash (64 bits each, the same bits as ImageHash's `dhash` / `phash` for the same
-input image), both again for the mirrored image (stalls re-post flipped photos), an HSV
-colour histogram of the garment (the hash alone cannot tell colours apart), and a small
-normalised grey "layout" that tells prints apart where the silhouette hashes collide
-(same-cut garments on white reach dHash distance 0 across different prints).
+Every listing image is reduced once to one row of a `SignatureBatch`: dHash and pHash
+(64 bits each, the same bits as ImageHash's `dhash` / `phash` for the same input image)
+of the garment crop, both again mirrored (stalls re-post flipped photos), an HSV colour
+histogram of the garment's pixels (the hash alone cannot tell colours apart), the
+garment's silhouette, and a texture histogram that tells prints apart where the hashes
+collide (same-cut garments on white reach dHash distance 0 across different prints).
 
-Per image the work is: decode at reduced scale (JPEG `draft`), trim plain borders and the
-plain background around the garment, resize to a few tiny grids. Everything after the
-resize (differences, DCT, medians, bit packing, histograms) runs in numpy over the batch.
+Per image the work is: decode at reduced scale (JPEG `draft`), cut away frames, padding,
+background and watermarks (`garment_crop`), resize to a few tiny grids. The bit work
+(differences, DCT, medians, packing) runs in numpy over the whole batch.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -27,7 +29,6 @@ from vvic_desktop.core.errors import DamagedImage, EmptyImage
 
 HASH_SIZE = 8
 PHASH_FACTOR = 4
-LAYOUT_SIZE = 16
 # Hue bins (circular, soft-assigned so a slight colour shift stays in agreement) × 3
 # saturation × 3 value bins, plus 4 grey levels for unsaturated pixels.
 HUE_BINS, SAT_BINS, VAL_BINS, GREY_BINS = 12, 3, 3, 4
@@ -100,51 +101,102 @@ def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- trimming
 
+_OPEN = np.ones((3, 3), np.uint8)
+_ERODE = np.ones((7, 7), np.uint8)
 
-def trim_plain(rgb: np.ndarray, tolerance: int = 28, rounds: int = 3) -> np.ndarray:
-    """Cut plain borders, padding and the plain background around the subject.
 
-    A frame, white padding and the studio background are all "the colour of the outer
-    ring"; each round removes one such layer (a coloured frame, then white padding inside
-    it). A row or column counts as content when more than 2 % of it differs from the ring
-    colour, so a thin watermark line in a corner does not hold the box open.
+def _plain_lines(rgb: np.ndarray, tolerance: int, axis: int) -> np.ndarray:
+    """Per row (axis=1) or column (axis=0) of `rgb`: is its middle 92 % one colour.
+
+    The 4 % at each end are ignored so that a row crossing a frame's sides still counts as
+    plain; max − min per channel (cv2.reduce: this runs on every line of every image).
     """
-    out = rgb
-    for _ in range(rounds):
-        h, w = out.shape[:2]
-        if h < 8 or w < 8:
-            break
-        ring = np.concatenate([out[0], out[-1], out[:, 0], out[:, -1]]).astype(np.int16)
-        plain = np.median(ring, axis=0)
-        # Only a ring that is mostly one colour is a border or background.
-        if np.mean(np.abs(ring - plain).max(axis=1) <= tolerance) < 0.8:
-            break
-        differs = np.abs(out.astype(np.int16) - plain).max(axis=2) > tolerance
-        rows = np.flatnonzero(differs.mean(axis=1) > 0.02)
-        cols = np.flatnonzero(differs.mean(axis=0) > 0.02)
-        if len(rows) < 4 or len(cols) < 4:
-            break
-        cut = out[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
-        if cut.shape == out.shape:
-            break
-        out = cut
-    return out
+    length = rgb.shape[axis]
+    edge = max(1, int(length * 0.04))
+    middle = rgb[:, edge: length - edge] if axis == 1 else rgb[edge: length - edge]
+    middle = np.ascontiguousarray(middle)
+    hi = cv2.reduce(middle, axis, cv2.REDUCE_MAX).reshape(-1, 3)
+    lo = cv2.reduce(middle, axis, cv2.REDUCE_MIN).reshape(-1, 3)
+    return (hi - lo).max(axis=1) <= 2 * tolerance
+
+
+def _channel_max(a: np.ndarray) -> np.ndarray:
+    return np.maximum(np.maximum(a[..., 0], a[..., 1]), a[..., 2])
+
+
+def garment_crop(rgb: np.ndarray, tolerance: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """The garment's bounding box and its mask, without frames, padding and watermarks.
+
+    1. Peel plain lines off every edge: a coloured frame, padding and the studio background
+       are all lines of one colour (each line's own colour, so a red frame around a grey
+       pad around a white background all go).
+    2. What differs from the background colour, closed (stripes the colour of the
+       background must not cut the garment into strips) and opened (thin watermark strokes
+       vanish), split into connected parts; parts under 15 % of the largest (a stall's
+       code stamped in a corner) do not widen the box.
+    """
+    rgb = np.ascontiguousarray(rgb)
+    rows = np.flatnonzero(~_plain_lines(rgb, tolerance, 1))
+    cols = np.flatnonzero(~_plain_lines(rgb, tolerance, 0))
+    if len(rows) < 4 or len(cols) < 4:
+        return rgb, np.ones(rgb.shape[:2], bool)
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    inner = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    ring = np.concatenate([inner[0], inner[-1], inner[:, 0], inner[:, -1]])
+    background = np.median(ring, axis=0).astype(np.uint8)
+    gap = cv2.absdiff(inner, np.broadcast_to(background, inner.shape).copy())
+    differs = (_channel_max(gap) > tolerance).astype(np.uint8)
+    # Closing bridges background-coloured stripes up to ~5 % of the image wide.
+    reach = max(5, (min(differs.shape) // 22) | 1)
+    close = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
+    solid = cv2.morphologyEx(
+        cv2.morphologyEx(differs, cv2.MORPH_CLOSE, close), cv2.MORPH_OPEN, _OPEN
+    )
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    if count <= 1:
+        return rgb[y0:y1, x0:x1], differs.astype(bool)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    big = np.flatnonzero(areas >= 0.15 * areas.max()) + 1
+    bx0, by0 = stats[big, 0].min(), stats[big, 1].min()
+    bx1 = (stats[big, 0] + stats[big, 2]).max()
+    by1 = (stats[big, 1] + stats[big, 3]).max()
+    mask = np.isin(labels[by0:by1, bx0:bx1], big)
+    return rgb[y0 + by0: y0 + by1, x0 + bx0: x0 + bx1], mask
+
+
+def trim_plain(rgb: np.ndarray) -> np.ndarray:
+    """The garment's bounding box (see `garment_crop`)."""
+    return garment_crop(rgb)[0]
 
 
 # --------------------------------------------------------------------------- signatures
 
+SIL_W, SIL_H = 16, 24
+TEXTURE_BINS = 8
+TEXTURE_DIM = TEXTURE_BINS + 1
+# Mirroring maps a gradient angle θ to π − θ: bin k to bin (−k) mod 8; energy stays.
+_TEXTURE_MIRROR = [0, *range(TEXTURE_BINS - 1, 0, -1), TEXTURE_BINS]
+
 
 @dataclass(slots=True)
 class SignatureBatch:
-    """Signatures of N images, row i for image i; `ok[i]` False when image i was missing."""
+    """Signatures of N images, row i for image i; `ok[i]` False when image i was missing.
+
+    Hashes are of the garment crop; `colour` is an HSV histogram of garment pixels;
+    `silhouette` the garment mask on a 16×24 grid (tells cuts apart); `texture` a
+    gradient-orientation histogram plus log edge energy inside the garment (tells prints
+    apart: solid, stripes, checks, dots, flowers); each with its mirrored twin.
+    """
 
     dhash: np.ndarray  # (N,) uint64
     phash: np.ndarray  # (N,) uint64
-    dhash_mirror: np.ndarray  # (N,) uint64: of the left-right mirrored image
+    dhash_mirror: np.ndarray  # (N,) uint64: of the left-right mirrored crop
     phash_mirror: np.ndarray  # (N,) uint64
     colour: np.ndarray  # (N, COLOUR_DIM) float32, rows sum to 1
-    layout: np.ndarray  # (N, 256) float32, zero-mean unit-norm grey 16×16
-    layout_mirror: np.ndarray  # (N, 256) float32
+    silhouette: np.ndarray  # (N, SIL_W*SIL_H) float32 in 0..1
+    silhouette_mirror: np.ndarray
+    texture: np.ndarray  # (N, TEXTURE_DIM) float32
+    texture_mirror: np.ndarray
     ok: np.ndarray  # (N,) bool
 
     def __len__(self) -> int:
@@ -152,14 +204,19 @@ class SignatureBatch:
 
     @classmethod
     def empty(cls, n: int) -> SignatureBatch:
+        def z(width: int) -> np.ndarray:
+            return np.zeros((n, width), np.float32)
+
         z64 = np.zeros(n, np.uint64)
         return cls(
-            z64, z64.copy(), z64.copy(), z64.copy(),
-            np.zeros((n, COLOUR_DIM), np.float32),
-            np.zeros((n, LAYOUT_SIZE * LAYOUT_SIZE), np.float32),
-            np.zeros((n, LAYOUT_SIZE * LAYOUT_SIZE), np.float32),
+            z64, z64.copy(), z64.copy(), z64.copy(), z(COLOUR_DIM),
+            z(SIL_W * SIL_H), z(SIL_W * SIL_H), z(TEXTURE_DIM), z(TEXTURE_DIM),
             np.zeros(n, bool),
         )
+
+    def take(self, rows: np.ndarray) -> SignatureBatch:
+        """The signatures of the given rows, as a new batch."""
+        return SignatureBatch(*(getattr(self, name)[rows] for name in self.__slots__))
 
 
 def load_image(source: bytes | str | Path | Image.Image, size: int = WORK_SIZE) -> Image.Image:
@@ -196,97 +253,113 @@ def load_image(source: bytes | str | Path | Image.Image, size: int = WORK_SIZE) 
     return img
 
 
-def _colour_histograms(pixels: list[np.ndarray]) -> np.ndarray:
-    """HSV histograms of foreground pixels, soft over hue; one row per image."""
-    out = np.zeros((len(pixels), COLOUR_DIM), np.float32)
-    for row, rgb in enumerate(pixels):
-        hsv = np.asarray(Image.fromarray(rgb).convert("HSV"), dtype=np.float32).reshape(-1, 3)
-        h, s, v = hsv[:, 0] / 256.0, hsv[:, 1] / 255.0, hsv[:, 2] / 255.0
-        # The plain background is not the garment: drop near-white pixels when the rest is
-        # enough to describe it (a white garment keeps all its pixels).
-        fg = ~((s < 0.12) & (v > 0.9))
-        if fg.mean() > 0.15:
-            h, s, v = h[fg], s[fg], v[fg]
-        grey = s < 0.2
-        hist = np.zeros(COLOUR_DIM, np.float64)
-        gbin = np.minimum((v[grey] * GREY_BINS).astype(int), GREY_BINS - 1)
-        np.add.at(hist, HUE_BINS * SAT_BINS * VAL_BINS + gbin, 1.0)
-        hc, sc, vc = h[~grey], s[~grey], v[~grey]
-        pos = hc * HUE_BINS - 0.5
-        lo = np.floor(pos).astype(int)
-        frac = pos - lo
-        sbin = np.minimum(((sc - 0.2) / 0.8 * SAT_BINS).astype(int), SAT_BINS - 1)
-        vbin = np.minimum((vc * VAL_BINS).astype(int), VAL_BINS - 1)
-        base = sbin * VAL_BINS + vbin
-        np.add.at(hist, (lo % HUE_BINS) * SAT_BINS * VAL_BINS + base, 1.0 - frac)
-        np.add.at(hist, ((lo + 1) % HUE_BINS) * SAT_BINS * VAL_BINS + base, frac)
-        total = hist.sum()
-        out[row] = hist / total if total else hist
-    return out
+def _colour_histogram(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """HSV histogram of the garment's pixels, soft over hue so a slight shift still agrees."""
+    hsv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2HSV_FULL).reshape(-1, 3)
+    flat_mask = mask.reshape(-1)
+    if flat_mask.mean() > 0.05:
+        hsv = hsv[flat_mask]
+    hsv = hsv.astype(np.float32)
+    h, s, v = hsv[:, 0] / 256.0, hsv[:, 1] / 255.0, hsv[:, 2] / 255.0
+    grey = s < 0.2
+    n_chroma = HUE_BINS * SAT_BINS * VAL_BINS
+    hist = np.bincount(
+        n_chroma + np.minimum((v[grey] * GREY_BINS).astype(np.intp), GREY_BINS - 1),
+        minlength=COLOUR_DIM,
+    ).astype(np.float64)
+    hc, sc, vc = h[~grey], s[~grey], v[~grey]
+    pos = hc * HUE_BINS - 0.5
+    lo = np.floor(pos).astype(np.intp)
+    frac = pos - lo
+    sbin = np.minimum(((sc - 0.2) / 0.8 * SAT_BINS).astype(np.intp), SAT_BINS - 1)
+    vbin = np.minimum((vc * VAL_BINS).astype(np.intp), VAL_BINS - 1)
+    base = sbin * VAL_BINS + vbin
+    per_hue = SAT_BINS * VAL_BINS
+    hist += np.bincount((lo % HUE_BINS) * per_hue + base, weights=1.0 - frac,
+                        minlength=COLOUR_DIM)
+    hist += np.bincount(((lo + 1) % HUE_BINS) * per_hue + base, weights=frac,
+                        minlength=COLOUR_DIM)
+    total = hist.sum()
+    return hist / total if total else hist
 
 
-def _normalise_rows(a: np.ndarray) -> np.ndarray:
-    a = a - a.mean(axis=1, keepdims=True)
-    norm = np.linalg.norm(a, axis=1, keepdims=True)
-    return (a / np.where(norm > 1e-6, norm, 1.0)).astype(np.float32)
+def _texture(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Orientation histogram of gradients inside the garment (edges eroded away) + energy."""
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    inner = cv2.erode(mask.astype(np.uint8), _ERODE).astype(bool)
+    mag = cv2.magnitude(gx, gy)[inner]
+    if mag.size < 20:
+        return np.zeros(TEXTURE_DIM)
+    angle = np.arctan2(gy[inner], gx[inner]) % np.pi
+    bins = np.minimum((angle * (TEXTURE_BINS / np.pi)).astype(np.intp), TEXTURE_BINS - 1)
+    hist = np.bincount(bins, weights=mag, minlength=TEXTURE_BINS)
+    return np.concatenate([hist / (hist.sum() + 1e-6), [np.log1p(mag.mean())]])
 
 
-def signatures(images: Sequence[Image.Image | None], *, trim: bool = True) -> SignatureBatch:
-    """Signatures of decoded images (None = missing image: `ok` False, zero row)."""
+def signatures(images: Sequence[Image.Image | None]) -> SignatureBatch:
+    """Signatures of decoded images (None = missing image: `ok` False, zero row).
+
+    The hashes are ImageHash's dhash/phash of the garment crop (`garment_crop`), i.e.
+    `imagehash.phash(Image.fromarray(crop))` bit for bit; the mirrored ones flip the
+    resized grids (resizing commutes with a left-right flip up to rounding).
+    """
     n = len(images)
     batch = SignatureBatch.empty(n)
     present = [i for i, im in enumerate(images) if im is not None]
     if not present:
         return batch
     side = HASH_SIZE * PHASH_FACTOR
-    d_grid = np.empty((len(present), HASH_SIZE, HASH_SIZE + 1), np.uint8)
-    p_grid = np.empty((len(present), side, side), np.uint8)
-    l_grid = np.empty((len(present), LAYOUT_SIZE, LAYOUT_SIZE), np.float32)
-    colour_px: list[np.ndarray] = []
+    m = len(present)
+    d_grid = np.empty((m, HASH_SIZE, HASH_SIZE + 1), np.uint8)
+    p_grid = np.empty((m, side, side), np.uint8)
     for row, i in enumerate(present):
         im = images[i]
         assert im is not None
         rgb = np.asarray(im.convert("RGB"))
-        if trim:
-            rgb = trim_plain(rgb)
-        colour_px.append(np.ascontiguousarray(rgb))
-        grey = Image.fromarray(rgb).convert("L")
-        d_grid[row] = np.asarray(grey.resize((HASH_SIZE + 1, HASH_SIZE), _RESAMPLE))
-        p_grid[row] = np.asarray(grey.resize((side, side), _RESAMPLE))
-        l_grid[row] = np.asarray(grey.resize((LAYOUT_SIZE, LAYOUT_SIZE), Image.Resampling.BOX))
+        crop, mask = garment_crop(rgb)
+        grey_img = Image.fromarray(np.ascontiguousarray(crop)).convert("L")
+        d_grid[row] = np.asarray(grey_img.resize((HASH_SIZE + 1, HASH_SIZE), _RESAMPLE))
+        p_grid[row] = np.asarray(grey_img.resize((side, side), _RESAMPLE))
+        batch.colour[i] = _colour_histogram(crop, mask)
+        sil = cv2.resize(mask.astype(np.float32), (SIL_W, SIL_H), interpolation=cv2.INTER_AREA)
+        batch.silhouette[i] = sil.reshape(-1)
+        batch.silhouette_mirror[i] = sil[:, ::-1].reshape(-1)
+        tex = _texture(np.asarray(grey_img), mask)
+        batch.texture[i] = tex
+        batch.texture_mirror[i] = tex[_TEXTURE_MIRROR]
     idx = np.asarray(present)
     batch.dhash[idx] = pack_bits(dhash_bits(d_grid))
     batch.phash[idx] = pack_bits(phash_bits(p_grid))
-    # Mirrored hashes without a second resize: resizing commutes with a left-right flip
-    # up to rounding, so flip the grids (the 9-wide dHash grid flips to its own shape).
     batch.dhash_mirror[idx] = pack_bits(dhash_bits(d_grid[:, :, ::-1]))
     batch.phash_mirror[idx] = pack_bits(phash_bits(p_grid[:, :, ::-1]))
-    batch.colour[idx] = _colour_histograms(colour_px)
-    flat = l_grid.reshape(len(present), -1)
-    batch.layout[idx] = _normalise_rows(flat)
-    batch.layout_mirror[idx] = _normalise_rows(l_grid[:, :, ::-1].reshape(len(present), -1))
     batch.ok[idx] = True
     return batch
 
 
+def _decode_or_none(src: bytes | str | Path | Image.Image | None) -> tuple[Image.Image | None, str]:
+    if src is None:
+        return None, "missing"
+    try:
+        return load_image(src), ""
+    except (EmptyImage, DamagedImage) as exc:
+        return None, exc.code
+
+
 def signatures_from_sources(
     sources: Iterable[bytes | str | Path | Image.Image | None],
+    *,
+    workers: int = 2,
 ) -> tuple[SignatureBatch, list[str]]:
     """Decode and sign each source; an unreadable one becomes a missing row.
 
-    Returns the batch and, per source, "" or the error code that made it missing.
+    Decoding runs on `workers` threads (Pillow's decoder releases the GIL). Returns the
+    batch and, per source, "" or the error code that made it missing.
     """
-    decoded: list[Image.Image | None] = []
-    problems: list[str] = []
-    for src in sources:
-        if src is None:
-            decoded.append(None)
-            problems.append("missing")
-            continue
-        try:
-            decoded.append(load_image(src))
-            problems.append("")
-        except (EmptyImage, DamagedImage) as exc:
-            decoded.append(None)
-            problems.append(exc.code)
-    return signatures(decoded), problems
+    items = list(sources)
+    if workers > 1 and len(items) > 8:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            decoded = list(pool.map(_decode_or_none, items))
+    else:
+        decoded = [_decode_or_none(src) for src in items]
+    return signatures([d[0] for d in decoded]), [d[1] for d in decoded]
