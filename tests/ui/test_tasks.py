@@ -1,0 +1,91 @@
+"""The threading helper: results and errors reach the GUI thread; shutdown is clean."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QThread
+
+from vvic_desktop.core.errors import Cancelled, NetworkError
+from vvic_desktop.workers.tasks import Pools
+
+
+@pytest.fixture
+def pools(qtbot):
+    pools = Pools()
+    yield pools
+    pools.shutdown()
+
+
+def test_result_arrives_in_the_gui_thread(qtbot, pools):
+    seen = {}
+
+    def work(cancel, progress):
+        progress("working", 50)
+        return threading.current_thread().name
+
+    def done(result, error):
+        seen["result"], seen["error"] = result, error
+        seen["gui"] = QThread.currentThread() is qtbot_main_thread
+
+    qtbot_main_thread = QThread.currentThread()
+    stages = []
+    pools.start(pools.search, work, done, lambda stage, pct: stages.append((stage, pct)))
+    qtbot.waitUntil(lambda: "result" in seen)
+    assert seen["error"] is None
+    assert seen["result"] != threading.current_thread().name  # it ran elsewhere
+    assert seen["gui"] is True
+    qtbot.waitUntil(lambda: stages == [("working", 50)])
+    assert pools.running == 0
+
+
+def test_exceptions_are_values_not_lost(qtbot, pools):
+    seen = []
+
+    def work(cancel, progress):
+        raise NetworkError("boom", reason="boom")
+
+    pools.start(pools.search, work, lambda r, e: seen.append(e))
+    qtbot.waitUntil(lambda: bool(seen))
+    assert isinstance(seen[0], NetworkError)
+
+    def bug(cancel, progress):
+        return 1 / 0
+
+    pools.start(pools.search, bug, lambda r, e: seen.append(e))
+    qtbot.waitUntil(lambda: len(seen) == 2)
+    assert isinstance(seen[1], ZeroDivisionError)
+
+
+def test_cancel_reaches_the_worker(qtbot, pools):
+    started, seen = threading.Event(), []
+
+    def work(cancel, progress):
+        started.set()
+        cancel.sleep(30)  # raises Cancelled as soon as the token is cancelled
+
+    task = pools.start(pools.search, work, lambda r, e: seen.append(e))
+    assert started.wait(5)
+    task.cancel.cancel()
+    qtbot.waitUntil(lambda: bool(seen), timeout=2000)
+    assert isinstance(seen[0], Cancelled)
+
+
+def test_shutdown_cancels_and_waits_for_running_workers(qtbot):
+    pools = Pools()
+    started = threading.Barrier(5)
+    finished = []
+
+    def work(cancel, progress):
+        started.wait(5)
+        cancel.sleep(60)
+
+    for _ in range(4):
+        pools.start(pools.thumbnails, work, lambda r, e: finished.append(e))
+    started.wait(5)
+    assert pools.shutdown(5000) is True
+    assert pools.search.activeThreadCount() == 0 and pools.thumbnails.activeThreadCount() == 0
+    # results of cancelled work are not delivered after shutdown
+    QCoreApplication.processEvents()  # deliver anything already queued
+    assert finished == []

@@ -1,0 +1,1 @@
+"""Qt threading: one helper (Task) and one pool per kind of latency."""
