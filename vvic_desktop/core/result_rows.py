@@ -1,0 +1,109 @@
+"""Groups + the set of expanded groups + a sort key → the flat rows a results view shows.
+
+Lives in core so the Qt model only adapts it (STYLE habit 2): a collapsed group is one
+header row carrying how many offers it hides; an expanded group is its header followed by
+one row per offer (best offer first). Groups are sorted as wholes, so a sort never splits
+a group; offers inside an expanded group are ordered by the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from typing import Literal
+
+from vvic_desktop.core.grouping import best_offer_key
+from vvic_desktop.core.models import Offer, StyleGroup
+
+SortKey = Literal["best", "price", "price_desc", "stalls", "sales", "credit"]
+SORT_KEYS: tuple[SortKey, ...] = ("best", "price", "price_desc", "stalls", "sales", "credit")
+
+
+class RowKind(Enum):
+    GROUP = "group"
+    OFFER = "offer"
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    kind: RowKind
+    group: StyleGroup
+    offer: Offer  # the group's best offer on a GROUP row
+    group_index: int  # position of the group among the sorted groups
+    expanded: bool = False  # GROUP rows: is the group open
+    hidden_count: int = 0  # GROUP rows: offers not shown (collapsed: all but the header)
+
+    @property
+    def group_id(self) -> str:
+        return self.group.group_id
+
+
+_BIG = Decimal("1e12")
+
+
+def _price(offer: Offer) -> Decimal:
+    return offer.price if offer.price is not None else _BIG
+
+
+def _group_sort_key(group: StyleGroup, key: SortKey) -> tuple:
+    best = group.best_offer
+    if key == "best":
+        return best_offer_key(best)
+    if key == "price":
+        return (group.price_min is None, group.price_min or 0, best_offer_key(best))
+    if key == "price_desc":
+        return (group.price_min is None, -(group.price_min or 0), best_offer_key(best))
+    if key == "stalls":
+        return (-group.stall_count, _price(best))
+    if key == "sales":
+        return (-sum(o.sales or 0 for o in group.offers), _price(best))
+    if key == "credit":
+        return best_offer_key(best, ("credit", "sales", "price", "stock"))
+    raise ValueError(f"unknown sort key {key!r}")
+
+
+def _offer_sort_key(offer: Offer, key: SortKey) -> tuple:
+    if key in ("price", "stalls"):
+        return (_price(offer), best_offer_key(offer))
+    if key == "price_desc":
+        return (offer.price is None, -(offer.price or 0))
+    if key == "sales":
+        return (-(offer.sales or 0), _price(offer))
+    if key == "credit":
+        return best_offer_key(offer, ("credit", "sales", "price", "stock"))
+    return best_offer_key(offer)
+
+
+def sort_groups(groups: Sequence[StyleGroup], key: SortKey = "best") -> list[StyleGroup]:
+    """Groups in display order (stable: equal groups keep their given order)."""
+    return sorted(groups, key=lambda g: _group_sort_key(g, key))
+
+
+def build_rows(
+    groups: Sequence[StyleGroup],
+    expanded: Collection[str] = (),
+    sort_key: SortKey = "best",
+) -> list[ResultRow]:
+    """The flat display rows. `expanded` holds group ids; a single-offer group has no
+    children to show and is always one row."""
+    rows: list[ResultRow] = []
+    for index, group in enumerate(sort_groups(groups, sort_key)):
+        is_open = group.group_id in expanded and len(group.offers) > 1
+        hidden = 0 if is_open else len(group.offers) - 1
+        rows.append(ResultRow(RowKind.GROUP, group, group.best_offer, index, is_open, hidden))
+        if is_open:
+            members = sorted(group.offers, key=lambda o: _offer_sort_key(o, sort_key))
+            rows.extend(ResultRow(RowKind.OFFER, group, o, index) for o in members)
+    return rows
+
+
+def toggled_span(rows: Sequence[ResultRow], group_id: str) -> tuple[int, int]:
+    """Where a group's child rows sit (first index, count) in `rows` when it is expanded,
+    or would be inserted when it is not: what a Qt model passes to begin{Insert,Remove}Rows
+    so that toggling a group keeps selection and scroll position elsewhere."""
+    for at, row in enumerate(rows):
+        if row.kind is RowKind.GROUP and row.group_id == group_id:
+            return at + 1, len(row.group.offers) if len(row.group.offers) > 1 else 0
+    raise KeyError(group_id)
