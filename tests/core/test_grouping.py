@@ -221,3 +221,87 @@ def test_signature_rows_must_match_offers() -> None:
     with pytest.raises(ValueError):
         group_offers([_offer("a")], signatures=hashing.SignatureBatch.empty(2))
     assert group_offers([]) == []
+
+
+# --------------------------------------------------------------------------- vvic group
+
+
+def _write_items(tmp_path, items) -> str:
+    import json
+
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps({"items": items}, ensure_ascii=False), "utf-8")
+    return str(path)
+
+
+def test_cli_group_json_with_files_and_urls(tmp_path, capsys) -> None:
+    import http.server
+    import json
+    import threading
+
+    from vvic_desktop.cli import main
+
+    (tmp_path / "red1.jpg").write_bytes(_shirt((200, 30, 30)))
+    (tmp_path / "blue.jpg").write_bytes(_shirt((30, 40, 200)))
+    red2 = _shirt((195, 32, 30))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(red2)))
+            self.end_headers()
+            self.wfile.write(red2)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{srv.server_address[1]}/red2.jpg"
+        items = _write_items(tmp_path, [
+            {"item_id": "r1", "title": "韩版衬衫", "price": "69.00", "image": "red1.jpg",
+             "credit_level": "B", "stall": "A1"},
+            {"item_id": "r2", "title": "韩版衬衫", "price": "65-75", "image": url,
+             "credit_level": "A", "stall": "B2"},
+            {"item_id": "b1", "title": "韩版衬衫", "price": 66, "image": "blue.jpg"},
+            {"item_id": "x", "title": "无图商品", "price": "", "image": "absent.jpg"},
+        ])
+        assert main(["group", items, "--json", "--allow-private"]) == 0
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    out = json.loads(capsys.readouterr().out)
+    by_ids = {tuple(sorted(g["item_ids"])): g for g in out["groups"]}
+    assert set(by_ids) == {("r1", "r2"), ("b1",), ("x",)}
+    red = by_ids[("r1", "r2")]
+    assert red["best_item_id"] == "r2"  # credit A beats B
+    assert (red["price_min"], red["price_max"], red["stall_count"]) == ("65", "75", 2)
+    assert by_ids[("x",)]["price_min"] is None
+    assert "x" in out["notes"]
+
+
+def test_cli_group_bad_input_is_one_error_line(tmp_path, capsys) -> None:
+    from vvic_desktop.cli import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", "utf-8")
+    for argv in (
+        ["group", str(bad)],
+        ["group", str(tmp_path / "absent.json")],
+        ["group", _write_items(tmp_path, [{"title": "no id"}])],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_group_text_output(tmp_path, capsys) -> None:
+    from vvic_desktop.cli import main
+
+    (tmp_path / "a.jpg").write_bytes(_shirt((20, 120, 40)))
+    items = _write_items(tmp_path, [{"item_id": "a", "title": "衬衫", "price": "50",
+                                     "image": str(tmp_path / "a.jpg")}])
+    assert main(["group", items]) == 0
+    assert "1 listings, 1 stalls" in capsys.readouterr().out

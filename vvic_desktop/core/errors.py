@@ -342,3 +342,11 @@ class ConfigError(VvicError):
     code = "config"
     zh = "设置有误：{reason}"
     en = "Invalid setting: {reason}"
+
+
+class BadItemsFile(VvicError):
+    """`vvic group ITEMS.json`: the file is not the documented items list."""
+
+    code = "bad_items_file"
+    zh = "商品列表文件无效：{reason}"
+    en = "The items file is invalid: {reason}"
