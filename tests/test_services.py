@@ -1,0 +1,76 @@
+"""SearchServices: the composition the GUI and the CLI share, against the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.models import CropBox, SearchQuery
+from vvic_desktop.paths import AppPaths
+from vvic_desktop.services import DemoMarketplace, SearchServices, is_loopback, quota_key
+from vvic_desktop.storage.settings import Settings
+
+SAMPLE = "resources/samples/dress-photo.jpg"
+
+
+@pytest.fixture
+def services(data_dir, sandbox):
+    paths = AppPaths.resolve(data_dir)
+    services = SearchServices(
+        paths, Settings.load(paths.ensure().settings_file), demo=DemoMarketplace(server=sandbox)
+    )
+    yield services
+    services.close()
+
+
+def test_demo_search_returns_grouped_offers_with_thumbnails(services, data_dir):
+    stages = []
+    result = services.search(
+        SearchQuery(SAMPLE, "vvic", crop=CropBox(270, 440, 620, 900)),
+        cancel=CancelToken(),
+        progress=lambda stage, percent: stages.append(stage),
+    )
+    assert result.offers and result.groups
+    assert sum(len(group.offers) for group in result.groups) == len(result.offers)
+    assert result.stats["api_calls"] == 1
+    assert stages[0] == "prepare" and stages[-1] == "done"
+    assert any((data_dir / "thumbs").rglob("*")), "item pictures were stored for offline use"
+
+
+def test_the_same_photo_twice_costs_one_call(services):
+    query = SearchQuery(SAMPLE, "taobao")
+    first = services.search(query, cancel=CancelToken(), progress=lambda s, p: None)
+    second = services.search(query, cancel=CancelToken(), progress=lambda s, p: None)
+    assert first.stats["api_calls"] == 1
+    assert second.stats["cached"] == 1 and second.stats["api_calls"] == 0
+    assert [o.item_id for o in second.offers] == [o.item_id for o in first.offers]
+
+
+def test_quota_left_counts_this_minute(services):
+    left, quota = services.quota_left("vvic")
+    assert left == quota
+    services.search(SearchQuery(SAMPLE, "vvic"), cancel=CancelToken(), progress=lambda s, p: None)
+    assert services.quota_left("vvic") == (quota - 1, quota)
+
+
+def test_without_credentials_the_message_says_how(data_dir, monkeypatch):
+    for var in ("VVIC_APP_KEY", "VVIC_APP_SECRET"):
+        monkeypatch.delenv(var, raising=False)
+    paths = AppPaths.resolve(data_dir)
+    services = SearchServices(paths, Settings.load(paths.ensure().settings_file))
+    with pytest.raises(errors.MissingCredentials) as info:
+        services.target("vvic")
+    assert "demo" in info.value.message("en")
+    assert "演示" in info.value.message("zh_CN")
+
+
+def test_quota_key_and_loopback():
+    assert is_loopback("http://127.0.0.1:8765") and is_loopback("http://localhost:1")
+    assert not is_loopback("https://api.vvic.com") and not is_loopback(None)
+    from vvic_desktop.markets.base import Credentials
+    from vvic_desktop.services import Target
+
+    target = Target("vvic", Credentials("k", "SECRET-xyz"), "http://127.0.0.1:1", True)
+    assert quota_key(target) == "vvic:k@http://127.0.0.1:1"
+    assert "SECRET-xyz" not in quota_key(target)

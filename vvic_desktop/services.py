@@ -1,0 +1,172 @@
+"""What a search needs, built once per run and shared by the GUI and the CLI (no Qt).
+
+`SearchServices` owns the settings, the quota limiter, the result cache, the thumbnail store
+and, in demo mode, the in-process sandbox marketplace with its demo credentials. Its `search`
+is `core.pipeline.run_search` with everything filled in, so that the GUI worker, the CLI and
+batch all take the same code path.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.models import SearchQuery, SearchResult
+from vvic_desktop.core.pipeline import Progress, run_search, thumbnails_from
+from vvic_desktop.core.ratelimit import QuotaLimiter
+from vvic_desktop.markets.base import MARKET_NAMES, Credentials
+from vvic_desktop.paths import AppPaths
+from vvic_desktop.storage import secrets
+from vvic_desktop.storage.cache import ResultCache
+from vvic_desktop.storage.settings import Settings
+from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
+
+SEARCHABLE = tuple(m for m in MARKET_NAMES if m != "local")
+DEMO_MARKET = "vvic"
+
+
+@dataclass(slots=True)
+class Target:
+    """Where one search goes: a market, the AppKey, the base URL and its kind."""
+
+    market: str
+    credentials: Credentials
+    endpoint: str | None  # None: the market's production URL
+    loopback: bool  # item pictures come from a local server (sandbox, tests)
+
+
+class CredentialsNotSet(errors.MissingCredentials):
+    """MissingCredentials that tells the user the ways to set them."""
+
+    zh = "还没有配置 {market} 的 AppKey。请{how}，或使用演示市场（--demo）试用。"
+    en = "No AppKey is set for {market}. To set one, {how}; or try the demo (--demo)."
+
+
+def quota_key(target: Target) -> str:
+    """The quota belongs to the AppKey at one service: a sandbox has its own."""
+    key = f"{target.market}:{target.credentials.app_key}"
+    return f"{key}@{target.endpoint}" if target.endpoint else key
+
+
+def is_loopback(url: str | None) -> bool:
+    if not url:
+        return False
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class DemoMarketplace:
+    """The built-in sandbox marketplace on a free loopback port, with its demo AppKeys."""
+
+    def __init__(self, latency: tuple[float, float] = (0.3, 0.8), server: Any = None) -> None:
+        """Start a sandbox with a short, visible latency, or use a running `server`."""
+        from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
+
+        self._credentials: dict[str, Any] = dict(DEMO_CREDENTIALS)
+        self._owns_server = server is None
+        self.server = server or SandboxServer(port=0, latency=latency)
+        if self._owns_server:
+            self.server.start()
+        self.url: str = self.server.url
+
+    def credentials(self, market: str) -> Credentials:
+        key = {"onebound-vvic": "onebound", "onebound-taobao": "onebound"}.get(market, market)
+        app_key, app_secret = self._credentials[key]
+        return Credentials(app_key=app_key, app_secret=app_secret)
+
+    def close(self) -> None:
+        if self._owns_server:
+            self.server.stop()
+
+
+class SearchServices:
+    def __init__(
+        self, paths: AppPaths, settings: Settings, *, demo: DemoMarketplace | None = None
+    ) -> None:
+        self.paths = paths.ensure()
+        self.settings = settings
+        self.demo = demo
+        self.limiter = QuotaLimiter(
+            paths.data / "quota.sqlite3", margin=int(settings.get("quota.safety_margin"))
+        )
+        self.cache = ResultCache(paths.cache / "results.sqlite3", settings.cache_ttl_seconds)
+        self.thumbnail_store = ThumbnailStore(paths.thumbnails)
+
+    def target(self, market: str, endpoint: str | None = None) -> Target:
+        if self.demo is not None:
+            if endpoint:
+                raise errors.ConfigError("the demo marketplace and an endpoint exclude each other")
+            return Target(market, self.demo.credentials(market), self.demo.url, loopback=True)
+        credentials = secrets.load(market)
+        if credentials is None:
+            raise CredentialsNotSet(
+                "no credentials in keyring or environment",
+                market=market,
+                how=secrets.how_to_set(market),
+            )
+        endpoint = endpoint or self.settings.base_url_for(market) or None
+        return Target(market, credentials, endpoint, loopback=is_loopback(endpoint))
+
+    def downloader(self, target: Target) -> ThumbnailDownloader:
+        allow_private = target.loopback or bool(self.settings.get("images.allow_lan_hosts"))
+        return ThumbnailDownloader(self.thumbnail_store, allow_private=allow_private)
+
+    def search(
+        self,
+        query: SearchQuery,
+        *,
+        cancel: CancelToken,
+        progress: Progress,
+        endpoint: str | None = None,
+        use_cache: bool = True,
+    ) -> SearchResult:
+        from vvic_desktop.markets.http import make_session
+        from vvic_desktop.markets.registry import create_market
+
+        target = self.target(query.market, endpoint)
+        proxy = str(self.settings.get("network.proxy"))
+        session = make_session({"http": proxy, "https": proxy}) if proxy else None
+        market = create_market(
+            target.market,
+            credentials=target.credentials,
+            endpoint=target.endpoint,
+            session=session,
+        )
+        return run_search(
+            query,
+            market,
+            cancel=cancel,
+            progress=progress,
+            limiter=self.limiter,
+            cache=self.cache,
+            quota_key=quota_key(target),
+            quota=self.settings.quota_for(target.market),
+            endpoint=target.endpoint or "",
+            thumbnails=thumbnails_from(self.downloader(target)),
+            use_cache=use_cache,
+            allow_lan_images=bool(self.settings.get("images.allow_lan_hosts")),
+        )
+
+    def quota_left(self, market: str) -> tuple[int, int] | None:
+        """(calls left in the current minute, per-minute quota) for the status bar."""
+        try:
+            target = self.target(market)
+        except errors.VvicError:
+            return None
+        quota = self.settings.quota_for(market)
+        used = len(self.limiter.recent(quota_key(target)))
+        return max(0, quota - used), quota
+
+    def close(self) -> None:
+        if self.demo is not None:
+            self.demo.close()
+            self.demo = None
