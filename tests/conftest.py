@@ -56,3 +56,22 @@ def english_messages():
     errors.set_language("en")
     yield
     errors.set_language("en")
+
+
+@pytest.fixture(scope="session")
+def sandbox_catalog():
+    """The demo catalog (seed 7), built once per session: servers share it and its caches."""
+    from vvic_desktop.sandbox.catalog import Catalog
+
+    return Catalog(seed=7)
+
+
+@pytest.fixture
+def sandbox(sandbox_catalog):
+    """A started demo marketplace on a free loopback port: no latency, a roomy quota."""
+    from vvic_desktop.sandbox.server import SandboxServer
+
+    server = SandboxServer(port=0, latency=(0, 0), quota=1000, seed=7, catalog=sandbox_catalog)
+    server.start()
+    yield server
+    server.stop()

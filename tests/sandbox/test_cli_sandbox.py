@@ -1,0 +1,61 @@
+"""`vvic sandbox` in a real subprocess: prints its address, serves, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from vvic_desktop.cli import main
+from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
+
+ROOT = Path(__file__).resolve().parents[2]
+LAUNCH = "import sys; from vvic_desktop.cli import main; sys.exit(main())"
+
+
+def _start(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, "sandbox", *args], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
+def test_sandbox_command_serves_and_stops_on_sigterm() -> None:
+    process = _start("--port", "0", "--latency", "0", "--quota", "5", "--seed", "7")
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # blocks until the flushed line arrives
+        assert first.startswith("listening on http://127.0.0.1:")
+        url = first.split()[-1]
+        keys = [process.stdout.readline() for _ in DEMO_CREDENTIALS]
+        for name, (app_key, secret) in DEMO_CREDENTIALS.items():
+            assert any(name in line and app_key in line for line in keys)
+            assert all(secret not in line for line in keys)
+        assert requests.get(url + "/api/nothing", timeout=10).status_code == 404
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - started < 5
+        stdout, stderr = process.communicate(timeout=5)
+        assert all(secret not in stdout + stderr for _, secret in DEMO_CREDENTIALS.values())
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.mark.parametrize("args", [["--latency", "3-1"], ["--fail-rate", "2"],
+                                  ["--quota", "-1"], ["--port", "70000"]])
+def test_sandbox_command_rejects_bad_options(args: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sandbox", *args])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.startswith("error:")

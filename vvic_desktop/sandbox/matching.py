@@ -1,0 +1,243 @@
+"""The sandbox's own visual matcher: rank catalog styles by similarity to a query image.
+
+Deliberately simple and independent of `core.hashing`: a garment's bounding box is found by
+trimming uniform edge rows and columns (background, padding and frames are uniform), then
+three signatures are compared on it: a coarse colour histogram, a mirror-symmetric gradient
+orientation histogram with edge density (print kind and scale), and a coarse silhouette.
+Style signatures are computed once per catalog, from the clean product shots.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from vvic_desktop.sandbox.catalog import Catalog
+
+_WORK = 160  # side of the square the trimmed garment is resized to
+_BINS = 8  # colour levels per channel
+# Clean shots are drawn at about the scale listings arrive at after `trim`'s downscale, so
+# that seams and print edges have the same weight in both signatures (and drawing is cheap).
+_STYLE_SIDE = 400
+
+
+@dataclass(frozen=True)
+class Signature:
+    colour: np.ndarray  # normalised histogram, _BINS**3
+    texture: np.ndarray  # orientation histogram (mirror-folded) + edge density
+    shape: np.ndarray  # 16×16 mirror-symmetric silhouette
+
+
+def trim(image: Image.Image) -> Image.Image:
+    """Cut away what surrounds the garment: frames, padding, background."""
+    rgb = image.convert("RGB")
+    arr = np.asarray(rgb.resize(_fit(rgb.size, 256)), np.int16)
+    top, bottom, left, right = _peel(arr)
+    inner = arr[top:bottom, left:right]
+    spread = inner.max(axis=2) - inner.min(axis=2)
+    light = (inner.min(axis=2) > 222) & (spread < 28)
+    # Garment rows/columns: a meaningful share of pixels that are not background-like.
+    rows = _longest_run((~light).mean(axis=1) > 0.04)
+    cols = _longest_run((~light).mean(axis=0) > 0.04)
+    if rows.size < 4 or cols.size < 4:
+        rows, cols = np.arange(inner.shape[0]), np.arange(inner.shape[1])
+    h, w = arr.shape[:2]
+    sx, sy = rgb.size[0] / w, rgb.size[1] / h
+    box = (int((left + cols[0]) * sx), int((top + rows[0]) * sy),
+           int((left + cols[-1] + 1) * sx), int((top + rows[-1] + 1) * sy))
+    return rgb.crop(box)
+
+
+def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
+    scale = side / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _longest_run(busy: np.ndarray) -> np.ndarray:
+    """Indices of the longest block of busy lines, bridging gaps of a few lines.
+
+    The garment is one block; a stall's corner watermark is a separate, shorter one.
+    """
+    gap = max(2, busy.size // 12)
+    best: tuple[int, int] = (0, -1)
+    start = last = -1
+    for i in np.flatnonzero(busy):
+        if start < 0 or i - last > gap:
+            start = i
+        last = i
+        if last - start > best[1] - best[0]:
+            best = (start, last)
+    return np.arange(best[0], best[1] + 1)
+
+
+def _uniform(line: np.ndarray, frame: bool) -> bool:
+    """A padding or background line (uniform and light), or a frame line (uniform, any
+    colour, only within the outermost few per cent: a solid garment is uniform too)."""
+    median = np.median(line, axis=0)
+    if not (np.abs(line - median).max(axis=1) < 40).mean() > 0.97:
+        return False
+    return frame or bool(median.min() > 200)
+
+
+def _peel(arr: np.ndarray) -> tuple[int, int, int, int]:
+    """Strip uniform lines from each edge (frames, pads and empty background).
+
+    A few mixed lines where a frame meets the photo (JPEG ringing, anti-aliasing) are
+    skipped when uniform lines follow them.
+    """
+    h, w = arr.shape[:2]
+    box = [0, h, 0, w]  # top, bottom, left, right
+
+    def line(side: int, at: int) -> np.ndarray:
+        top, bottom, left, right = box
+        if side == 0:
+            return arr[top + at, left:right]
+        if side == 1:
+            return arr[bottom - 1 - at, left:right]
+        if side == 2:
+            return arr[top:bottom, left + at]
+        return arr[top:bottom, right - 1 - at]
+
+    for side in range(4):
+        while True:
+            size = (box[1] - box[0]) if side < 2 else (box[3] - box[2])
+            if size <= 16:
+                break
+            peeled = (box[side] if side in (0, 2) else (h, h, w, w)[side] - box[side])
+            frame = peeled < 0.045 * (h if side < 2 else w)
+            # Mixed lines are skipped only where a frame can meet the photo.
+            lookahead = 4 if frame else 1
+            step = next((k + 1 for k in range(lookahead) if _uniform(line(side, k), frame)), 0)
+            if not step:
+                break
+            if side in (0, 2):
+                box[side] += step
+            else:
+                box[side] -= step
+    return box[0], box[1], box[2], box[3]
+
+
+def signature(image: Image.Image) -> Signature:
+    garment = trim(image).resize((_WORK, _WORK), Image.Resampling.BILINEAR)
+    arr = np.asarray(garment, np.float32)
+    light = (arr.min(axis=2) > 222) & ((arr.max(axis=2) - arr.min(axis=2)) < 28)
+    # The garment's colours only: background tints vary from stall to stall.
+    quant = np.clip((arr[~light] / 256.0 * _BINS).astype(np.int32), 0, _BINS - 1)
+    index = quant[:, 0] * _BINS * _BINS + quant[:, 1] * _BINS + quant[:, 2]
+    cube = np.bincount(index, minlength=_BINS**3).astype(np.float32).reshape((_BINS,) * 3)
+    # Spread each count to neighbouring bins: shading must not flip a colour across a bin edge.
+    for axis in range(3):
+        cube = cube * 2 + np.roll(cube, 1, axis) * _edge(axis, 1) + np.roll(cube, -1, axis) * \
+            _edge(axis, -1)
+    colour = cube.ravel()
+    colour /= max(float(colour.sum()), 1.0)
+
+    grey = arr.mean(axis=2)
+    gx = np.zeros_like(grey)
+    gy = np.zeros_like(grey)
+    gx[:, 1:-1] = grey[:, 2:] - grey[:, :-2]
+    gy[1:-1, :] = grey[2:, :] - grey[:-2, :]
+    magnitude = np.hypot(gx, gy)
+    strong = magnitude > 20
+    angle = np.mod(np.arctan2(gy, gx), math.pi)
+    # Fold θ and π−θ together so that a mirrored listing has the same signature.
+    folded = np.minimum(angle, math.pi - angle)
+    orient = np.histogram(folded[strong], bins=6, range=(0, math.pi / 2),
+                          weights=magnitude[strong])[0].astype(np.float32)
+    # Edge energy per orientation per pixel: a solid garment has little of it, so stray
+    # edges (a watermark, JPEG blocks) move its signature only a little.
+    orient /= float(grey.size) * 12.0
+    density = float(strong.mean())
+    texture = np.concatenate([orient, [density * 3.0]]).astype(np.float32)
+
+    mask = Image.fromarray(((~light) * 255).astype(np.uint8)).resize((16, 16),
+                                                                      Image.Resampling.BOX)
+    shape = np.asarray(mask, np.float32) / 255.0
+    shape = (shape + shape[:, ::-1]) / 2.0
+    return Signature(colour, texture, shape.ravel())
+
+
+def _edge(axis: int, shift: int) -> np.ndarray:
+    """A mask that stops np.roll from wrapping counts around the colour cube."""
+    mask = np.ones((_BINS,) * 3, np.float32)
+    index = [slice(None)] * 3
+    index[axis] = 0 if shift == 1 else _BINS - 1
+    mask[tuple(index)] = 0
+    return mask
+
+
+def distance(a: Signature, b: Signature) -> float:
+    colour = 1.0 - float(np.sqrt(a.colour * b.colour).sum())  # Hellinger-style
+    texture = float(np.abs(a.texture - b.texture).sum())
+    shape = float(np.abs(a.shape - b.shape).mean())
+    return 2.0 * colour + 0.6 * texture + 1.2 * shape
+
+
+@dataclass(frozen=True)
+class Match:
+    style_id: str
+    similarity: float  # 0–1
+
+
+class StyleIndex:
+    """Signatures of every style of one catalog (computed once, lazily, thread-safe)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._lock = threading.Lock()
+        self._signatures: dict[str, Signature] | None = None
+
+    def _ensure(self) -> dict[str, Signature]:
+        with self._lock:
+            if self._signatures is None:
+                self._signatures = {
+                    s.style_id: signature(self._catalog.style_image(s.style_id, _STYLE_SIDE))
+                    for s in self._catalog.styles
+                }
+            return self._signatures
+
+    def rank(self, image: Image.Image) -> list[Match]:
+        queries = [signature(image)]
+        garment = trim(image)
+        if garment.width > 1.5 * garment.height:
+            # A side-by-side collage: each half is a shot of its own.
+            half = garment.width // 2
+            queries += [signature(garment.crop((0, 0, half, garment.height))),
+                        signature(garment.crop((half, 0, garment.width, garment.height)))]
+        scored = sorted(
+            ((min(distance(q, sig) for q in queries), style_id)
+             for style_id, sig in self._ensure().items()),
+            key=lambda pair: (pair[0], pair[1]),
+        )
+        return [Match(style_id, _similarity(d)) for d, style_id in scored]
+
+
+def _similarity(d: float) -> float:
+    # Distances of a true match sit around 0.1–0.4, other styles well above 1: map that to
+    # the 0.95…0.3 range a marketplace reports.
+    return round(max(0.05, min(0.99, math.exp(-0.55 * d))), 4)
+
+
+_INDEXES: weakref.WeakKeyDictionary[Catalog, StyleIndex] = weakref.WeakKeyDictionary()
+_INDEX_LOCK = threading.Lock()
+
+
+def index_for(catalog: Catalog) -> StyleIndex:
+    """One index per catalog object, shared by every server that serves it."""
+    with _INDEX_LOCK:
+        index = _INDEXES.get(catalog)
+        if index is None:
+            index = _INDEXES[catalog] = StyleIndex(catalog)
+        return index
+
+
+def decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image.convert("RGB")
