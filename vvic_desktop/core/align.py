@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from vvic_desktop.core.models import Offer
 
@@ -72,11 +73,17 @@ def _norm(title: str) -> str:
     return re.sub(r"\s+", "", title).lower()
 
 
+_CATEGORY_RES = tuple(
+    (category, re.compile("|".join(map(re.escape, words)))) for category, words in CATEGORY_WORDS
+)
+
+
+@lru_cache(maxsize=65536)
 def category_of(title: str) -> str:
     """The garment category a title names, or "default"."""
     text = _norm(title)
-    for category, words in CATEGORY_WORDS:
-        if any(word in text for word in words):
+    for category, pattern in _CATEGORY_RES:
+        if pattern.search(text):
             return category
     return "default"
 
@@ -99,6 +106,7 @@ def threshold_for(category: str, strictness: float = 1.0) -> float:
     return round(min(base * strict, 0.99), 4)
 
 
+@lru_cache(maxsize=65536)
 def print_of(title: str) -> str:
     """The print a title names ("floral", "stripe", …), or "" when it names none or several."""
     text = _norm(title)
@@ -106,6 +114,7 @@ def print_of(title: str) -> str:
     return named.pop() if len(named) == 1 else ""
 
 
+@lru_cache(maxsize=65536)
 def cut_words(title: str) -> tuple[frozenset[str], ...]:
     """Per cut family, the words of it the title names."""
     text = _norm(title)

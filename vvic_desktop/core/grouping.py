@@ -156,6 +156,7 @@ def candidate_pairs_all(batch: SignatureBatch, max_distance: int) -> tuple[np.nd
     return np.concatenate(out_i), np.concatenate(out_j)
 
 
+_BLOCK = 65536  # pairs per block of evidence work
 _CHUNKS = 4  # 16-bit chunks; probing each at radius 1 finds every pair within 4*2-1 = 7
 _FLIPS = np.concatenate([[0], 1 << np.arange(16)]).astype(np.uint64)
 
@@ -166,7 +167,7 @@ def candidate_pairs_index(
     """Pairs within `max_distance` (≤ 7) by multi-index hashing instead of all pairs.
 
     Pigeonhole: if two 64-bit hashes differ in at most 7 bits, one of the four 16-bit chunks
-    differs in at most 1. Each chunk is indexed once (sorted), every hash probes its chunk
+    differs in at most 1. Each chunk is indexed once (bucketed), every hash probes its chunk
     and the 16 one-bit neighbours, and only those collisions are checked in full. The mirrored
     hash is indexed beside the plain one, so flipped listings are found too.
     """
@@ -181,15 +182,16 @@ def candidate_pairs_index(
     found_j: list[np.ndarray] = []
     for c in range(_CHUNKS):
         shift = np.uint64(16 * c)
-        table = ((keys >> shift) & np.uint64(0xFFFF)).astype(np.uint32)
+        table = ((keys >> shift) & np.uint64(0xFFFF)).astype(np.intp)
         order = np.argsort(table, kind="stable")
-        sorted_keys = table[order]
-        mine = ((probe >> shift) & np.uint64(0xFFFF)).astype(np.uint32)
+        # A direct bucket table (65536 entries): where each chunk value's run starts.
+        bucket_start = np.zeros(65537, np.intp)
+        np.cumsum(np.bincount(table, minlength=65536), out=bucket_start[1:])
+        mine = ((probe >> shift) & np.uint64(0xFFFF)).astype(np.intp)
         for flip in _FLIPS:
-            q = mine ^ np.uint32(flip)
-            lo = np.searchsorted(sorted_keys, q, side="left")
-            hi = np.searchsorted(sorted_keys, q, side="right")
-            counts = hi - lo
+            q = mine ^ int(flip)
+            lo = bucket_start[q]
+            counts = bucket_start[q + 1] - lo
             total = int(counts.sum())
             if total == 0:
                 continue
@@ -197,7 +199,8 @@ def candidate_pairs_index(
             starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
             pos = np.arange(total) + starts
             a, b = ok[qi], owner[order[pos]]
-            keep = a < b
+            # Check each collision in full at once; only true neighbours are kept.
+            keep = (a < b) & (_pair_distance(batch, a, b) <= max_distance)
             found_i.append(a[keep])
             found_j.append(b[keep])
     if not found_i:
@@ -207,9 +210,7 @@ def candidate_pairs_index(
     # The same pair is found through several chunks: keep one of each.
     code = np.unique(i.astype(np.int64) * (len(batch) + 1) + j)
     i, j = np.divmod(code, len(batch) + 1)
-    d = _pair_distance(batch, i, j)
-    keep = d <= max_distance
-    return i[keep].astype(np.intp), j[keep].astype(np.intp)
+    return i.astype(np.intp), j.astype(np.intp)
 
 
 # --------------------------------------------------------------------------- evidence
@@ -237,18 +238,35 @@ def pair_evidence(
         ),
         64,
     ).astype(np.int16)
-    colour = np.minimum(batch.colour[i], batch.colour[j]).sum(axis=1)
-    silhouette = np.maximum(
-        _iou(batch.silhouette[i], batch.silhouette[j]),
-        _iou(batch.silhouette[i], batch.silhouette_mirror[j]),
-    )
-    texture = np.minimum(
-        _texture_distance(batch.texture[i], batch.texture[j]),
-        _texture_distance(batch.texture[i], batch.texture_mirror[j]),
-    )
-    colour = np.where(img, colour, 0.0)
-    silhouette = np.where(img, silhouette, 0.0)
-    texture = np.where(img, texture, 9.0)
+    s = settings.strictness
+    colour = np.zeros(len(i), np.float64)
+    silhouette = np.zeros(len(i), np.float64)
+    texture = np.full(len(i), 9.0)
+    # A cascade in blocks: colour for every image pair, the silhouette only where colour
+    # agrees, the texture only where both do. Blocks bound the temporary memory.
+    for start in range(0, len(i), _BLOCK):
+        sl = slice(start, start + _BLOCK)
+        bi, bj, bimg = i[sl], j[sl], img[sl]
+        col = np.minimum(batch.colour[bi], batch.colour[bj]).sum(axis=1)
+        col = np.where(bimg, col, 0.0)
+        colour[sl] = col
+        go = np.flatnonzero(col >= min(settings.colour_min * s, 0.97))
+        if not len(go):
+            continue
+        gi, gj = bi[go], bj[go]
+        sil = np.maximum(
+            _iou(batch.silhouette[gi], batch.silhouette[gj]),
+            _iou(batch.silhouette[gi], batch.silhouette_mirror[gj]),
+        )
+        silhouette[start + go] = sil
+        go2 = go[sil >= min(settings.silhouette_min * s, 0.97)]
+        if not len(go2):
+            continue
+        gi, gj = bi[go2], bj[go2]
+        texture[start + go2] = np.minimum(
+            _texture_distance(batch.texture[gi], batch.texture[gj]),
+            _texture_distance(batch.texture[gi], batch.texture_mirror[gj]),
+        )
     prices = _prices(offers)
     pa, pb = prices[i], prices[j]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -256,7 +274,6 @@ def pair_evidence(
     codes = _title_codes(offers)
     conflict = _conflicts(codes, i, j)
     # Title similarity is per pair Python work: only for pairs the rule could accept.
-    s = settings.strictness
     open_pairs = ~img | (
         (colour >= min(settings.colour_min * s, 0.97))
         & (silhouette >= min(settings.silhouette_min * s, 0.97))
@@ -281,15 +298,21 @@ def _title_codes(offers: Sequence[Offer]) -> np.ndarray:
     """Per offer: category code, print code, then one bit mask per cut family (0 = unnamed)."""
     cats: dict[str, int] = {"default": 0}
     prints: dict[str, int] = {"": 0}
-    rows = []
+    rows: list[list[int]] = []
+    seen: dict[str, list[int]] = {}
     for offer in offers:
+        known = seen.get(offer.title)
+        if known is not None:
+            rows.append(known)
+            continue
         cat = cats.setdefault(category_of(offer.title), len(cats))
         prt = prints.setdefault(print_of(offer.title), len(prints))
         masks = [
             sum(1 << k for k, w in enumerate(family) if w in words)
             for family, words in zip(CUT_FAMILIES, cut_words(offer.title), strict=True)
         ]
-        rows.append([cat, prt, *masks])
+        seen[offer.title] = [cat, prt, *masks]
+        rows.append(seen[offer.title])
     return np.array(rows, dtype=np.int64).reshape(len(offers), 2 + len(CUT_FAMILIES))
 
 
@@ -359,41 +382,62 @@ def decide(
 def cluster(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
     """Star clustering over agreeing pairs: every member agrees with its leader.
 
-    The leader is the unassigned item that agrees with the most unassigned items (ties: the
-    earlier item, usually the better search rank); it takes all of them; repeat. Then two
-    groups merge when their leaders agree and at least half of the cross pairs do, so a
-    style split by one bad leader choice heals without chaining through intermediates.
+    Items are visited by how many others agree with them (most first; ties: the earlier
+    item, usually the better search rank). An unassigned item becomes a leader and takes
+    every unassigned item that agrees with it. Then two groups merge when their leaders
+    agree and at least half of the cross pairs do, so a style split by an unlucky leader
+    choice heals without chaining through intermediates. Linear in the number of pairs.
     """
-    adj: list[set[int]] = [set() for _ in range(n)]
-    for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        adj[a].add(b)
-        adj[b].add(a)
-    unassigned = set(range(n))
+    i = np.asarray(i, dtype=np.intp)
+    j = np.asarray(j, dtype=np.intp)
+    src = np.concatenate([i, j])
+    dst = np.concatenate([j, i])
+    order_edges = np.argsort(src, kind="stable")
+    src, dst = src[order_edges], dst[order_edges]
+    starts = np.searchsorted(src, np.arange(n + 1))
+    degree = np.diff(starts)
+    neighbours: list[list[int]] = np.split(dst, starts[1:-1]) if n else []  # type: ignore[assignment]
+    adj = [set(nb.tolist()) for nb in neighbours]
+    group_of = [-1] * n
     groups: list[list[int]] = []
-    while unassigned:
-        leader = max(unassigned, key=lambda k: (len(adj[k] & unassigned), -k))
-        members = sorted((adj[leader] & unassigned) | {leader})
-        members.remove(leader)
-        groups.append([leader, *members])
-        unassigned.difference_update(groups[-1])
-    merged = True
-    while merged:
-        merged = False
-        for x in range(len(groups)):
-            for y in range(x + 1, len(groups)):
-                gx, gy = groups[x], groups[y]
-                if gy[0] not in adj[gx[0]]:
-                    continue
-                agree = sum(1 for a in gx for b in gy if b in adj[a])
-                if 2 * agree >= len(gx) * len(gy):
-                    keep, gone = (gx, gy) if len(gx) >= len(gy) else (gy, gx)
-                    groups[x] = keep + gone
-                    del groups[y]
-                    merged = True
-                    break
-            if merged:
-                break
-    return groups
+    for leader in np.argsort(-degree, kind="stable").tolist():
+        if group_of[leader] >= 0:
+            continue
+        gid = len(groups)
+        members = [leader]
+        group_of[leader] = gid
+        for other in sorted(adj[leader]):
+            if group_of[other] < 0:
+                group_of[other] = gid
+                members.append(other)
+        groups.append(members)
+    # Verified merges, only where two leaders agree.
+    alive = list(range(len(groups)))  # group id -> the id it merged into (or itself)
+
+    def find(g: int) -> int:
+        while alive[g] != g:
+            alive[g] = alive[alive[g]]
+            g = alive[g]
+        return g
+
+    leaders = {g[0] for g in groups}
+    for a, b in zip(i.tolist(), j.tolist(), strict=True):
+        if a not in leaders or b not in leaders:
+            continue
+        ga, gb = find(group_of[a]), find(group_of[b])
+        if ga == gb:
+            continue
+        x, y = groups[ga], groups[gb]
+        if y[0] not in adj[x[0]]:
+            continue  # the merged group's leader must still agree with the other's leader
+        members_y = set(y)
+        agree = sum(len(adj[m] & members_y) for m in x)
+        if 2 * agree >= len(x) * len(y):
+            keep, gone = (ga, gb) if len(x) >= len(y) else (gb, ga)
+            groups[keep] = groups[keep] + groups[gone]
+            groups[gone] = []
+            alive[gone] = keep
+    return [g for g in groups if g]
 
 
 # --------------------------------------------------------------------------- groups

@@ -297,51 +297,72 @@ def _texture(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.concatenate([hist / (hist.sum() + 1e-6), [np.log1p(mag.mean())]])
 
 
-def signatures(images: Sequence[Image.Image | None]) -> SignatureBatch:
-    """Signatures of decoded images (None = missing image: `ok` False, zero row).
+@dataclass(slots=True)
+class _ImageFeatures:
+    d_grid: np.ndarray
+    p_grid: np.ndarray
+    colour: np.ndarray
+    silhouette: np.ndarray
+    texture: np.ndarray
 
-    The hashes are ImageHash's dhash/phash of the garment crop (`garment_crop`), i.e.
-    `imagehash.phash(Image.fromarray(crop))` bit for bit; the mirrored ones flip the
-    resized grids (resizing commutes with a left-right flip up to rounding).
-    """
-    n = len(images)
-    batch = SignatureBatch.empty(n)
-    present = [i for i, im in enumerate(images) if im is not None]
+
+def _features(im: Image.Image) -> _ImageFeatures:
+    """Everything per image (the part that runs on worker threads: cv2 releases the GIL)."""
+    side = HASH_SIZE * PHASH_FACTOR
+    rgb = np.asarray(im.convert("RGB"))
+    crop, mask = garment_crop(rgb)
+    grey_img = Image.fromarray(np.ascontiguousarray(crop)).convert("L")
+    return _ImageFeatures(
+        np.asarray(grey_img.resize((HASH_SIZE + 1, HASH_SIZE), _RESAMPLE)),
+        np.asarray(grey_img.resize((side, side), _RESAMPLE)),
+        _colour_histogram(crop, mask),
+        cv2.resize(mask.astype(np.float32), (SIL_W, SIL_H), interpolation=cv2.INTER_AREA),
+        _texture(np.asarray(grey_img), mask),
+    )
+
+
+def _assemble(features: Sequence[_ImageFeatures | None]) -> SignatureBatch:
+    batch = SignatureBatch.empty(len(features))
+    present = [i for i, f in enumerate(features) if f is not None]
     if not present:
         return batch
-    side = HASH_SIZE * PHASH_FACTOR
-    m = len(present)
-    d_grid = np.empty((m, HASH_SIZE, HASH_SIZE + 1), np.uint8)
-    p_grid = np.empty((m, side, side), np.uint8)
-    for row, i in enumerate(present):
-        im = images[i]
-        assert im is not None
-        rgb = np.asarray(im.convert("RGB"))
-        crop, mask = garment_crop(rgb)
-        grey_img = Image.fromarray(np.ascontiguousarray(crop)).convert("L")
-        d_grid[row] = np.asarray(grey_img.resize((HASH_SIZE + 1, HASH_SIZE), _RESAMPLE))
-        p_grid[row] = np.asarray(grey_img.resize((side, side), _RESAMPLE))
-        batch.colour[i] = _colour_histogram(crop, mask)
-        sil = cv2.resize(mask.astype(np.float32), (SIL_W, SIL_H), interpolation=cv2.INTER_AREA)
-        batch.silhouette[i] = sil.reshape(-1)
-        batch.silhouette_mirror[i] = sil[:, ::-1].reshape(-1)
-        tex = _texture(np.asarray(grey_img), mask)
-        batch.texture[i] = tex
-        batch.texture_mirror[i] = tex[_TEXTURE_MIRROR]
+    rows = [f for f in features if f is not None]
     idx = np.asarray(present)
+    d_grid = np.stack([f.d_grid for f in rows])
+    p_grid = np.stack([f.p_grid for f in rows])
     batch.dhash[idx] = pack_bits(dhash_bits(d_grid))
     batch.phash[idx] = pack_bits(phash_bits(p_grid))
+    # Mirrored hashes flip the resized grids (resizing commutes with a left-right flip up
+    # to rounding), so a flipped listing costs no second resize.
     batch.dhash_mirror[idx] = pack_bits(dhash_bits(d_grid[:, :, ::-1]))
     batch.phash_mirror[idx] = pack_bits(phash_bits(p_grid[:, :, ::-1]))
+    batch.colour[idx] = np.stack([f.colour for f in rows])
+    sil = np.stack([f.silhouette for f in rows])
+    batch.silhouette[idx] = sil.reshape(len(rows), -1)
+    batch.silhouette_mirror[idx] = sil[:, :, ::-1].reshape(len(rows), -1)
+    tex = np.stack([f.texture for f in rows])
+    batch.texture[idx] = tex
+    batch.texture_mirror[idx] = tex[:, _TEXTURE_MIRROR]
     batch.ok[idx] = True
     return batch
 
 
-def _decode_or_none(src: bytes | str | Path | Image.Image | None) -> tuple[Image.Image | None, str]:
+def signatures(images: Sequence[Image.Image | None]) -> SignatureBatch:
+    """Signatures of decoded images (None = missing image: `ok` False, zero row).
+
+    The hashes are ImageHash's dhash/phash of the garment crop (`garment_crop`), i.e.
+    `imagehash.phash(Image.fromarray(crop))` bit for bit.
+    """
+    return _assemble([None if im is None else _features(im) for im in images])
+
+
+def _one_source(
+    src: bytes | str | Path | Image.Image | None,
+) -> tuple[_ImageFeatures | None, str]:
     if src is None:
         return None, "missing"
     try:
-        return load_image(src), ""
+        return _features(load_image(src)), ""
     except (EmptyImage, DamagedImage) as exc:
         return None, exc.code
 
@@ -353,13 +374,14 @@ def signatures_from_sources(
 ) -> tuple[SignatureBatch, list[str]]:
     """Decode and sign each source; an unreadable one becomes a missing row.
 
-    Decoding runs on `workers` threads (Pillow's decoder releases the GIL). Returns the
-    batch and, per source, "" or the error code that made it missing.
+    Decoding and the per-image work run on `workers` threads (Pillow's decoder and OpenCV
+    release the GIL). Returns the batch and, per source, "" or the error code that made
+    it missing.
     """
     items = list(sources)
     if workers > 1 and len(items) > 8:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            decoded = list(pool.map(_decode_or_none, items))
+            done = list(pool.map(_one_source, items, chunksize=8))
     else:
-        decoded = [_decode_or_none(src) for src in items]
-    return signatures([d[0] for d in decoded]), [d[1] for d in decoded]
+        done = [_one_source(src) for src in items]
+    return _assemble([d[0] for d in done]), [d[1] for d in done]
