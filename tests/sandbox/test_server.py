@@ -626,3 +626,51 @@ def test_unknown_paths_and_images(sandbox) -> None:
     assert requests.get(sandbox.url + "/api/nothing", timeout=10).status_code == 404
     assert requests.get(sandbox.url + "/img/000.jpg", timeout=10).status_code == 404
     assert sandbox.call_log == []
+
+
+# -- 1688 AOP -------------------------------------------------------------------------------------
+
+AOP_KEY, AOP_SECRET = DEMO_CREDENTIALS["1688"]
+
+
+def aop_post(sandbox, api: str, fields: dict[str, str], *, key: str = AOP_KEY,
+             secret: str = AOP_SECRET, now: float | None = None) -> requests.Response:
+    url_path = f"param2/1/com.alibaba.fenxiao.crossborder/{api}/{key}"
+    form = {**fields, "_aop_timestamp": str(int((time.time() if now is None else now) * 1000))}
+    text = url_path + "".join(k + v for k, v in sorted(form.items()))
+    form["_aop_signature"] = hmac.new(secret.encode(), text.encode(),
+                                      hashlib.sha1).hexdigest().upper()
+    return requests.post(f"{sandbox.url}/openapi/{url_path}", data=form, timeout=10)
+
+
+def test_1688_upload_then_image_query(sandbox, sandbox_catalog) -> None:
+    listing = sandbox_catalog.listings[200]
+    b64 = base64.b64encode(sandbox_catalog.listing_image(listing.item_id)).decode()
+    upload = aop_post(sandbox, "product.image.upload",
+                      {"uploadImageParam": json.dumps({"imageBase64": b64})}).json()["result"]
+    assert upload["success"] is True and upload["result"]
+    query = json.dumps({"imageId": upload["result"], "beginPage": 1, "pageSize": 10,
+                        "priceStart": "1"})
+    page = aop_post(sandbox, "product.search.imageQuery",
+                    {"offerQueryParam": query}).json()["result"]["result"]
+    offers = page["data"]
+    assert len(offers) == 10 and page["totalRecords"] >= 10
+    assert style_of(sandbox_catalog, offers[0]["offerId"]) == listing.style_id
+    for name in ("offerId", "subject", "imageUrl", "priceInfo", "monthSold", "repurchaseRate",
+                 "minOrderQuantity", "companyName"):
+        assert name in offers[0]
+    assert [r.endpoint.rsplit("/", 2)[-2] for r in sandbox.call_log] == [
+        "product.image.upload", "product.search.imageQuery"]
+
+
+def test_1688_gateway_errors(sandbox, sandbox_catalog) -> None:
+    fields = {"offerQueryParam": json.dumps({"imageId": "nope"})}
+    bad = aop_post(sandbox, "product.search.imageQuery", fields, secret="wrong")
+    assert bad.status_code == 401 and bad.json()["error_code"] == "gw.SignatureInvalid"
+    unknown = aop_post(sandbox, "product.search.imageQuery", fields, key="other-key")
+    assert unknown.json()["error_code"] == "gw.AppKeyNotExist"
+    skewed = aop_post(sandbox, "product.search.imageQuery", fields, now=time.time() - 3600)
+    assert "Timestamp" in skewed.json()["error_code"]
+    missing = aop_post(sandbox, "product.search.imageQuery", fields).json()["result"]
+    assert missing["success"] is False and "image" in missing["message"]
+    assert aop_post(sandbox, "product.nothing", fields).status_code == 404

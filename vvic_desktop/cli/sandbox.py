@@ -85,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         sys.stdout.write(f"listening on {server.url}\n")
         for name, (app_key, _secret) in DEMO_CREDENTIALS.items():
-            sys.stdout.write(f"demo app key {name}: {app_key}\n")
+            if not name.startswith("onebound-"):  # aliases of "onebound"
+                sys.stdout.write(f"demo app key {name}: {app_key}\n")
         sys.stdout.flush()
         # Wake now and then: on some platforms a bare wait() delays Ctrl+C until it returns.
         while not stop.wait(0.5):

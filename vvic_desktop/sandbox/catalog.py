@@ -589,6 +589,13 @@ def _draw_style(style: Style, look: _Look, size: int, seed: int) -> Image.Image:
     folds = 1.0 + 0.05 * np.sin(xs * math.tau * 3.3 + rng.uniform(0, math.tau))
     light = 1.04 - 0.1 * np.linspace(0, 1, size, dtype=np.float32)[:, None]
     shade = (0.78 + 0.22 * inner) * folds[None, :] * light
+    if style.category == "skirt" and style.cut == "pleated":
+        # Pressed pleats: panels fanning out from the waist, alternately in light and shadow.
+        ys = np.linspace(0, 1, size, dtype=np.float32)[:, None]
+        half = 0.19 + (0.33 - 0.19) * np.clip((ys - 0.17) / 0.65, 0, 1)
+        t = (xs[None, :] - 0.5) / half
+        panel = np.floor((t + 1.0) * 6.0).astype(np.int32)
+        shade = shade * np.where(panel % 2 == 1, 0.86, 1.04)
     fab = np.asarray(fabric, np.float32) * shade[..., None]
     fabric = Image.fromarray(np.clip(fab, 0, 255).astype(np.uint8), "RGB")
 

@@ -202,6 +202,10 @@ class StyleIndex:
                 }
             return self._signatures
 
+    def warm(self) -> None:
+        """Compute every style signature now (idempotent)."""
+        self._ensure()
+
     def rank(self, image: Image.Image) -> list[Match]:
         queries = [signature(image)]
         garment = trim(image)

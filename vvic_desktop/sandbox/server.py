@@ -7,6 +7,8 @@ Endpoints (each protocol implemented here on its own, signatures verified by thi
 - Taobao TOP router: ``POST|GET /router/rest`` with ``method=taobao.image.search``.
 - OneBound gateway: ``GET /vvic/item_search_img/``, ``GET /taobao/item_search_img/`` and
   ``POST|GET /taobao/upload_img/``.
+- 1688 AOP gateway: ``POST /openapi/param2/1/com.alibaba.fenxiao.crossborder/<api>/<app_key>``
+  for ``product.image.upload`` and ``product.search.imageQuery`` (HMAC-SHA1 ``_aop_signature``).
 - Images: ``GET /img/<item_id>.jpg`` (listing photos), ``GET /img/upload/<id>.jpg``
   (OneBound uploads); ``GET /item/<item_id>`` a small detail page (the ``detail_url``).
 
@@ -53,6 +55,9 @@ DEMO_CREDENTIALS: dict[str, tuple[str, str]] = {
     "onebound": ("onebound-demo-key", "onebound-demo-secret-2b8f"),
     "1688": ("1688-demo-key", "1688-demo-secret-c4e1"),
 }
+# The market names of DESIGN §4 that reach OneBound's gateway share its key.
+DEMO_CREDENTIALS["onebound-vvic"] = DEMO_CREDENTIALS["onebound"]
+DEMO_CREDENTIALS["onebound-taobao"] = DEMO_CREDENTIALS["onebound"]
 
 FAULTS = (
     "500", "502", "503", "429", "429-no-retry-after", "429-long", "malformed", "html", "slow",
@@ -71,6 +76,18 @@ ENDPOINTS: dict[str, str] = {
     "/taobao/item_search_img/": "onebound",
     "/taobao/upload_img/": "onebound",
 }
+# 1688's AOP gateway: /openapi/param2/1/<namespace>/<api>/<app_key>
+AOP_PREFIX = "/openapi/"
+AOP_NAMESPACE = "com.alibaba.fenxiao.crossborder"
+AOP_APIS = ("product.image.upload", "product.search.imageQuery")
+
+
+def protocol_of(path: str) -> str | None:
+    """The protocol an API path belongs to ("vvic", "taobao", "1688" …), None if none."""
+    if path.startswith(AOP_PREFIX):
+        return "1688"
+    return ENDPOINTS.get(path)
+
 
 WINDOW_SECONDS = 60.0
 TIMESTAMP_SKEW = 600.0  # ±10 min, for VVIC, VVIC open and TOP
@@ -211,6 +228,7 @@ class SandboxServer:
         self._index: StyleIndex = index_for(self.catalog)
         self._secrets: dict[str, dict[str, str]] = {
             name: {key: secret} for name, (key, secret) in DEMO_CREDENTIALS.items()
+            if name in ("vvic", "vvic-open", "taobao", "onebound", "1688")
         }
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -233,6 +251,8 @@ class SandboxServer:
             name=f"sandbox-{httpd.server_address[1]}", daemon=True,
         )
         self._thread.start()
+        # Build the style signatures now rather than on the first search (about a second).
+        threading.Thread(target=self._index.warm, name="sandbox-index", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -264,8 +284,8 @@ class SandboxServer:
         if count < 1:
             raise ValueError("count must be >= 1")
         if endpoint is not None and endpoint not in ENDPOINTS and endpoint not in (
-            *set(ENDPOINTS.values()), "img",
-        ):
+            *set(ENDPOINTS.values()), "1688", "img",
+        ) and not endpoint.startswith(AOP_PREFIX):
             raise ValueError(f"unknown endpoint {endpoint!r}")
         with self._lock:
             self._faults.append(_Fault(fault, count, endpoint))
@@ -292,7 +312,7 @@ class SandboxServer:
     # -- request plumbing ---------------------------------------------------------------------
 
     def _take_fault(self, path: str) -> str | None:
-        kind = "img" if path.startswith("/img/") else ENDPOINTS.get(path)
+        kind = "img" if path.startswith("/img/") else protocol_of(path)
         with self._lock:
             for fault in self._faults:
                 if fault.endpoint is None:
@@ -356,7 +376,7 @@ class SandboxServer:
         if path.startswith("/img/") or path.startswith("/item/"):
             _send(handler, self._static(req), self)
             return
-        protocol = ENDPOINTS.get(path)
+        protocol = protocol_of(path)
         if protocol is None:
             _send(handler, _json(404, {"code": 404, "msg": "not found"}), self)
             return
@@ -381,6 +401,8 @@ class SandboxServer:
             return self._vvic_detail(req, fault)
         if protocol == "taobao":
             return self._top(req, fault)
+        if protocol == "1688":
+            return self._aop(req, fault)
         if req.path == "/taobao/upload_img/":
             return self._onebound_upload(req, fault)
         return self._onebound_search(req, fault)
@@ -799,6 +821,123 @@ class SandboxServer:
         return _json(200, envelope)
 
 
+    # -- 1688 AOP --------------------------------------------------------------------------------
+
+    def _aop(self, req: _Request, fault: str | None) -> _Answer:
+        def gateway(status: int, code: str, message: str, outcome: int | None = None,
+                    **headers: str) -> _Refusal:
+            return _Refusal(_json(status, {
+                "error_code": code, "error_message": message, "exception": message,
+                "request_id": hashlib.md5(req.path.encode()).hexdigest()[:16],
+            }, outcome=outcome, **headers))
+
+        def business(code: str, message: str, outcome: int = 400) -> _Refusal:
+            return _Refusal(_json(200, {"result": {"success": False, "code": code,
+                                                   "message": message}}, outcome=outcome))
+
+        url_path = req.path[len(AOP_PREFIX):]
+        parts = url_path.split("/")
+        if req.method != "POST":
+            raise gateway(400, "gw.HttpMethodNotAllowed", "use POST", outcome=400)
+        if len(parts) != 5 or parts[:3] != ["param2", "1", AOP_NAMESPACE] or \
+                parts[3] not in AOP_APIS:
+            raise gateway(404, "gw.ApiNotExist", f"api {url_path} does not exist")
+        api, app_key = parts[3], parts[4]
+        secret = self._secrets["1688"].get(app_key)
+        if secret is None:
+            raise gateway(401, "gw.AppKeyNotExist", "AppKey does not exist")
+        params = {**req.query, **req.form}
+        given = params.pop("_aop_signature", "")
+        message = url_path + "".join(k + params[k] for k in sorted(params))
+        expected = hmac.new(secret.encode(), message.encode("utf-8"), hashlib.sha1).hexdigest()
+        if not given or not hmac.compare_digest(given, expected.upper()):
+            raise gateway(401, "gw.SignatureInvalid", "Request signature is invalid")
+        if "_aop_timestamp" in params:
+            try:
+                sent = int(params["_aop_timestamp"]) / 1000.0
+            except ValueError:
+                sent = 0.0
+            if abs(sent - self.clock()) > TIMESTAMP_SKEW:
+                raise gateway(401, "gw.TimestampInvalid", "_aop_timestamp is out of range")
+        retry_after = self._admit(app_key)
+        if retry_after is not None:
+            seconds = math.ceil(retry_after)
+            raise gateway(429, "gw.QosAppFrequencyLimit",
+                          f"App call frequency limit, retry in {seconds} s",
+                          **{"Retry-After": str(seconds)})
+
+        if api == "product.image.upload":
+            try:
+                upload = json.loads(params.get("uploadImageParam", ""))
+                data = base64.b64decode(str(upload["imageBase64"]), validate=True)
+            except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+                raise business("400", "uploadImageParam.imageBase64 无效 (image invalid)") \
+                    from exc
+            image = _check_image(data, min_side=1)
+            if isinstance(image, str):
+                raise business("400", f"图片无效 image: {image}")
+            image_id = hashlib.sha1(data).hexdigest()[:20]
+            with self._lock:
+                self._uploads[image_id] = data
+            return _json(200, {"result": {"success": True, "code": "200", "message": "",
+                                          "result": image_id}})
+
+        try:
+            query = json.loads(params.get("offerQueryParam", ""))
+            image_id = str(query["imageId"])
+            page = max(1, int(query.get("beginPage", 1)))
+            size = int(query.get("pageSize", 20))
+            low = float(query["priceStart"]) if query.get("priceStart") not in (None, "") \
+                else None
+            high = float(query["priceEnd"]) if query.get("priceEnd") not in (None, "") else None
+            category = str(query.get("categoryId") or "")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise business("400", "offerQueryParam 无效") from exc
+        if not 1 <= size <= 50:
+            raise business("400", "pageSize must be 1-50")
+        with self._lock:
+            data = self._uploads.get(image_id)
+        if data is None:
+            raise business("400", "imageId 不存在 (image not found), upload it first")
+        image = _check_image(data, min_side=1)
+        assert not isinstance(image, str)  # checked at upload
+        filters: dict[str, Any] = {}
+        if low is not None:
+            filters["price_min"] = low
+        if high is not None:
+            filters["price_max"] = high
+        matches = [
+            (listing, sim) for listing, sim in self._matches(image)
+            if _passes(listing, filters) and (not category or TAOBAO_CATS[
+                self.catalog.style(listing.style_id).category] == category)
+        ]
+        rows = [self._aop_offer(listing, req.base_url)
+                for listing, _ in matches[(page - 1) * size: page * size]]
+        total = len(matches)
+        return _success(fault, lambda items: {"result": {
+            "success": True, "code": "200", "message": "",
+            "result": {"totalRecords": total, "totalPage": max(1, math.ceil(total / size)),
+                       "pageSize": size, "currentPage": page, "data": items}}}, rows)
+
+    def _aop_offer(self, listing: Listing, base: str) -> dict[str, Any]:
+        low = listing.price.split("-")[0]
+        digest = int(hashlib.md5(listing.item_id.encode()).hexdigest()[:6], 16)
+        identities = {"A": ["powerful_merchants", "super_factory"], "B": ["powerful_merchants"],
+                      "C": []}[listing.credit_level]
+        return {
+            "offerId": int(listing.item_id),
+            "subject": listing.title,
+            "subjectTrans": "",
+            "imageUrl": f"{base}/img/{listing.item_id}.jpg",
+            "priceInfo": {"price": low, "consignPrice": f"{float(low) * 1.1:.2f}"},
+            "monthSold": listing.sales,
+            "repurchaseRate": f"{digest % 40 + 5}%",
+            "minOrderQuantity": listing.min_order,
+            "companyName": f"{listing.market_name}{listing.stall_name}",
+            "sellerIdentities": identities,
+        }
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -863,6 +1002,8 @@ def _app_key_of(protocol: str, req: _Request) -> str:
         return req.query.get("app_id", "")
     if protocol == "taobao":
         return req.query.get("app_key") or req.form.get("app_key", "")
+    if protocol == "1688":
+        return req.path.rstrip("/").rsplit("/", 1)[-1]
     return req.param("key") or ""
 
 
@@ -1097,6 +1238,8 @@ def _quota_body(protocol: str) -> dict[str, Any]:
         return {"status": 429, "message": "调用频率超限"}
     if protocol == "img":
         return {"error": "too many requests"}
+    if protocol == "1688":
+        return {"error_code": "gw.QosAppFrequencyLimit", "error_message": "App call limited"}
     return {"code": 429, "msg": "请求过于频繁,请稍后再试"}
 
 
@@ -1109,6 +1252,8 @@ def _server_error_body(protocol: str) -> dict[str, Any]:
         return {"error": "服务器错误", "reason": "服务器内部错误", "error_code": "5000"}
     if protocol == "vvic-open":
         return {"status": 500, "message": "服务器内部错误"}
+    if protocol == "1688":
+        return {"error_code": "gw.SystemError", "error_message": "system error"}
     return {"code": 500, "msg": "服务器内部错误"}
 
 
@@ -1121,6 +1266,8 @@ def _permission_body(protocol: str) -> dict[str, Any]:
         return {"error": "接口未开通", "reason": "该key未开通此接口", "error_code": "4004"}
     if protocol == "vvic-open":
         return {"status": 403, "message": "无接口权限"}
+    if protocol == "1688":
+        return {"error_code": "gw.PermissionDenied", "error_message": "no permission for api"}
     return {"code": 403, "msg": "无接口权限"}
 
 
