@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -17,12 +18,18 @@ from vvic_desktop.core.errors import (
     ImageRejected,
     PermissionDenied,
     QuotaExceeded,
+    QuotaExhausted,
     ServiceError,
     VvicError,
 )
 from vvic_desktop.core.models import Filters, PreparedImage
 from vvic_desktop.markets.base import Credentials
-from vvic_desktop.markets.onebound import OneBoundMarket, OneBoundTaobao, OneBoundVvic
+from vvic_desktop.markets.onebound import (
+    OneBoundMarket,
+    OneBoundTaobao,
+    OneBoundVvic,
+    next_china_midnight,
+)
 
 SECRET = "ob-secret-31"
 UPLOAD_OK = {"items": {"item": {"name": "/2026/11/21/abc123.jpg"}}, "error": "",
@@ -91,7 +98,7 @@ def envelope(code: str, reason: str) -> Reply:
         (None, envelope("4005", "授权失败"), AuthError),
         (envelope("4002", "key或secret错误"), None, AuthError),
         (None, envelope("4004", "该接口未开通"), PermissionDenied),
-        (None, envelope("4013", "超出每日调用上限"), QuotaExceeded),
+        (None, envelope("4013", "超出每日调用上限"), QuotaExhausted),
         (None, envelope("4999", "今日调用次数已超出"), QuotaExceeded),
         (None, envelope("4998", "invalid api key"), AuthError),
         (None, envelope("4006", "参数错误"), BadRequest),
@@ -133,3 +140,9 @@ def test_quota_retry_after_header_is_used(
     with pytest.raises(QuotaExceeded) as caught:
         run(OneBoundVvic(Credentials("ob-key", SECRET), server.url), prepared, permits)
     assert caught.value.retry_after == 12
+
+
+def test_daily_quota_resumes_at_china_midnight() -> None:
+    now = dt.datetime(2026, 11, 21, 17, 30, tzinfo=dt.UTC)  # 01:30 on the 22nd in China
+    resumes = next_china_midnight(now)
+    assert resumes.astimezone(dt.UTC) == dt.datetime(2026, 11, 22, 16, 0, tzinfo=dt.UTC)

@@ -5,6 +5,7 @@ speaks the protocol, not that it agrees with itself."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from vvic_desktop.core.errors import (
     ClockSkew,
     PermissionDenied,
     QuotaExceeded,
+    QuotaExhausted,
     ServiceError,
     SignatureError,
     Timeout,
@@ -232,3 +234,17 @@ def test_taobao_clock_skew_that_moves_raises(
         with pytest.raises(ClockSkew):
             market.search(query[0], Filters(), CancelToken(), permits)
         assert [r.status for r in server.call_log] == [401, 401] and permits.count == 2
+
+
+def test_onebound_daily_quota_used_up_pauses_until_tomorrow(
+    sandbox_catalog: Any, query: tuple[PreparedImage, str]
+) -> None:
+    with SandboxServer(port=0, latency=(0, 0), quota=100, catalog=sandbox_catalog,
+                       onebound_daily_max=3) as server:
+        market = create_market("onebound-vvic", credentials=creds("onebound"),
+                               endpoint=server.url)
+        first = market.search(query[0], Filters(), CancelToken(), Permits())
+        assert first.quota_left == 1
+        with pytest.raises(QuotaExhausted) as caught:
+            market.search(query[0], Filters(), CancelToken(), Permits())
+    assert caught.value.resumes_at > datetime.now().astimezone()

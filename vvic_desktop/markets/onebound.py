@@ -10,6 +10,7 @@ the transport errors) and the secret is registered for literal removal too.
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 import logging
 import re
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from vvic_desktop.core.errors import (
     ImageRejected,
     PermissionDenied,
     QuotaExceeded,
+    QuotaExhausted,
     ServiceError,
     VvicError,
 )
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 PRODUCTION_URL = "https://api-gw.onebound.cn"
 UPLOAD_PATH = "/taobao/upload_img/"
+CHINA = _dt.timezone(_dt.timedelta(hours=8))
 
 _API_INFO_RE = re.compile(r"today\s*:\s*(\d+).*?max\s*:\s*(\d+)", re.IGNORECASE | re.DOTALL)
 
@@ -49,14 +52,22 @@ _CODE_ERRORS: dict[str, type[VvicError]] = {
     "4005": AuthError,  # authorisation failed
     "4006": BadRequest,  # parameter error
     "4011": QuotaExceeded,  # too many requests
-    "4013": QuotaExceeded,  # daily quota used up
-    "4016": QuotaExceeded,  # balance / quota exhausted
+    "4013": QuotaExhausted,  # daily quota used up: waiting minutes will not help
+    "4016": QuotaExhausted,  # balance / plan exhausted
     "5000": ServiceError,  # server error
 }
 _EMPTY_CODES = ("2000",)  # "search result is empty": a success with no items
 _QUOTA_WORDS = ("quota", "limit", "次数", "超出", "超过", "频繁", "余额", "额度")
 _AUTH_WORDS = ("key", "secret", "密钥", "授权", "验证失败", "认证")
 _IMAGE_WORDS = ("图片", "image", "imgid", "imgcode", "pic")
+
+
+def next_china_midnight(now: _dt.datetime | None = None) -> _dt.datetime:
+    """When OneBound's daily count starts again (its day is China time), in local time."""
+    china = (now or _dt.datetime.now(_dt.UTC)).astimezone(CHINA)
+    midnight = (china + _dt.timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                       microsecond=0)
+    return midnight.astimezone()
 
 
 def quota_left(api_info: Any) -> int | None:
@@ -140,6 +151,8 @@ class OneBoundMarket(HttpAdapter):
         if kind is QuotaExceeded:
             raise QuotaExceeded(reason, market=market,
                                 retry_after=nz.retry_after(response.header("Retry-After")))
+        if kind is QuotaExhausted:
+            raise QuotaExhausted(reason, market=market, resumes_at=next_china_midnight())
         if kind is not None:
             raise kind(reason, market=market)
         error = nz.status_error(response, market, reason)
