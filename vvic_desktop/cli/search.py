@@ -8,29 +8,19 @@ sandbox marketplace in-process and searches it with its demo credentials.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ipaddress
 import json
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 from vvic_desktop.core import errors
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import CREDIT_LEVELS, CropBox, Filters, SearchQuery, SearchResult
-from vvic_desktop.core.pipeline import parse_price, run_search, thumbnails_from
-from vvic_desktop.core.ratelimit import QuotaLimiter
-from vvic_desktop.markets.base import MARKET_NAMES, Credentials
+from vvic_desktop.core.pipeline import parse_price
 from vvic_desktop.paths import AppPaths
-from vvic_desktop.storage import secrets
-from vvic_desktop.storage.cache import ResultCache, offer_to_json
+from vvic_desktop.services import DEMO_MARKET, SEARCHABLE, DemoMarketplace, SearchServices
+from vvic_desktop.storage.cache import offer_to_json
 from vvic_desktop.storage.settings import Settings
-
-SEARCHABLE = tuple(m for m in MARKET_NAMES if m != "local")
-DEMO_MARKET = "vvic"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -90,13 +80,8 @@ def _positive_int(text: str) -> int:
 
 # --- the command -------------------------------------------------------------------------------
 
-
-@dataclass(slots=True)
-class Target:
-    market: str
-    credentials: Credentials
-    endpoint: str | None  # None: the market's production URL
-    loopback: bool  # item pictures come from a local server (sandbox, tests)
+# The demo's simulated network delay: short, so a first try feels quick (tests set 0).
+DEMO_LATENCY = (0.1, 0.3)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,12 +92,23 @@ def run(args: argparse.Namespace) -> int:
     market_name = args.market or (DEMO_MARKET if args.demo else None)
     if market_name is None:
         raise errors.ConfigError("choose a marketplace with --market NAME (or try --demo)")
-    filters = _filters(args, settings)
+    if args.demo and args.endpoint:
+        raise errors.ConfigError("--demo and --endpoint cannot be used together")
     if args.max_results is not None and args.max_results > 50:
         raise errors.ConfigError("--max-results must be between 1 and 50")
+    filters = _filters(args, settings)
+    query = SearchQuery(source=args.photo, market=market_name, crop=args.crop, filters=filters)
 
-    with _target(args, market_name, settings) as target:
-        result = search(args, target, filters, paths, settings)
+    demo = DemoMarketplace(latency=DEMO_LATENCY) if args.demo else None
+    services = SearchServices(paths, settings, demo=demo)
+    try:
+        show_progress = not args.json and sys.stderr.isatty()
+        result = services.search(
+            query, cancel=CancelToken(), progress=_print_progress if show_progress else _quiet,
+            endpoint=args.endpoint, use_cache=not args.no_cache,
+        )
+    finally:
+        services.close()
     if args.json:
         json.dump(result_to_json(result), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -134,100 +130,6 @@ def _filters(args: argparse.Namespace, settings: Settings) -> Filters:
         credit_level=args.credit,
         max_results=args.max_results or int(settings.get("search.max_results")),
     )
-
-
-@contextlib.contextmanager
-def _target(args: argparse.Namespace, market: str, settings: Settings) -> Iterator[Target]:
-    if args.demo:
-        if args.endpoint:
-            raise errors.ConfigError("--demo and --endpoint cannot be used together")
-        with start_demo_sandbox() as (url, demo_credentials):
-            yield Target(market, demo_credentials(market), url, loopback=True)
-        return
-    credentials = secrets.load(market)
-    if credentials is None:
-        raise CredentialsNotSet("no credentials in keyring or environment", market=market,
-                                how=secrets.how_to_set(market))
-    endpoint = args.endpoint or settings.base_url_for(market) or None
-    yield Target(market, credentials, endpoint, loopback=_is_loopback(endpoint))
-
-
-class CredentialsNotSet(errors.MissingCredentials):
-    """MissingCredentials that tells a CLI user the two ways to set them."""
-
-    zh = "还没有配置 {market} 的 AppKey。请{how}，或使用 --demo 试用演示市场。"
-    en = "No AppKey is set for {market}. To set one, {how}; or try --demo."
-
-
-@contextlib.contextmanager
-def start_demo_sandbox() -> Iterator[tuple[str, Any]]:
-    """Run the sandbox marketplace (engineer SANDBOX's server) on a free loopback port."""
-    try:
-        from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
-    except ImportError as exc:
-        raise errors.ConfigError(f"the demo marketplace is not available ({exc.name})") from None
-
-    def demo_credentials(market: str) -> Credentials:
-        value = DEMO_CREDENTIALS[market] if isinstance(DEMO_CREDENTIALS, dict) else DEMO_CREDENTIALS
-        if isinstance(value, tuple):
-            return Credentials(app_key=value[0], app_secret=value[1])
-        return Credentials(app_key=value.app_key, app_secret=value.app_secret)
-
-    server = SandboxServer(port=0, latency=(0.0, 0.05))
-    server.start()
-    try:
-        yield server.url, demo_credentials
-    finally:
-        server.stop()
-
-
-def search(
-    args: argparse.Namespace, target: Target, filters: Filters, paths: AppPaths,
-    settings: Settings,
-) -> SearchResult:
-    from vvic_desktop.markets.http import make_session
-    from vvic_desktop.markets.registry import create_market
-    from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
-
-    proxy = str(settings.get("network.proxy"))
-    session = make_session({"http": proxy, "https": proxy}) if proxy else None
-    market = create_market(target.market, credentials=target.credentials,
-                           endpoint=target.endpoint, session=session)
-    limiter = QuotaLimiter(paths.data / "quota.sqlite3",
-                           margin=int(settings.get("quota.safety_margin")))
-    cache = ResultCache(paths.cache / "results.sqlite3", settings.cache_ttl_seconds)
-    allow_private = target.loopback or bool(settings.get("images.allow_lan_hosts"))
-    downloader = ThumbnailDownloader(ThumbnailStore(paths.thumbnails), allow_private=allow_private)
-    query = SearchQuery(source=args.photo, market=target.market, crop=args.crop, filters=filters)
-    show_progress = not args.json and sys.stderr.isatty()
-    return run_search(
-        query, market, cancel=CancelToken(),
-        progress=_print_progress if show_progress else _quiet,
-        limiter=limiter, cache=cache,
-        quota_key=quota_key(target), quota=settings.quota_for(target.market),
-        endpoint=target.endpoint or "",
-        thumbnails=thumbnails_from(downloader),
-        use_cache=not args.no_cache,
-        allow_lan_images=bool(settings.get("images.allow_lan_hosts")),
-    )
-
-
-def quota_key(target: Target) -> str:
-    """The quota belongs to the AppKey at one service: a sandbox has its own."""
-    key = f"{target.market}:{target.credentials.app_key}"
-    return f"{key}@{target.endpoint}" if target.endpoint else key
-
-
-def _is_loopback(url: str | None) -> bool:
-    if not url:
-        return False
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _quiet(stage: str, percent: int) -> None:
