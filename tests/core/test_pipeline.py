@@ -185,6 +185,11 @@ def test_long_retry_after_raises_quota_exhausted(limiter, cache, clock) -> None:
         search(market, limiter, cache, clock)
     assert market.requests == 1
     assert "resumes at" in info.value.message("en")
+    # the next photo of a batch stops at the limiter: no request spent to hear "429" again
+    with pytest.raises(QuotaExhausted):
+        search(market, limiter, cache, clock, prepared=prepared_image(b"another photo"))
+    assert market.requests == 1
+    assert limiter.next_free("vvic:KEY", 20) == pytest.approx(clock() + 3600, abs=1)
 
 
 def test_limiter_wait_beyond_max_raises_quota_exhausted(limiter, cache, clock) -> None:

@@ -121,3 +121,12 @@ def test_delete(memory_keyring) -> None:
     assert secrets.load("1688", environ={}) is None
     assert memory_keyring.store == {}
     assert secrets.delete("1688") is False
+
+
+def test_names_agree_with_the_market_registry() -> None:
+    from vvic_desktop.markets.registry import MARKETS
+
+    assert MARKETS
+    for name, info in MARKETS.items():
+        assert secrets.env_var_names(name) == (info.env_app_key, info.env_app_secret)
+        assert secrets.service_name(name) == info.keyring_service

@@ -17,7 +17,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.errors import ConfigError, QuotaExceeded, StorageError, VvicError
+from vvic_desktop.core.errors import (
+    ConfigError,
+    QuotaExceeded,
+    QuotaExhausted,
+    StorageError,
+    VvicError,
+)
 from vvic_desktop.core.grouping import GroupingSettings, group_offers
 from vvic_desktop.core.models import (
     CREDIT_LEVELS,
@@ -240,12 +246,19 @@ def _search_with_quota_and_retry(
                  attempt + 1, retry.attempts, delay)
         progress(f"{STAGE_RETRY} {attempt + 1}/{retry.attempts}", 30)
 
-    return call_with_retry(
-        lambda: market.search(prepared, filters, cancel, acquire),
-        cancel=cancel, attempts=retry.attempts, base=retry.base, cap=retry.cap,
-        max_retry_after=retry.max_retry_after, rng=rng, sleep=sleep, on_retry=on_retry,
-        clock=clock,
-    )
+    try:
+        return call_with_retry(
+            lambda: market.search(prepared, filters, cancel, acquire),
+            cancel=cancel, attempts=retry.attempts, base=retry.base, cap=retry.cap,
+            max_retry_after=retry.max_retry_after, rng=rng, sleep=sleep, on_retry=on_retry,
+            clock=clock,
+        )
+    except QuotaExhausted as exc:
+        # Remember the pause for this key, so the next photo of a batch (or a second
+        # window) stops here at once instead of spending a request to hear it again.
+        if limiter is not None:
+            limiter.penalise(quota_key, exc.resumes_at.timestamp())
+        raise
 
 
 def filter_offers(offers: list[Offer], filters: Filters) -> list[Offer]:
