@@ -233,7 +233,7 @@ def _greedy_process(db: str, start: EventLike, out: multiprocessing.Queue[int]) 
 
 
 def test_two_processes_never_exceed_the_quota_together(tmp_path: Path) -> None:
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # fork is unsafe beside threads
     db = str(tmp_path / "q.sqlite3")
     QuotaLimiter(db)  # create the schema before the race
     start, out = ctx.Event(), ctx.Queue()

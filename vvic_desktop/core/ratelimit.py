@@ -149,6 +149,9 @@ class QuotaLimiter:
         conn = sqlite3.connect(self.db_path, timeout=self._busy_timeout_ms / 1000,
                                isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+        # WAL + NORMAL survives an app crash; only a power cut can lose the last grants,
+        # and a few seconds of quota history is not worth an fsync per API call.
+        conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
     @contextlib.contextmanager

@@ -226,6 +226,7 @@ class ResultCache:
             raise StorageError(f"result cache: {exc}") from exc
         try:
             conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: crash-safe; a cache needs no more
             if not self._ready:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(_SCHEMA)
