@@ -17,6 +17,7 @@ from vvic_desktop.core.errors import (
     AuthError,
     BadResponse,
     ClockSkew,
+    ImageRejected,
     PermissionDenied,
     QuotaExceeded,
     QuotaExhausted,
@@ -248,3 +249,14 @@ def test_onebound_daily_quota_used_up_pauses_until_tomorrow(
         with pytest.raises(QuotaExhausted) as caught:
             market.search(query[0], Filters(), CancelToken(), Permits())
     assert caught.value.resumes_at > datetime.now().astimezone()
+
+
+def test_vvic_small_image_is_rejected_as_an_image_problem(
+    sandbox: SandboxServer, prepared: PreparedImage
+) -> None:
+    # 64×64: the service's 400 "参数无效" says why in its detail; the user must hear it is
+    # the photo, not the filters.
+    market = create_market("vvic", credentials=creds("vvic"), endpoint=sandbox.url)
+    with pytest.raises(ImageRejected) as caught:
+        market.search(prepared, Filters(), CancelToken(), Permits())
+    assert "800" in caught.value.detail

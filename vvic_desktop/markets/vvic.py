@@ -123,6 +123,9 @@ class VvicMarket(HttpAdapter):
         data = nz.decode_json(response, market)
         code = data.get("code")
         message = nz.text(data.get("msg") or data.get("message"), 200)
+        detail = nz.text(data.get("detail") or data.get("sub_msg"), 200)
+        if detail:
+            message = f"{message}: {detail}" if message else detail
         code_text = nz.text(code)
         if response.status == 200 and code_text in ("200", "0"):
             return data
