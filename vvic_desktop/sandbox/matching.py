@@ -67,7 +67,7 @@ def _longest_run(busy: np.ndarray) -> np.ndarray:
     gap = max(2, busy.size // 12)
     best: tuple[int, int] = (0, -1)
     start = last = -1
-    for i in np.flatnonzero(busy):
+    for i in (int(v) for v in np.flatnonzero(busy)):
         if start < 0 or i - last > gap:
             start = i
         last = i
@@ -166,7 +166,7 @@ def signature(image: Image.Image) -> Signature:
 def _edge(axis: int, shift: int) -> np.ndarray:
     """A mask that stops np.roll from wrapping counts around the colour cube."""
     mask = np.ones((_BINS,) * 3, np.float32)
-    index = [slice(None)] * 3
+    index: list[slice | int] = [slice(None)] * 3
     index[axis] = 0 if shift == 1 else _BINS - 1
     mask[tuple(index)] = 0
     return mask

@@ -177,9 +177,11 @@ class _Refusal(Exception):
         self.answer = answer
 
 
-def _json(status: int, payload: Any, outcome: int | None = None, **headers: str) -> _Answer:
+def _json(status: int, payload: Any, outcome: int | None = None,
+          headers: dict[str, str] | None = None) -> _Answer:
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    return _Answer(status, body, status if outcome is None else outcome, headers=dict(headers))
+    return _Answer(status, body, status if outcome is None else outcome,
+                   headers=dict(headers or {}))
 
 
 class SandboxServer:
@@ -514,10 +516,10 @@ class SandboxServer:
         filters = _vvic_filters(body)
         if filters is None:
             raise bad("bad filter value")
-        retry_after = self._admit(app_key)
+        retry_after = self._admit(str(app_key))
         if retry_after is not None:
             raise _Refusal(_json(429, {"code": 429, "msg": "请求过于频繁,请稍后再试"},
-                                 **{"Retry-After": str(math.ceil(retry_after))}))
+                                 headers={"Retry-After": str(math.ceil(retry_after))}))
         try:
             data = base64.b64decode(raw_b64, validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -578,7 +580,7 @@ class SandboxServer:
         retry_after = self._admit(app_id)
         if retry_after is not None:
             raise _Refusal(_json(429, {"status": 429, "message": "调用频率超限"},
-                                 **{"Retry-After": str(math.ceil(retry_after))}))
+                                 headers={"Retry-After": str(math.ceil(retry_after))}))
         rows: list[dict[str, Any]] = []
         for vid in params["item_vid"].split(","):
             try:
@@ -612,14 +614,15 @@ class SandboxServer:
         params = {**req.query, **req.form}
 
         def error(code: int, msg: str, outcome: int, sub_code: str = "", sub_msg: str = "",
-                  **headers: str) -> _Refusal:
+                  headers: dict[str, str] | None = None) -> _Refusal:
             payload: dict[str, Any] = {"code": code, "msg": msg}
             if sub_code:
                 payload["sub_code"] = sub_code
             if sub_msg:
                 payload["sub_msg"] = sub_msg
             payload["request_id"] = hashlib.md5(repr(sorted(params)).encode()).hexdigest()[:13]
-            return _Refusal(_json(200, {"error_response": payload}, outcome=outcome, **headers))
+            return _Refusal(_json(200, {"error_response": payload}, outcome=outcome,
+                                  headers=headers))
 
         method = params.get("method", "")
         if not method:
@@ -663,7 +666,7 @@ class SandboxServer:
             seconds = math.ceil(retry_after)
             raise error(7, "App Call Limited", 429, "accesscontrol.limited-by-app-access-count",
                         f"This ban will last for {seconds} more seconds",
-                        **{"Retry-After": str(seconds)})
+                        headers={"Retry-After": str(seconds)})
         image_data = params.get("image_data", "")
         if not image_data:
             raise error(40, "Missing Required Arguments", 400, "isv.missing-parameter",
@@ -825,11 +828,11 @@ class SandboxServer:
 
     def _aop(self, req: _Request, fault: str | None) -> _Answer:
         def gateway(status: int, code: str, message: str, outcome: int | None = None,
-                    **headers: str) -> _Refusal:
+                    headers: dict[str, str] | None = None) -> _Refusal:
             return _Refusal(_json(status, {
                 "error_code": code, "error_message": message, "exception": message,
                 "request_id": hashlib.md5(req.path.encode()).hexdigest()[:16],
-            }, outcome=outcome, **headers))
+            }, outcome=outcome, headers=headers))
 
         def business(code: str, message: str, outcome: int = 400) -> _Refusal:
             return _Refusal(_json(200, {"result": {"success": False, "code": code,
@@ -864,7 +867,7 @@ class SandboxServer:
             seconds = math.ceil(retry_after)
             raise gateway(429, "gw.QosAppFrequencyLimit",
                           f"App call frequency limit, retry in {seconds} s",
-                          **{"Retry-After": str(seconds)})
+                          headers={"Retry-After": str(seconds)})
 
         if api == "product.image.upload":
             try:
@@ -896,10 +899,10 @@ class SandboxServer:
         if not 1 <= size <= 50:
             raise business("400", "pageSize must be 1-50")
         with self._lock:
-            data = self._uploads.get(image_id)
-        if data is None:
+            uploaded = self._uploads.get(image_id)
+        if uploaded is None:
             raise business("400", "imageId 不存在 (image not found), upload it first")
-        image = _check_image(data, min_side=1)
+        image = _check_image(uploaded, min_side=1)
         assert not isinstance(image, str)  # checked at upload
         filters: dict[str, Any] = {}
         if low is not None:
@@ -1119,7 +1122,7 @@ def _onebound(outcome: int, *, error: str = "", reason: str = "", error_code: st
     payload.update(error=error, reason=reason, error_code=error_code)
     if api_info:
         payload["api_info"] = api_info
-    return _json(200, payload, outcome=outcome, **(headers or {}))
+    return _json(200, payload, outcome=outcome, headers=headers)
 
 
 def _success(fault: str | None, wrap: Callable[[list[dict[str, Any]]], dict[str, Any]],
