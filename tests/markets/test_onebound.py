@@ -105,6 +105,8 @@ def envelope(code: str, reason: str) -> Reply:
         (None, envelope("5000", "服务器内部错误"), ServiceError),
         (None, envelope("4997", "something odd"), ServiceError),
         (envelope("4996", "图片格式不支持"), None, ImageRejected),
+        (envelope("4006", "imgcode无效: image cannot be decoded"), None, ImageRejected),
+        (None, envelope("4006", "imgid无效"), BadRequest),
         (Reply(200, {"error_code": "0000", "items": {}}), None, BadResponse),
         (None, Reply(502, "<html>bad gateway</html>", {"Content-Type": "text/html"}),
          BadResponse),

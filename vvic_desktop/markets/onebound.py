@@ -141,13 +141,13 @@ class OneBoundMarket(HttpAdapter):
                                 retry_after=nz.retry_after(response.header("Retry-After")))
         kind = _CODE_ERRORS.get(code)
         lowered = reason_text.lower()
+        if upload and kind in (None, BadRequest) and any(w in lowered for w in _IMAGE_WORDS):
+            kind = ImageRejected  # the upload refused the photo itself
         if kind is None:
             if any(word in lowered for word in _QUOTA_WORDS):
                 kind = QuotaExceeded
             elif any(word in lowered for word in _AUTH_WORDS):
                 kind = AuthError
-            elif upload and any(word in lowered for word in _IMAGE_WORDS):
-                kind = ImageRejected
         if kind is QuotaExceeded:
             raise QuotaExceeded(reason, market=market,
                                 retry_after=nz.retry_after(response.header("Retry-After")))
