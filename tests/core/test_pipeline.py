@@ -22,6 +22,7 @@ from vvic_desktop.core.errors import (
     QuotaExhausted,
     ServiceError,
     SignatureError,
+    StorageError,
 )
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, SearchQuery, Stall
 from vvic_desktop.core.pipeline import filter_offers, run_search
@@ -323,3 +324,13 @@ def test_real_preparation_of_a_photo(tmp_path: Path, limiter, cache, clock) -> N
     )
     assert len(result.image_sha256) == 64 and result.offers
     assert result.notes  # a 400×300 photo is upscaled to the API minimum, with a note
+
+
+def test_a_cache_that_cannot_write_does_not_lose_the_result(limiter, cache, clock,
+                                                            monkeypatch) -> None:
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise StorageError("database or disk is full")
+
+    monkeypatch.setattr(cache, "put", full_disk)
+    result = search(FakeMarket([offer("1")]), limiter, cache, clock)
+    assert [o.item_id for o in result.offers] == ["1"] and result.stats["cached"] == 0

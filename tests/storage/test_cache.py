@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +117,35 @@ def test_unwritable_location_raises_storage_error(tmp_path: Path) -> None:
     assert cache.get(SHA, "vvic", "f", "") is None
     with pytest.raises(StorageError):
         cache.put(SHA, "vvic", "f", "", sample_offers())
+
+
+def test_size_is_bounded_oldest_first(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = ResultCache(tmp_path / "c.sqlite3", clock=clock, max_entries=3)
+    for n in range(6):
+        clock.now += 1
+        cache.put(f"{n:064d}", "vvic", "f", "", sample_offers())
+    assert len(cache) == 3
+    assert cache.get(f"{2:064d}", "vvic", "f", "") is None
+    assert all(cache.get(f"{n:064d}", "vvic", "f", "") is not None for n in (3, 4, 5))
+
+
+def test_full_disk_is_a_storage_error_and_keeps_old_entries(tmp_path: Path, monkeypatch) -> None:
+    db = tmp_path / "c.sqlite3"
+    cache = ResultCache(db)
+    cache.put(SHA, "vvic", "f", "", sample_offers())
+    big = [Offer(market="vvic", item_id=str(n), title="长" * 2000, price=None) for n in range(50)]
+    real_connect = sqlite3.connect
+
+    def capped(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        # SQLite's own way to simulate a full disk: no page beyond the current size
+        conn = real_connect(*args, **kwargs)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count={pages}")
+        return conn
+
+    with monkeypatch.context() as patch, pytest.raises(StorageError):
+        patch.setattr(sqlite3, "connect", capped)
+        cache.put("b" * 64, "vvic", "f", "", big)
+    assert cache.get(SHA, "vvic", "f", "") is not None
+    assert cache.get("b" * 64, "vvic", "f", "") is None

@@ -136,9 +136,11 @@ class ResultCache:
         db_path: str | os.PathLike[str],
         ttl_seconds: float = 24 * 3600,
         clock: Callable[[], float] = time.time,
+        max_entries: int = 5000,
     ) -> None:
         self.db_path = Path(db_path)
         self.ttl_seconds = float(ttl_seconds)
+        self.max_entries = max(1, int(max_entries))
         self._clock = clock
         self._ready = False
 
@@ -207,6 +209,11 @@ class ResultCache:
             )
             # expired rows are never read again: drop them while we hold the write lock
             conn.execute("DELETE FROM results WHERE created_at < ?", (now - self.ttl_seconds,))
+            # bounded size: a year of daily searching must not grow the file without limit
+            conn.execute(
+                "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results "
+                "ORDER BY created_at DESC LIMIT -1 OFFSET ?)", (self.max_entries,),
+            )
 
     def clear(self) -> int:
         with self._connection() as conn:
