@@ -237,3 +237,24 @@ def test_cancel_while_waiting_for_headers(server: ScriptedServer) -> None:
         timer.cancel()
         close()
     assert time.monotonic() - start < 1.5
+
+
+def test_uncaught_exceptions_are_printed_redacted() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import threading\n"
+        "from vvic_desktop.markets import http\n"
+        "http.install_excepthook_redaction()\n"
+        "def boom():\n"
+        f"    raise RuntimeError('secret={CANARY}')\n"
+        "t = threading.Thread(target=boom)\n"
+        "t.start(); t.join()\n"
+        f"raise RuntimeError('GET /x?key=k&secret={CANARY}')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1
+    assert "RuntimeError" in done.stderr and "Exception in thread" in done.stderr
+    assert CANARY not in done.stderr + done.stdout

@@ -155,6 +155,35 @@ def install_redaction() -> None:
         _installed = True
 
 
+def install_excepthook_redaction() -> None:
+    """Print uncaught exceptions (main thread and worker threads) redacted.
+
+    For the composition root (app.py, the CLI): a crash report must not carry a secret
+    either (reliability matrix E3). Idempotent.
+    """
+    import sys
+    import traceback
+
+    if getattr(sys.excepthook, "_vvic_redacting", False):
+        return
+
+    def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.write(redact(text))
+
+    def thread_excepthook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        text = "".join(traceback.format_exception(args.exc_type, args.exc_value,
+                                                  args.exc_traceback))
+        sys.stderr.write(redact(f"Exception in thread {name}:\n{text}"))
+
+    excepthook._vvic_redacting = True  # type: ignore[attr-defined]
+    sys.excepthook = excepthook
+    threading.excepthook = thread_excepthook
+
+
 def make_session(
     proxies: Mapping[str, str] | None = None, user_agent: str = DEFAULT_USER_AGENT
 ) -> requests.Session:
