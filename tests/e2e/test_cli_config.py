@@ -96,6 +96,7 @@ def test_show_lists_settings_and_credential_sources_without_secrets(monkeypatch,
     assert main(["config", "show"]) == 0
     text = capsys.readouterr().out
     assert "SHOWKEY" in text and CANARY not in text and "ALI1688_APP_KEY" in text
+    assert "production, https://" in text
 
 
 def test_corrupt_settings_file_is_a_note_not_a_crash(capsys, data_dir: Path) -> None:

@@ -125,9 +125,12 @@ def show_settings(args: argparse.Namespace) -> int:
     out = sys.stdout
     out.write(f"settings file: {settings.path}\n")
     width = max(len(name) for name in values)
+    production = _production_urls()
     for name, value in values.items():
         shown = json.dumps(value, ensure_ascii=False)
         default = " (default)" if value == OPTIONS[name].default else ""
+        if name.endswith(".base_url") and not value and name in production:
+            default = f" (default: production, {production[name]})"
         out.write(f"  {name:<{width}}  {shown}{default}\n")
     out.write("credentials:\n")
     for market, status in creds.items():
@@ -138,3 +141,10 @@ def show_settings(args: argparse.Namespace) -> int:
     if keyring_problem:
         out.write(f"keyring: {errors.NoSecureKeyring(keyring_problem).message()}\n")
     return 0
+
+
+def _production_urls() -> dict[str, str]:
+    """Setting name -> the production URL an empty base_url stands for."""
+    from vvic_desktop.markets.registry import MARKETS
+
+    return {f"market.{name}.base_url": info.production_url for name, info in MARKETS.items()}
