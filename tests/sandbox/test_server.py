@@ -475,14 +475,19 @@ def test_each_fault_on_vvic(sandbox, sandbox_catalog, fault: str) -> None:
     sandbox.inject(fault)
     answer = requests.post(sandbox.url + "/api/search/item/image", json=vvic_body(image),
                            timeout=10)
-    if fault in ("500", "502", "503"):
+    if fault in ("500", "502", "503", "504"):
         assert answer.status_code == int(fault)
         if fault != "500":
             assert "text/html" in answer.headers["Content-Type"]
     elif fault.startswith("429"):
         assert answer.status_code == 429 and answer.json()["code"] == 429
-        expected = {"429": "7", "429-long": "86400", "429-no-retry-after": None}[fault]
-        assert answer.headers.get("Retry-After") == expected
+        expected = {"429": "7", "429-long": "86400", "429-no-retry-after": None,
+                    "429-http-date": "GMT"}[fault]
+        if fault == "429-http-date":
+            when = server_module.http_date_to_epoch(answer.headers["Retry-After"])
+            assert 5 <= when - time.time() <= 9
+        else:
+            assert answer.headers.get("Retry-After") == expected
     elif fault == "malformed":
         assert answer.status_code == 200
         with pytest.raises(ValueError):
@@ -569,7 +574,7 @@ def test_fail_rate_injects_random_5xx(sandbox_catalog) -> None:
     with SandboxServer(latency=(0, 0), fail_rate=1.0, catalog=sandbox_catalog) as server:
         answers = [requests.get(server.url + "/api/item/detail/v1",
                                 params=open_params("1"), timeout=10) for _ in range(6)]
-        assert {a.status_code for a in answers} <= {500, 502, 503}
+        assert {a.status_code for a in answers} <= {500, 502, 503, 504}
         assert all(r.status >= 500 for r in server.call_log)
     with SandboxServer(latency=(0, 0), fail_rate=0.5, seed=3, catalog=sandbox_catalog) as server:
         codes = [requests.get(server.url + "/api/item/detail/v1", params=open_params("1"),
@@ -674,3 +679,28 @@ def test_1688_gateway_errors(sandbox, sandbox_catalog) -> None:
     missing = aop_post(sandbox, "product.search.imageQuery", fields).json()["result"]
     assert missing["success"] is False and "image" in missing["message"]
     assert aop_post(sandbox, "product.nothing", fields).status_code == 404
+
+
+def test_image_download_faults(sandbox, sandbox_catalog) -> None:
+    item = sandbox_catalog.listings[0].item_id
+    url = sandbox.image_url(item)
+    whole = sandbox_catalog.listing_image(item)
+    sandbox.inject("malformed", endpoint="img")
+    truncated = requests.get(url, timeout=10)
+    assert truncated.status_code == 200 and whole.startswith(truncated.content)
+    assert len(truncated.content) < len(whole)
+    with pytest.raises(OSError):
+        Image.open(io.BytesIO(truncated.content)).load()
+    sandbox.inject("html", endpoint="img")
+    placeholder = requests.get(url, timeout=10)
+    assert placeholder.headers["Content-Type"] == "image/jpeg"
+    assert placeholder.content.lstrip().startswith(b"<!DOCTYPE html>")
+    sandbox.inject("empty", endpoint="img")
+    assert requests.get(url, timeout=10).content == b""
+    sandbox.inject("503", endpoint="img")
+    assert requests.get(url, timeout=10).status_code == 503
+    assert requests.get(url, timeout=10).content == whole
+    # Image faults never touch the API, and unscoped faults never touch images.
+    assert sandbox.call_log == []
+    sandbox.inject("500")
+    assert requests.get(url, timeout=10).status_code == 200

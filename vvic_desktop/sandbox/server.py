@@ -60,8 +60,8 @@ DEMO_CREDENTIALS["onebound-vvic"] = DEMO_CREDENTIALS["onebound"]
 DEMO_CREDENTIALS["onebound-taobao"] = DEMO_CREDENTIALS["onebound"]
 
 FAULTS = (
-    "500", "502", "503", "429", "429-no-retry-after", "429-long", "malformed", "html", "slow",
-    "missing-fields", "empty", "permission", "isp",
+    "500", "502", "503", "504", "429", "429-no-retry-after", "429-long", "429-http-date",
+    "malformed", "html", "slow", "missing-fields", "empty", "permission", "isp",
 )
 # Faults that replace the answer before the request is looked at; the others change a
 # successful answer's content (the call is accepted and counted against the quota).
@@ -111,6 +111,9 @@ _NGINX_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\
 _NGINX_503 = (b"<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n"
               b"<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n"
               b"<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+_NGINX_504 = (b"<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n"
+              b"<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>nginx</center>\r\n"
+              b"</body>\r\n</html>\r\n")
 _PORTAL_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>网络认证</title>"
                 "</head><body><h1>请先登录上网认证</h1><p>Web authentication required. "
                 "Please log in to continue.</p><form action=\"/portal\"><input name=\"user\">"
@@ -327,7 +330,7 @@ class SandboxServer:
                     self._faults.remove(fault)
                 return fault.name
             if kind != "img" and self.fail_rate and self._rng.random() < self.fail_rate:
-                return self._rng.choice(("500", "502", "503"))
+                return self._rng.choice(("500", "502", "503", "504"))
         return None
 
     def _wait_latency(self) -> bool:
@@ -387,7 +390,7 @@ class SandboxServer:
         app_key = _app_key_of(protocol, req)
         fault = self._take_fault(path)
         if fault is not None and fault not in _CONTENT_FAULTS:
-            answer = _fault_answer(fault, protocol)
+            answer = _fault_answer(fault, protocol, self.clock())
         else:
             try:
                 answer = self._dispatch(protocol, req, fault)
@@ -414,7 +417,7 @@ class SandboxServer:
     def _static(self, req: _Request) -> _Answer:
         fault = self._take_fault(req.path) if req.path.startswith("/img/") else None
         if fault is not None:
-            return _fault_answer(fault, "img")
+            return self._image_fault(fault, req)
         name = req.path.rsplit("/", 1)[-1]
         if req.path.startswith("/img/upload/") and name.endswith(".jpg"):
             with self._lock:
@@ -435,6 +438,25 @@ class SandboxServer:
                         f"</p></body></html>")
                 return _Answer(200, page.encode(), 200, content_type="text/html; charset=utf-8")
         return _Answer(404, b"not found", 404, content_type="text/plain")
+
+    def _image_fault(self, fault: str, req: _Request) -> _Answer:
+        """Faults of an image download: a truncated JPEG ("malformed"), an HTML hotlink
+        placeholder served as image/jpeg ("html"), no bytes ("empty", "missing-fields"), a
+        drip ("slow"); status faults as for the API."""
+        name = req.path.rsplit("/", 1)[-1].removesuffix(".jpg")
+        try:
+            data = self.catalog.listing_image(name)
+        except KeyError:
+            data = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+        if fault == "malformed":
+            return _Answer(200, data[: len(data) // 2], 200, content_type="image/jpeg")
+        if fault == "html":
+            return _Answer(200, _PORTAL_PAGE, 200, content_type="image/jpeg")
+        if fault in ("empty", "missing-fields"):
+            return _Answer(200, b"", 200, content_type="image/jpeg")
+        if fault == "slow":
+            return _Answer(200, data, 200, content_type="image/jpeg", slow=True)
+        return _fault_answer(fault, "img", self.clock())
 
     def _image_bytes_from_url(self, url: str) -> bytes | None:
         """An http URL given as an image: only images on this server can be fetched (the
@@ -1196,13 +1218,16 @@ def _damage(rows: list[dict[str, Any]]) -> list[Any]:
     return damaged
 
 
-def _fault_answer(fault: str, protocol: str) -> _Answer:
-    if fault in ("429", "429-no-retry-after", "429-long"):
+def _fault_answer(fault: str, protocol: str, now: float) -> _Answer:
+    if fault.startswith("429"):
         headers = {}
         if fault == "429":
             headers["Retry-After"] = "7"
         elif fault == "429-long":
             headers["Retry-After"] = "86400"
+        elif fault == "429-http-date":
+            # RFC 9110 allows a date: 7 s after the server's own clock.
+            headers["Retry-After"] = email.utils.formatdate(now + 7, usegmt=True)
         answer = _json(429, _quota_body(protocol), outcome=429)
         answer.headers.update(headers)
         return answer
@@ -1210,6 +1235,8 @@ def _fault_answer(fault: str, protocol: str) -> _Answer:
         return _json(500, _server_error_body(protocol), outcome=500)
     if fault == "502":
         return _Answer(502, _NGINX_502, 502, content_type="text/html")
+    if fault == "504":
+        return _Answer(504, _NGINX_504, 504, content_type="text/html")
     if fault == "503":
         return _Answer(503, _NGINX_503, 503, content_type="text/html")
     if fault == "html":
