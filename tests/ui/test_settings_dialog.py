@@ -1,0 +1,204 @@
+"""The settings dialog, built directly and driven with qtbot: options reach settings.json,
+secrets reach the keyring (never the file), and without a secure keyring nothing is saved
+in plain text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keyring
+import keyring.backends.fail
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialog, QWidget
+
+from vvic_desktop.markets.registry import MARKETS
+from vvic_desktop.storage import secrets
+from vvic_desktop.storage.settings import Settings
+from vvic_desktop.ui.dialogs.settings_dialog import SettingsDialog
+
+
+@pytest.fixture
+def settings_path(data_dir: Path) -> Path:
+    return data_dir / "config" / "settings.json"
+
+
+@pytest.fixture
+def dialog(qtbot, settings_path):
+    dlg = SettingsDialog(Settings.load(settings_path))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def child(dialog: QWidget, cls: type, name: str):  # type: ignore[no-untyped-def]
+    widget = dialog.findChild(cls, name)
+    assert widget is not None, name
+    return widget
+
+
+def click_check(qtbot, button) -> None:  # type: ignore[no-untyped-def]
+    """Click a radio button or check box on its indicator (its centre may be empty space)."""
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+
+
+def type_into(qtbot, field, text: str) -> None:  # type: ignore[no-untyped-def]
+    field.clear()
+    qtbot.keyClicks(field, text)
+
+
+def test_every_interactive_widget_is_named(dialog) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit
+
+    assert dialog.objectName() == "settingsDialog"
+    for cls in (QLineEdit, QComboBox, QAbstractSpinBox, QAbstractButton):
+        for widget in dialog.findChildren(cls):
+            if widget.parent() is not None and type(widget.parent()).__name__ in (
+                "QSpinBox", "QDoubleSpinBox", "QComboBox", "QTabBar", "QScrollArea",
+            ):
+                continue  # Qt's own inner parts of composite widgets
+            if type(widget).__name__ in ("QToolButton",):
+                continue  # tab scroll arrows
+            assert widget.objectName(), widget
+            assert widget.accessibleName() or widget.text(), widget.objectName()
+
+
+def test_options_are_saved_to_the_settings_file(qtbot, dialog, settings_path) -> None:
+    vvic = dialog.pages["vvic"]
+    click_check(qtbot, vvic.sandbox)
+    vvic.tier.setCurrentIndex(vvic.tier.findData(80))
+    taobao = dialog.pages["taobao"]
+    dialog.market_selector.setCurrentIndex(dialog.market_selector.findData("taobao"))
+    click_check(qtbot, taobao.custom)
+    assert taobao.custom_url.isEnabled()
+    type_into(qtbot, taobao.custom_url, "http://127.0.0.1:8765")
+    taobao.tier.setCurrentIndex(taobao.tier.findData(0))
+    assert taobao.custom_quota.isEnabled()
+    taobao.custom_quota.setValue(33)
+    dialog.cache_hours.setValue(48)
+    dialog.language.setCurrentIndex(dialog.language.findData("en"))
+    click_check(qtbot, dialog.allow_lan)
+
+    with qtbot.waitSignal(dialog.finished) as blocker:
+        qtbot.mouseClick(child(dialog, QWidget, "settingsOk"), Qt.MouseButton.LeftButton)
+    assert blocker.args[0] == QDialog.DialogCode.Accepted
+
+    reloaded = Settings.load(settings_path)
+    assert reloaded.messages == []
+    assert reloaded.get("market.vvic.base_url") == MARKETS["vvic"].sandbox_url
+    assert reloaded.get("market.vvic.quota_per_minute") == 80
+    assert reloaded.get("market.taobao.base_url") == "http://127.0.0.1:8765"
+    assert reloaded.get("market.taobao.quota_per_minute") == 33
+    assert reloaded.get("cache.ttl_hours") == 48
+    assert reloaded.get("ui.language") == "en"
+    assert reloaded.get("images.allow_lan_hosts") is True
+
+
+def test_the_dialog_shows_the_saved_values(qtbot, settings_path) -> None:
+    settings = Settings(settings_path)
+    settings.set("market.vvic.quota_per_minute", 80)
+    settings.set("market.taobao.quota_per_minute", 45)
+    settings.set("market.1688.base_url", "https://gw.example.test")
+    settings.set("ui.language", "zh_CN")
+    settings.save()
+    dlg = SettingsDialog(Settings.load(settings_path))
+    qtbot.addWidget(dlg)
+    assert dlg.pages["vvic"].tier.currentData() == 80
+    assert dlg.pages["taobao"].tier.currentData() == 0
+    assert dlg.pages["taobao"].custom_quota.value() == 45
+    assert dlg.pages["1688"].custom.isChecked()
+    assert dlg.pages["1688"].custom_url.text() == "https://gw.example.test"
+    assert dlg.pages["vvic"].production.isChecked()
+    assert dlg.language.currentData() == "zh_CN"
+
+
+def test_a_bad_custom_address_is_refused_and_nothing_is_saved(qtbot, dialog, settings_path):
+    page = dialog.pages["vvic"]
+    click_check(qtbot, page.custom)
+    type_into(qtbot, page.custom_url, "ftp://files.example.com")
+    dialog.cache_hours.setValue(5)
+    qtbot.mouseClick(child(dialog, QWidget, "settingsOk"), Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert dialog.error_label.isVisible()
+    assert "http://" in dialog.error_label.text()
+    assert not settings_path.exists()
+
+
+def test_secret_goes_to_the_keyring_never_the_file(qtbot, dialog, settings_path,
+                                                  memory_keyring) -> None:
+    page = dialog.pages["vvic"]
+    type_into(qtbot, page.app_key, "app-123")
+    type_into(qtbot, page.secret, "canary-s3cret-XYZ")
+    assert page.secret.echoMode() == page.secret.EchoMode.Password
+    assert dialog.save()
+    creds = secrets.load("vvic", environ={})
+    assert creds is not None
+    assert (creds.app_key, creds.app_secret) == ("app-123", "canary-s3cret-XYZ")
+    assert "canary-s3cret-XYZ" not in settings_path.read_text(encoding="utf-8")
+    assert page.secret.text() == ""  # not kept in the widget after saving
+
+    # reopened: the AppKey shows, the secret does not; saving without a new secret keeps it
+    again = SettingsDialog(Settings.load(settings_path))
+    qtbot.addWidget(again)
+    assert again.pages["vvic"].app_key.text() == "app-123"
+    assert again.pages["vvic"].secret.text() == ""
+    assert "Saved" in again.pages["vvic"].secret.placeholderText()
+    assert again.save()
+    assert secrets.load("vvic", environ={}).app_secret == "canary-s3cret-XYZ"
+
+
+def test_a_new_app_key_needs_its_secret(qtbot, dialog, memory_keyring) -> None:
+    page = dialog.pages["taobao"]
+    type_into(qtbot, page.app_key, "new-key")
+    assert not dialog.save()
+    assert "secret" in dialog.error_label.text()
+    assert memory_keyring.store == {}
+
+
+def test_onebound_routes_share_one_account(qtbot, dialog) -> None:
+    page = dialog.pages["onebound-taobao"]
+    type_into(qtbot, page.app_key, "ob-key")
+    type_into(qtbot, page.secret, "ob-secret")
+    assert dialog.save()
+    assert secrets.load("onebound-vvic", environ={}).app_key == "ob-key"
+    assert not dialog.pages["onebound-vvic"].sandbox.isEnabled()  # OneBound has no sandbox
+
+
+def test_without_a_secure_keyring_nothing_is_saved_in_plain_text(
+    qtbot, settings_path, data_dir
+) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # what headless Linux gets
+    dlg = SettingsDialog(Settings.load(settings_path))
+    qtbot.addWidget(dlg)
+    status = dlg.keyring_status.text()
+    assert "No secure keyring" in status and "plain file" in status
+    page = dlg.pages["vvic"]
+    assert not page.secret.isEnabled() and not page.app_key.isEnabled()
+    assert "VVIC_APP_KEY" in page.secret.placeholderText()
+    # even if text reached the disabled fields, saving writes it nowhere
+    page.app_key.setText("app-key")
+    page.secret.setText("canary-no-plaintext")
+    dlg.cache_hours.setValue(12)
+    assert dlg.save()  # the other settings still save
+    assert Settings.load(settings_path).get("cache.ttl_hours") == 12
+    plaintext_store = Path.home() / ".local" / "share" / "python_keyring"
+    for folder in (data_dir, plaintext_store):
+        for path in folder.rglob("*") if folder.exists() else []:
+            if path.is_file():
+                assert b"canary-no-plaintext" not in path.read_bytes(), path
+
+
+def test_a_keyring_that_disappears_before_saving_is_reported(qtbot, dialog,
+                                                             settings_path) -> None:
+    page = dialog.pages["vvic"]
+    type_into(qtbot, page.app_key, "app-123")
+    type_into(qtbot, page.secret, "s3cret")
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    assert not dialog.save()
+    assert "No secure keyring" in dialog.error_label.text()
+    assert not settings_path.exists()  # nothing half-saved
+
+
+def test_keyring_status_names_a_working_backend(dialog) -> None:
+    assert "system keyring" in dialog.keyring_status.text()
+    assert dialog.pages["vvic"].secret.isEnabled()

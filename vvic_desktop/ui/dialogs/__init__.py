@@ -1,0 +1,1 @@
+"""Dialogs: built in code, driven directly by tests."""

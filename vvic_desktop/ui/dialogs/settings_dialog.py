@@ -1,0 +1,402 @@
+"""The settings dialog (issue 5, item 7): credentials, endpoints, quota tiers, cache, language.
+
+Public API
+----------
+`SettingsDialog(settings, parent=None)`, objectName "settingsDialog". `exec()` returns
+Accepted after everything was validated and saved: options through `settings.set` +
+`settings.save()` (declared once in `storage/settings.py`), secrets through
+`storage.secrets.store` into the OS keyring. Signal `saved()` after a successful save.
+`save() -> bool` does what OK does without closing (tests and the lead may call it).
+
+Secrets are never shown back: a stored secret appears as an empty field with a placeholder,
+and leaving it empty keeps it. Whether a secure keyring exists is shown at the top of the
+Marketplaces page; without one the secret fields are disabled and the page says how to give
+credentials through environment variables instead. There is no plaintext fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QSpinBox,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.errors import ConfigError, VvicError
+from vvic_desktop.markets.registry import MARKETS
+from vvic_desktop.storage import secrets
+from vvic_desktop.storage.settings import API_MARKETS, Settings, option
+
+QUOTA_TIERS = (20, 80)  # VVIC's AppKey tiers (seed article); other services: custom
+
+
+@dataclass
+class MarketPage:
+    """The widgets of one market's page."""
+
+    market: str
+    page: QWidget
+    app_key: QLineEdit
+    secret: QLineEdit
+    production: QRadioButton
+    sandbox: QRadioButton
+    custom: QRadioButton
+    custom_url: QLineEdit
+    tier: QComboBox
+    custom_quota: QSpinBox
+    stored_key: str | None
+
+
+def _named(widget: Any, name: str, accessible: str) -> Any:
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+    return widget
+
+
+class SettingsDialog(QDialog):
+    saved = Signal()
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setAccessibleName(self.tr("Settings"))
+        self.setWindowTitle(self.tr("Settings"))
+        self.settings = settings
+        self.keyring_problem = secrets.insecure_backend_reason()
+        self.pages: dict[str, MarketPage] = {}
+        tabs = QTabWidget(objectName="settingsTabs")
+        tabs.addTab(self._markets_tab(), self.tr("Marketplaces"))
+        tabs.addTab(self._general_tab(), self.tr("General"))
+        self.error_label = _named(QLabel(), "settingsError", self.tr("Problem with the settings"))
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("QLabel { color: #c92a2a; }")
+        self.error_label.hide()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+            objectName="settingsButtons",
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("settingsOk")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("settingsCancel")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.resize(560, 520)
+
+    # --- building -------------------------------------------------------------------------------
+
+    def _market_name(self, market: str) -> str:
+        info = MARKETS.get(market)
+        if info is None:
+            return market
+        return info.display_zh if errors.language().startswith("zh") else info.display_en
+
+    def _markets_tab(self) -> QWidget:
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        self.keyring_status = _named(QLabel(), "keyringStatus", self.tr("Secure storage status"))
+        self.keyring_status.setWordWrap(True)
+        if self.keyring_problem is None:
+            self.keyring_status.setText(
+                self.tr("Secrets are kept in the system keyring ({backend}).").format(
+                    backend=_backend_name()
+                )
+            )
+            self.keyring_status.setStyleSheet("QLabel { color: #2b8a3e; }")
+        else:
+            self.keyring_status.setText(
+                self.tr(
+                    "No secure keyring is available ({reason}). Secrets cannot be saved here and "
+                    "are never written to a plain file: set the environment variables shown "
+                    "below, or install and unlock a keyring (GNOME Keyring, KWallet)."
+                ).format(reason=self.keyring_problem)
+            )
+            self.keyring_status.setStyleSheet("QLabel { color: #c92a2a; }")
+        layout.addWidget(self.keyring_status)
+
+        self.market_selector = _named(QComboBox(), "settingsMarket", self.tr("Marketplace"))
+        self.market_stack = QStackedWidget(objectName="settingsMarketPages")
+        for market in API_MARKETS:
+            self.market_selector.addItem(self._market_name(market), market)
+            self.market_stack.addWidget(self._market_page(market))
+        self.market_selector.currentIndexChanged.connect(self.market_stack.setCurrentIndex)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("Marketplace:")))
+        row.addWidget(self.market_selector, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.market_stack, 1)
+        return tab
+
+    def _market_page(self, market: str) -> QWidget:
+        page = QWidget(objectName=f"marketPage_{market}")
+        form = QFormLayout(page)
+        stored_key = secrets.stored_app_key(market)
+        app_key = _named(QLineEdit(stored_key or ""), f"appKey_{market}", self.tr("AppKey"))
+        secret = _named(QLineEdit(), f"appSecret_{market}", self.tr("App secret"))
+        secret.setEchoMode(QLineEdit.EchoMode.Password)
+        secret.setInputMethodHints(
+            Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhNoPredictiveText
+        )
+        if self.keyring_problem is not None:
+            key_var, secret_var = secrets.env_var_names(market)
+            for field in (app_key, secret):
+                field.setEnabled(False)
+            secret.setPlaceholderText(
+                self.tr("Set {key} and {secret} instead").format(key=key_var, secret=secret_var)
+            )
+        elif stored_key:
+            secret.setPlaceholderText(self.tr("Saved; type a new secret to replace it"))
+        else:
+            secret.setPlaceholderText(self.tr("Not set"))
+        form.addRow(self.tr("AppKey:"), app_key)
+        form.addRow(self.tr("App secret:"), secret)
+        if secrets.service_name(market) != f"{secrets.SERVICE_PREFIX}/{market}":
+            shared = QLabel(self.tr("Both OneBound routes share one AppKey and secret."))
+            shared.setWordWrap(True)
+            form.addRow("", shared)
+
+        info = MARKETS.get(market)
+        production_url = info.production_url if info else ""
+        sandbox_url = info.sandbox_url if info else ""
+        endpoint_box = QGroupBox(self.tr("Endpoint"))
+        endpoint_layout = QVBoxLayout(endpoint_box)
+        production = _named(
+            QRadioButton(self.tr("Production ({url})").format(url=production_url)),
+            f"endpointProduction_{market}", self.tr("Production endpoint"),
+        )
+        sandbox = _named(
+            QRadioButton(self.tr("Sandbox ({url})").format(url=sandbox_url)),
+            f"endpointSandbox_{market}", self.tr("Sandbox endpoint"),
+        )
+        has_sandbox = bool(sandbox_url) and sandbox_url != production_url
+        sandbox.setEnabled(has_sandbox)
+        if not has_sandbox:
+            sandbox.setText(self.tr("Sandbox (this service has none)"))
+        custom = _named(QRadioButton(self.tr("Custom address:")), f"endpointCustom_{market}",
+                        self.tr("Custom endpoint"))
+        custom_url = _named(QLineEdit(), f"endpointUrl_{market}",
+                            self.tr("Custom endpoint address"))
+        custom_url.setPlaceholderText("http://127.0.0.1:8765")
+        group = QButtonGroup(page)
+        for button in (production, sandbox, custom):
+            group.addButton(button)
+        current = str(self.settings.get(f"market.{market}.base_url"))
+        if not current or current == production_url:
+            production.setChecked(True)
+        elif has_sandbox and current == sandbox_url:
+            sandbox.setChecked(True)
+        else:
+            custom.setChecked(True)
+            custom_url.setText(current)
+        custom_url.setEnabled(custom.isChecked())
+        custom.toggled.connect(custom_url.setEnabled)
+        custom_row = QHBoxLayout()
+        custom_row.addWidget(custom)
+        custom_row.addWidget(custom_url, 1)
+        endpoint_layout.addWidget(production)
+        endpoint_layout.addWidget(sandbox)
+        endpoint_layout.addLayout(custom_row)
+        form.addRow(endpoint_box)
+
+        quota_name = f"market.{market}.quota_per_minute"
+        quota_option = option(quota_name)
+        tier = _named(QComboBox(), f"quotaTier_{market}", self.tr("Call quota"))
+        for calls in QUOTA_TIERS:
+            tier.addItem(self.tr("{n} calls per minute").format(n=calls), calls)
+        tier.addItem(self.tr("Custom"), 0)
+        custom_quota = _named(QSpinBox(), f"quotaCustom_{market}",
+                              self.tr("Custom calls per minute"))
+        custom_quota.setRange(int(quota_option.minimum or 1), int(quota_option.maximum or 10_000))
+        custom_quota.setSuffix(self.tr(" per minute"))
+        quota = int(self.settings.get(quota_name))
+        custom_quota.setValue(quota)
+        tier.setCurrentIndex(QUOTA_TIERS.index(quota) if quota in QUOTA_TIERS else len(QUOTA_TIERS))
+        custom_quota.setEnabled(tier.currentData() == 0)
+        tier.currentIndexChanged.connect(
+            lambda _i, t=tier, c=custom_quota: c.setEnabled(t.currentData() == 0)
+        )
+        quota_row = QHBoxLayout()
+        quota_row.addWidget(tier, 1)
+        quota_row.addWidget(custom_quota)
+        form.addRow(self.tr("Quota tier:"), quota_row)
+        note = QLabel(self.tr("The number of calls per minute your AppKey allows."))
+        note.setWordWrap(True)
+        note.setStyleSheet("QLabel { color: #868e96; }")
+        form.addRow("", note)
+
+        self.pages[market] = MarketPage(
+            market, page, app_key, secret, production, sandbox, custom, custom_url, tier,
+            custom_quota, stored_key,
+        )
+        return page
+
+    def _general_tab(self) -> QWidget:
+        tab = QWidget()
+        form = QFormLayout(tab)
+        ttl = option("cache.ttl_hours")
+        self.cache_hours = _named(QDoubleSpinBox(), "cacheHours", self.tr("Cache lifetime"))
+        self.cache_hours.setRange(float(ttl.minimum or 0), float(ttl.maximum or 8760))
+        self.cache_hours.setDecimals(1)
+        self.cache_hours.setSuffix(self.tr(" hours"))
+        self.cache_hours.setValue(float(self.settings.get("cache.ttl_hours")))
+        self.cache_hours.setToolTip(
+            self.tr("How long a search result is reused for the same photo; 0 turns it off.")
+        )
+        form.addRow(self.tr("Reuse results for:"), self.cache_hours)
+
+        self.language = _named(QComboBox(), "language", self.tr("Language"))
+        self.language.addItem(self.tr("Follow the system"), "")
+        self.language.addItem("中文（简体）", "zh_CN")  # each language in its own name
+        self.language.addItem("English", "en")
+        index = self.language.findData(str(self.settings.get("ui.language")))
+        self.language.setCurrentIndex(max(index, 0))
+        form.addRow(self.tr("Language:"), self.language)
+        language_note = QLabel(self.tr("A new language takes effect after a restart."))
+        language_note.setStyleSheet("QLabel { color: #868e96; }")
+        form.addRow("", language_note)
+
+        self.allow_lan = _named(
+            QCheckBox(self.tr("Allow image addresses on the local network (LAN)")),
+            "allowLanHosts", self.tr("Allow LAN image hosts"),
+        )
+        self.allow_lan.setChecked(bool(self.settings.get("images.allow_lan_hosts")))
+        self.allow_lan.setToolTip(
+            self.tr("Off by default: a web page could otherwise make the app probe your network.")
+        )
+        form.addRow(self.allow_lan)
+
+        self.proxy = _named(QLineEdit(str(self.settings.get("network.proxy"))), "proxy",
+                            self.tr("HTTP proxy"))
+        self.proxy.setPlaceholderText(self.tr("Empty: use the system proxy"))
+        form.addRow(self.tr("HTTP(S) proxy:"), self.proxy)
+
+        results = option("search.max_results")
+        self.max_results = _named(QSpinBox(), "maxResults", self.tr("Results per search"))
+        self.max_results.setRange(int(results.minimum or 1), int(results.maximum or 50))
+        self.max_results.setValue(int(self.settings.get("search.max_results")))
+        form.addRow(self.tr("Results per search:"), self.max_results)
+        return tab
+
+    # --- saving ---------------------------------------------------------------------------------
+
+    def _pending_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "cache.ttl_hours": self.cache_hours.value(),
+            "ui.language": self.language.currentData(),
+            "images.allow_lan_hosts": self.allow_lan.isChecked(),
+            "network.proxy": self.proxy.text().strip(),
+            "search.max_results": self.max_results.value(),
+        }
+        for market, page in self.pages.items():
+            info = MARKETS.get(market)
+            if page.production.isChecked():
+                url = ""
+            elif page.sandbox.isChecked() and info is not None:
+                url = info.sandbox_url
+            else:
+                url = page.custom_url.text().strip()
+                if not url:
+                    raise ConfigError(
+                        self.tr("{market}: enter the custom address or pick another endpoint")
+                        .format(market=self._market_name(market))
+                    )
+            values[f"market.{market}.base_url"] = url
+            calls = page.tier.currentData() or page.custom_quota.value()
+            values[f"market.{market}.quota_per_minute"] = int(calls)
+        return values
+
+    def _pending_credentials(self) -> list[tuple[str, str, str]]:
+        """(market, app key, secret) to store; ConfigError for half-filled ones."""
+        wanted: list[tuple[str, str, str]] = []
+        seen_accounts: set[str] = set()
+        for market, page in self.pages.items():
+            key, secret = page.app_key.text().strip(), page.secret.text()
+            if not page.app_key.isEnabled():
+                continue
+            key_changed = key != (page.stored_key or "")
+            if not secret and not key_changed:
+                continue
+            if not secret:
+                raise ConfigError(
+                    self.tr("{market}: enter the secret that belongs to the new AppKey")
+                    .format(market=self._market_name(market))
+                )
+            if not key:
+                raise ConfigError(
+                    self.tr("{market}: enter the AppKey for this secret")
+                    .format(market=self._market_name(market))
+                )
+            account = secrets.service_name(market)
+            if account in seen_accounts:
+                continue  # OneBound's two routes: one account, stored once
+            seen_accounts.add(account)
+            wanted.append((market, key, secret))
+        return wanted
+
+    def save(self) -> bool:
+        """Validate everything, then store; on any problem show it and change nothing."""
+        try:
+            values = self._pending_values()
+            credentials = self._pending_credentials()
+            for name, value in values.items():
+                option(name).coerce(value)  # all checked before anything is written
+        except VvicError as exc:
+            self._show_error(exc.message())
+            return False
+        try:
+            for market, key, secret in credentials:
+                secrets.store(market, key, secret)
+        except VvicError as exc:
+            self._show_error(exc.message())
+            return False
+        for market, _key, _secret in credentials:
+            page = self.pages[market]
+            page.secret.clear()
+            page.stored_key = page.app_key.text().strip()
+            page.secret.setPlaceholderText(self.tr("Saved; type a new secret to replace it"))
+        try:
+            for name, value in values.items():
+                self.settings.set(name, value)
+            self.settings.save()
+        except VvicError as exc:
+            self._show_error(exc.message())
+            return False
+        self.error_label.hide()
+        self.saved.emit()
+        return True
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()
+
+    def accept(self) -> None:
+        if self.save():
+            super().accept()
+
+
+def _backend_name() -> str:
+    import keyring
+
+    backend = keyring.get_keyring()
+    return str(getattr(backend, "name", type(backend).__name__))
