@@ -55,6 +55,10 @@ def paths_from(args: argparse.Namespace) -> AppPaths:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from vvic_desktop.markets.http import install_excepthook_redaction, install_redaction
+
+    install_redaction()
+    install_excepthook_redaction()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.lang:
@@ -79,11 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _log_internal(args: argparse.Namespace, exc: BaseException) -> None:
+    from vvic_desktop.markets.http import redact
+
     try:
         logs = paths_from(args).logs
         logs.mkdir(parents=True, exist_ok=True)
         with open(logs / "vvic-cli.log", "a", encoding="utf-8") as fh:
-            fh.write("".join(traceback.format_exception(exc)))
+            fh.write(redact("".join(traceback.format_exception(exc))))
     except OSError:
         pass
 
