@@ -704,3 +704,45 @@ def test_image_download_faults(sandbox, sandbox_catalog) -> None:
     assert sandbox.call_log == []
     sandbox.inject("500")
     assert requests.get(url, timeout=10).status_code == 200
+
+
+def test_concurrent_calls_never_exceed_the_quota(sandbox_catalog) -> None:
+    clock = FakeClock()
+    with SandboxServer(latency=(0, 0), quota=10, catalog=sandbox_catalog, clock=clock) as server:
+        params = open_params(sandbox_catalog.listings[0].item_id, now=clock.now)
+        codes: list[int] = []
+        lock = threading.Lock()
+
+        def call() -> None:
+            code = requests.get(server.url + "/api/item/detail/v1", params=params,
+                                timeout=20).status_code
+            with lock:
+                codes.append(code)
+
+        workers = [threading.Thread(target=call) for _ in range(24)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=30)
+        assert sorted(codes) == [200] * 10 + [429] * 14
+        assert len(server.call_log) == 24
+
+
+def test_latency_is_applied(sandbox_catalog) -> None:
+    with SandboxServer(latency=(0.3, 0.3), catalog=sandbox_catalog) as server:
+        started = time.monotonic()
+        requests.get(server.url + "/api/item/detail/v1", params=open_params("1"), timeout=10)
+        assert time.monotonic() - started >= 0.3
+        started = time.monotonic()
+        requests.get(server.image_url(sandbox_catalog.listings[0].item_id), timeout=10)
+        assert time.monotonic() - started < 5  # pictures are not API calls: no latency
+
+
+def test_a_bad_content_length_is_refused(sandbox) -> None:
+    import socket
+
+    host, port = sandbox.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(b"POST /router/rest HTTP/1.0\r\nContent-Length: lots\r\n\r\n")
+        reply = conn.recv(200)
+    assert reply.startswith(b"HTTP/1.0 400")

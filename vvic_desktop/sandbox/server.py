@@ -366,7 +366,13 @@ class SandboxServer:
         parts = urlsplit(handler.path)
         path = parts.path
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        length = int(handler.headers.get("Content-Length") or 0)
+        try:
+            length = int(handler.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            _send(handler, _json(400, {"code": 400, "msg": "bad Content-Length"}), self)
+            return
         if length > MAX_BODY_BYTES:
             _send(handler, _json(413, {"code": 413, "msg": "请求体过大"}), self)
             return
@@ -967,6 +973,11 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     sandbox: SandboxServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver prints a traceback to stderr; a client that hangs up mid-request is
+        # not an error of the sandbox, and nothing may reach the terminal of `vvic sandbox`.
+        return
 
 
 class _Handler(BaseHTTPRequestHandler):
