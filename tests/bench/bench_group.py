@@ -214,11 +214,11 @@ def synthetic(n: int, seed: int = 1) -> tuple[list[Offer], hashing.SignatureBatc
     mirror = rng.integers(0, 2**63, styles, dtype=np.int64).astype(np.uint64)
     batch.phash_mirror[:] = mirror[label] ^ flips
     batch.dhash_mirror[:] = batch.phash_mirror
-    colour = rng.dirichlet(np.full(hashing.COLOUR_DIM, 0.05), styles).astype(np.float32)
+    colour = rng.dirichlet(np.full(hashing.COLOUR_DIM, 0.05), styles).astype(np.float16)
     batch.colour[:] = colour[label]
-    sil = rng.random((styles, hashing.SIL_W * hashing.SIL_H), dtype=np.float32)
-    batch.silhouette[:] = np.clip(sil[label] + rng.normal(0, 0.03, (n, sil.shape[1])), 0, 1)
-    batch.silhouette_mirror[:] = batch.silhouette
+    sil = rng.integers(0, 256, (styles, hashing.SIL_W * hashing.SIL_H), dtype=np.uint8)
+    jitter = rng.integers(-8, 9, (n, sil.shape[1]), dtype=np.int16)
+    batch.silhouette[:] = np.clip(sil[label].astype(np.int16) + jitter, 0, 255).astype(np.uint8)
     tex = rng.dirichlet(np.ones(hashing.TEXTURE_DIM), styles).astype(np.float32)
     batch.texture[:] = tex[label]
     batch.texture_mirror[:] = batch.texture

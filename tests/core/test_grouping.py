@@ -202,8 +202,7 @@ def test_large_inputs_use_the_index_and_keep_every_offer() -> None:
     batch.phash[:] = np.repeat(np.array([0, 2**64 - 1], np.uint64), n // 2)
     batch.phash_mirror[:] = batch.phash
     batch.colour[:, 0] = 1.0
-    batch.silhouette[:] = 1.0
-    batch.silhouette_mirror[:] = 1.0
+    batch.silhouette[:] = 255
     offers = [_offer(str(k), title="") for k in range(n)]
     small = group_offers(offers, signatures=batch, settings=GroupingSettings(all_pairs_limit=10))
     assert sorted(len(g.offers) for g in small) == [20, 20]

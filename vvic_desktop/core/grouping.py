@@ -93,7 +93,7 @@ class PairEvidence:
     colour: np.ndarray  # histogram intersection 0..1
     silhouette: np.ndarray  # mask IoU 0..1, best of plain or mirrored
     texture: np.ndarray  # texture distance (0 = same), best of plain or mirrored
-    title: np.ndarray  # bigram Dice 0..1
+    title: np.ndarray  # bigram Dice 0..1 (0 where the decision does not depend on it)
     price_ratio: np.ndarray  # |a-b| / max(a,b); nan when a price is missing
     conflict: np.ndarray  # the titles name different categories, prints or cuts
     same: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
@@ -156,7 +156,7 @@ def candidate_pairs_all(batch: SignatureBatch, max_distance: int) -> tuple[np.nd
     return np.concatenate(out_i), np.concatenate(out_j)
 
 
-_BLOCK = 65536  # pairs per block of evidence work
+_BLOCK = 8192  # pairs per block of evidence work (bounds temporary memory)
 _CHUNKS = 4  # 16-bit chunks; probing each at radius 1 finds every pair within 4*2-1 = 7
 _FLIPS = np.concatenate([[0], 1 << np.arange(16)]).astype(np.uint64)
 
@@ -247,7 +247,7 @@ def pair_evidence(
     for start in range(0, len(i), _BLOCK):
         sl = slice(start, start + _BLOCK)
         bi, bj, bimg = i[sl], j[sl], img[sl]
-        col = np.minimum(batch.colour[bi], batch.colour[bj]).sum(axis=1)
+        col = np.minimum(batch.colour[bi], batch.colour[bj]).sum(axis=1, dtype=np.float32)
         col = np.where(bimg, col, 0.0)
         colour[sl] = col
         go = np.flatnonzero(col >= min(settings.colour_min * s, 0.97))
@@ -256,7 +256,7 @@ def pair_evidence(
         gi, gj = bi[go], bj[go]
         sil = np.maximum(
             _iou(batch.silhouette[gi], batch.silhouette[gj]),
-            _iou(batch.silhouette[gi], batch.silhouette_mirror[gj]),
+            _iou(batch.silhouette[gi], SignatureBatch.mirrored_silhouette(batch.silhouette[gj])),
         )
         silhouette[start + go] = sil
         go2 = go[sil >= min(settings.silhouette_min * s, 0.97)]
@@ -273,16 +273,16 @@ def pair_evidence(
         ratio = np.abs(pa - pb) / np.maximum(pa, pb)
     codes = _title_codes(offers)
     conflict = _conflicts(codes, i, j)
-    # Title similarity is per pair Python work: only for pairs the rule could accept.
-    open_pairs = ~img | (
-        (colour >= min(settings.colour_min * s, 0.97))
-        & (silhouette >= min(settings.silhouette_min * s, 0.97))
-        & (texture <= settings.texture_max / s + settings.texture_lift)
-    )
-    open_pairs &= ~conflict
+    # Title similarity is per pair Python work, and only decides pairs without images or
+    # with a borderline print measure: compute it for those alone.
+    s = settings.strictness
+    texture_max = settings.texture_max / s
+    borderline = (texture > texture_max) & (texture <= texture_max + settings.texture_lift)
+    needs_title = ~img | borderline
+    needs_title &= ~conflict
     title = np.zeros(len(i), np.float64)
     bigrams: dict[int, frozenset[str]] = {}
-    for k in np.flatnonzero(open_pairs).tolist():
+    for k in np.flatnonzero(needs_title).tolist():
         a, b = int(i[k]), int(j[k])
         if a not in bigrams:
             bigrams[a] = title_bigrams(offers[a].title)
@@ -326,8 +326,8 @@ def _conflicts(codes: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    union = np.maximum(a, b).sum(axis=1)
-    return np.minimum(a, b).sum(axis=1) / np.where(union > 0, union, 1.0)
+    union = np.maximum(a, b).sum(axis=1, dtype=np.int32)
+    return np.minimum(a, b).sum(axis=1, dtype=np.int32) / np.where(union > 0, union, 1)
 
 
 def _texture_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -396,8 +396,9 @@ def cluster(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
     src, dst = src[order_edges], dst[order_edges]
     starts = np.searchsorted(src, np.arange(n + 1))
     degree = np.diff(starts)
-    neighbours: list[list[int]] = np.split(dst, starts[1:-1]) if n else []  # type: ignore[assignment]
-    adj = [set(nb.tolist()) for nb in neighbours]
+    flat = dst.tolist()
+    bounds = starts.tolist()
+    adj = [set(flat[bounds[k]: bounds[k + 1]]) for k in range(n)]
     group_of = [-1] * n
     groups: list[list[int]] = []
     for leader in np.argsort(-degree, kind="stable").tolist():

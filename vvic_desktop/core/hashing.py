@@ -202,9 +202,8 @@ class SignatureBatch:
     phash: np.ndarray  # (N,) uint64
     dhash_mirror: np.ndarray  # (N,) uint64: of the left-right mirrored crop
     phash_mirror: np.ndarray  # (N,) uint64
-    colour: np.ndarray  # (N, COLOUR_DIM) float32, rows sum to 1
-    silhouette: np.ndarray  # (N, SIL_W*SIL_H) float32 in 0..1
-    silhouette_mirror: np.ndarray
+    colour: np.ndarray  # (N, COLOUR_DIM) float16, rows sum to 1
+    silhouette: np.ndarray  # (N, SIL_H*SIL_W) uint8, 255 = garment (mirror: `mirrored_silhouette`)
     texture: np.ndarray  # (N, TEXTURE_DIM) float32
     texture_mirror: np.ndarray
     ok: np.ndarray  # (N,) bool
@@ -214,15 +213,20 @@ class SignatureBatch:
 
     @classmethod
     def empty(cls, n: int) -> SignatureBatch:
-        def z(width: int) -> np.ndarray:
-            return np.zeros((n, width), np.float32)
-
+        # Compact rows (about 700 bytes an image) so that 100k listings fit in ~70 MB.
         z64 = np.zeros(n, np.uint64)
         return cls(
-            z64, z64.copy(), z64.copy(), z64.copy(), z(COLOUR_DIM),
-            z(SIL_W * SIL_H), z(SIL_W * SIL_H), z(TEXTURE_DIM), z(TEXTURE_DIM),
+            z64, z64.copy(), z64.copy(), z64.copy(),
+            np.zeros((n, COLOUR_DIM), np.float16),
+            np.zeros((n, SIL_H * SIL_W), np.uint8),
+            np.zeros((n, TEXTURE_DIM), np.float32), np.zeros((n, TEXTURE_DIM), np.float32),
             np.zeros(n, bool),
         )
+
+    @staticmethod
+    def mirrored_silhouette(rows: np.ndarray) -> np.ndarray:
+        """Silhouette rows (k, SIL_H*SIL_W) of the left-right mirrored images."""
+        return rows.reshape(-1, SIL_H, SIL_W)[:, :, ::-1].reshape(len(rows), -1)
 
     def take(self, rows: np.ndarray) -> SignatureBatch:
         """The signatures of the given rows, as a new batch."""
@@ -349,9 +353,8 @@ def _assemble(features: Sequence[_ImageFeatures | None]) -> SignatureBatch:
     batch.dhash_mirror[idx] = pack_bits(dhash_bits(d_grid[:, :, ::-1]))
     batch.phash_mirror[idx] = pack_bits(phash_bits(p_grid[:, :, ::-1]))
     batch.colour[idx] = np.stack([f.colour for f in rows])
-    sil = np.stack([f.silhouette for f in rows])
-    batch.silhouette[idx] = sil.reshape(len(rows), -1)
-    batch.silhouette_mirror[idx] = sil[:, :, ::-1].reshape(len(rows), -1)
+    sil = np.stack([f.silhouette for f in rows]).reshape(len(rows), -1)
+    batch.silhouette[idx] = np.clip(np.rint(sil * 255), 0, 255).astype(np.uint8)
     tex = np.stack([f.texture for f in rows])
     batch.texture[idx] = tex
     batch.texture_mirror[idx] = tex[:, _TEXTURE_MIRROR]
