@@ -32,7 +32,7 @@ RECT_MARGIN = 0.04  # fraction of each side assumed to be background
 ITERATIONS = 4
 PAD = 0.02  # fraction of the box side added around the found garment
 BLUR_SIGMA = 1.0  # px at the working scale
-SPARSE_EDGE = 0.05  # rows/columns with less than this share of the densest one are trimmed
+SPARSE_EDGE = 0.02  # rows/columns with less than this share of the densest one are trimmed
 MIN_AREA, MAX_AREA = 0.03, 0.92  # plausible foreground fractions of the image
 
 
