@@ -130,3 +130,20 @@ def test_names_agree_with_the_market_registry() -> None:
     for name, info in MARKETS.items():
         assert secrets.env_var_names(name) == (info.env_app_key, info.env_app_secret)
         assert secrets.service_name(name) == info.keyring_service
+
+
+class FakeChainer(ForgetfulKeyring):
+    __module__ = "keyring.backends.chainer"
+
+    def __init__(self, backends: list[keyring.backend.KeyringBackend]) -> None:
+        super().__init__()
+        self.backends = backends
+
+
+def test_chained_backends_are_judged_by_the_one_that_stores(memory_keyring) -> None:
+    MemoryKeyring = type(memory_keyring)
+    assert secrets.insecure_backend_reason(FakeChainer([])) is not None
+    assert secrets.insecure_backend_reason(FakeChainer([MemoryKeyring(), PlaintextKeyring()])) \
+        is None
+    assert "plain text" in (secrets.insecure_backend_reason(
+        FakeChainer([PlaintextKeyring(), MemoryKeyring()])) or "")

@@ -74,10 +74,13 @@ def how_to_set(market: str) -> str:
 def insecure_backend_reason(backend: keyring.backend.KeyringBackend | None = None) -> str | None:
     """Why the active keyring cannot keep a secret safely, or None if it can."""
     backend = backend or keyring.get_keyring()
-    backends = list(getattr(backend, "backends", [])) if _is_chainer(backend) else [backend]
-    if not backends:
-        return "no keyring backend is installed"
-    for candidate in backends:
+    if _is_chainer(backend):
+        # The chainer writes to its first backend that accepts: that one must be secure.
+        chained = list(getattr(backend, "backends", []))
+        if not chained:
+            return "no keyring backend is installed"
+        backend = chained[0]
+    for candidate in (backend,):
         cls = type(candidate)
         module, name = cls.__module__, cls.__name__
         if module == "keyring.backends.fail":
