@@ -148,6 +148,16 @@ def test_penalty_within_max_wait_is_waited_out(tmp_path: Path) -> None:
     assert clock() == pytest.approx(until, abs=1e-6)
 
 
+def test_clock_set_back_waits_at_most_one_window(tmp_path: Path) -> None:
+    clock = FakeClock()
+    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    for _ in range(2):
+        limiter.acquire("k", 2, CancelToken())
+    clock.now_us -= 3600 * US  # the user (or NTP) set the clock back an hour
+    limiter.acquire("k", 2, CancelToken(), max_wait=120)
+    assert clock.slept == [pytest.approx(60, abs=1e-3)]
+
+
 def test_restart_keeps_the_log(tmp_path: Path) -> None:
     clock = FakeClock()
     db = tmp_path / "q.sqlite3"

@@ -192,13 +192,18 @@ class QuotaLimiter:
             )
         ]
         if len(in_window) >= limit:
-            free_at = max(free_at, in_window[limit - 1] + _WINDOW_US)
+            free_at = max(free_at, min(in_window[limit - 1], now_us) + _WINDOW_US)
         return free_at
 
     def _try_grant(self, key: str, limit: int) -> tuple[int, int | None]:
         """(now, None) if a grant was recorded now, else (now, when a slot frees)."""
         with self._transaction() as conn:
             now_us = self._now_us()
+            # A grant "in the future" means the wall clock was set back (by the user or NTP):
+            # move it to now, so the wait stays within one window, not the size of the jump.
+            conn.execute(
+                "UPDATE grants SET at_us = ? WHERE key = ? AND at_us > ?", (now_us, key, now_us)
+            )
             free_at = self._free_at(conn, key, limit, now_us)
             if free_at > now_us:
                 return now_us, free_at
