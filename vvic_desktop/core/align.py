@@ -61,7 +61,7 @@ CUT_FAMILIES: tuple[tuple[str, ...], ...] = (
     ("阔腿", "直筒", "小脚", "喇叭", "哈伦"),
     ("长袖", "短袖", "无袖", "七分袖", "五分袖"),
     ("开衫", "套头"),
-    ("吊带", "泡泡袖", "衬衫式"),
+    ("吊带", "泡泡袖", "衬衫式", "a字"),
 )
 
 # How much one agreeing / contradicting cue moves the rank score (similarity is 0..1).

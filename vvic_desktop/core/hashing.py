@@ -34,7 +34,7 @@ PHASH_FACTOR = 4
 HUE_BINS, SAT_BINS, VAL_BINS, GREY_BINS = 12, 3, 3, 4
 COLOUR_DIM = HUE_BINS * SAT_BINS * VAL_BINS + GREY_BINS
 # Decoding target: large enough to trim borders and build a 32×32 pHash grid.
-WORK_SIZE = 128
+WORK_SIZE = 64
 _RESAMPLE = Image.Resampling.LANCZOS  # what ImageHash uses (its ANTIALIAS)
 
 
