@@ -64,6 +64,7 @@ class FakeMarket:
         self.outcomes = list(outcomes)
         self.requests = 0
         self.on_request = on_request
+        self.quota_left: int | None = None
 
     def search(self, image: PreparedImage, filters: Filters, cancel: CancelToken,
                acquire: Acquire) -> MarketAnswer:
@@ -75,7 +76,8 @@ class FakeMarket:
         if isinstance(outcome, BaseException):
             raise outcome
         assert isinstance(outcome, list)
-        return MarketAnswer(offers=outcome, raw_count=len(outcome) + 1, skipped=1, api_calls=1)
+        return MarketAnswer(offers=outcome, raw_count=len(outcome) + 1, skipped=1, api_calls=1,
+                            quota_left=self.quota_left)
 
 
 def prepared_image(tag: bytes = b"photo") -> PreparedImage:
@@ -334,3 +336,9 @@ def test_a_cache_that_cannot_write_does_not_lose_the_result(limiter, cache, cloc
     monkeypatch.setattr(cache, "put", full_disk)
     result = search(FakeMarket([offer("1")]), limiter, cache, clock)
     assert [o.item_id for o in result.offers] == ["1"] and result.stats["cached"] == 0
+
+
+def test_daily_quota_left_is_passed_on_when_the_service_reports_it(limiter, cache, clock) -> None:
+    market = FakeMarket([offer("1")])
+    market.quota_left = 10042
+    assert search(market, limiter, cache, clock).stats["quota_left"] == 10042

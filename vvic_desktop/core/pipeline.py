@@ -181,6 +181,8 @@ def run_search(
         )
         offers = list(answer.offers)
         stats.update(raw=answer.raw_count or len(answer.offers), skipped=answer.skipped)
+        if answer.quota_left is not None:  # OneBound's daily allowance, for the status bar
+            stats["quota_left"] = answer.quota_left
         notes.extend(answer.notes)
         if cache is not None:
             try:
