@@ -76,55 +76,52 @@ def _longest_run(busy: np.ndarray) -> np.ndarray:
     return np.arange(best[0], best[1] + 1)
 
 
-def _uniform(line: np.ndarray, frame: bool) -> bool:
-    """A padding or background line (uniform and light), or a frame line (uniform, any
-    colour, only within the outermost few per cent: a solid garment is uniform too)."""
-    median = np.median(line, axis=0)
-    if not (np.abs(line - median).max(axis=1) < 40).mean() > 0.97:
-        return False
-    return frame or bool(median.min() > 200)
+def _line_flags(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per line (axis 0): uniform (nearly every pixel close to the line's median colour), and
+    uniform and light (padding, background)."""
+    median = np.median(lines, axis=1, keepdims=True)
+    uniform = (np.abs(lines - median).max(axis=2) < 40).mean(axis=1) > 0.97
+    light = median[:, 0, :].min(axis=1) > 200
+    return uniform, uniform & light
+
+
+def _walk(uniform: np.ndarray, light: np.ndarray, limit: int) -> int:
+    """How many lines to peel from the start of these flags.
+
+    Frame lines (uniform, any colour) only within the outermost few per cent: a solid garment
+    is uniform too. A few mixed lines where a frame meets the photo (JPEG ringing,
+    anti-aliasing) are skipped when uniform lines follow them.
+    """
+    dim = len(uniform)
+    peeled = 0
+    while peeled < limit:
+        frame = peeled < 0.045 * dim
+        flags = uniform if frame else light
+        lookahead = 4 if frame else 1
+        step = next((k + 1 for k in range(lookahead)
+                     if peeled + k < dim and flags[peeled + k]), 0)
+        if not step:
+            break
+        peeled += step
+    return peeled
 
 
 def _peel(arr: np.ndarray) -> tuple[int, int, int, int]:
-    """Strip uniform lines from each edge (frames, pads and empty background).
-
-    A few mixed lines where a frame meets the photo (JPEG ringing, anti-aliasing) are
-    skipped when uniform lines follow them.
-    """
+    """Strip uniform lines from each edge (frames, pads and empty background)."""
     h, w = arr.shape[:2]
-    box = [0, h, 0, w]  # top, bottom, left, right
-
-    def line(side: int, at: int) -> np.ndarray:
-        top, bottom, left, right = box
-        if side == 0:
-            return arr[top + at, left:right]
-        if side == 1:
-            return arr[bottom - 1 - at, left:right]
-        if side == 2:
-            return arr[top:bottom, left + at]
-        return arr[top:bottom, right - 1 - at]
-
-    for side in range(4):
-        while True:
-            size = (box[1] - box[0]) if side < 2 else (box[3] - box[2])
-            if size <= 16:
-                break
-            peeled = (box[side] if side in (0, 2) else (h, h, w, w)[side] - box[side])
-            frame = peeled < 0.045 * (h if side < 2 else w)
-            # Mixed lines are skipped only where a frame can meet the photo.
-            lookahead = 4 if frame else 1
-            step = next((k + 1 for k in range(lookahead) if _uniform(line(side, k), frame)), 0)
-            if not step:
-                break
-            if side in (0, 2):
-                box[side] += step
-            else:
-                box[side] -= step
-    return box[0], box[1], box[2], box[3]
+    uniform, light = _line_flags(arr)
+    top = _walk(uniform, light, h - 16)
+    bottom = h - _walk(uniform[::-1], light[::-1], h - top - 16)
+    uniform, light = _line_flags(arr[top:bottom].transpose(1, 0, 2))
+    left = _walk(uniform, light, w - 16)
+    right = w - _walk(uniform[::-1], light[::-1], w - left - 16)
+    return top, bottom, left, right
 
 
-def signature(image: Image.Image) -> Signature:
-    garment = trim(image).resize((_WORK, _WORK), Image.Resampling.BILINEAR)
+def signature(image: Image.Image, *, trimmed: bool = False) -> Signature:
+    """The signature of a photo (`trimmed`: the photo is already cut to the garment)."""
+    garment = (image if trimmed else trim(image)).resize((_WORK, _WORK),
+                                                         Image.Resampling.BILINEAR)
     arr = np.asarray(garment, np.float32)
     light = (arr.min(axis=2) > 222) & ((arr.max(axis=2) - arr.min(axis=2)) < 28)
     # The garment's colours only: background tints vary from stall to stall.
@@ -172,11 +169,14 @@ def _edge(axis: int, shift: int) -> np.ndarray:
     return mask
 
 
+_W_COLOUR, _W_TEXTURE, _W_SHAPE = 2.0, 0.6, 1.2
+
+
 def distance(a: Signature, b: Signature) -> float:
     colour = 1.0 - float(np.sqrt(a.colour * b.colour).sum())  # Hellinger-style
     texture = float(np.abs(a.texture - b.texture).sum())
     shape = float(np.abs(a.shape - b.shape).mean())
-    return 2.0 * colour + 0.6 * texture + 1.2 * shape
+    return _W_COLOUR * colour + _W_TEXTURE * texture + _W_SHAPE * shape
 
 
 @dataclass(frozen=True)
@@ -191,34 +191,41 @@ class StyleIndex:
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
         self._lock = threading.Lock()
-        self._signatures: dict[str, Signature] | None = None
+        self._ids: list[str] = []
+        self._matrices: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def _ensure(self) -> dict[str, Signature]:
+    def _ensure(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with self._lock:
-            if self._signatures is None:
-                self._signatures = {
-                    s.style_id: signature(self._catalog.style_image(s.style_id, _STYLE_SIDE))
-                    for s in self._catalog.styles
-                }
-            return self._signatures
+            if self._matrices is None:
+                signatures = [signature(self._catalog.style_image(s.style_id, _STYLE_SIDE))
+                              for s in self._catalog.styles]
+                self._ids = [s.style_id for s in self._catalog.styles]
+                self._matrices = (np.stack([sig.colour for sig in signatures]),
+                                  np.stack([sig.texture for sig in signatures]),
+                                  np.stack([sig.shape for sig in signatures]))
+            return self._matrices
+
+    def _distances(self, query: Signature) -> np.ndarray:
+        colour, texture, shape = self._ensure()
+        return (_W_COLOUR * (1.0 - np.sqrt(colour * query.colour).sum(axis=1))
+                + _W_TEXTURE * np.abs(texture - query.texture).sum(axis=1)
+                + _W_SHAPE * np.abs(shape - query.shape).mean(axis=1))
 
     def warm(self) -> None:
         """Compute every style signature now (idempotent)."""
         self._ensure()
 
     def rank(self, image: Image.Image) -> list[Match]:
-        queries = [signature(image)]
         garment = trim(image)
+        queries = [signature(garment, trimmed=True)]
         if garment.width > 1.5 * garment.height:
             # A side-by-side collage: each half is a shot of its own.
             half = garment.width // 2
             queries += [signature(garment.crop((0, 0, half, garment.height))),
                         signature(garment.crop((half, 0, garment.width, garment.height)))]
-        scored = sorted(
-            ((min(distance(q, sig) for q in queries), style_id)
-             for style_id, sig in self._ensure().items()),
-            key=lambda pair: (pair[0], pair[1]),
-        )
+        best = np.min(np.stack([self._distances(q) for q in queries]), axis=0)
+        scored = sorted(zip(best.tolist(), self._ids, strict=True),
+                        key=lambda pair: (pair[0], pair[1]))
         return [Match(style_id, _similarity(d)) for d, style_id in scored]
 
 
