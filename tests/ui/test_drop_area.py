@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -170,8 +170,9 @@ def test_real_drag_enter_and_drop_of_files_and_a_folder(qtbot, drop, tmp_path: P
     drop.resize(300, 120)
     drop.show()
     point = QPointF(50, 40)
+    # PySide6 6.11 (pinned) takes a QPoint for QDragEnterEvent, a QPointF for QDropEvent
     enter = QDragEnterEvent(
-        point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        point.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(drop, enter)
@@ -190,7 +191,7 @@ def test_drag_enter_ignores_data_without_urls_text_or_image(drop) -> None:
     mime = QMimeData()
     mime.setData("application/x-custom", b"1")
     enter = QDragEnterEvent(
-        QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(drop, enter)
@@ -233,7 +234,7 @@ def test_a_thousand_files_never_freeze_the_window(qtbot, drop, tmp_path: Path) -
     args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
             Qt.KeyboardModifier.NoModifier)
     started = time.perf_counter()
-    QApplication.sendEvent(drop, QDragEnterEvent(QPointF(10, 10), *args))
+    QApplication.sendEvent(drop, QDragEnterEvent(QPoint(10, 10), *args))
     QApplication.sendEvent(drop, QDropEvent(QPointF(10, 10), *args))
     handler_s = time.perf_counter() - started
     qtbot.waitUntil(lambda: drop.pending() == 0, timeout=15_000)

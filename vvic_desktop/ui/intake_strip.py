@@ -35,7 +35,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QImage, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from vvic_desktop.core import intake
@@ -70,11 +70,11 @@ class IntakeModel(QAbstractListModel):
         super().__init__(parent)
         self._photos: list[IntakePhoto] = []
         self._keys: set[str] = set()
-        self._pixmaps: dict[str, QPixmap] = {}
+        self._icons: dict[str, QIcon] = {}
         self._failed: dict[str, str] = {}
         self._asked: set[str] = set()
-        self._placeholder = _placeholder(ICON_PX)
-        self._broken = _placeholder(ICON_PX, broken=True)
+        self._placeholder = _icon(_placeholder(ICON_PX))
+        self._broken = _icon(_placeholder(ICON_PX, broken=True))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._photos)
@@ -84,15 +84,15 @@ class IntakeModel(QAbstractListModel):
             return None
         photo = self._photos[index.row()]
         if role == Qt.ItemDataRole.DecorationRole:
-            pixmap = self._pixmaps.get(photo.key)
-            if pixmap is None:
+            icon = self._icons.get(photo.key)
+            if icon is None:
                 if photo.key in self._failed:
                     return self._broken
                 if photo.key not in self._asked:
                     self._asked.add(photo.key)
                     self.thumbnailWanted.emit(photo.key, str(photo.path))
                 return self._placeholder
-            return pixmap
+            return icon
         if role == Qt.ItemDataRole.ToolTipRole:
             problem = self._failed.get(photo.key)
             where = photo.url or str(photo.path)
@@ -126,7 +126,7 @@ class IntakeModel(QAbstractListModel):
             photo = self._photos.pop(row)
             self.endRemoveRows()
             self._keys.discard(photo.key)
-            self._pixmaps.pop(photo.key, None)
+            self._icons.pop(photo.key, None)
             self._failed.pop(photo.key, None)
             self._asked.discard(photo.key)
             removed.append(photo.key)
@@ -142,7 +142,7 @@ class IntakeModel(QAbstractListModel):
         if key not in self._keys:
             return  # removed while its thumbnail was being made
         if pixmap is not None:
-            self._pixmaps[key] = pixmap
+            self._icons[key] = _icon(pixmap)
         else:
             self._failed[key] = problem
         row = next((i for i, p in enumerate(self._photos) if p.key == key), -1)
@@ -152,10 +152,20 @@ class IntakeModel(QAbstractListModel):
             self.dataChanged.emit(index, index, roles)
 
     def thumbnail_ready(self, key: str) -> bool:
-        return key in self._pixmaps
+        return key in self._icons
 
     def thumbnail_problem(self, key: str) -> str | None:
         return self._failed.get(key)
+
+
+def _icon(pixmap: QPixmap) -> QIcon:
+    """A QIcon, not a bare QPixmap: the delegate then draws it at the view's iconSize (a
+    QPixmap is drawn at its own size), and the same pixmap for the selected state keeps the
+    style from tinting the photo's colours (the border shows the selection)."""
+    icon = QIcon()
+    icon.addPixmap(pixmap, QIcon.Mode.Normal)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)
+    return icon
 
 
 def _placeholder(size: int, broken: bool = False) -> QPixmap:
@@ -200,7 +210,13 @@ class IntakeStrip(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFixedHeight(ICON_PX + 34)
+        self.setFixedHeight(ICON_PX + 30)
+        # the chosen photo must stand out even when the strip does not have the focus
+        self.setStyleSheet(
+            "QListView#intakeStrip::item { border: 2px solid transparent; border-radius: 4px; }"
+            "QListView#intakeStrip::item:selected { border: 2px solid #1c7ed6;"
+            " background: #d0ebff; }"
+        )
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.remove_action = QAction(self.tr("Remove from the list"), self)
         self.remove_action.setShortcut(QKeySequence.StandardKey.Delete)
@@ -277,7 +293,9 @@ class IntakeStrip(QListView):
                 return
             data, width, height = result
             image = QImage(data, width, height, width * 4, QImage.Format.Format_RGBA8888).copy()
-            self.model_.set_thumbnail(key, QPixmap.fromImage(image))
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(THUMB_PX / ICON_PX)  # sharp on 2× screens
+            self.model_.set_thumbnail(key, pixmap)
 
         self._pools.start(self._pools.thumbnails, work, done, name="intake-thumbnail")
 

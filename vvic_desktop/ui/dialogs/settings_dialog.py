@@ -102,7 +102,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(tabs)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
-        self.resize(560, 520)
+        self.resize(580, 460)
 
     # --- building -------------------------------------------------------------------------------
 
@@ -127,7 +127,7 @@ class SettingsDialog(QDialog):
         else:
             self.keyring_status.setText(
                 self.tr(
-                    "No secure keyring is available ({reason}). Secrets cannot be saved here and "
+                    "No secure keyring is available: {reason}. Secrets cannot be saved here and "
                     "are never written to a plain file: set the environment variables shown "
                     "below, or install and unlock a keyring (GNOME Keyring, KWallet)."
                 ).format(reason=self.keyring_problem)
@@ -171,7 +171,8 @@ class SettingsDialog(QDialog):
             secret.setPlaceholderText(self.tr("Not set"))
         form.addRow(self.tr("AppKey:"), app_key)
         form.addRow(self.tr("App secret:"), secret)
-        if secrets.service_name(market) != f"{secrets.SERVICE_PREFIX}/{market}":
+        account = MARKETS[market].account if market in MARKETS else market
+        if any(info.account == account and name != market for name, info in MARKETS.items()):
             shared = QLabel(self.tr("Both OneBound routes share one AppKey and secret."))
             shared.setWordWrap(True)
             form.addRow("", shared)
