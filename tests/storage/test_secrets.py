@@ -123,13 +123,10 @@ def test_delete(memory_keyring) -> None:
     assert secrets.delete("1688") is False
 
 
-def test_names_agree_with_the_market_registry() -> None:
-    from vvic_desktop.markets.registry import MARKETS
-
-    assert MARKETS
-    for name, info in MARKETS.items():
-        assert secrets.env_var_names(name) == (info.env_app_key, info.env_app_secret)
-        assert secrets.service_name(name) == info.keyring_service
+def test_keyring_service_per_account() -> None:
+    assert secrets.service_name("vvic") == f"{secrets.SERVICE_PREFIX}/vvic" == "vvic_desktop/vvic"
+    assert secrets.service_name("onebound-vvic") == secrets.service_name("onebound-taobao")
+    assert secrets.service_name("1688") != secrets.service_name("taobao")
 
 
 class FakeChainer(ForgetfulKeyring):

@@ -21,46 +21,34 @@ import keyring.backend
 import keyring.errors
 
 from vvic_desktop.core.errors import ConfigError, NoSecureKeyring
-from vvic_desktop.markets.base import MARKET_NAMES, Credentials
+from vvic_desktop.markets.base import Credentials
+from vvic_desktop.markets.registry import MARKETS, MarketInfo
 
-SERVICE_PREFIX = "vvic_desktop"
+SERVICE_PREFIX = "vvic_desktop"  # every keyring service is "vvic_desktop/<account>"
 _APP_KEY_USERNAME = "__app_key__"
 
-# Markets that share one account: OneBound's key opens both its VVIC and Taobao routes.
-_ACCOUNT = {
-    "vvic": "vvic",
-    "taobao": "taobao",
-    "onebound-vvic": "onebound",
-    "onebound-taobao": "onebound",
-    "1688": "1688",
-}
-# DESIGN §4: the environment variable prefix of each account.
-_ENV_PREFIX = {"vvic": "VVIC", "taobao": "TAOBAO", "onebound": "ONEBOUND", "1688": "ALI1688"}
 
-
-def _account(market: str) -> str:
+def _info(market: str) -> MarketInfo:
+    """The registry's entry for `market`: its keyring service and environment variables
+    (markets sharing an account, like OneBound's two routes, share both)."""
     if market == "local":
         raise ConfigError("the local library needs no AppKey")
     try:
-        return _ACCOUNT[market]
+        return MARKETS[market]
     except KeyError:
         raise ConfigError(
-            f"unknown market {market!r}; choose one of {', '.join(MARKET_NAMES)}"
+            f"unknown market {market!r}; choose one of {', '.join(MARKETS)}"
         ) from None
 
 
-def needs_credentials(market: str) -> bool:
-    return market != "local"
-
-
 def service_name(market: str) -> str:
-    return f"{SERVICE_PREFIX}/{_account(market)}"
+    return _info(market).keyring_service
 
 
 def env_var_names(market: str) -> tuple[str, str]:
     """The (app key, secret) environment variables for `market`, e.g. VVIC_APP_KEY."""
-    prefix = _ENV_PREFIX[_account(market)]
-    return f"{prefix}_APP_KEY", f"{prefix}_APP_SECRET"
+    info = _info(market)
+    return info.env_app_key, info.env_app_secret
 
 
 def how_to_set(market: str) -> str:
