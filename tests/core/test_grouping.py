@@ -104,13 +104,14 @@ def _offer(item: str, title: str = "韩版衬衫", price: str | None = "60", **k
                  stall=kw.pop("stall", Stall(name=f"stall-{item}")), **kw)
 
 
-def test_same_cut_other_colour_or_print_is_not_merged() -> None:
+@pytest.mark.parametrize("strictness", [1.0, 0.5])
+def test_same_cut_other_colour_or_print_is_not_merged(strictness: float) -> None:
     offers = [_offer("red1"), _offer("red2"), _offer("blue"), _offer("striped")]
     images = {
         "vvic:red1": _shirt((200, 30, 30)), "vvic:red2": _shirt((200, 30, 30)),
         "vvic:blue": _shirt((30, 40, 200)), "vvic:striped": _shirt((200, 30, 30), True),
     }
-    groups = group_offers(offers, images)
+    groups = group_offers(offers, images, settings=GroupingSettings(strictness=strictness))
     as_sets = sorted(sorted(o.item_id for o in g.offers) for g in groups)
     assert as_sets == [["blue"], ["red1", "red2"], ["striped"]]
 

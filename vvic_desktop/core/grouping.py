@@ -238,7 +238,7 @@ def pair_evidence(
         ),
         64,
     ).astype(np.int16)
-    s = settings.strictness
+    s = _strictness_factor(settings)
     colour = np.zeros(len(i), np.float64)
     silhouette = np.zeros(len(i), np.float64)
     texture = np.full(len(i), 9.0)
@@ -275,7 +275,7 @@ def pair_evidence(
     conflict = _conflicts(codes, i, j)
     # Title similarity is per pair Python work, and only decides pairs without images or
     # with a borderline print measure: compute it for those alone.
-    s = settings.strictness
+    s = _strictness_factor(settings)
     texture_max = settings.texture_max / s
     borderline = (texture > texture_max) & (texture <= texture_max + settings.texture_lift)
     needs_title = ~img | borderline
@@ -292,6 +292,13 @@ def pair_evidence(
     ev = PairEvidence(i, j, hd, dd, colour, silhouette, texture, title, ratio, conflict)
     ev.same = decide(ev, offers, img, settings)
     return ev
+
+
+def _strictness_factor(settings: GroupingSettings) -> float:
+    """The user's strictness (0.5 loose … 1.5 strict) moves thresholds by half as much, so
+    that even the loosest setting still needs colour, shape and print to agree."""
+    strictness = min(max(settings.strictness, 0.5), 1.5)
+    return 1.0 + (strictness - 1.0) / 2
 
 
 def _title_codes(offers: Sequence[Offer]) -> np.ndarray:
@@ -346,9 +353,10 @@ def decide(
 ) -> np.ndarray:
     """The pair rule, vectorised. Image evidence must agree on shape, colour and print.
 
-    `strictness` (0.5 loose … 1.5 strict) tightens every image threshold together.
+    `strictness` (0.5 loose … 1.5 strict) moves every threshold together, by half as much
+    (`_strictness_factor`).
     """
-    s = settings.strictness
+    s = _strictness_factor(settings)
     price_ok = ~(ev.price_ratio > settings.price_ratio_max)  # a missing price is no objection
     colour_min = min(settings.colour_min * s, 0.97)
     silhouette_min = min(settings.silhouette_min * s, 0.97)
