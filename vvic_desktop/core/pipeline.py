@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
@@ -37,6 +37,10 @@ from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.core.retry import call_with_retry
 from vvic_desktop.markets.base import MarketAnswer, Marketplace
 
+if TYPE_CHECKING:  # storage depends on core, not the other way round at run time
+    from vvic_desktop.storage.cache import ResultCache
+    from vvic_desktop.storage.thumbs import ThumbnailDownloader
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int], None]
@@ -50,25 +54,6 @@ STAGE_RETRY = "retry"  # reported as "retry 2/3"
 STAGE_THUMBNAILS = "thumbnails"
 STAGE_GROUP = "group"
 STAGE_DONE = "done"
-
-
-class ResultCacheLike(Protocol):
-    """storage.cache.ResultCache, as far as the pipeline uses it."""
-
-    def get(
-        self, image_sha256: str, market: str, filters_key: str, endpoint: str = ""
-    ) -> CachedAnswerLike | None: ...
-
-    def put(self, image_sha256: str, market: str, filters_key: str, endpoint: str,
-            offers: list[Offer], *, raw_count: int = 0, skipped: int = 0,
-            notes: list[str] | None = None) -> None: ...
-
-
-class CachedAnswerLike(Protocol):
-    offers: list[Offer]
-    raw_count: int
-    skipped: int
-    notes: list[str]
 
 
 class ThumbnailFetcher(Protocol):
@@ -90,16 +75,7 @@ def _no_progress(stage: str, percent: int) -> None:
     pass
 
 
-class DownloaderLike(Protocol):
-    """storage.thumbs.ThumbnailDownloader, as far as `thumbnails_from` uses it."""
-
-    store: Any  # ThumbnailStore: path_for(sha) -> Path
-
-    def fetch_all(self, urls: list[str], *, cancel: CancelToken | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> object: ...
-
-
-def thumbnails_from(downloader: DownloaderLike) -> ThumbnailFetcher:
+def thumbnails_from(downloader: ThumbnailDownloader) -> ThumbnailFetcher:
     """Adapt a ThumbnailDownloader (storage.thumbs) to the pipeline's `thumbnails` hook:
     each URL is fetched once (the store remembers it), an item whose picture failed is
     grouped on its title and price."""
@@ -108,10 +84,9 @@ def thumbnails_from(downloader: DownloaderLike) -> ThumbnailFetcher:
               progress: Callable[[int, int], None]) -> Mapping[str, object]:
         report = downloader.fetch_all([o.image_url for o in offers if o.image_url],
                                       cancel=cancel, progress=progress)
-        shas: Mapping[str, str] = getattr(report, "shas", {})
         return {
-            o.key: downloader.store.path_for(shas[o.image_url])
-            for o in offers if o.image_url in shas
+            o.key: downloader.store.path_for(report.shas[o.image_url])
+            for o in offers if o.image_url in report.shas
         }
 
     return fetch
@@ -124,7 +99,7 @@ def run_search(
     cancel: CancelToken,
     progress: Progress = _no_progress,
     limiter: QuotaLimiter | None,
-    cache: ResultCacheLike | None,
+    cache: ResultCache | None,
     quota_key: str,
     quota: int,
     endpoint: str = "",
