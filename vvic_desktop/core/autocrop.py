@@ -61,7 +61,7 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
     rect = (mx, my, sw - 2 * mx, sh - 2 * my)
     # A light blur merges fine background texture (grout lines, plaster, wood grain) into
     # its base colour before GrabCut fits its colour models; the garment's print survives.
-    small = cv2.GaussianBlur(small, (0, 0), BLUR_SIGMA)
+    small = np.asarray(cv2.GaussianBlur(small, (0, 0), BLUR_SIGMA), dtype=np.uint8)
     mask = np.zeros((sh, sw), np.uint8)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     # A fixed RNG state: GrabCut's k-means initialisation would otherwise vary between runs.

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 from PIL import ImageOps
-from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -201,7 +201,7 @@ class CropGraphicsView(QGraphicsView):
 
     # --- painting -----------------------------------------------------------------------------
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         if self.crop is None or self.image_rect.isEmpty():
             return
         shade = QPainterPath()
@@ -354,18 +354,22 @@ class CropTool(QWidget):
         self.view = CropGraphicsView(self)
         self.view.setAccessibleName(self.tr("Photo and crop rectangle"))
         self.view.edited.connect(self._edited)
-        self.auto_button = QPushButton(self.tr("Auto crop"), objectName="autoCropButton")
+        self.auto_button = QPushButton(self.tr("Auto crop"))
+        self.auto_button.setObjectName("autoCropButton")
         self.auto_button.setAccessibleName(self.tr("Auto crop"))
         self.auto_button.setToolTip(self.tr("Find the garment and crop to it (Ctrl+R)"))
         self.auto_button.clicked.connect(self.auto_crop)
-        self.reset_button = QPushButton(self.tr("Reset"), objectName="resetCropButton")
+        self.reset_button = QPushButton(self.tr("Reset"))
+        self.reset_button.setObjectName("resetCropButton")
         self.reset_button.setAccessibleName(self.tr("Reset the crop"))
         self.reset_button.setToolTip(self.tr("Use the whole photo"))
         self.reset_button.clicked.connect(self.reset_crop)
-        self.fit_button = QPushButton(self.tr("Fit"), objectName="fitPhotoButton")
+        self.fit_button = QPushButton(self.tr("Fit"))
+        self.fit_button.setObjectName("fitPhotoButton")
         self.fit_button.setAccessibleName(self.tr("Fit the photo in the view"))
         self.fit_button.clicked.connect(self.fit)
-        self.info = QLabel(objectName="cropInfo")
+        self.info = QLabel()
+        self.info.setObjectName("cropInfo")
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)

@@ -268,21 +268,23 @@ class DropArea(QFrame):
         self._set_hover(False)
 
     def _build(self) -> None:
-        self.hint = QLabel(
-            self.tr("Drop photos, folders or image addresses here"), objectName="dropHint"
-        )
+        self.hint = QLabel(self.tr("Drop photos, folders or image addresses here"))
+        self.hint.setObjectName("dropHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
         font = self.hint.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.hint.setFont(font)
-        self.status = QLabel(objectName="dropStatus")
+        self.status = QLabel()
+        self.status.setObjectName("dropStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.open_button = QPushButton(self.tr("Open photos…"), objectName="openPhotosButton")
+        self.open_button = QPushButton(self.tr("Open photos…"))
+        self.open_button.setObjectName("openPhotosButton")
         self.open_button.setAccessibleName(self.tr("Open photos"))
         self.open_button.setToolTip(self.tr("Choose photos from a folder (Ctrl+O)"))
         self.open_button.clicked.connect(self.open_files_dialog)
-        self.paste_button = QPushButton(self.tr("Paste"), objectName="pastePhotoButton")
+        self.paste_button = QPushButton(self.tr("Paste"))
+        self.paste_button.setObjectName("pastePhotoButton")
         self.paste_button.setAccessibleName(self.tr("Paste a photo"))
         self.paste_button.setToolTip(self.tr("Paste a copied picture or image address (Ctrl+V)"))
         self.paste_button.clicked.connect(self.paste_from_clipboard)
@@ -440,10 +442,11 @@ class DropArea(QFrame):
         def encode(cancel: CancelToken, _progress: Any) -> IntakePhoto:
             rgba = qimage.convertToFormat(QImage.Format.Format_RGBA8888)
             pil = intake.image_from_raw(
-                rgba.constBits(), rgba.width(), rgba.height(), rgba.bytesPerLine(), "RGBA"
+                bytes(rgba.constBits()), rgba.width(), rgba.height(), rgba.bytesPerLine(), "RGBA"
             )
             cancel.raise_if_cancelled()
-            if pil.getextrema()[3][0] == 255:
+            alpha_low, _alpha_high = pil.getchannel("A").getextrema()
+            if alpha_low == 255:
                 pil = pil.convert("RGB")  # fully opaque: smaller file, same pixels
             buffer = io.BytesIO()
             pil.save(buffer, "PNG", compress_level=1)

@@ -83,7 +83,8 @@ class SettingsDialog(QDialog):
         self.settings = settings
         self.keyring_problem = secrets.insecure_backend_reason()
         self.pages: dict[str, MarketPage] = {}
-        tabs = QTabWidget(objectName="settingsTabs")
+        tabs = QTabWidget()
+        tabs.setObjectName("settingsTabs")
         tabs.addTab(self._markets_tab(), self.tr("Marketplaces"))
         tabs.addTab(self._general_tab(), self.tr("General"))
         self.error_label = _named(QLabel(), "settingsError", self.tr("Problem with the settings"))
@@ -91,9 +92,9 @@ class SettingsDialog(QDialog):
         self.error_label.setStyleSheet("QLabel { color: #c92a2a; }")
         self.error_label.hide()
         buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-            objectName="settingsButtons",
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        buttons.setObjectName("settingsButtons")
         buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("settingsOk")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("settingsCancel")
         buttons.accepted.connect(self.accept)
@@ -136,7 +137,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.keyring_status)
 
         self.market_selector = _named(QComboBox(), "settingsMarket", self.tr("Marketplace"))
-        self.market_stack = QStackedWidget(objectName="settingsMarketPages")
+        self.market_stack = QStackedWidget()
+        self.market_stack.setObjectName("settingsMarketPages")
         for market in API_MARKETS:
             self.market_selector.addItem(self._market_name(market), market)
             self.market_stack.addWidget(self._market_page(market))
@@ -149,7 +151,8 @@ class SettingsDialog(QDialog):
         return tab
 
     def _market_page(self, market: str) -> QWidget:
-        page = QWidget(objectName=f"marketPage_{market}")
+        page = QWidget()
+        page.setObjectName(f"marketPage_{market}")
         form = QFormLayout(page)
         stored_key = secrets.stored_app_key(market)
         app_key = _named(QLineEdit(stored_key or ""), f"appKey_{market}", self.tr("AppKey"))
