@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from vvic_desktop.core import grouping, hashing
@@ -305,3 +307,47 @@ def test_cli_group_text_output(tmp_path, capsys) -> None:
                                      "image": str(tmp_path / "a.jpg")}])
     assert main(["group", items]) == 0
     assert "1 listings, 1 stalls" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    styles=st.integers(1, 8),
+    seed=st.integers(0, 2**32 - 1),
+    missing=st.floats(0, 0.5),
+)
+def test_groups_partition_offers_and_members_agree_with_leaders(
+    n: int, styles: int, seed: int, missing: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    label = rng.integers(0, styles, n)
+    batch = hashing.SignatureBatch.empty(n)
+    centres = rng.integers(0, 2**63, styles, dtype=np.int64).astype(np.uint64)
+    batch.phash[:] = centres[label] ^ (np.uint64(1) << rng.integers(0, 64, n).astype(np.uint64))
+    batch.phash_mirror[:] = batch.phash
+    batch.colour[:] = rng.dirichlet(np.full(hashing.COLOUR_DIM, 0.1), styles)[label]
+    batch.silhouette[:] = rng.integers(0, 256, (styles, batch.silhouette.shape[1]))[label]
+    batch.ok[:] = rng.random(n) >= missing
+    titles = ["碎花连衣裙", "条纹衬衫", "牛仔裤", ""]
+    offers = [_offer(str(k), title=titles[int(label[k]) % 4], price=str(50 + label[k]))
+              for k in range(n)]
+    groups = group_offers(offers, signatures=batch)
+    keys = sorted(o.key for g in groups for o in g.offers)
+    assert keys == sorted(o.key for o in offers)  # a partition: nothing lost or doubled
+    index = {o.key: k for k, o in enumerate(offers)}
+    ev = grouping.evaluate(batch, offers, GroupingSettings())
+    agree = {(int(a), int(b)) for a, b, s in zip(ev.i, ev.j, ev.same, strict=True) if s}
+    for g in groups:
+        assert g.best_offer in g.offers and g.stall_count <= len(g.offers)
+        if len(g.offers) == 1:
+            continue
+        # Without a verified merge every member agrees with the leader; with merges at
+        # least the leaders agree: either way no member shares nothing with the group.
+        for o in g.offers:
+            k = index[o.key]
+            assert any((min(k, index[m.key]), max(k, index[m.key])) in agree
+                       for m in g.offers if m is not o)
+    assert group_offers(offers, signatures=batch)[0].group_id == groups[0].group_id
