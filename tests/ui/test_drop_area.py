@@ -408,3 +408,15 @@ def test_strip_selects_removes_and_marks_unreadable_photos(qtbot, pools, tmp_pat
     qtbot.keyClick(strip, Qt.Key.Key_Delete)
     assert strip.count() == 0
     assert current[-1] is None
+
+
+def test_dropped_image_data_without_an_address_is_kept(qtbot, drop) -> None:
+    image = QImage(16, 12, QImage.Format.Format_RGB32)
+    image.fill(0xFF00FF00)  # opaque green
+    mime = QMimeData()
+    mime.setImageData(image)
+    photos = collect(qtbot, drop, lambda: drop.take_mime(mime))
+    assert len(photos) == 1
+    with Image.open(photos[0].path) as saved:
+        assert saved.size == (16, 12) and saved.mode == "RGB"
+        assert saved.getpixel((8, 6)) == (0, 255, 0)
