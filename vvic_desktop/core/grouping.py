@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -78,7 +79,9 @@ class GroupingSettings:
     title_only_min: float = 0.85
     title_art_no_min: float = 0.5
     price_ratio_max: float = 0.34
-    # Above this many items the candidate search uses the multi-index instead of all pairs.
+    # Above this many items the candidate search uses the multi-index instead of all pairs;
+    # its reach is pHash distance 7, so at that scale (a library, not one search's 20–50
+    # results) heavily cropped re-posts may stay apart.
     all_pairs_limit: int = 3000
 
 
@@ -536,6 +539,33 @@ def group_offers(
     return groups
 
 
+def _title_pairs(
+    offers: Sequence[Offer], missing: np.ndarray, min_dice: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) of an image-less offer with any offer whose title could reach
+    `min_dice`: an inverted index over bigrams, so no n² pass over titles."""
+    grams = [title_bigrams(o.title) for o in offers]
+    postings: dict[str, list[int]] = {}
+    for k, g in enumerate(grams):
+        for gram in g:
+            postings.setdefault(gram, []).append(k)
+    pairs: set[tuple[int, int]] = set()
+    for m in missing.tolist():
+        mine = grams[m]
+        if not mine:
+            continue
+        shared: Counter[int] = Counter()
+        for gram in mine:
+            shared.update(postings[gram])
+        for k, count in shared.items():
+            if k != m and 2 * count >= min_dice * (len(mine) + len(grams[k])):
+                pairs.add((min(k, m), max(k, m)))
+    if not pairs:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    arr = np.array(sorted(pairs), dtype=np.intp)
+    return arr[:, 0], arr[:, 1]
+
+
 def evaluate(
     batch: SignatureBatch, offers: Sequence[Offer], settings: GroupingSettings
 ) -> PairEvidence:
@@ -546,14 +576,11 @@ def evaluate(
     else:
         ci, cj = candidate_pairs_index(batch, min(settings.candidate_distance, 7))
     missing = np.flatnonzero(~batch.ok)
-    if len(missing) and n <= settings.all_pairs_limit:
-        # Offers without an image pair with everyone on titles (there are few of them).
-        a = np.repeat(missing, n)
-        b = np.tile(np.arange(n), len(missing))
-        keep = a != b
-        lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
-        code = np.unique(lo.astype(np.int64) * (n + 1) + hi)
-        ti, tj = np.divmod(code, n + 1)
-        ci = np.concatenate([ci, ti]).astype(np.intp)
-        cj = np.concatenate([cj, tj]).astype(np.intp)
+    if len(missing):
+        min_dice = min(settings.title_only_min, settings.title_art_no_min)
+        ti, tj = _title_pairs(offers, missing, min_dice)
+        if len(ti):
+            code = np.unique(np.concatenate([ci, ti]).astype(np.int64) * (n + 1)
+                             + np.concatenate([cj, tj]))
+            ci, cj = (a.astype(np.intp) for a in np.divmod(code, n + 1))
     return pair_evidence(batch, offers, ci, cj, settings)
