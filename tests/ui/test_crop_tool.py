@@ -173,6 +173,19 @@ def test_crop_is_remembered_per_photo(qtbot, tool, tmp_path: Path) -> None:
     assert tool.crop_box() == CropBox(100, 200, 300, 400)
     load(qtbot, tool, second)
     assert tool.crop_box() == CropBox(10, 10, 100, 100)
+    # switching away from a photo that has not finished loading keeps its crop
+    tool.load_photo(first)
+    load(qtbot, tool, second)
+    load(qtbot, tool, first)
+    assert tool.crop_box() == CropBox(100, 200, 300, 400)
+    load(qtbot, tool, second)
+    # removed from the queue: the view empties and the crop is forgotten
+    tool.forget_photos([second.key])
+    assert not tool.has_photo() and tool.crop_box() is None
+    load(qtbot, tool, second)
+    assert tool.crop_box() is None
+    load(qtbot, tool, first)
+    assert tool.crop_box() == CropBox(100, 200, 300, 400)
 
 
 def test_unreadable_photo_gives_a_message(qtbot, tool, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ Methods
     load_photo(photo)     an `IntakePhoto` (or anything with `.path` and `.key`), or a path
     crop_box() -> CropBox | None     None = no crop (search the whole photo)
     set_crop(CropBox | None), reset_crop(), auto_crop(), fit()
+    forget_photos(list[str])   drop remembered crops (connect IntakeStrip.photosRemoved)
     has_photo() -> bool, auto_crop_count() -> int, image_size() -> (w, h) | None
 
 Coordinates: the scene *is* the upright (EXIF-rotated) full-resolution photo: the preview
@@ -412,9 +413,21 @@ class CropTool(QWidget):
     def fit(self) -> None:
         self.view.fit()
 
+    def forget_photos(self, keys: list[str]) -> None:
+        """Forget the crops of photos removed from the queue; clear the view if it shows one."""
+        for key in keys:
+            self._remembered.pop(key, None)
+        if self._key in keys:
+            self._generation += 1  # a load still running for it is stale now
+            self._key, self._size, self._preview = None, None, None
+            self.view.clear_image()
+            self._show_info()
+            self._update_controls()
+            self.cropChanged.emit(None)
+
     def load_photo(self, photo: Any) -> None:
         """Show `photo` (IntakePhoto, or a path); decoding runs on a worker."""
-        if self._key is not None:
+        if self._key is not None and self._size is not None:  # only a shown photo has a crop
             self._remembered[self._key] = self.crop_box()
         path = str(getattr(photo, "path", photo))
         key = str(getattr(photo, "key", path))
