@@ -420,3 +420,15 @@ def test_dropped_image_data_without_an_address_is_kept(qtbot, drop) -> None:
     with Image.open(photos[0].path) as saved:
         assert saved.size == (16, 12) and saved.mode == "RGB"
         assert saved.getpixel((8, 6)) == (0, 255, 0)
+
+
+def test_a_huge_clipboard_image_is_refused_with_a_message(qtbot, drop, monkeypatch) -> None:
+    monkeypatch.setattr(drop_module.intake, "MAX_IMAGE_PIXELS", 100 * 100)
+    image = QImage(200, 100, QImage.Format.Format_RGB32)
+    image.fill(0xFFFFFFFF)
+    QGuiApplication.clipboard().setImage(image)
+    problems: list[str] = []
+    drop.problem.connect(problems.append)
+    photos = collect(qtbot, drop, drop.paste_from_clipboard)
+    assert photos == []
+    assert len(problems) == 1 and "200" in problems[0]

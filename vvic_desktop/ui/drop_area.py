@@ -62,7 +62,7 @@ from PySide6.QtWidgets import (
 
 from vvic_desktop.core import intake
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.errors import NotAFile, VvicError
+from vvic_desktop.core.errors import ImageTooLarge, NotAFile, VvicError
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.storage.settings import Settings
 from vvic_desktop.workers.tasks import Pools
@@ -440,6 +440,10 @@ class DropArea(QFrame):
         qimage = QImage(image)  # an implicitly shared copy: safe to read on the worker
 
         def encode(cancel: CancelToken, _progress: Any) -> IntakePhoto:
+            width, height = qimage.width(), qimage.height()
+            if width * height > intake.MAX_IMAGE_PIXELS:  # refuse before copying pixels
+                raise ImageTooLarge(f"clipboard {width}×{height}", width=width, height=height,
+                                    limit_mp=intake.MAX_IMAGE_PIXELS // 1_000_000)
             rgba = qimage.convertToFormat(QImage.Format.Format_RGBA8888)
             pil = intake.image_from_raw(
                 bytes(rgba.constBits()), rgba.width(), rgba.height(), rgba.bytesPerLine(), "RGBA"
