@@ -103,3 +103,30 @@ def test_images_are_garment_shots_of_sensible_size() -> None:
         image = Image.open(io.BytesIO(cat.listing_image(listing.item_id)))
         assert image.format == "JPEG"
         assert 600 <= max(image.size) <= 900
+
+
+def test_catalog_is_the_same_in_another_process() -> None:
+    """A pure function of the seed: no dependence on hash randomisation or process state."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import hashlib, sys\n"
+        "from vvic_desktop.sandbox.catalog import Catalog\n"
+        "c = Catalog(seed=7)\n"
+        "h = hashlib.sha256(repr((c.styles, c.listings)).encode())\n"
+        "for l in c.listings[::97]: h.update(c.listing_image(l.item_id))\n"
+        "print(h.hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=root, text=True,
+                         capture_output=True, timeout=60, check=True).stdout.strip()
+    here = Catalog(seed=7)
+    digest = hashlib.sha256(repr((here.styles, here.listings)).encode())
+    for listing in here.listings[::97]:
+        digest.update(here.listing_image(listing.item_id))
+    assert out == digest.hexdigest()

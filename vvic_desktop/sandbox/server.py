@@ -33,7 +33,7 @@ import math
 import random
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -95,6 +95,7 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MIN_IMAGE_SIDE = 800
 MAX_BODY_BYTES = 16 * 1024 * 1024
 PAGE_SIZE = 20
+MAX_UPLOADS = 256
 CHINA = timezone(timedelta(hours=8))
 # taobao.image.search `cat` ids of the sandbox's categories (leaf categories of women's wear).
 TAOBAO_CATS = {
@@ -224,7 +225,7 @@ class SandboxServer:
         self._windows: dict[str, deque[float]] = {}
         self._daily: dict[tuple[str, str], int] = {}
         self._faults: list[_Fault] = []
-        self._uploads: dict[str, bytes] = {}
+        self._uploads: OrderedDict[str, bytes] = OrderedDict()
         self._stopping = threading.Event()
         self._received = 0
         self._received_cond = threading.Condition()
@@ -444,6 +445,14 @@ class SandboxServer:
                         f"</p></body></html>")
                 return _Answer(200, page.encode(), 200, content_type="text/html; charset=utf-8")
         return _Answer(404, b"not found", 404, content_type="text/plain")
+
+    def _remember_upload(self, upload_id: str, data: bytes) -> None:
+        """Keep an uploaded image (caller holds the lock); the oldest go first, so that a
+        long demo session cannot grow without bound."""
+        self._uploads[upload_id] = data
+        self._uploads.move_to_end(upload_id)
+        while len(self._uploads) > MAX_UPLOADS:
+            self._uploads.popitem(last=False)
 
     def _image_fault(self, fault: str, req: _Request) -> _Answer:
         """Faults of an image download: a truncated JPEG ("malformed"), an HTML hotlink
@@ -798,7 +807,7 @@ class SandboxServer:
                                      error_code="4006", api_info=self._api_info(key)))
         upload_id = hashlib.sha1(data).hexdigest()[:20]
         with self._lock:
-            self._uploads[upload_id] = data
+            self._remember_upload(upload_id, data)
         name = f"{req.base_url}/img/upload/{upload_id}.jpg"
         if fault in _CONTENT_FAULTS:
             return _content_fault(fault, {"items": {"item": {"name": name}}, "error": "",
@@ -909,7 +918,7 @@ class SandboxServer:
                 raise business("400", f"图片无效 image: {image}")
             image_id = hashlib.sha1(data).hexdigest()[:20]
             with self._lock:
-                self._uploads[image_id] = data
+                self._remember_upload(image_id, data)
             return _json(200, {"result": {"success": True, "code": "200", "message": "",
                                           "result": image_id}})
 
