@@ -99,3 +99,39 @@ def test_sources_batch_marks_bad_images_missing() -> None:
     batch, problems = hashing.signatures_from_sources([buf.getvalue(), b"junk", None])
     assert batch.ok.tolist() == [True, False, False]
     assert problems == ["", "damaged_image", "missing"]
+
+
+def test_batch_hashes_are_imagehash_of_the_garment_crop() -> None:
+    images = [_garment((190, 30, 30)), ImageOps.expand(_garment((30, 90, 40)), 30, fill="grey")]
+    images += [im.convert("RGB") for im in _random_images(4, seed=9)]
+    batch = hashing.signatures(images)
+    for k, im in enumerate(images):
+        crop = Image.fromarray(np.ascontiguousarray(hashing.garment_crop(np.asarray(im))[0]))
+        assert format(int(batch.phash[k]), "016x") == str(imagehash.phash(crop))
+        assert format(int(batch.dhash[k]), "016x") == str(imagehash.dhash(crop))
+
+
+def test_mirrored_signatures_match_the_mirrored_image() -> None:
+    rng = np.random.default_rng(4)
+    im = _garment((200, 120, 40))
+    draw = ImageDraw.Draw(im)
+    for _ in range(40):  # an asymmetric print so that mirroring changes something
+        x, y = (int(v) for v in rng.integers(120, 300, 2))
+        draw.line([(x, y), (x + 25, y + 10)], fill=(20, 20, 120), width=3)
+    batch = hashing.signatures([im, ImageOps.mirror(im)])
+    assert hashing.hamming(batch.phash_mirror[0], batch.phash[1]) <= 4
+    assert hashing.hamming(batch.phash[0], batch.phash[1]) > hashing.hamming(
+        batch.phash_mirror[0], batch.phash[1])
+    assert np.abs(batch.texture_mirror[0] - batch.texture[1]).sum() < 0.1
+    mirrored = hashing.SignatureBatch.mirrored_silhouette(batch.silhouette[:1])
+    assert np.abs(mirrored.astype(int) - batch.silhouette[1:2]).mean() < 8
+
+
+def test_two_photo_collage_keeps_one_garment() -> None:
+    one = _garment((40, 60, 160))
+    pair = Image.new("RGB", (800, 400), "white")
+    pair.paste(one, (0, 0))
+    pair.paste(ImageOps.mirror(one), (400, 0))
+    crop_one, _ = hashing.garment_crop(np.asarray(one))
+    crop_pair, _ = hashing.garment_crop(np.asarray(pair))
+    assert abs(crop_pair.shape[1] - crop_one.shape[1]) <= 3

@@ -47,6 +47,11 @@ def _dct_matrix(n: int, rows: int) -> np.ndarray:
 
 _DCT = _dct_matrix(HASH_SIZE * PHASH_FACTOR, HASH_SIZE)
 
+try:  # ImageHash depends on scipy, so it is present wherever ImageHash is
+    from scipy import fftpack as _fftpack
+except ImportError:  # pragma: no cover
+    _fftpack = None
+
 
 def pack_bits(bits: np.ndarray) -> np.ndarray:
     """(N, 64) bools → (N,) uint64, the first bit the most significant (ImageHash's hex order)."""
@@ -66,8 +71,18 @@ def dhash_bits(grey_9x8: np.ndarray) -> np.ndarray:
 
 
 def phash_bits(grey_32: np.ndarray) -> np.ndarray:
-    """(N, 32, 32) grey grids → (N, 64) bools: low 8×8 DCT terms above their median."""
-    low = _DCT @ grey_32.astype(np.float64) @ _DCT.T  # (N, 8, 8): only the rows we keep
+    """(N, 32, 32) grey grids → (N, 64) bools: low 8×8 DCT terms above their median.
+
+    The DCT is scipy.fftpack's (ImageHash's own), batched over the first axis: a product
+    shot is nearly symmetric, so many odd-frequency terms are ~0 and their bits are decided
+    by rounding; only the same arithmetic gives the same bits. Without scipy the matrix
+    form computes the same transform (bits may differ only on such near-ties).
+    """
+    grids = grey_32.astype(np.float64)
+    if _fftpack is not None:
+        low = _fftpack.dct(_fftpack.dct(grids, axis=1), axis=2)[:, :HASH_SIZE, :HASH_SIZE]
+    else:
+        low = _DCT @ grids @ _DCT.T  # (N, 8, 8): only the rows we keep
     flat = low.reshape(len(grey_32), -1)
     return flat > np.median(flat, axis=1, keepdims=True)
 
@@ -184,8 +199,9 @@ def trim_plain(rgb: np.ndarray) -> np.ndarray:
 SIL_W, SIL_H = 16, 24
 TEXTURE_BINS = 8
 TEXTURE_DIM = TEXTURE_BINS + 1
-# Mirroring maps a gradient angle θ to π − θ: bin k to bin (−k) mod 8; energy stays.
-_TEXTURE_MIRROR = [0, *range(TEXTURE_BINS - 1, 0, -1), TEXTURE_BINS]
+# Mirroring maps a gradient angle θ to π − θ: bin k (centred on (k + ½)·π/8) to bin 7 − k;
+# the energy stays.
+_TEXTURE_MIRROR = [*range(TEXTURE_BINS - 1, -1, -1), TEXTURE_BINS]
 
 
 @dataclass(slots=True)
@@ -308,8 +324,13 @@ def _texture(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if mag.size < 20:
         return np.zeros(TEXTURE_DIM)
     angle = np.arctan2(gy[inner], gx[inner]) % np.pi
-    bins = np.minimum((angle * (TEXTURE_BINS / np.pi)).astype(np.intp), TEXTURE_BINS - 1)
-    hist = np.bincount(bins, weights=mag, minlength=TEXTURE_BINS)
+    # Soft binning between the two nearest bin centres: an edge exactly between two bins
+    # (horizontal stripes sit on a boundary) must not flip bins under a mirror or a crop.
+    pos = angle * (TEXTURE_BINS / np.pi) - 0.5
+    lo = np.floor(pos).astype(np.intp)
+    frac = pos - lo
+    hist = np.bincount(lo % TEXTURE_BINS, weights=mag * (1 - frac), minlength=TEXTURE_BINS)
+    hist += np.bincount((lo + 1) % TEXTURE_BINS, weights=mag * frac, minlength=TEXTURE_BINS)
     return np.concatenate([hist / (hist.sum() + 1e-6), [np.log1p(mag.mean())]])
 
 
