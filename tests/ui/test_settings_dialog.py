@@ -23,10 +23,23 @@ def settings_path(data_dir: Path) -> Path:
     return data_dir / "config" / "settings.json"
 
 
+def build(qtbot, settings: Settings) -> SettingsDialog:
+    """A dialog whose stored AppKeys have been read (that happens on the storage pool)."""
+    dlg = SettingsDialog(settings)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(dlg.keys_loaded)
+    return dlg
+
+
+def save(qtbot, dlg: SettingsDialog) -> bool:
+    with qtbot.waitSignal(dlg.saveFinished, timeout=5000) as blocker:
+        dlg.save()
+    return bool(blocker.args[0])
+
+
 @pytest.fixture
 def dialog(qtbot, settings_path):
-    dlg = SettingsDialog(Settings.load(settings_path))
-    qtbot.addWidget(dlg)
+    dlg = build(qtbot, Settings.load(settings_path))
     dlg.show()
     return dlg
 
@@ -101,8 +114,7 @@ def test_the_dialog_shows_the_saved_values(qtbot, settings_path) -> None:
     settings.set("market.1688.base_url", "https://gw.example.test")
     settings.set("ui.language", "zh_CN")
     settings.save()
-    dlg = SettingsDialog(Settings.load(settings_path))
-    qtbot.addWidget(dlg)
+    dlg = build(qtbot, Settings.load(settings_path))
     assert dlg.pages["vvic"].tier.currentData() == 80
     assert dlg.pages["taobao"].tier.currentData() == 0
     assert dlg.pages["taobao"].custom_quota.value() == 45
@@ -130,7 +142,7 @@ def test_secret_goes_to_the_keyring_never_the_file(qtbot, dialog, settings_path,
     type_into(qtbot, page.app_key, "app-123")
     type_into(qtbot, page.secret, "canary-s3cret-XYZ")
     assert page.secret.echoMode() == page.secret.EchoMode.Password
-    assert dialog.save()
+    assert save(qtbot, dialog)
     creds = secrets.load("vvic", environ={})
     assert creds is not None
     assert (creds.app_key, creds.app_secret) == ("app-123", "canary-s3cret-XYZ")
@@ -138,19 +150,18 @@ def test_secret_goes_to_the_keyring_never_the_file(qtbot, dialog, settings_path,
     assert page.secret.text() == ""  # not kept in the widget after saving
 
     # reopened: the AppKey shows, the secret does not; saving without a new secret keeps it
-    again = SettingsDialog(Settings.load(settings_path))
-    qtbot.addWidget(again)
+    again = build(qtbot, Settings.load(settings_path))
     assert again.pages["vvic"].app_key.text() == "app-123"
     assert again.pages["vvic"].secret.text() == ""
     assert "Saved" in again.pages["vvic"].secret.placeholderText()
-    assert again.save()
+    assert save(qtbot, again)
     assert secrets.load("vvic", environ={}).app_secret == "canary-s3cret-XYZ"
 
 
 def test_a_new_app_key_needs_its_secret(qtbot, dialog, memory_keyring) -> None:
     page = dialog.pages["taobao"]
     type_into(qtbot, page.app_key, "new-key")
-    assert not dialog.save()
+    assert not save(qtbot, dialog)
     assert "secret" in dialog.error_label.text()
     assert memory_keyring.store == {}
 
@@ -159,7 +170,7 @@ def test_onebound_routes_share_one_account(qtbot, dialog) -> None:
     page = dialog.pages["onebound-taobao"]
     type_into(qtbot, page.app_key, "ob-key")
     type_into(qtbot, page.secret, "ob-secret")
-    assert dialog.save()
+    assert save(qtbot, dialog)
     assert secrets.load("onebound-vvic", environ={}).app_key == "ob-key"
     assert not dialog.pages["onebound-vvic"].sandbox.isEnabled()  # OneBound has no sandbox
 
@@ -168,8 +179,7 @@ def test_without_a_secure_keyring_nothing_is_saved_in_plain_text(
     qtbot, settings_path, data_dir
 ) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())  # what headless Linux gets
-    dlg = SettingsDialog(Settings.load(settings_path))
-    qtbot.addWidget(dlg)
+    dlg = build(qtbot, Settings.load(settings_path))
     status = dlg.keyring_status.text()
     assert "No secure keyring" in status and "plain file" in status
     page = dlg.pages["vvic"]
@@ -179,7 +189,7 @@ def test_without_a_secure_keyring_nothing_is_saved_in_plain_text(
     page.app_key.setText("app-key")
     page.secret.setText("canary-no-plaintext")
     dlg.cache_hours.setValue(12)
-    assert dlg.save()  # the other settings still save
+    assert save(qtbot, dlg)  # the other settings still save
     assert Settings.load(settings_path).get("cache.ttl_hours") == 12
     plaintext_store = Path.home() / ".local" / "share" / "python_keyring"
     for folder in (data_dir, plaintext_store):
@@ -194,7 +204,7 @@ def test_a_keyring_that_disappears_before_saving_is_reported(qtbot, dialog,
     type_into(qtbot, page.app_key, "app-123")
     type_into(qtbot, page.secret, "s3cret")
     keyring.set_keyring(keyring.backends.fail.Keyring())
-    assert not dialog.save()
+    assert not save(qtbot, dialog)
     assert "No secure keyring" in dialog.error_label.text()
     assert not settings_path.exists()  # nothing half-saved
 
@@ -202,3 +212,27 @@ def test_a_keyring_that_disappears_before_saving_is_reported(qtbot, dialog,
 def test_keyring_status_names_a_working_backend(dialog) -> None:
     assert "system keyring" in dialog.keyring_status.text()
     assert dialog.pages["vvic"].secret.isEnabled()
+
+
+def test_keyring_calls_never_run_on_the_gui_thread(qtbot, settings_path, memory_keyring):
+    import threading
+
+    calls: list[str] = []
+
+    class RecordingKeyring(type(memory_keyring)):  # type: ignore[misc]
+        def get_password(self, service: str, username: str) -> str | None:
+            calls.append(threading.current_thread().name)
+            return super().get_password(service, username)
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            calls.append(threading.current_thread().name)
+            super().set_password(service, username, password)
+
+    keyring.set_keyring(RecordingKeyring())
+    dlg = build(qtbot, Settings.load(settings_path))
+    page = dlg.pages["vvic"]
+    type_into(qtbot, page.app_key, "k1")
+    type_into(qtbot, page.secret, "s1")
+    assert save(qtbot, dlg)
+    assert calls, "the keyring was never asked"
+    assert threading.main_thread().name not in calls

@@ -2,16 +2,27 @@
 
 Public API
 ----------
-`SettingsDialog(settings, parent=None)`, objectName "settingsDialog". `exec()` returns
-Accepted after everything was validated and saved: options through `settings.set` +
-`settings.save()` (declared once in `storage/settings.py`), secrets through
-`storage.secrets.store` into the OS keyring. Signal `saved()` after a successful save.
-`save() -> bool` does what OK does without closing (tests and the lead may call it).
+`SettingsDialog(settings, parent=None, *, pools=None)`, objectName "settingsDialog".
+Options come from `storage/settings.py` (declared once); secrets go through
+`storage.secrets.store` into the OS keyring.
 
-Secrets are never shown back: a stored secret appears as an empty field with a placeholder,
-and leaving it empty keeps it. Whether a secure keyring exists is shown at the top of the
-Marketplaces page; without one the secret fields are disabled and the page says how to give
-credentials through environment variables instead. There is no plaintext fallback.
+Signals
+    keysLoaded()            the stored AppKeys were read from the keyring (fields enabled)
+    saveFinished(bool)      after `save()`: True when everything was stored
+    saved()                 after a successful save
+Methods
+    save()                  validate, then store secrets and settings on `pools.storage`
+    keys_loaded() -> bool
+OK validates and saves, and closes only when saving worked; a problem is shown in the
+dialog and nothing is half-saved (all values are checked before anything is written).
+
+Keyring calls can block (a D-Bus round trip, an unlock prompt), so reading the stored AppKeys
+and storing secrets run on `pools.storage`; without `pools` the dialog owns a `Pools` and
+shuts it down when it closes. Secrets are never shown back: a stored secret appears as an
+empty field with a placeholder, and leaving it empty keeps it. Whether a secure keyring
+exists is shown at the top of the Marketplaces page; without one the credential fields stay
+disabled and the page says which environment variables to set instead. There is no
+plaintext fallback.
 """
 
 from __future__ import annotations
@@ -45,6 +56,7 @@ from vvic_desktop.core.errors import ConfigError, VvicError
 from vvic_desktop.markets.registry import MARKETS
 from vvic_desktop.storage import secrets
 from vvic_desktop.storage.settings import API_MARKETS, Settings, option
+from vvic_desktop.workers.tasks import Pools
 
 QUOTA_TIERS = (20, 80)  # VVIC's AppKey tiers (seed article); other services: custom
 
@@ -73,10 +85,19 @@ def _named(widget: Any, name: str, accessible: str) -> Any:
 
 
 class SettingsDialog(QDialog):
+    keysLoaded = Signal()
+    saveFinished = Signal(bool)
     saved = Signal()
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, pools: Pools | None = None
+    ) -> None:
         super().__init__(parent)
+        self._own_pools = pools is None
+        self._pools = pools or Pools(self)
+        self._keys_loaded = False
+        self._saving = False
+        self._close_after_save = False
         self.setObjectName("settingsDialog")
         self.setAccessibleName(self.tr("Settings"))
         self.setWindowTitle(self.tr("Settings"))
@@ -103,7 +124,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(tabs)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.resize(580, 460)
+        self._load_stored_keys()
 
     # --- building -------------------------------------------------------------------------------
 
@@ -154,8 +177,8 @@ class SettingsDialog(QDialog):
         page = QWidget()
         page.setObjectName(f"marketPage_{market}")
         form = QFormLayout(page)
-        stored_key = secrets.stored_app_key(market)
-        app_key = _named(QLineEdit(stored_key or ""), f"appKey_{market}", self.tr("AppKey"))
+        stored_key = None  # read from the keyring on a worker: _load_stored_keys
+        app_key = _named(QLineEdit(), f"appKey_{market}", self.tr("AppKey"))
         secret = _named(QLineEdit(), f"appSecret_{market}", self.tr("App secret"))
         secret.setEchoMode(QLineEdit.EchoMode.Password)
         secret.setInputMethodHints(
@@ -168,10 +191,10 @@ class SettingsDialog(QDialog):
             secret.setPlaceholderText(
                 self.tr("Set {key} and {secret} instead").format(key=key_var, secret=secret_var)
             )
-        elif stored_key:
-            secret.setPlaceholderText(self.tr("Saved; type a new secret to replace it"))
         else:
-            secret.setPlaceholderText(self.tr("Not set"))
+            for field in (app_key, secret):
+                field.setEnabled(False)  # until the keyring has been read
+            app_key.setPlaceholderText(self.tr("Reading the keyring…"))
         form.addRow(self.tr("AppKey:"), app_key)
         form.addRow(self.tr("App secret:"), secret)
         account = MARKETS[market].account if market in MARKETS else market
@@ -358,45 +381,109 @@ class SettingsDialog(QDialog):
             wanted.append((market, key, secret))
         return wanted
 
-    def save(self) -> bool:
-        """Validate everything, then store; on any problem show it and change nothing."""
+    def keys_loaded(self) -> bool:
+        return self._keys_loaded
+
+    def _load_stored_keys(self) -> None:
+        if self.keyring_problem is not None:
+            self._keys_loaded = True
+            return
+
+        def read(_cancel: Any, _progress: Any) -> dict[str, str | None]:
+            return {market: secrets.stored_app_key(market) for market in self.pages}
+
+        self._pools.start(self._pools.storage, read, self._keys_read, name="read-app-keys")
+
+    def _keys_read(self, keys: dict[str, str | None] | None, error: BaseException | None) -> None:
+        for market, page in self.pages.items():
+            stored = (keys or {}).get(market)
+            page.stored_key = stored
+            if not page.app_key.text():  # never overwrite what the user already typed
+                page.app_key.setText(stored or "")
+            page.app_key.setPlaceholderText("")
+            page.secret.setPlaceholderText(
+                self.tr("Saved; type a new secret to replace it") if stored else self.tr("Not set")
+            )
+            page.app_key.setEnabled(True)
+            page.secret.setEnabled(True)
+        if error is not None:
+            self._show_error(
+                error.message() if isinstance(error, VvicError)
+                else self.tr("The keyring could not be read ({kind}).").format(
+                    kind=type(error).__name__)
+            )
+        self._keys_loaded = True
+        self.keysLoaded.emit()
+
+    def save(self) -> None:
+        """Validate everything here, then store on the storage pool; `saveFinished` tells."""
+        if self._saving:
+            return
         try:
+            if not self._keys_loaded:
+                raise ConfigError(self.tr("the keyring is still being read; try again"))
             values = self._pending_values()
             credentials = self._pending_credentials()
             for name, value in values.items():
                 option(name).coerce(value)  # all checked before anything is written
         except VvicError as exc:
-            self._show_error(exc.message())
-            return False
-        try:
+            self._finish_save(False, exc.message())
+            return
+        settings = self.settings
+        self._saving = True
+        self.ok_button.setEnabled(False)
+
+        def store(_cancel: Any, _progress: Any) -> None:
             for market, key, secret in credentials:
                 secrets.store(market, key, secret)
-        except VvicError as exc:
-            self._show_error(exc.message())
-            return False
-        for market, _key, _secret in credentials:
-            page = self.pages[market]
-            page.secret.clear()
-            page.stored_key = page.app_key.text().strip()
-            page.secret.setPlaceholderText(self.tr("Saved; type a new secret to replace it"))
-        try:
+            # only after every secret is safe: a refused secret leaves the settings unchanged
             for name, value in values.items():
-                self.settings.set(name, value)
-            self.settings.save()
-        except VvicError as exc:
-            self._show_error(exc.message())
-            return False
-        self.error_label.hide()
-        self.saved.emit()
-        return True
+                settings.set(name, value)
+            settings.save()
+
+        def done(_result: Any, error: BaseException | None) -> None:
+            self._saving = False
+            self.ok_button.setEnabled(True)
+            if error is not None:
+                self._finish_save(False, error.message() if isinstance(error, VvicError)
+                                  else self.tr("Saving failed ({kind}).").format(
+                                      kind=type(error).__name__))
+                return
+            for market, key, _secret in credentials:
+                page = self.pages[market]
+                page.secret.clear()
+                page.stored_key = key
+                page.secret.setPlaceholderText(self.tr("Saved; type a new secret to replace it"))
+            self._finish_save(True, "")
+
+        self._pools.start(self._pools.storage, store, done, name="save-settings")
+
+    def _finish_save(self, ok: bool, message: str) -> None:
+        if ok:
+            self.error_label.hide()
+        else:
+            self._show_error(message)
+            self._close_after_save = False
+        self.saveFinished.emit(ok)
+        if ok:
+            self.saved.emit()
+            if self._close_after_save:
+                self._close_after_save = False
+                super().accept()
 
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
 
     def accept(self) -> None:
-        if self.save():
-            super().accept()
+        """OK: save, and close once saving has worked."""
+        self._close_after_save = True
+        self.save()
+
+    def done(self, result: int) -> None:
+        if self._own_pools:
+            self._pools.shutdown()
+        super().done(result)
 
 
 def _backend_name() -> str:
