@@ -289,12 +289,17 @@ class ResultsDelegate(QStyledItemDelegate):
 
     def editorEvent(self, event: QEvent, model: QAbstractItemModel,
                     option: QStyleOptionViewItem, index: ModelIndex) -> bool:
-        if (event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent)
+        """A click on a group's toggle opens or closes the group and nothing else: the press
+        and the double-click are consumed too, so the selection stays where it was."""
+        kinds = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
+                 QEvent.Type.MouseButtonDblClick)
+        if (event.type() in kinds and isinstance(event, QMouseEvent)
                 and event.button() == Qt.MouseButton.LeftButton
                 and index.data(Roles.Kind) == "group"
                 and int(index.data(Roles.OfferCount)) > 1
                 and toggle_rect(option.rect, option.font).contains(event.position().toPoint())):
-            self.toggleRequested.emit(index.row())
+            if event.type() == QEvent.Type.MouseButtonRelease:
+                self.toggleRequested.emit(index.row())
             return True
         return super().editorEvent(event, model, option, index)
 

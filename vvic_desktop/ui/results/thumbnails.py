@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_EDGE = 176  # logical pixels of the square a card reserves for its picture
 BATCH_SIZE = 8
+# Decoding holds the GIL part of the time: two batches at once keep pictures coming without
+# starving the GUI thread (and leave the pool's other threads to downloads elsewhere).
+MAX_BATCHES_IN_FLIGHT = 2
 REQUEST_COALESCE_MS = 15
 READY_COALESCE_MS = 30
 DEFAULT_CACHE_BYTES = 96 * 1024 * 1024
@@ -239,11 +242,15 @@ class ThumbnailLoader(QObject):
     # -- work ------------------------------------------------------------------------------
 
     def _start_batches(self) -> None:
-        urls = list(self._pending)
-        self._pending.clear()
+        """Start batches while fewer than MAX_BATCHES_IN_FLIGHT run; the rest wait their turn
+        (each finished batch starts the next), newest requests first: they are what the
+        user is looking at now."""
         generation, edge_px, source = self._generation, self.edge_px, self._source
-        for start in range(0, len(urls), BATCH_SIZE):
-            batch = urls[start:start + BATCH_SIZE]
+        while self._pending and len(self._tasks) < MAX_BATCHES_IN_FLIGHT:
+            newest = list(self._pending)[-BATCH_SIZE:]
+            for url in newest:
+                del self._pending[url]
+            batch = newest
             self._inflight.update(batch)
 
             def work(cancel: CancelToken, _progress: Any, batch: list[str] = batch
@@ -288,6 +295,8 @@ class ThumbnailLoader(QObject):
             self._arrived[url] = None
         if not self._ready_timer.isActive():
             self._ready_timer.start()
+        if self._pending:
+            self._start_batches()
 
     def _announce(self) -> None:
         urls = list(self._arrived)

@@ -63,7 +63,7 @@ class ResultsView(QListView):
         self.setWrapping(True)
         self.setUniformItemSizes(True)  # one sizeHint for all: 10,000 cards lay out at once
         self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(500)
+        self.setBatchSize(100)  # small layout slices: the GUI thread stays responsive
         self.setSpacing(0)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
