@@ -17,9 +17,10 @@ from functools import lru_cache
 
 from vvic_desktop.core.models import Offer
 
-# Most specific words first: 半身裙 must win over 短裙/长裙, 牛仔裤 is trousers.
+# Most specific words first: 半身裙 must win over 短裙/长裙, 牛仔裤 is trousers. A字裙 is
+# not a skirt word: "A字裙子" is as often a dress.
 CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("skirt", ("半身裙", "半裙", "包臀裙", "百褶裙", "a字裙", "伞裙")),
+    ("skirt", ("半身裙", "半裙", "包臀裙", "百褶裙", "伞裙")),
     ("dress", ("连衣裙", "长裙", "短裙", "吊带裙", "裙子")),
     ("tshirt", ("t恤", "tee", "短t", "长t")),
     ("shirt", ("衬衫", "衬衣")),
