@@ -746,3 +746,17 @@ def test_a_bad_content_length_is_refused(sandbox) -> None:
         conn.sendall(b"POST /router/rest HTTP/1.0\r\nContent-Length: lots\r\n\r\n")
         reply = conn.recv(200)
     assert reply.startswith(b"HTTP/1.0 400")
+
+
+def test_non_ascii_signatures_are_refused_not_crashed(sandbox, sandbox_catalog) -> None:
+    image = query_jpeg(sandbox_catalog, sandbox_catalog.listings[0].item_id)
+    body = vvic_body(image)
+    body["sign"] = "签名" * 16
+    answer = requests.post(sandbox.url + "/api/search/item/image", json=body, timeout=10)
+    assert answer.status_code == 401
+    params = top_params(base64.b64encode(image).decode())
+    params["sign"] = "签名"
+    assert _top_error(sandbox, params)["code"] == 25
+    ob = requests.get(sandbox.url + "/vvic/item_search_img/", timeout=10,
+                      params={"key": OB_KEY, "secret": "密钥", "imgid": "x"}).json()
+    assert ob["error_code"] == "4005"

@@ -230,6 +230,7 @@ class SandboxServer:
         self._received = 0
         self._received_cond = threading.Condition()
         self._httpd: ThreadingHTTPServer | None = None
+        self._base_url = ""
         self._thread: threading.Thread | None = None
         self._index: StyleIndex = index_for(self.catalog)
         self._secrets: dict[str, dict[str, str]] = {
@@ -243,7 +244,7 @@ class SandboxServer:
     def url(self) -> str:
         if self._httpd is None:
             raise RuntimeError("the sandbox server is not started")
-        return f"http://{self.host}:{self._httpd.server_address[1]}"
+        return self._base_url
 
     def start(self) -> SandboxServer:
         if self._httpd is not None:
@@ -252,6 +253,7 @@ class SandboxServer:
         httpd = _HTTPServer((self.host, self.port), _Handler)
         httpd.sandbox = self
         self._httpd = httpd
+        self._base_url = f"http://{self.host}:{httpd.server_address[1]}"
         self._thread = threading.Thread(
             target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
             name=f"sandbox-{httpd.server_address[1]}", daemon=True,
@@ -383,7 +385,7 @@ class SandboxServer:
         if raw and "application/x-www-form-urlencoded" in ctype:
             text = raw.decode("utf-8", "replace")
             form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
-        req = _Request(method, path, query, form, raw, self.url)
+        req = _Request(method, path, query, form, raw, self._base_url)
 
         if path.startswith("/img/") or path.startswith("/item/"):
             _send(handler, self._static(req), self)
@@ -403,6 +405,9 @@ class SandboxServer:
                 answer = self._dispatch(protocol, req, fault)
             except _Refusal as refusal:
                 answer = refusal.answer
+            except Exception as exc:  # a sandbox bug: answer it visibly, never hang up silently
+                answer = _json(500, {"code": 500, "msg": "sandbox internal error",
+                                     "detail": type(exc).__name__})
         self._log(app_key, path, answer.outcome)
         _send(handler, answer, self)
 
@@ -477,7 +482,7 @@ class SandboxServer:
         """An http URL given as an image: only images on this server can be fetched (the
         sandbox never leaves the machine)."""
         parts = urlsplit(url)
-        base = urlsplit(self.url)
+        base = urlsplit(self._base_url)
         if parts.scheme != "http" or parts.netloc != base.netloc:
             return None
         name = parts.path.rsplit("/", 1)[-1]
@@ -534,7 +539,7 @@ class SandboxServer:
         expected = hashlib.md5(
             (secret + _concat(signed, skip_empty=False) + secret).encode("utf-8")
         ).hexdigest()
-        if not hmac.compare_digest(str(body.get("sign", "")), expected):
+        if not _same(str(body.get("sign", "")), expected):
             raise _Refusal(_json(401, {"code": 401, "msg": "签名错误"}))
         timestamp = body.get("timestamp")
         try:
@@ -606,7 +611,7 @@ class SandboxServer:
             raise _Refusal(_json(401, {"status": 401, "message": "app_id无效"}))
         message = _concat(params, skip_empty=False) + secret + params["timestamp"]
         expected = hmac.new(secret.encode(), message.encode("utf-8"), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(params["sign"].lower(), expected):
+        if not _same(params["sign"].lower(), expected):
             raise _Refusal(_json(401, {"status": 401, "message": "签名错误"}))
         try:
             ts_ms = int(params["timestamp"])
@@ -677,7 +682,7 @@ class SandboxServer:
         if expected is None:
             raise error(25, "Invalid Signature", 401, "isv.invalid-signature",
                         f"unsupported sign_method {sign_method}")
-        if not hmac.compare_digest(params["sign"], expected):
+        if not _same(params["sign"], expected):
             raise error(25, "Invalid Signature", 401)
         stamp = params.get("timestamp", "")
         try:
@@ -755,7 +760,7 @@ class SandboxServer:
         key = req.param("key") or ""
         secret = req.param("secret") or ""
         known = self._secrets["onebound"].get(key)
-        if known is None or not hmac.compare_digest(secret, known):
+        if known is None or not _same(secret, known):
             raise _Refusal(_onebound(401, error="授权验证失败", reason="key或secret错误",
                                      error_code="4005"))
         retry_after = self._admit(key)
@@ -890,7 +895,7 @@ class SandboxServer:
         given = params.pop("_aop_signature", "")
         message = url_path + "".join(k + params[k] for k in sorted(params))
         expected = hmac.new(secret.encode(), message.encode("utf-8"), hashlib.sha1).hexdigest()
-        if not given or not hmac.compare_digest(given, expected.upper()):
+        if not given or not _same(given, expected.upper()):
             raise gateway(401, "gw.SignatureInvalid", "Request signature is invalid")
         if "_aop_timestamp" in params:
             try:
@@ -1050,6 +1055,11 @@ def _app_key_of(protocol: str, req: _Request) -> str:
     if protocol == "1688":
         return req.path.rstrip("/").rsplit("/", 1)[-1]
     return req.param("key") or ""
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also copes with non-ASCII input from a client."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def _value_text(value: Any) -> str:
