@@ -760,3 +760,19 @@ def test_non_ascii_signatures_are_refused_not_crashed(sandbox, sandbox_catalog) 
     ob = requests.get(sandbox.url + "/vvic/item_search_img/", timeout=10,
                       params={"key": OB_KEY, "secret": "密钥", "imgid": "x"}).json()
     assert ob["error_code"] == "4005"
+
+
+def test_detail_pages_and_localhost_image_urls(sandbox, sandbox_catalog) -> None:
+    listing = sandbox_catalog.listings[11]
+    page = requests.get(f"{sandbox.url}/item/{listing.item_id}", timeout=10)
+    assert page.status_code == 200 and listing.title in page.text
+    assert f"/img/{listing.item_id}.jpg" in page.text
+    localhost = sandbox.image_url(listing.item_id).replace("127.0.0.1", "localhost")
+    answer = requests.get(sandbox.url + "/taobao/item_search_img/", timeout=10, params={
+        "key": OB_KEY, "secret": OB_SECRET, "imgid": localhost})
+    items = answer.json()["items"]["item"]
+    assert style_of(sandbox_catalog, items[0]["num_iid"]) == listing.style_id
+    other_port = sandbox.image_url(listing.item_id).replace(sandbox.url.rsplit(":", 1)[1], "1")
+    refused = requests.get(sandbox.url + "/taobao/item_search_img/", timeout=10, params={
+        "key": OB_KEY, "secret": OB_SECRET, "imgid": other_port}).json()
+    assert refused["error_code"] == "4006"

@@ -27,6 +27,7 @@ import contextlib
 import email.utils
 import hashlib
 import hmac
+import html
 import io
 import json
 import math
@@ -443,11 +444,12 @@ class SandboxServer:
         elif req.path.startswith("/item/"):
             with contextlib.suppress(KeyError):
                 listing = self.catalog.listing(name)
+                title = html.escape(listing.title)
                 page = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>"
-                        f"{listing.title}</title></head><body><h1>{listing.title}</h1>"
+                        f"{title}</title></head><body><h1>{title}</h1>"
                         f"<img src=\"/img/{listing.item_id}.jpg\"><p>¥{listing.price} · "
-                        f"{listing.stall_name} · {listing.market_name} {listing.position}"
-                        f"</p></body></html>")
+                        f"{html.escape(listing.stall_name)} · {listing.market_name} "
+                        f"{listing.position}</p></body></html>")
                 return _Answer(200, page.encode(), 200, content_type="text/html; charset=utf-8")
         return _Answer(404, b"not found", 404, content_type="text/plain")
 
@@ -483,7 +485,13 @@ class SandboxServer:
         sandbox never leaves the machine)."""
         parts = urlsplit(url)
         base = urlsplit(self._base_url)
-        if parts.scheme != "http" or parts.netloc != base.netloc:
+        try:
+            port = parts.port
+        except ValueError:
+            return None
+        if parts.scheme != "http" or port != base.port or parts.hostname not in (
+            base.hostname, "localhost", "127.0.0.1",
+        ):
             return None
         name = parts.path.rsplit("/", 1)[-1]
         if not name.endswith(".jpg"):
