@@ -60,3 +60,11 @@ def test_sandbox_command_rejects_bad_options(args: list[str], capsys) -> None:
         main(["sandbox", *args])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.startswith("error:")
+
+
+def test_sandbox_command_reports_a_busy_port(sandbox, capsys) -> None:
+    port = sandbox.url.rsplit(":", 1)[1]
+    assert main(["sandbox", "--port", port, "--latency", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot listen on 127.0.0.1:" + port)
+    assert "Traceback" not in err
