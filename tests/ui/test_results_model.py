@@ -161,6 +161,8 @@ def test_new_groups_reset_the_model_and_the_expanded_set(model, groups):
     model.set_groups(groups)
     assert recorder.events[-1] == ("reset",)
     assert model.rowCount() == 3
+    model.set_groups(groups, expanded=[groups[1].group_id])
+    assert model.rowCount() == 3 + 3 and model.is_expanded(groups[1].group_id)
     model.clear()
     assert model.rowCount() == 0
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import heapq
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from enum import IntEnum
 from operator import itemgetter
@@ -323,14 +323,17 @@ class ResultsModel(QAbstractListModel):
     def rows(self) -> list[ResultRow]:
         return list(self._rows)
 
-    def set_groups(self, groups: Sequence[StyleGroup], *, keep_expanded: bool = False) -> None:
-        """Show a new set of groups (a new search). Sort and filter settings stay.
+    def set_groups(self, groups: Sequence[StyleGroup], *, keep_expanded: bool = False,
+                   expanded: Collection[str] = ()) -> None:
+        """Show a new set of groups (a new search) with the `expanded` group ids open (or,
+        with keep_expanded, the ones open before). Sort and filter settings stay.
 
         With `pools`, a large set (ASYNC_MIN_GROUPS or more) is sorted and flattened on the
         search pool, so the GUI thread never stalls; `rowsRebuilt` says when it is shown."""
         self._all_groups = list(groups)
         if not keep_expanded:
             self._expanded = set()
+        self._expanded.update(expanded)
         self._rebuild(reset=True)
 
     @property
