@@ -116,6 +116,11 @@ class SearchServices:
         endpoint = endpoint or self.settings.base_url_for(market) or None
         return Target(market, credentials, endpoint, loopback=is_loopback(endpoint))
 
+    def picture_downloader(self) -> ThumbnailDownloader:
+        """For pictures the pipeline did not fetch (the GUI's lazy thumbnails)."""
+        allow_private = self.demo is not None or bool(self.settings.get("images.allow_lan_hosts"))
+        return ThumbnailDownloader(self.thumbnail_store, allow_private=allow_private)
+
     def downloader(self, target: Target) -> ThumbnailDownloader:
         allow_private = target.loopback or bool(self.settings.get("images.allow_lan_hosts"))
         return ThumbnailDownloader(self.thumbnail_store, allow_private=allow_private)

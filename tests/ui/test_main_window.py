@@ -1,0 +1,160 @@
+"""The main window end to end on the sandbox marketplace (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from vvic_desktop.core import errors
+from vvic_desktop.i18n import resources_dir
+from vvic_desktop.paths import AppPaths
+from vvic_desktop.services import DemoMarketplace, SearchServices
+from vvic_desktop.storage.settings import Settings
+from vvic_desktop.ui.main_window import MainWindow
+
+SAMPLE = str(resources_dir() / "samples" / "dress-photo.jpg")
+
+
+@pytest.fixture
+def make_window(qtbot, data_dir, sandbox):
+    made = []
+
+    def make(demo: bool = True) -> MainWindow:
+        paths = AppPaths.resolve(data_dir)
+        settings = Settings.load(paths.ensure().settings_file)
+        services = SearchServices(
+            paths, settings, demo=DemoMarketplace(server=sandbox) if demo else None
+        )
+        window = MainWindow(services, settings, language="en", demo=demo)
+        qtbot.addWidget(window)
+        window.show()
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.close()
+
+
+def start_slow_search(qtbot, window: MainWindow, sandbox, start) -> None:
+    """Start a search whose marketplace call hangs, and wait until the call is in flight."""
+    sandbox.inject("slow", count=1)
+    before = sandbox.requests_received
+    start()
+    qtbot.waitUntil(lambda: sandbox.requests_received > before, timeout=10000)
+
+
+def load_sample(qtbot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.crop_view.photoLoaded, timeout=10000):
+        window.drop_area.add_paths([SAMPLE])
+    assert window.search_button.isEnabled()
+
+
+def test_widgets_have_the_names_tests_and_screen_readers_use(make_window):
+    window = make_window()
+    for name in ("dropArea", "cropView", "searchButton", "resultsView", "marketSelector"):
+        widget = window.findChild(QWidget, name)
+        assert widget is not None, name
+        assert widget.accessibleName() or name in ("dropArea", "cropView", "resultsView"), name
+    assert window.findChild(QWidget, "demoBadge") is not None
+    assert "demo" in window.windowTitle().lower()
+
+
+def test_a_demo_search_reaches_the_grid(qtbot, make_window):
+    window = make_window()
+    load_sample(qtbot, window)
+    with qtbot.waitSignal(window.searchFinished, timeout=30000) as finished:
+        window.start_search()
+    result, error = finished.args
+    assert error is None
+    assert result.groups
+    qtbot.waitUntil(lambda: window.results_model.rowCount() > 0)
+    assert window.results_model.rowCount() == len(result.groups)  # groups start collapsed
+    assert "styles" in window.status_label.text()
+    left, quota = window.services.quota_left("vvic")
+    assert window.quota_label.text() == f"Quota {left}/{quota} per min"
+
+
+def test_enter_searches_and_escape_cancels(qtbot, make_window, sandbox):
+    window = make_window()
+    load_sample(qtbot, window)
+    start_slow_search(qtbot, window, sandbox, lambda: qtbot.keyClick(window, Qt.Key.Key_Return))
+    assert window._search_task is not None
+    assert window.progress.isVisible()
+    started = time.monotonic()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.status_label.text() == "Search cancelled."
+    assert not window.progress.isVisible()
+    qtbot.waitUntil(lambda: window.pools.running == 0, timeout=3000)
+    assert time.monotonic() - started < 3
+
+
+def test_a_newer_search_replaces_the_older(qtbot, make_window, sandbox):
+    window = make_window()
+    load_sample(qtbot, window)
+    start_slow_search(qtbot, window, sandbox, window.start_search)
+    first = window._search_task
+    with qtbot.waitSignal(window.searchFinished, timeout=30000) as finished:
+        window.start_search()
+    assert first.cancel.cancelled
+    assert finished.args[1] is None  # only the newer search's result was delivered
+
+
+def test_errors_reach_the_status_bar_as_messages(qtbot, make_window, monkeypatch):
+    for var in ("VVIC_APP_KEY", "VVIC_APP_SECRET"):
+        monkeypatch.delenv(var, raising=False)
+    window = make_window(demo=False)
+    load_sample(qtbot, window)
+    with qtbot.waitSignal(window.searchFinished, timeout=10000) as finished:
+        window.start_search()
+    assert isinstance(finished.args[1], errors.MissingCredentials)
+    assert "No AppKey is set for vvic" in window.status_label.text()
+    assert window.quota_label.text() == "No AppKey"
+
+
+def test_unexpected_worker_errors_become_messages(qtbot, make_window, monkeypatch):
+    window = make_window()
+    load_sample(qtbot, window)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(window.services, "search", broken)
+    with qtbot.waitSignal(window.searchFinished, timeout=10000):
+        window.start_search()
+    assert "Unexpected error (RuntimeError)" in window.status_label.text()
+
+
+def test_closing_while_a_search_runs_is_clean(qtbot, make_window, sandbox):
+    window = make_window()
+    load_sample(qtbot, window)
+    start_slow_search(qtbot, window, sandbox, window.start_search)
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 5
+    assert window.pools.running == 0
+
+
+def test_geometry_and_splitter_are_remembered(qtbot, make_window):
+    window = make_window()
+    # the offscreen screen is 800 px wide and the window's minimum width is more, so Qt
+    # clamps the restored width: check the height and the splitter
+    window.resize(1000, 540)
+    window.splitter.setSizes([300, 700])
+    sizes = window.splitter.sizes()
+    assert window.height() == 540
+    window.close()
+    again = make_window()
+    assert again.height() == 540
+    restored = again.splitter.sizes()
+    assert abs(restored[0] / sum(restored) - sizes[0] / sum(sizes)) < 0.02
+
+
+def test_search_without_a_photo_says_what_to_do(make_window):
+    window = make_window()
+    window.start_search()
+    assert window.status_label.text() == "Drop or open a photo first."
+    assert window.pools.running == 0

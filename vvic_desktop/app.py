@@ -1,0 +1,92 @@
+"""The composition root: `vvic-desktop [--demo] [--data-dir DIR] [--self-test OUT.png]`.
+
+Builds settings, services and the main window; nothing else knows how they fit together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from vvic_desktop import __version__
+from vvic_desktop.paths import AppPaths
+
+STARTED = time.monotonic()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vvic-desktop", description="以图找款 desktop app")
+    parser.add_argument("--version", action="version", version=f"vvic-desktop {__version__}")
+    parser.add_argument("--demo", action="store_true", help="use the built-in demo marketplace")
+    parser.add_argument("--data-dir", metavar="DIR", help="keep every file under DIR")
+    parser.add_argument("--lang", choices=("zh_CN", "en"), help="interface language")
+    parser.add_argument(
+        "--self-test",
+        metavar="OUT.png",
+        help="open the window, run one demo search end to end, save a screenshot, exit 0",
+    )
+    parser.add_argument("--self-test-timeout", type=float, default=90.0, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.self_test:
+        args.demo = True
+    paths = AppPaths.resolve(args.data_dir).ensure()
+    _setup_logging(paths)
+
+    from PySide6.QtWidgets import QApplication
+
+    from vvic_desktop.i18n import apply_language, choose_language
+    from vvic_desktop.markets.http import install_excepthook_redaction, install_redaction
+    from vvic_desktop.services import DemoMarketplace, SearchServices
+    from vvic_desktop.storage.settings import Settings
+    from vvic_desktop.ui.main_window import MainWindow
+
+    install_redaction()
+    install_excepthook_redaction()
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName("VVIC")
+    app.setOrganizationDomain("vvic.desktop")
+    app.setApplicationName("vvic_desktop")
+    app.setApplicationVersion(__version__)
+    settings = Settings.load(paths.settings_file)
+    language = choose_language(args.lang or str(settings.get("ui.language")))
+    apply_language(app, language)
+    app.setApplicationDisplayName(app.translate("App", "VVIC Image Search"))
+
+    demo = DemoMarketplace() if args.demo else None
+    services = SearchServices(paths, settings, demo=demo)
+    window = MainWindow(services, settings, language=language, demo=demo is not None)
+    window.show()
+    logging.getLogger(__name__).info(
+        "window shown %.0f ms after start", (time.monotonic() - STARTED) * 1000
+    )
+    if args.self_test:
+        from vvic_desktop.ui.self_test import SelfTest
+
+        self_test = SelfTest(window, Path(args.self_test), timeout_s=args.self_test_timeout)
+        self_test.start()
+    try:
+        code = app.exec()
+    finally:
+        services.close()
+    return int(code)
+
+
+def _setup_logging(paths: AppPaths) -> None:
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(paths.logs / "vvic-desktop.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("vvic_desktop")
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The Qt desktop interface: wiring and widgets over core/ and storage/."""

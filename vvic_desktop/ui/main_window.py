@@ -1,0 +1,479 @@
+"""The main window: wiring only (STYLE habit 1). Widgets come from their own modules; the
+search itself is `services.search` (core.pipeline.run_search) on the search pool.
+
+Layout: a filter bar on top; on the left the intake (drop area + strip of queued photos), the
+crop view and the search button; on the right the results grid; a status bar with the stage,
+progress, cancel and the quota left this minute. Frequent actions have shortcuts: Ctrl+O open,
+Ctrl+V paste, Enter search, Esc cancel, Ctrl+S save results, Ctrl+, settings.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.models import SearchQuery, SearchResult
+from vvic_desktop.services import SEARCHABLE, SearchServices
+from vvic_desktop.storage.settings import Settings
+from vvic_desktop.ui.compare_view import CompareView
+from vvic_desktop.ui.crop_tool import CropTool
+from vvic_desktop.ui.drop_area import DropArea
+from vvic_desktop.ui.filter_bar import FilterBar
+from vvic_desktop.ui.intake_strip import IntakeStrip
+from vvic_desktop.ui.results import UI_SORT_KEYS, ResultsModel, ResultsView, ThumbnailLoader
+from vvic_desktop.workers.tasks import Pools
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    searchFinished = Signal(object, object)  # SearchResult | None, error | None
+
+    def __init__(
+        self,
+        services: SearchServices,
+        settings: Settings,
+        *,
+        language: str = "zh_CN",
+        demo: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.services = services
+        self.settings = settings
+        self.language = language
+        self.demo = demo
+        self.pools = Pools(self)
+        self._generation = 0
+        self._search_task: Any = None
+        self._last_result: SearchResult | None = None
+
+        self.setWindowTitle(
+            self.tr("VVIC Image Search — demo data") if demo else self.tr("VVIC Image Search")
+        )
+        self._build_widgets()
+        self._build_actions()
+        self._build_status_bar()
+        self._restore_state()
+        self._update_quota()
+
+    # --- construction -----------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.filter_bar = FilterBar(SEARCHABLE)
+        if self.demo:
+            self.filter_bar.set_market("vvic")
+
+        self.drop_area = DropArea(
+            self.pools, self.settings, self.services.paths, allow_private_hosts=self.demo
+        )
+        self.intake_strip = IntakeStrip(self.pools)
+        self.crop_view = CropTool(self.pools)
+        self.search_button = QPushButton(self.tr("Search by image"), objectName="searchButton")
+        self.search_button.setAccessibleName(self.tr("Search by image"))
+        self.search_button.setDefault(True)
+        self.search_button.setEnabled(False)
+        self.search_button.clicked.connect(self.start_search)
+
+        left = QWidget(objectName="intakePanel")
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 6, 6)
+        left_layout.addWidget(self.drop_area)
+        left_layout.addWidget(self.intake_strip)
+        left_layout.addWidget(self.crop_view, 1)
+        left_layout.addWidget(self.search_button)
+
+        self.thumbnails = ThumbnailLoader.for_store(
+            self.pools, self.services.thumbnail_store, self.services.picture_downloader()
+        )
+        self.results_model = ResultsModel(self.thumbnails, parent=self)
+        self.results_view = ResultsView(self.results_model, self.thumbnails)
+        self.results_view.set_placeholder_text(
+            self.tr("Results appear here: one card per style, with its stalls and prices.")
+        )
+        self.sort_box = QComboBox(objectName="sortSelector")
+        self.sort_box.setAccessibleName(self.tr("Sort results by"))
+        sort_labels = {
+            "similarity": self.tr("Most similar first"),
+            "best": self.tr("Best offer first"),
+            "price": self.tr("Price, low to high"),
+            "price_desc": self.tr("Price, high to low"),
+            "credit": self.tr("Stall credit"),
+            "sales": self.tr("Sales"),
+            "stalls": self.tr("Most stalls"),
+        }
+        # Relevance first: the style that looks most like the photo leads.
+        for key in sorted(
+            UI_SORT_KEYS,
+            key=lambda k: list(sort_labels).index(k) if k in sort_labels else len(sort_labels),
+        ):
+            self.sort_box.addItem(sort_labels.get(key, key), key)
+        self.results_model.set_sort(str(self.sort_box.currentData()))
+        self.sort_box.currentIndexChanged.connect(
+            lambda _i: self.results_model.set_sort(str(self.sort_box.currentData()))
+        )
+        self.text_filter = QLineEdit(objectName="resultsFilter")
+        self.text_filter.setPlaceholderText(self.tr("Filter by title or stall…"))
+        self.text_filter.setAccessibleName(self.tr("Filter results by text"))
+        self.text_filter.setClearButtonEnabled(True)
+        self.text_filter.textChanged.connect(self._apply_filters_in_place)
+        results_bar = QHBoxLayout()
+        results_bar.addWidget(QLabel(self.tr("Sort")))
+        results_bar.addWidget(self.sort_box)
+        results_bar.addWidget(self.text_filter, 1)
+        right = QWidget(objectName="resultsPanel")
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(6, 6, 6, 6)
+        right_layout.addLayout(results_bar)
+        right_layout.addWidget(self.results_view, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.drop_area.photosAdded.connect(self.add_photos)
+        self.drop_area.problem.connect(self.show_message)
+        self.intake_strip.currentPhotoChanged.connect(self._show_photo)
+        self.intake_strip.photosRemoved.connect(self.crop_view.forget_photos)
+        self.crop_view.problem.connect(self.show_message)
+        self.crop_view.photoLoaded.connect(self._photo_loaded)
+        self.results_view.compareRequested.connect(self.open_compare)
+        self.results_view.statusMessage.connect(self.show_message)
+        self.filter_bar.changed.connect(self._update_quota)
+        self.filter_bar.changed.connect(self._apply_filters_in_place)
+
+    def _build_actions(self) -> None:
+        menu_file = self.menuBar().addMenu(self.tr("&File"))
+        self.action_open = self._action(
+            self.tr("&Open photos…"),
+            QKeySequence.StandardKey.Open,
+            self.drop_area.open_files_dialog,
+        )
+        self.action_paste = self._action(
+            self.tr("&Paste photo"),
+            QKeySequence.StandardKey.Paste,
+            self.drop_area.paste_from_clipboard,
+        )
+        self.action_save = self._action(
+            self.tr("&Save results…"), QKeySequence.StandardKey.Save, self.save_results
+        )
+        self.action_settings = self._action(
+            self.tr("S&ettings…"),
+            QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Comma),
+            self.open_settings,
+        )
+        self.action_quit = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
+        for action in (self.action_open, self.action_paste, self.action_save):
+            menu_file.addAction(action)
+        menu_file.addSeparator()
+        menu_file.addAction(self.action_settings)
+        menu_file.addSeparator()
+        menu_file.addAction(self.action_quit)
+
+        menu_search = self.menuBar().addMenu(self.tr("&Search"))
+        self.action_search = self._action(
+            self.tr("&Search by image"), QKeySequence(Qt.Key.Key_Return), self.start_search
+        )
+        self.action_search.setShortcuts(
+            [
+                QKeySequence(Qt.Key.Key_Return),
+                QKeySequence(Qt.Key.Key_Enter),
+                QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Return),
+            ]
+        )
+        self.action_cancel = self._action(
+            self.tr("&Cancel"), QKeySequence(Qt.Key.Key_Escape), self.cancel_search
+        )
+        self.action_auto_crop = self._action(
+            self.tr("&Auto crop"),
+            QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_R),
+            self.crop_view.auto_crop,
+        )
+        for action in (self.action_search, self.action_cancel, self.action_auto_crop):
+            menu_search.addAction(action)
+
+    def _action(self, text: str, shortcut: Any, slot: Any) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(shortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_label = QLabel(objectName="statusMessage")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress = QProgressBar(objectName="searchProgress")
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(180)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.cancel_button = QToolButton(objectName="cancelButton")
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setAccessibleName(self.tr("Cancel the search"))
+        self.cancel_button.clicked.connect(self.cancel_search)
+        self.cancel_button.hide()
+        self.quota_label = QLabel(objectName="quotaLabel")
+        bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.quota_label)
+        if self.demo:
+            badge = QLabel(self.tr("DEMO DATA"), objectName="demoBadge")
+            badge.setToolTip(
+                self.tr("Results come from the built-in demo marketplace, not a real one")
+            )
+            badge.setStyleSheet(
+                "QLabel { background: #e8590c; color: white; font-weight: bold;"
+                " padding: 1px 8px; border-radius: 3px; }"
+            )
+            bar.addPermanentWidget(badge)
+        self.show_message(self.tr("Drop a photo of a garment to start."))
+
+    # --- photos -----------------------------------------------------------------------------
+
+    def add_photos(self, photos: list[Any]) -> None:
+        self.intake_strip.add_photos(photos)
+
+    def _show_photo(self, photo: Any) -> None:
+        if photo is None:
+            self.search_button.setEnabled(False)
+            return
+        self.crop_view.load_photo(photo)
+
+    def _photo_loaded(self) -> None:
+        self.search_button.setEnabled(True)
+
+    # --- search -----------------------------------------------------------------------------
+
+    def current_query(self) -> SearchQuery | None:
+        photo = self.intake_strip.current_photo()
+        if photo is None:
+            return None
+        return SearchQuery(
+            source=str(photo.path),
+            market=self.filter_bar.market(),
+            crop=self.crop_view.crop_box(),
+            filters=self.filter_bar.filters(int(self.settings.get("search.max_results"))),
+        )
+
+    def start_search(self) -> None:
+        query = self.current_query()
+        if query is None:
+            self.show_message(self.tr("Drop or open a photo first."))
+            return
+        self.cancel_search(quiet=True)  # a newer search replaces the older one
+        self._generation += 1
+        generation = self._generation
+        services = self.services
+
+        def work(cancel: Any, progress: Any) -> SearchResult:
+            return services.search(query, cancel=cancel, progress=progress)
+
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.show_message(self.tr("Searching {market}…").format(market=query.market))
+        self._search_task = self.pools.start(
+            self.pools.search,
+            work,
+            functools.partial(self._search_done, generation),
+            functools.partial(self._search_progress, generation),
+            name="search",
+        )
+
+    def cancel_search(self, quiet: bool = False) -> None:
+        if self._search_task is not None:
+            self._search_task.cancel.cancel()
+            self._search_task = None
+            self._generation += 1  # whatever it still delivers is stale
+            self._search_idle()
+            if not quiet:
+                self.show_message(self.tr("Search cancelled."))
+
+    def _search_progress(self, generation: int, stage: str, percent: int) -> None:
+        if generation != self._generation:
+            return
+        self.progress.setValue(percent)
+        self.show_message(self._stage_text(stage))
+
+    def _stage_text(self, stage: str) -> str:
+        texts = {
+            "prepare": self.tr("Preparing the photo…"),
+            "cache": self.tr("Looking in saved results…"),
+            "quota": self.tr("Waiting for the call quota…"),
+            "search": self.tr("Asking the marketplace…"),
+            "retry": self.tr("The marketplace had a hiccup; trying again…"),
+            "thumbnails": self.tr("Fetching listing pictures…"),
+            "group": self.tr("Grouping the same styles…"),
+            "done": self.tr("Done."),
+        }
+        return texts.get(stage.split(" ", 1)[0], stage)
+
+    def _search_done(self, generation: int, result: Any, error: Any) -> None:
+        if generation != self._generation:
+            return  # a newer search replaced this one
+        self._search_task = None
+        self._search_idle()
+        if error is not None:
+            self._show_error(error)
+        else:
+            self._last_result = result
+            self.results_model.set_groups(result.groups)
+            self._apply_filters_in_place()
+            stats = result.stats
+            origin = (
+                self.tr("from saved results")
+                if stats.get("cached")
+                else self.tr("{n} API call(s)").format(n=stats.get("api_calls", 0))
+            )
+            self.show_message(
+                self.tr("{offers} listings in {groups} styles ({origin}).").format(
+                    offers=len(result.offers), groups=len(result.groups), origin=origin
+                )
+            )
+        self._update_quota()
+        self.searchFinished.emit(result, error)
+
+    def _search_idle(self) -> None:
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def _show_error(self, error: BaseException) -> None:
+        if isinstance(error, errors.Cancelled):
+            self.show_message(self.tr("Search cancelled."))
+        elif isinstance(error, errors.VvicError):
+            log.info("search failed: %s (%s)", error.code, error.detail)
+            self.show_message(error.message(), error=True)
+        else:
+            log.error("unexpected search failure", exc_info=error)
+            self.show_message(
+                self.tr("Unexpected error ({kind}); details are in the log file.").format(
+                    kind=type(error).__name__
+                ),
+                error=True,
+            )
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet("QLabel { color: #c92a2a; }" if error else "")
+
+    def _update_quota(self) -> None:
+        left = self.services.quota_left(self.filter_bar.market())
+        if left is None:
+            self.quota_label.setText(self.tr("No AppKey"))
+        else:
+            self.quota_label.setText(
+                self.tr("Quota {left}/{quota} per min").format(left=left[0], quota=left[1])
+            )
+
+    # --- other actions ------------------------------------------------------------------------
+
+    def _apply_filters_in_place(self) -> None:
+        """Filter the shown results without a new search (and without spending quota)."""
+        self.results_model.set_filter(
+            text=self.text_filter.text().strip(), filters=self.filter_bar.filters()
+        )
+
+    def open_compare(self, group: Any) -> None:
+        window = QDialog(self, objectName="compareWindow")
+        window.setWindowTitle(self.tr("Compare stalls"))
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        layout = QVBoxLayout(window)
+        compare = CompareView(self.thumbnails, parent=window)
+        compare.statusMessage.connect(self.show_message)
+        compare.set_group(group)
+        layout.addWidget(compare)
+        window.resize(980, 620)
+        window.show()
+
+    def open_settings(self) -> None:
+        from vvic_desktop.ui.dialogs.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, parent=self, pools=self.pools)
+        if dialog.exec():
+            self._update_quota()
+
+    def save_results(self) -> None:
+        if self._last_result is None:
+            self.show_message(self.tr("Nothing to save yet: search first."))
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save results"), "results.json", self.tr("JSON (*.json)")
+        )
+        if not path:
+            return
+        from vvic_desktop.cli.prepare import write_atomically
+        from vvic_desktop.cli.search import result_to_json
+
+        data = json.dumps(result_to_json(self._last_result), ensure_ascii=False, indent=2)
+        try:
+            write_atomically(Path(path), data.encode("utf-8"))
+        except errors.VvicError as exc:
+            self.show_message(exc.message(), error=True)
+            return
+        self.show_message(self.tr("Saved to {path}.").format(path=path))
+
+    # --- state --------------------------------------------------------------------------------
+
+    def _qsettings(self) -> QSettings:
+        return QSettings(str(self.services.paths.config / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_state(self) -> None:
+        state = self._qsettings()
+        geometry = state.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        splitter = state.value("splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+        else:
+            QTimer.singleShot(0, lambda: self.splitter.setSizes([480, 800]))
+
+    def _save_state(self) -> None:
+        state = self._qsettings()
+        state.setValue("geometry", self.saveGeometry())
+        state.setValue("splitter", self.splitter.saveState())
+        state.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_state()
+        self.pools.shutdown(5000)
+        super().closeEvent(event)
