@@ -776,3 +776,23 @@ def test_detail_pages_and_localhost_image_urls(sandbox, sandbox_catalog) -> None
     refused = requests.get(sandbox.url + "/taobao/item_search_img/", timeout=10, params={
         "key": OB_KEY, "secret": OB_SECRET, "imgid": other_port}).json()
     assert refused["error_code"] == "4006"
+
+
+def test_multipart_uploads(sandbox, sandbox_catalog) -> None:
+    listing = sandbox_catalog.listings[150]
+    photo = sandbox_catalog.listing_image(listing.item_id)
+    # TOP: the image as a byte[] file part, outside the signature; text fields signed.
+    params = top_params("")  # an empty value is not signed
+    del params["image_data"]
+    answer = requests.post(sandbox.url + "/router/rest", timeout=10,
+                           files={"image_data": ("q.jpg", photo, "image/jpeg"),
+                                  **{k: (None, v) for k, v in params.items()}})
+    items = answer.json()["image_search_response"]["items"]["item"]
+    assert style_of(sandbox_catalog, items[0]["num_iid"]) == listing.style_id
+    # OneBound: imgcode as a file part, key and secret as fields.
+    upload = requests.post(sandbox.url + "/taobao/upload_img/", timeout=10,
+                           params={"key": OB_KEY},
+                           files={"imgcode": ("q.jpg", photo, "image/jpeg"),
+                                  "secret": (None, OB_SECRET)}).json()
+    assert upload["error_code"] == "0000"
+    assert requests.get(upload["items"]["item"]["name"], timeout=10).content == photo

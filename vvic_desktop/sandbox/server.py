@@ -24,6 +24,8 @@ import base64
 import binascii
 import calendar
 import contextlib
+import email.parser
+import email.policy
 import email.utils
 import hashlib
 import hmac
@@ -155,6 +157,7 @@ class _Request:
     form: dict[str, str]
     raw_body: bytes
     base_url: str
+    files: dict[str, bytes] = field(default_factory=dict)  # multipart file parts
 
     def param(self, name: str) -> str | None:
         """A parameter from the query string or the form body (query first)."""
@@ -382,11 +385,14 @@ class SandboxServer:
             return
         raw = handler.rfile.read(length) if length > 0 else b""
         form: dict[str, str] = {}
+        files: dict[str, bytes] = {}
         ctype = handler.headers.get("Content-Type", "")
         if raw and "application/x-www-form-urlencoded" in ctype:
             text = raw.decode("utf-8", "replace")
             form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
-        req = _Request(method, path, query, form, raw, self._base_url)
+        elif raw and "multipart/form-data" in ctype:
+            form, files = _multipart(ctype, raw)
+        req = _Request(method, path, query, form, raw, self._base_url, files)
 
         if path.startswith("/img/") or path.startswith("/item/"):
             _send(handler, self._static(req), self)
@@ -718,14 +724,18 @@ class SandboxServer:
                         f"This ban will last for {seconds} more seconds",
                         headers={"Retry-After": str(seconds)})
         image_data = params.get("image_data", "")
-        if not image_data:
+        if "image_data" in req.files:
+            # A file part (TOP's byte[] parameter): sent raw, outside the signature.
+            data: bytes = req.files["image_data"]
+        elif not image_data:
             raise error(40, "Missing Required Arguments", 400, "isv.missing-parameter",
                         "image_data")
-        if image_data.startswith("http://") or image_data.startswith("https://"):
-            data = self._image_bytes_from_url(image_data)
-            if data is None:
+        elif image_data.startswith("http://") or image_data.startswith("https://"):
+            fetched = self._image_bytes_from_url(image_data)
+            if fetched is None:
                 raise error(41, "Invalid Arguments", 400, "isv.invalid-parameter:image_data",
                             "the image URL cannot be fetched")
+            data = fetched
         else:
             try:
                 data = base64.b64decode(image_data, validate=True)
@@ -800,11 +810,13 @@ class SandboxServer:
     def _onebound_upload(self, req: _Request, fault: str | None) -> _Answer:
         key = self._onebound_auth(req)
         code = (req.param("imgcode") or "").strip()
-        if not code:
+        data: bytes | None
+        if "imgcode" in req.files:
+            data = req.files["imgcode"]
+        elif not code:
             raise _Refusal(_onebound(400, error="参数错误", reason="imgcode不能为空",
                                      error_code="4006", api_info=self._api_info(key)))
-        data: bytes | None
-        if code.startswith("http://") or code.startswith("https://"):
+        elif code.startswith("http://") or code.startswith("https://"):
             data = self._image_bytes_from_url(code)
         else:
             if code.startswith("data:") and "," in code:
@@ -1063,6 +1075,27 @@ def _app_key_of(protocol: str, req: _Request) -> str:
     if protocol == "1688":
         return req.path.rstrip("/").rsplit("/", 1)[-1]
     return req.param("key") or ""
+
+
+def _multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Text fields and file parts of a multipart/form-data body."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    fields: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    if not message.is_multipart():
+        return fields, files
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        if part.get_filename() is not None:
+            files[name] = data
+        else:
+            fields[name] = data.decode(part.get_content_charset() or "utf-8", "replace")
+    return fields, files
 
 
 def _same(given: str, expected: str) -> bool:
