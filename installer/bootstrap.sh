@@ -4,11 +4,18 @@
 #
 #   installer/bootstrap.sh            the app (Qt runtime for a real desktop)
 #   installer/bootstrap.sh --test     the app, the test tools, and Xvfb for screenshot tests
+#   installer/bootstrap.sh --xvfb     the app and Xvfb (to run it on a machine with no display)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 mode=app
-[[ "${1:-}" == "--test" ]] && mode=test
+want_xvfb=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) mode=test; want_xvfb=1 ;;
+    --xvfb) want_xvfb=1 ;;
+  esac
+done
 
 # Qt offscreen/xcb runtime libraries and a CJK font (without it Chinese renders as boxes).
 qt_runtime="libglib2.0-0 libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6
@@ -51,7 +58,7 @@ apt_install() {
 
 if [[ "$(uname -s)" == "Linux" ]] && command -v apt-get >/dev/null 2>&1; then
   pkgs="$qt_runtime $qt_xcb"
-  [[ $mode == test ]] && pkgs="$pkgs $x_server"
+  ((want_xvfb)) && pkgs="$pkgs $x_server"
   # Debian's python3 ships without venv/ensurepip until python3-venv is installed.
   if ! "$python_bin" -c 'import ensurepip, venv' >/dev/null 2>&1; then
     version=$("$python_bin" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')

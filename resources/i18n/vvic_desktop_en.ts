@@ -1,0 +1,954 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en">
+<context>
+    <name>App</name>
+    <message>
+        <source>VVIC Image Search</source>
+        <translation>VVIC Image Search</translation>
+    </message>
+</context>
+<context>
+    <name>CompareModel</name>
+    <message>
+        <source>Picture</source>
+        <translation>Picture</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation>Stock</translation>
+    </message>
+    <message>
+        <source>Min. order</source>
+        <translation>Min. order</translation>
+    </message>
+    <message>
+        <source>Credit</source>
+        <translation>Credit</translation>
+    </message>
+    <message>
+        <source>Market</source>
+        <translation>Market</translation>
+    </message>
+    <message>
+        <source>Stall position</source>
+        <translation>Stall position</translation>
+    </message>
+    <message>
+        <source>Stall</source>
+        <translation>Stall</translation>
+    </message>
+    <message>
+        <source>Sales</source>
+        <translation>Sales</translation>
+    </message>
+    <message>
+        <source>Similarity</source>
+        <translation>Similarity</translation>
+    </message>
+    <message>
+        <source>{low}–{high}</source>
+        <translation>{low}–{high}</translation>
+    </message>
+    <message>
+        <source>{price} (best offer)</source>
+        <translation>{price} (best offer)</translation>
+    </message>
+    <message>
+        <source>Out of stock</source>
+        <translation>Out of stock</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>No image</source>
+        <translation>No image</translation>
+    </message>
+</context>
+<context>
+    <name>CompareView</name>
+    <message>
+        <source>Compare stalls</source>
+        <translation>Compare stalls</translation>
+    </message>
+    <message>
+        <source>Offers of this style</source>
+        <translation>Offers of this style</translation>
+    </message>
+    <message>
+        <source>No style selected</source>
+        <translation>No style selected</translation>
+    </message>
+    <message>
+        <source>Right-click a result and choose “Compare stalls side by side”.</source>
+        <translation>Right-click a result and choose “Compare stalls side by side”.</translation>
+    </message>
+    <message>
+        <source>{stalls} stalls · {listings} listings · {in_stock} in stock · {low} to {high}</source>
+        <translation>{stalls} stalls · {listings} listings · {in_stock} in stock · {low} to {high}</translation>
+    </message>
+    <message>
+        <source>This listing has no web link.</source>
+        <translation>This listing has no web link.</translation>
+    </message>
+</context>
+<context>
+    <name>CropTool</name>
+    <message>
+        <source>Crop the garment</source>
+        <translation>Crop the garment</translation>
+    </message>
+    <message>
+        <source>Photo and crop rectangle</source>
+        <translation>Photo and crop rectangle</translation>
+    </message>
+    <message>
+        <source>Auto crop</source>
+        <translation>Auto crop</translation>
+    </message>
+    <message>
+        <source>Find the garment and crop to it (Ctrl+R)</source>
+        <translation>Find the garment and crop to it (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>Reset</translation>
+    </message>
+    <message>
+        <source>Reset the crop</source>
+        <translation>Reset the crop</translation>
+    </message>
+    <message>
+        <source>Use the whole photo</source>
+        <translation>Use the whole photo</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>Fit</translation>
+    </message>
+    <message>
+        <source>Fit the photo in the view</source>
+        <translation>Fit the photo in the view</translation>
+    </message>
+    <message>
+        <source>Loading the photo…</source>
+        <translation>Loading the photo…</translation>
+    </message>
+    <message>
+        <source>Open a photo first.</source>
+        <translation>Open a photo first.</translation>
+    </message>
+    <message>
+        <source>Looking for the garment…</source>
+        <translation>Looking for the garment…</translation>
+    </message>
+    <message>
+        <source>No garment stood out clearly; the whole photo will be searched.</source>
+        <translation>No garment stood out clearly; the whole photo will be searched.</translation>
+    </message>
+    <message>
+        <source>Whole photo, {w} × {h} px</source>
+        <translation>Whole photo, {w} × {h} px</translation>
+    </message>
+    <message>
+        <source>Crop {w} × {h} px at ({x}, {y})</source>
+        <translation>Crop {w} × {h} px at ({x}, {y})</translation>
+    </message>
+    <message>
+        <source>The photo could not be shown ({kind}).</source>
+        <translation>The photo could not be shown ({kind}).</translation>
+    </message>
+</context>
+<context>
+    <name>DropArea</name>
+    <message>
+        <source>Drop photos here</source>
+        <translation>Drop photos here</translation>
+    </message>
+    <message>
+        <source>Drop photos, folders or image addresses here</source>
+        <translation>Drop photos, folders or image addresses here</translation>
+    </message>
+    <message>
+        <source>Open photos…</source>
+        <translation>Open photos…</translation>
+    </message>
+    <message>
+        <source>Open photos</source>
+        <translation>Open photos</translation>
+    </message>
+    <message>
+        <source>Choose photos from a folder (Ctrl+O)</source>
+        <translation>Choose photos from a folder (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Paste</source>
+        <translation>Paste</translation>
+    </message>
+    <message>
+        <source>Paste a photo</source>
+        <translation>Paste a photo</translation>
+    </message>
+    <message>
+        <source>Paste a copied picture or image address (Ctrl+V)</source>
+        <translation>Paste a copied picture or image address (Ctrl+V)</translation>
+    </message>
+    <message>
+        <source>Not added: {items}. Only image files, folders and web (http/https) image addresses can be dropped.</source>
+        <translation>Not added: {items}. Only image files, folders and web (http/https) image addresses can be dropped.</translation>
+    </message>
+    <message>
+        <source>Nothing to add: drop image files, folders or image addresses.</source>
+        <translation>Nothing to add: drop image files, folders or image addresses.</translation>
+    </message>
+    <message>
+        <source>Only the first {n} photos were added (at most {depth} folder levels deep).</source>
+        <translation>Only the first {n} photos were added (at most {depth} folder levels deep).</translation>
+    </message>
+    <message>
+        <source>{n} item(s) were skipped: not regular image files.</source>
+        <translation>{n} item(s) were skipped: not regular image files.</translation>
+    </message>
+    <message>
+        <source>No photos found in what was dropped.</source>
+        <translation>No photos found in what was dropped.</translation>
+    </message>
+    <message>
+        <source>Only the first {n} image addresses are downloaded.</source>
+        <translation>Only the first {n} image addresses are downloaded.</translation>
+    </message>
+    <message>
+        <source>The clipboard holds no picture or image address.</source>
+        <translation>The clipboard holds no picture or image address.</translation>
+    </message>
+    <message>
+        <source>Pasted picture {n}</source>
+        <translation>Pasted picture {n}</translation>
+    </message>
+    <message>
+        <source>Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif);;All files (*)</source>
+        <translation>Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif);;All files (*)</translation>
+    </message>
+    <message>
+        <source>Adding photos…</source>
+        <translation>Adding photos…</translation>
+    </message>
+    <message>
+        <source>A photo could not be added ({kind}).</source>
+        <translation>A photo could not be added ({kind}).</translation>
+    </message>
+</context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <source>Marketplace</source>
+        <translation>Marketplace</translation>
+    </message>
+    <message>
+        <source>Lowest price</source>
+        <translation>Lowest price</translation>
+    </message>
+    <message>
+        <source>Highest price</source>
+        <translation>Highest price</translation>
+    </message>
+    <message>
+        <source>any</source>
+        <translation>any</translation>
+    </message>
+    <message>
+        <source>Largest minimum order</source>
+        <translation>Largest minimum order</translation>
+    </message>
+    <message>
+        <source>Only listings whose minimum order is at most this</source>
+        <translation>Only listings whose minimum order is at most this</translation>
+    </message>
+    <message>
+        <source>In stock</source>
+        <translation>In stock</translation>
+    </message>
+    <message>
+        <source>Only listings in stock</source>
+        <translation>Only listings in stock</translation>
+    </message>
+    <message>
+        <source>Stall credit level</source>
+        <translation>Stall credit level</translation>
+    </message>
+    <message>
+        <source>Any credit</source>
+        <translation>Any credit</translation>
+    </message>
+    <message>
+        <source>A only</source>
+        <translation>A only</translation>
+    </message>
+    <message>
+        <source>A or B</source>
+        <translation>A or B</translation>
+    </message>
+    <message>
+        <source>Same-style strictness</source>
+        <translation>Same-style strictness</translation>
+    </message>
+    <message>
+        <source>Left: group more loosely, right: only near-identical listings</source>
+        <translation>Left: group more loosely, right: only near-identical listings</translation>
+    </message>
+    <message>
+        <source>Market</source>
+        <translation>Market</translation>
+    </message>
+    <message>
+        <source>Price ¥</source>
+        <translation>Price ¥</translation>
+    </message>
+    <message>
+        <source>Max. min. order</source>
+        <translation>Max. min. order</translation>
+    </message>
+    <message>
+        <source>Strictness</source>
+        <translation>Strictness</translation>
+    </message>
+    <message>
+        <source>VVIC 搜款网</source>
+        <translation>VVIC 搜款网</translation>
+    </message>
+    <message>
+        <source>Taobao 淘宝</source>
+        <translation>Taobao 淘宝</translation>
+    </message>
+    <message>
+        <source>VVIC via OneBound</source>
+        <translation>VVIC via OneBound</translation>
+    </message>
+    <message>
+        <source>Taobao via OneBound</source>
+        <translation>Taobao via OneBound</translation>
+    </message>
+    <message>
+        <source>1688 阿里巴巴</source>
+        <translation>1688 阿里巴巴</translation>
+    </message>
+    <message>
+        <source>Local library</source>
+        <translation>Local library</translation>
+    </message>
+</context>
+<context>
+    <name>IntakeStrip</name>
+    <message>
+        <source>Queued photos</source>
+        <translation>Queued photos</translation>
+    </message>
+    <message>
+        <source>Remove from the list</source>
+        <translation>Remove from the list</translation>
+    </message>
+    <message>
+        <source>This photo cannot be read.</source>
+        <translation>This photo cannot be read.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>VVIC Image Search — demo data</source>
+        <translation>VVIC Image Search — demo data</translation>
+    </message>
+    <message>
+        <source>VVIC Image Search</source>
+        <translation>VVIC Image Search</translation>
+    </message>
+    <message>
+        <source>Search by image</source>
+        <translation>Search by image</translation>
+    </message>
+    <message>
+        <source>Results appear here: one card per style, with its stalls and prices.</source>
+        <translation>Results appear here: one card per style, with its stalls and prices.</translation>
+    </message>
+    <message>
+        <source>Sort results by</source>
+        <translation>Sort results by</translation>
+    </message>
+    <message>
+        <source>Most similar first</source>
+        <translation>Most similar first</translation>
+    </message>
+    <message>
+        <source>Best offer first</source>
+        <translation>Best offer first</translation>
+    </message>
+    <message>
+        <source>Price, low to high</source>
+        <translation>Price, low to high</translation>
+    </message>
+    <message>
+        <source>Price, high to low</source>
+        <translation>Price, high to low</translation>
+    </message>
+    <message>
+        <source>Stall credit</source>
+        <translation>Stall credit</translation>
+    </message>
+    <message>
+        <source>Sales</source>
+        <translation>Sales</translation>
+    </message>
+    <message>
+        <source>Most stalls</source>
+        <translation>Most stalls</translation>
+    </message>
+    <message>
+        <source>Filter by title or stall…</source>
+        <translation>Filter by title or stall…</translation>
+    </message>
+    <message>
+        <source>Filter results by text</source>
+        <translation>Filter results by text</translation>
+    </message>
+    <message>
+        <source>Sort</source>
+        <translation>Sort</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>&amp;Open photos…</source>
+        <translation>&amp;Open photos…</translation>
+    </message>
+    <message>
+        <source>&amp;Paste photo</source>
+        <translation>&amp;Paste photo</translation>
+    </message>
+    <message>
+        <source>&amp;Save results…</source>
+        <translation>&amp;Save results…</translation>
+    </message>
+    <message>
+        <source>S&amp;ettings…</source>
+        <translation>S&amp;ettings…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Quit</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>&amp;Search</translation>
+    </message>
+    <message>
+        <source>&amp;Search by image</source>
+        <translation>&amp;Search by image</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Cancel</translation>
+    </message>
+    <message>
+        <source>&amp;Auto crop</source>
+        <translation>&amp;Auto crop</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Cancel the search</source>
+        <translation>Cancel the search</translation>
+    </message>
+    <message>
+        <source>DEMO DATA</source>
+        <translation>DEMO DATA</translation>
+    </message>
+    <message>
+        <source>Results come from the built-in demo marketplace, not a real one</source>
+        <translation>Results come from the built-in demo marketplace, not a real one</translation>
+    </message>
+    <message>
+        <source>Drop a photo of a garment to start.</source>
+        <translation>Drop a photo of a garment to start.</translation>
+    </message>
+    <message>
+        <source>Drop or open a photo first.</source>
+        <translation>Drop or open a photo first.</translation>
+    </message>
+    <message>
+        <source>Searching {market}…</source>
+        <translation>Searching {market}…</translation>
+    </message>
+    <message>
+        <source>Search cancelled.</source>
+        <translation>Search cancelled.</translation>
+    </message>
+    <message>
+        <source>Preparing the photo…</source>
+        <translation>Preparing the photo…</translation>
+    </message>
+    <message>
+        <source>Looking in saved results…</source>
+        <translation>Looking in saved results…</translation>
+    </message>
+    <message>
+        <source>Waiting for the call quota…</source>
+        <translation>Waiting for the call quota…</translation>
+    </message>
+    <message>
+        <source>Asking the marketplace…</source>
+        <translation>Asking the marketplace…</translation>
+    </message>
+    <message>
+        <source>The marketplace had a hiccup; trying again…</source>
+        <translation>The marketplace had a hiccup; trying again…</translation>
+    </message>
+    <message>
+        <source>Fetching listing pictures…</source>
+        <translation>Fetching listing pictures…</translation>
+    </message>
+    <message>
+        <source>Grouping the same styles…</source>
+        <translation>Grouping the same styles…</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>Done.</translation>
+    </message>
+    <message>
+        <source>from saved results</source>
+        <translation>from saved results</translation>
+    </message>
+    <message>
+        <source>{n} API call(s)</source>
+        <translation>{n} API call(s)</translation>
+    </message>
+    <message>
+        <source>{offers} listings in {groups} styles ({origin}).</source>
+        <translation>{offers} listings in {groups} styles ({origin}).</translation>
+    </message>
+    <message>
+        <source>Unexpected error ({kind}); details are in the log file.</source>
+        <translation>Unexpected error ({kind}); details are in the log file.</translation>
+    </message>
+    <message>
+        <source>No AppKey</source>
+        <translation>No AppKey</translation>
+    </message>
+    <message>
+        <source>Quota {left}/{quota} per min</source>
+        <translation>Quota {left}/{quota} per min</translation>
+    </message>
+    <message>
+        <source>Compare stalls</source>
+        <translation>Compare stalls</translation>
+    </message>
+    <message>
+        <source>Nothing to save yet: search first.</source>
+        <translation>Nothing to save yet: search first.</translation>
+    </message>
+    <message>
+        <source>Save results</source>
+        <translation>Save results</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Saved to {path}.</source>
+        <translation>Saved to {path}.</translation>
+    </message>
+</context>
+<context>
+    <name>PriceSpreadStrip</name>
+    <message>
+        <source>Price spread</source>
+        <translation>Price spread</translation>
+    </message>
+    <message>
+        <source>No prices to compare.</source>
+        <translation>No prices to compare.</translation>
+    </message>
+    <message>
+        <source>Lowest {low}, median {median}, highest {high}, best offer {best}.</source>
+        <translation>Lowest {low}, median {median}, highest {high}, best offer {best}.</translation>
+    </message>
+    <message>
+        <source>Lowest {price}</source>
+        <translation>Lowest {price}</translation>
+    </message>
+    <message>
+        <source>Median {price}</source>
+        <translation>Median {price}</translation>
+    </message>
+    <message>
+        <source>Highest {price}</source>
+        <translation>Highest {price}</translation>
+    </message>
+    <message>
+        <source>Best offer {price}</source>
+        <translation>Best offer {price}</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsDelegate</name>
+    <message>
+        <source>Loading picture…</source>
+        <translation>Loading picture…</translation>
+    </message>
+    <message>
+        <source>No image</source>
+        <translation>No image</translation>
+    </message>
+    <message>
+        <source>{n} stalls</source>
+        <translation>{n} stalls</translation>
+    </message>
+    <message>
+        <source>Credit {level}</source>
+        <translation>Credit {level}</translation>
+    </message>
+    <message>
+        <source>{low}–{high}</source>
+        <translation>{low}–{high}</translation>
+    </message>
+    <message>
+        <source>Best {price} · {stall}</source>
+        <translation>Best {price} · {stall}</translation>
+    </message>
+    <message>
+        <source>Median {price} · {n} in stock</source>
+        <translation>Median {price} · {n} in stock</translation>
+    </message>
+    <message>
+        <source>Only one listing</source>
+        <translation>Only one listing</translation>
+    </message>
+    <message>
+        <source>▾ Collapse {n} listings</source>
+        <translation>▾ Collapse {n} listings</translation>
+    </message>
+    <message>
+        <source>▸ Show all {n} listings</source>
+        <translation>▸ Show all {n} listings</translation>
+    </message>
+    <message>
+        <source>{percent}% match</source>
+        <translation>{percent}% match</translation>
+    </message>
+    <message>
+        <source>Stock {n}</source>
+        <translation>Stock {n}</translation>
+    </message>
+    <message>
+        <source>Stock unknown</source>
+        <translation>Stock unknown</translation>
+    </message>
+    <message>
+        <source>Out of stock</source>
+        <translation>Out of stock</translation>
+    </message>
+    <message>
+        <source>Min. order {n}</source>
+        <translation>Min. order {n}</translation>
+    </message>
+    <message>
+        <source>Min. order unknown</source>
+        <translation>Min. order unknown</translation>
+    </message>
+    <message>
+        <source>{n} sold</source>
+        <translation>{n} sold</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsModel</name>
+    <message>
+        <source>{n} stalls, {low} to {high}</source>
+        <translation>{n} stalls, {low} to {high}</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsView</name>
+    <message>
+        <source>Search results</source>
+        <translation>Search results</translation>
+    </message>
+    <message>
+        <source>No results yet. Drop a photo and press Search.</source>
+        <translation>No results yet. Drop a photo and press Search.</translation>
+    </message>
+    <message>
+        <source>This listing has no web link.</source>
+        <translation>This listing has no web link.</translation>
+    </message>
+    <message>
+        <source>Copied to the clipboard.</source>
+        <translation>Copied to the clipboard.</translation>
+    </message>
+    <message>
+        <source>Open listing in browser</source>
+        <translation>Open listing in browser</translation>
+    </message>
+    <message>
+        <source>Copy link</source>
+        <translation>Copy link</translation>
+    </message>
+    <message>
+        <source>Copy title</source>
+        <translation>Copy title</translation>
+    </message>
+    <message>
+        <source>Copy stall</source>
+        <translation>Copy stall</translation>
+    </message>
+    <message>
+        <source>Collapse group</source>
+        <translation>Collapse group</translation>
+    </message>
+    <message>
+        <source>Expand group</source>
+        <translation>Expand group</translation>
+    </message>
+    <message>
+        <source>Compare stalls side by side</source>
+        <translation>Compare stalls side by side</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Marketplaces</source>
+        <translation>Marketplaces</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>General</translation>
+    </message>
+    <message>
+        <source>Problem with the settings</source>
+        <translation>Problem with the settings</translation>
+    </message>
+    <message>
+        <source>Secure storage status</source>
+        <translation>Secure storage status</translation>
+    </message>
+    <message>
+        <source>Secrets are kept in the system keyring ({backend}).</source>
+        <translation>Secrets are kept in the system keyring ({backend}).</translation>
+    </message>
+    <message>
+        <source>No secure keyring is available: {reason}. Secrets cannot be saved here and are never written to a plain file: set the environment variables shown below, or install and unlock a keyring (GNOME Keyring, KWallet).</source>
+        <translation>No secure keyring is available: {reason}. Secrets cannot be saved here and are never written to a plain file: set the environment variables shown below, or install and unlock a keyring (GNOME Keyring, KWallet).</translation>
+    </message>
+    <message>
+        <source>Marketplace</source>
+        <translation>Marketplace</translation>
+    </message>
+    <message>
+        <source>Marketplace:</source>
+        <translation>Marketplace:</translation>
+    </message>
+    <message>
+        <source>AppKey</source>
+        <translation>AppKey</translation>
+    </message>
+    <message>
+        <source>App secret</source>
+        <translation>App secret</translation>
+    </message>
+    <message>
+        <source>Set {key} and {secret} instead</source>
+        <translation>Set {key} and {secret} instead</translation>
+    </message>
+    <message>
+        <source>Reading the keyring…</source>
+        <translation>Reading the keyring…</translation>
+    </message>
+    <message>
+        <source>AppKey:</source>
+        <translation>AppKey:</translation>
+    </message>
+    <message>
+        <source>App secret:</source>
+        <translation>App secret:</translation>
+    </message>
+    <message>
+        <source>Both OneBound routes share one AppKey and secret.</source>
+        <translation>Both OneBound routes share one AppKey and secret.</translation>
+    </message>
+    <message>
+        <source>Endpoint</source>
+        <translation>Endpoint</translation>
+    </message>
+    <message>
+        <source>Production ({url})</source>
+        <translation>Production ({url})</translation>
+    </message>
+    <message>
+        <source>Production endpoint</source>
+        <translation>Production endpoint</translation>
+    </message>
+    <message>
+        <source>Sandbox ({url})</source>
+        <translation>Sandbox ({url})</translation>
+    </message>
+    <message>
+        <source>Sandbox endpoint</source>
+        <translation>Sandbox endpoint</translation>
+    </message>
+    <message>
+        <source>Sandbox (this service has none)</source>
+        <translation>Sandbox (this service has none)</translation>
+    </message>
+    <message>
+        <source>Custom address:</source>
+        <translation>Custom address:</translation>
+    </message>
+    <message>
+        <source>Custom endpoint</source>
+        <translation>Custom endpoint</translation>
+    </message>
+    <message>
+        <source>Custom endpoint address</source>
+        <translation>Custom endpoint address</translation>
+    </message>
+    <message>
+        <source>Call quota</source>
+        <translation>Call quota</translation>
+    </message>
+    <message>
+        <source>{n} calls per minute</source>
+        <translation>{n} calls per minute</translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>Custom</translation>
+    </message>
+    <message>
+        <source>Custom calls per minute</source>
+        <translation>Custom calls per minute</translation>
+    </message>
+    <message>
+        <source> per minute</source>
+        <translation> per minute</translation>
+    </message>
+    <message>
+        <source>Quota tier:</source>
+        <translation>Quota tier:</translation>
+    </message>
+    <message>
+        <source>The number of calls per minute your AppKey allows.</source>
+        <translation>The number of calls per minute your AppKey allows.</translation>
+    </message>
+    <message>
+        <source>Cache lifetime</source>
+        <translation>Cache lifetime</translation>
+    </message>
+    <message>
+        <source> hours</source>
+        <translation> hours</translation>
+    </message>
+    <message>
+        <source>How long a search result is reused for the same photo; 0 turns it off.</source>
+        <translation>How long a search result is reused for the same photo; 0 turns it off.</translation>
+    </message>
+    <message>
+        <source>Reuse results for:</source>
+        <translation>Reuse results for:</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>Follow the system</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>Language:</translation>
+    </message>
+    <message>
+        <source>A new language takes effect after a restart.</source>
+        <translation>A new language takes effect after a restart.</translation>
+    </message>
+    <message>
+        <source>Allow image addresses on the local network (LAN)</source>
+        <translation>Allow image addresses on the local network (LAN)</translation>
+    </message>
+    <message>
+        <source>Allow LAN image hosts</source>
+        <translation>Allow LAN image hosts</translation>
+    </message>
+    <message>
+        <source>Off by default: a web page could otherwise make the app probe your network.</source>
+        <translation>Off by default: a web page could otherwise make the app probe your network.</translation>
+    </message>
+    <message>
+        <source>HTTP proxy</source>
+        <translation>HTTP proxy</translation>
+    </message>
+    <message>
+        <source>Empty: use the system proxy</source>
+        <translation>Empty: use the system proxy</translation>
+    </message>
+    <message>
+        <source>HTTP(S) proxy:</source>
+        <translation>HTTP(S) proxy:</translation>
+    </message>
+    <message>
+        <source>Results per search</source>
+        <translation>Results per search</translation>
+    </message>
+    <message>
+        <source>Results per search:</source>
+        <translation>Results per search:</translation>
+    </message>
+    <message>
+        <source>{market}: enter the custom address or pick another endpoint</source>
+        <translation>{market}: enter the custom address or pick another endpoint</translation>
+    </message>
+    <message>
+        <source>{market}: enter the secret that belongs to the new AppKey</source>
+        <translation>{market}: enter the secret that belongs to the new AppKey</translation>
+    </message>
+    <message>
+        <source>{market}: enter the AppKey for this secret</source>
+        <translation>{market}: enter the AppKey for this secret</translation>
+    </message>
+    <message>
+        <source>Saved; type a new secret to replace it</source>
+        <translation>Saved; type a new secret to replace it</translation>
+    </message>
+    <message>
+        <source>Not set</source>
+        <translation>Not set</translation>
+    </message>
+    <message>
+        <source>The keyring could not be read ({kind}).</source>
+        <translation>The keyring could not be read ({kind}).</translation>
+    </message>
+    <message>
+        <source>the keyring is still being read; try again</source>
+        <translation>the keyring is still being read; try again</translation>
+    </message>
+    <message>
+        <source>Saving failed ({kind}).</source>
+        <translation>Saving failed ({kind}).</translation>
+    </message>
+</context>
+</TS>

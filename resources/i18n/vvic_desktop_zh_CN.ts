@@ -1,0 +1,954 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>App</name>
+    <message>
+        <source>VVIC Image Search</source>
+        <translation>搜款图搜</translation>
+    </message>
+</context>
+<context>
+    <name>CompareModel</name>
+    <message>
+        <source>Picture</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>价格</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <source>Min. order</source>
+        <translation>起批量</translation>
+    </message>
+    <message>
+        <source>Credit</source>
+        <translation>信誉</translation>
+    </message>
+    <message>
+        <source>Market</source>
+        <translation>市场</translation>
+    </message>
+    <message>
+        <source>Stall position</source>
+        <translation>档口位置</translation>
+    </message>
+    <message>
+        <source>Stall</source>
+        <translation>档口</translation>
+    </message>
+    <message>
+        <source>Sales</source>
+        <translation>销量</translation>
+    </message>
+    <message>
+        <source>Similarity</source>
+        <translation>相似度</translation>
+    </message>
+    <message>
+        <source>{low}–{high}</source>
+        <translation>{low}–{high}</translation>
+    </message>
+    <message>
+        <source>{price} (best offer)</source>
+        <translation>{price}（最优货源）</translation>
+    </message>
+    <message>
+        <source>Out of stock</source>
+        <translation>无货</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <source>No image</source>
+        <translation>无图片</translation>
+    </message>
+</context>
+<context>
+    <name>CompareView</name>
+    <message>
+        <source>Compare stalls</source>
+        <translation>档口比价</translation>
+    </message>
+    <message>
+        <source>Offers of this style</source>
+        <translation>该款的全部货源</translation>
+    </message>
+    <message>
+        <source>No style selected</source>
+        <translation>未选择款式</translation>
+    </message>
+    <message>
+        <source>Right-click a result and choose “Compare stalls side by side”.</source>
+        <translation>在结果上点右键，选择“并排比较档口”。</translation>
+    </message>
+    <message>
+        <source>{stalls} stalls · {listings} listings · {in_stock} in stock · {low} to {high}</source>
+        <translation>{stalls} 家档口 · {listings} 个商品 · {in_stock} 个有货 · {low} 至 {high}</translation>
+    </message>
+    <message>
+        <source>This listing has no web link.</source>
+        <translation>这个商品没有网页链接。</translation>
+    </message>
+</context>
+<context>
+    <name>CropTool</name>
+    <message>
+        <source>Crop the garment</source>
+        <translation>框选服装</translation>
+    </message>
+    <message>
+        <source>Photo and crop rectangle</source>
+        <translation>照片和裁剪框</translation>
+    </message>
+    <message>
+        <source>Auto crop</source>
+        <translation>自动裁剪</translation>
+    </message>
+    <message>
+        <source>Find the garment and crop to it (Ctrl+R)</source>
+        <translation>自动找到服装并裁剪（Ctrl+R）</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>重置</translation>
+    </message>
+    <message>
+        <source>Reset the crop</source>
+        <translation>重置裁剪</translation>
+    </message>
+    <message>
+        <source>Use the whole photo</source>
+        <translation>使用整张照片</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>适应窗口</translation>
+    </message>
+    <message>
+        <source>Fit the photo in the view</source>
+        <translation>让照片适应视图</translation>
+    </message>
+    <message>
+        <source>Loading the photo…</source>
+        <translation>正在加载照片…</translation>
+    </message>
+    <message>
+        <source>Open a photo first.</source>
+        <translation>请先打开一张照片。</translation>
+    </message>
+    <message>
+        <source>Looking for the garment…</source>
+        <translation>正在寻找服装…</translation>
+    </message>
+    <message>
+        <source>No garment stood out clearly; the whole photo will be searched.</source>
+        <translation>没有明显的服装区域，将搜索整张照片。</translation>
+    </message>
+    <message>
+        <source>Whole photo, {w} × {h} px</source>
+        <translation>整张照片，{w} × {h} 像素</translation>
+    </message>
+    <message>
+        <source>Crop {w} × {h} px at ({x}, {y})</source>
+        <translation>裁剪 {w} × {h} 像素，位置 ({x}, {y})</translation>
+    </message>
+    <message>
+        <source>The photo could not be shown ({kind}).</source>
+        <translation>无法显示这张照片（{kind}）。</translation>
+    </message>
+</context>
+<context>
+    <name>DropArea</name>
+    <message>
+        <source>Drop photos here</source>
+        <translation>把照片拖到这里</translation>
+    </message>
+    <message>
+        <source>Drop photos, folders or image addresses here</source>
+        <translation>把照片、文件夹或图片网址拖到这里</translation>
+    </message>
+    <message>
+        <source>Open photos…</source>
+        <translation>打开照片…</translation>
+    </message>
+    <message>
+        <source>Open photos</source>
+        <translation>打开照片</translation>
+    </message>
+    <message>
+        <source>Choose photos from a folder (Ctrl+O)</source>
+        <translation>从文件夹选择照片（Ctrl+O）</translation>
+    </message>
+    <message>
+        <source>Paste</source>
+        <translation>粘贴</translation>
+    </message>
+    <message>
+        <source>Paste a photo</source>
+        <translation>粘贴照片</translation>
+    </message>
+    <message>
+        <source>Paste a copied picture or image address (Ctrl+V)</source>
+        <translation>粘贴复制的图片或图片网址（Ctrl+V）</translation>
+    </message>
+    <message>
+        <source>Not added: {items}. Only image files, folders and web (http/https) image addresses can be dropped.</source>
+        <translation>未添加：{items}。只能拖入图片文件、文件夹和网页（http/https）图片网址。</translation>
+    </message>
+    <message>
+        <source>Nothing to add: drop image files, folders or image addresses.</source>
+        <translation>没有可添加的内容：请拖入图片文件、文件夹或图片网址。</translation>
+    </message>
+    <message>
+        <source>Only the first {n} photos were added (at most {depth} folder levels deep).</source>
+        <translation>只添加了前 {n} 张照片（最多 {depth} 层文件夹）。</translation>
+    </message>
+    <message>
+        <source>{n} item(s) were skipped: not regular image files.</source>
+        <translation>跳过了 {n} 项：不是普通图片文件。</translation>
+    </message>
+    <message>
+        <source>No photos found in what was dropped.</source>
+        <translation>拖入的内容里没有找到照片。</translation>
+    </message>
+    <message>
+        <source>Only the first {n} image addresses are downloaded.</source>
+        <translation>只下载前 {n} 个图片网址。</translation>
+    </message>
+    <message>
+        <source>The clipboard holds no picture or image address.</source>
+        <translation>剪贴板里没有图片或图片网址。</translation>
+    </message>
+    <message>
+        <source>Pasted picture {n}</source>
+        <translation>粘贴的图片 {n}</translation>
+    </message>
+    <message>
+        <source>Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif);;All files (*)</source>
+        <translation>图片 (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Adding photos…</source>
+        <translation>正在添加照片…</translation>
+    </message>
+    <message>
+        <source>A photo could not be added ({kind}).</source>
+        <translation>有一张照片无法添加（{kind}）。</translation>
+    </message>
+</context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <source>Marketplace</source>
+        <translation>批发平台</translation>
+    </message>
+    <message>
+        <source>Lowest price</source>
+        <translation>最低价</translation>
+    </message>
+    <message>
+        <source>Highest price</source>
+        <translation>最高价</translation>
+    </message>
+    <message>
+        <source>any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Largest minimum order</source>
+        <translation>最大起批量</translation>
+    </message>
+    <message>
+        <source>Only listings whose minimum order is at most this</source>
+        <translation>只显示起批量不超过此数的商品</translation>
+    </message>
+    <message>
+        <source>In stock</source>
+        <translation>有货</translation>
+    </message>
+    <message>
+        <source>Only listings in stock</source>
+        <translation>只显示有货商品</translation>
+    </message>
+    <message>
+        <source>Stall credit level</source>
+        <translation>档口信誉等级</translation>
+    </message>
+    <message>
+        <source>Any credit</source>
+        <translation>信誉不限</translation>
+    </message>
+    <message>
+        <source>A only</source>
+        <translation>仅 A 级</translation>
+    </message>
+    <message>
+        <source>A or B</source>
+        <translation>A 级或 B 级</translation>
+    </message>
+    <message>
+        <source>Same-style strictness</source>
+        <translation>同款判定严格度</translation>
+    </message>
+    <message>
+        <source>Left: group more loosely, right: only near-identical listings</source>
+        <translation>向左：合并更宽松；向右：只合并几乎相同的商品</translation>
+    </message>
+    <message>
+        <source>Market</source>
+        <translation>市场</translation>
+    </message>
+    <message>
+        <source>Price ¥</source>
+        <translation>价格 ¥</translation>
+    </message>
+    <message>
+        <source>Max. min. order</source>
+        <translation>起批量≤</translation>
+    </message>
+    <message>
+        <source>Strictness</source>
+        <translation>严格度</translation>
+    </message>
+    <message>
+        <source>VVIC 搜款网</source>
+        <translation>搜款网 VVIC</translation>
+    </message>
+    <message>
+        <source>Taobao 淘宝</source>
+        <translation>淘宝</translation>
+    </message>
+    <message>
+        <source>VVIC via OneBound</source>
+        <translation>搜款网（万邦接口）</translation>
+    </message>
+    <message>
+        <source>Taobao via OneBound</source>
+        <translation>淘宝（万邦接口）</translation>
+    </message>
+    <message>
+        <source>1688 阿里巴巴</source>
+        <translation>1688 阿里巴巴</translation>
+    </message>
+    <message>
+        <source>Local library</source>
+        <translation>本地图库</translation>
+    </message>
+</context>
+<context>
+    <name>IntakeStrip</name>
+    <message>
+        <source>Queued photos</source>
+        <translation>待搜索的照片</translation>
+    </message>
+    <message>
+        <source>Remove from the list</source>
+        <translation>从列表中移除</translation>
+    </message>
+    <message>
+        <source>This photo cannot be read.</source>
+        <translation>无法读取这张照片。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>VVIC Image Search — demo data</source>
+        <translation>搜款图搜 — 演示数据</translation>
+    </message>
+    <message>
+        <source>VVIC Image Search</source>
+        <translation>搜款图搜</translation>
+    </message>
+    <message>
+        <source>Search by image</source>
+        <translation>以图搜款</translation>
+    </message>
+    <message>
+        <source>Results appear here: one card per style, with its stalls and prices.</source>
+        <translation>结果显示在这里：每个款式一张卡片，列出档口和价格。</translation>
+    </message>
+    <message>
+        <source>Sort results by</source>
+        <translation>结果排序方式</translation>
+    </message>
+    <message>
+        <source>Most similar first</source>
+        <translation>最相似优先</translation>
+    </message>
+    <message>
+        <source>Best offer first</source>
+        <translation>最优货源优先</translation>
+    </message>
+    <message>
+        <source>Price, low to high</source>
+        <translation>价格从低到高</translation>
+    </message>
+    <message>
+        <source>Price, high to low</source>
+        <translation>价格从高到低</translation>
+    </message>
+    <message>
+        <source>Stall credit</source>
+        <translation>档口信誉</translation>
+    </message>
+    <message>
+        <source>Sales</source>
+        <translation>销量</translation>
+    </message>
+    <message>
+        <source>Most stalls</source>
+        <translation>档口最多</translation>
+    </message>
+    <message>
+        <source>Filter by title or stall…</source>
+        <translation>按标题或档口筛选…</translation>
+    </message>
+    <message>
+        <source>Filter results by text</source>
+        <translation>按文字筛选结果</translation>
+    </message>
+    <message>
+        <source>Sort</source>
+        <translation>排序</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open photos…</source>
+        <translation>打开照片(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Paste photo</source>
+        <translation>粘贴照片(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Save results…</source>
+        <translation>保存结果(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>S&amp;ettings…</source>
+        <translation>设置(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>搜索(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Search by image</source>
+        <translation>以图搜款(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>取消(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Auto crop</source>
+        <translation>自动裁剪(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancel the search</source>
+        <translation>取消搜索</translation>
+    </message>
+    <message>
+        <source>DEMO DATA</source>
+        <translation>演示数据</translation>
+    </message>
+    <message>
+        <source>Results come from the built-in demo marketplace, not a real one</source>
+        <translation>结果来自内置的演示市场，不是真实平台</translation>
+    </message>
+    <message>
+        <source>Drop a photo of a garment to start.</source>
+        <translation>拖入一张服装照片开始。</translation>
+    </message>
+    <message>
+        <source>Drop or open a photo first.</source>
+        <translation>请先拖入或打开一张照片。</translation>
+    </message>
+    <message>
+        <source>Searching {market}…</source>
+        <translation>正在搜索 {market}…</translation>
+    </message>
+    <message>
+        <source>Search cancelled.</source>
+        <translation>已取消搜索。</translation>
+    </message>
+    <message>
+        <source>Preparing the photo…</source>
+        <translation>正在处理照片…</translation>
+    </message>
+    <message>
+        <source>Looking in saved results…</source>
+        <translation>正在查找已保存的结果…</translation>
+    </message>
+    <message>
+        <source>Waiting for the call quota…</source>
+        <translation>正在等待调用额度…</translation>
+    </message>
+    <message>
+        <source>Asking the marketplace…</source>
+        <translation>正在请求平台…</translation>
+    </message>
+    <message>
+        <source>The marketplace had a hiccup; trying again…</source>
+        <translation>平台暂时出错，正在重试…</translation>
+    </message>
+    <message>
+        <source>Fetching listing pictures…</source>
+        <translation>正在下载商品图片…</translation>
+    </message>
+    <message>
+        <source>Grouping the same styles…</source>
+        <translation>正在合并同款…</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <source>from saved results</source>
+        <translation>来自已保存的结果</translation>
+    </message>
+    <message>
+        <source>{n} API call(s)</source>
+        <translation>调用接口 {n} 次</translation>
+    </message>
+    <message>
+        <source>{offers} listings in {groups} styles ({origin}).</source>
+        <translation>{offers} 个商品，{groups} 个款式（{origin}）。</translation>
+    </message>
+    <message>
+        <source>Unexpected error ({kind}); details are in the log file.</source>
+        <translation>出现意外错误（{kind}），详情已写入日志文件。</translation>
+    </message>
+    <message>
+        <source>No AppKey</source>
+        <translation>未配置 AppKey</translation>
+    </message>
+    <message>
+        <source>Quota {left}/{quota} per min</source>
+        <translation>本分钟额度 {left}/{quota}</translation>
+    </message>
+    <message>
+        <source>Compare stalls</source>
+        <translation>档口比价</translation>
+    </message>
+    <message>
+        <source>Nothing to save yet: search first.</source>
+        <translation>还没有可保存的结果：请先搜索。</translation>
+    </message>
+    <message>
+        <source>Save results</source>
+        <translation>保存结果</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Saved to {path}.</source>
+        <translation>已保存到 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>PriceSpreadStrip</name>
+    <message>
+        <source>Price spread</source>
+        <translation>价格分布</translation>
+    </message>
+    <message>
+        <source>No prices to compare.</source>
+        <translation>没有可比较的价格。</translation>
+    </message>
+    <message>
+        <source>Lowest {low}, median {median}, highest {high}, best offer {best}.</source>
+        <translation>最低 {low}，中位 {median}，最高 {high}，最优货源 {best}。</translation>
+    </message>
+    <message>
+        <source>Lowest {price}</source>
+        <translation>最低 {price}</translation>
+    </message>
+    <message>
+        <source>Median {price}</source>
+        <translation>中位 {price}</translation>
+    </message>
+    <message>
+        <source>Highest {price}</source>
+        <translation>最高 {price}</translation>
+    </message>
+    <message>
+        <source>Best offer {price}</source>
+        <translation>最优 {price}</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsDelegate</name>
+    <message>
+        <source>Loading picture…</source>
+        <translation>正在加载图片…</translation>
+    </message>
+    <message>
+        <source>No image</source>
+        <translation>无图片</translation>
+    </message>
+    <message>
+        <source>{n} stalls</source>
+        <translation>{n} 家档口</translation>
+    </message>
+    <message>
+        <source>Credit {level}</source>
+        <translation>信誉 {level}</translation>
+    </message>
+    <message>
+        <source>{low}–{high}</source>
+        <translation>{low}–{high}</translation>
+    </message>
+    <message>
+        <source>Best {price} · {stall}</source>
+        <translation>最优 {price} · {stall}</translation>
+    </message>
+    <message>
+        <source>Median {price} · {n} in stock</source>
+        <translation>中位 {price} · {n} 家有货</translation>
+    </message>
+    <message>
+        <source>Only one listing</source>
+        <translation>仅此一家</translation>
+    </message>
+    <message>
+        <source>▾ Collapse {n} listings</source>
+        <translation>▾ 收起 {n} 个商品</translation>
+    </message>
+    <message>
+        <source>▸ Show all {n} listings</source>
+        <translation>▸ 展开全部 {n} 个商品</translation>
+    </message>
+    <message>
+        <source>{percent}% match</source>
+        <translation>相似度 {percent}%</translation>
+    </message>
+    <message>
+        <source>Stock {n}</source>
+        <translation>库存 {n}</translation>
+    </message>
+    <message>
+        <source>Stock unknown</source>
+        <translation>库存未知</translation>
+    </message>
+    <message>
+        <source>Out of stock</source>
+        <translation>无货</translation>
+    </message>
+    <message>
+        <source>Min. order {n}</source>
+        <translation>起批 {n} 件</translation>
+    </message>
+    <message>
+        <source>Min. order unknown</source>
+        <translation>起批量未知</translation>
+    </message>
+    <message>
+        <source>{n} sold</source>
+        <translation>已售 {n}</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsModel</name>
+    <message>
+        <source>{n} stalls, {low} to {high}</source>
+        <translation>{n} 家档口，{low} 至 {high}</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsView</name>
+    <message>
+        <source>Search results</source>
+        <translation>搜索结果</translation>
+    </message>
+    <message>
+        <source>No results yet. Drop a photo and press Search.</source>
+        <translation>还没有结果。拖入照片后按“以图搜款”。</translation>
+    </message>
+    <message>
+        <source>This listing has no web link.</source>
+        <translation>这个商品没有网页链接。</translation>
+    </message>
+    <message>
+        <source>Copied to the clipboard.</source>
+        <translation>已复制到剪贴板。</translation>
+    </message>
+    <message>
+        <source>Open listing in browser</source>
+        <translation>在浏览器中打开商品</translation>
+    </message>
+    <message>
+        <source>Copy link</source>
+        <translation>复制链接</translation>
+    </message>
+    <message>
+        <source>Copy title</source>
+        <translation>复制标题</translation>
+    </message>
+    <message>
+        <source>Copy stall</source>
+        <translation>复制档口</translation>
+    </message>
+    <message>
+        <source>Collapse group</source>
+        <translation>收起该款</translation>
+    </message>
+    <message>
+        <source>Expand group</source>
+        <translation>展开该款</translation>
+    </message>
+    <message>
+        <source>Compare stalls side by side</source>
+        <translation>并排比较档口</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Marketplaces</source>
+        <translation>批发平台</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <source>Problem with the settings</source>
+        <translation>设置有问题</translation>
+    </message>
+    <message>
+        <source>Secure storage status</source>
+        <translation>安全存储状态</translation>
+    </message>
+    <message>
+        <source>Secrets are kept in the system keyring ({backend}).</source>
+        <translation>密钥保存在系统钥匙串中（{backend}）。</translation>
+    </message>
+    <message>
+        <source>No secure keyring is available: {reason}. Secrets cannot be saved here and are never written to a plain file: set the environment variables shown below, or install and unlock a keyring (GNOME Keyring, KWallet).</source>
+        <translation>没有可用的安全钥匙串：{reason}。密钥无法在这里保存，也绝不会写入明文文件：请设置下面列出的环境变量，或安装并解锁钥匙串（GNOME Keyring、KWallet）。</translation>
+    </message>
+    <message>
+        <source>Marketplace</source>
+        <translation>批发平台</translation>
+    </message>
+    <message>
+        <source>Marketplace:</source>
+        <translation>批发平台：</translation>
+    </message>
+    <message>
+        <source>AppKey</source>
+        <translation>AppKey</translation>
+    </message>
+    <message>
+        <source>App secret</source>
+        <translation>App 密钥</translation>
+    </message>
+    <message>
+        <source>Set {key} and {secret} instead</source>
+        <translation>请改为设置 {key} 和 {secret}</translation>
+    </message>
+    <message>
+        <source>Reading the keyring…</source>
+        <translation>正在读取钥匙串…</translation>
+    </message>
+    <message>
+        <source>AppKey:</source>
+        <translation>AppKey：</translation>
+    </message>
+    <message>
+        <source>App secret:</source>
+        <translation>App 密钥：</translation>
+    </message>
+    <message>
+        <source>Both OneBound routes share one AppKey and secret.</source>
+        <translation>两个万邦接口共用同一个 AppKey 和密钥。</translation>
+    </message>
+    <message>
+        <source>Endpoint</source>
+        <translation>接口地址</translation>
+    </message>
+    <message>
+        <source>Production ({url})</source>
+        <translation>正式环境（{url}）</translation>
+    </message>
+    <message>
+        <source>Production endpoint</source>
+        <translation>正式环境地址</translation>
+    </message>
+    <message>
+        <source>Sandbox ({url})</source>
+        <translation>沙箱（{url}）</translation>
+    </message>
+    <message>
+        <source>Sandbox endpoint</source>
+        <translation>沙箱地址</translation>
+    </message>
+    <message>
+        <source>Sandbox (this service has none)</source>
+        <translation>沙箱（该平台没有）</translation>
+    </message>
+    <message>
+        <source>Custom address:</source>
+        <translation>自定义地址：</translation>
+    </message>
+    <message>
+        <source>Custom endpoint</source>
+        <translation>自定义地址</translation>
+    </message>
+    <message>
+        <source>Custom endpoint address</source>
+        <translation>自定义接口地址</translation>
+    </message>
+    <message>
+        <source>Call quota</source>
+        <translation>调用额度</translation>
+    </message>
+    <message>
+        <source>{n} calls per minute</source>
+        <translation>每分钟 {n} 次</translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>自定义</translation>
+    </message>
+    <message>
+        <source>Custom calls per minute</source>
+        <translation>自定义每分钟次数</translation>
+    </message>
+    <message>
+        <source> per minute</source>
+        <translation> 次/分钟</translation>
+    </message>
+    <message>
+        <source>Quota tier:</source>
+        <translation>额度档位：</translation>
+    </message>
+    <message>
+        <source>The number of calls per minute your AppKey allows.</source>
+        <translation>你的 AppKey 每分钟允许调用的次数。</translation>
+    </message>
+    <message>
+        <source>Cache lifetime</source>
+        <translation>缓存时长</translation>
+    </message>
+    <message>
+        <source> hours</source>
+        <translation> 小时</translation>
+    </message>
+    <message>
+        <source>How long a search result is reused for the same photo; 0 turns it off.</source>
+        <translation>同一张照片的搜索结果可以重复使用多久；0 表示关闭缓存。</translation>
+    </message>
+    <message>
+        <source>Reuse results for:</source>
+        <translation>结果保留：</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>语言：</translation>
+    </message>
+    <message>
+        <source>A new language takes effect after a restart.</source>
+        <translation>新语言在重启后生效。</translation>
+    </message>
+    <message>
+        <source>Allow image addresses on the local network (LAN)</source>
+        <translation>允许局域网（LAN）内的图片地址</translation>
+    </message>
+    <message>
+        <source>Allow LAN image hosts</source>
+        <translation>允许局域网图片地址</translation>
+    </message>
+    <message>
+        <source>Off by default: a web page could otherwise make the app probe your network.</source>
+        <translation>默认关闭：否则网页可能借助本软件探测你的内网。</translation>
+    </message>
+    <message>
+        <source>HTTP proxy</source>
+        <translation>HTTP 代理</translation>
+    </message>
+    <message>
+        <source>Empty: use the system proxy</source>
+        <translation>留空：使用系统代理</translation>
+    </message>
+    <message>
+        <source>HTTP(S) proxy:</source>
+        <translation>HTTP(S) 代理：</translation>
+    </message>
+    <message>
+        <source>Results per search</source>
+        <translation>每次搜索的结果数</translation>
+    </message>
+    <message>
+        <source>Results per search:</source>
+        <translation>每次搜索结果数：</translation>
+    </message>
+    <message>
+        <source>{market}: enter the custom address or pick another endpoint</source>
+        <translation>{market}：请填写自定义地址，或选择其他接口地址</translation>
+    </message>
+    <message>
+        <source>{market}: enter the secret that belongs to the new AppKey</source>
+        <translation>{market}：请填写新 AppKey 对应的密钥</translation>
+    </message>
+    <message>
+        <source>{market}: enter the AppKey for this secret</source>
+        <translation>{market}：请填写与该密钥对应的 AppKey</translation>
+    </message>
+    <message>
+        <source>Saved; type a new secret to replace it</source>
+        <translation>已保存；输入新密钥可替换</translation>
+    </message>
+    <message>
+        <source>Not set</source>
+        <translation>未设置</translation>
+    </message>
+    <message>
+        <source>The keyring could not be read ({kind}).</source>
+        <translation>无法读取钥匙串（{kind}）。</translation>
+    </message>
+    <message>
+        <source>the keyring is still being read; try again</source>
+        <translation>钥匙串仍在读取中，请稍后再试</translation>
+    </message>
+    <message>
+        <source>Saving failed ({kind}).</source>
+        <translation>保存失败（{kind}）。</translation>
+    </message>
+</context>
+</TS>
