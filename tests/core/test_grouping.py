@@ -75,6 +75,25 @@ def test_lookalikes_are_kept_apart(corpus) -> None:
             assert not pair <= styles, f"look-alikes {sorted(pair)} merged"
 
 
+def test_images_alone_keep_colour_lookalikes_apart(corpus) -> None:
+    # Without titles (no category/print/cut words to contradict) the pictures must still
+    # separate a style from its other-colour look-alike. Same-fabric different-cut pairs
+    # are where images alone fall short; titles settle those (the test above).
+    catalog, offers, images = corpus
+    blank = [Offer(o.market, o.item_id, "", o.price, stall=o.stall) for o in offers]
+    groups = group_offers(blank, images)
+    for g in groups:
+        styles = {catalog.listing(o.item_id).style_id for o in g.offers}
+        for sid in styles:
+            style = catalog.style(sid)
+            if style.lookalike_of in styles:
+                assert catalog.style(style.lookalike_of).colour == style.colour, sorted(styles)
+    labels = {o.key: catalog.listing(o.item_id).style_id for o in offers}
+    plain = [o for o in blank if "collage" not in catalog.listing(o.item_id).variations]
+    precision, recall, _n = _pairwise(groups, plain, labels, {o.key for o in plain})
+    assert precision >= 0.9 and recall >= 0.9
+
+
 def test_collages_never_cost_precision(corpus) -> None:
     # Collages defeat global signatures; they may stay alone but must not merge wrongly.
     catalog, offers, images = corpus
