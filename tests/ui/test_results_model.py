@@ -12,7 +12,14 @@ from ui.results_data import offer, synthetic_groups
 from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import Filters
 from vvic_desktop.core.result_rows import build_rows
-from vvic_desktop.ui.results.model import ASYNC_MIN_GROUPS, ResultsModel, Roles, format_price
+from vvic_desktop.ui.results.model import (
+    ASYNC_MIN_GROUPS,
+    PRESORT_CHUNK,
+    ResultsModel,
+    Roles,
+    format_price,
+    rows_for,
+)
 from vvic_desktop.workers.tasks import Pools
 
 
@@ -199,3 +206,13 @@ def test_format_price():
     assert format_price(Decimal("69.50")) == "¥69.5"
     assert format_price(Decimal("100")) == "¥100"
     assert format_price(None) == "—"
+
+
+@pytest.mark.parametrize("key", ["best", "price", "price_desc", "stalls", "sales", "credit"])
+def test_chunked_presort_gives_exactly_cores_order(key):
+    many = synthetic_groups(PRESORT_CHUNK * 3 + 7, per_group=2, seed=11)
+    some_open = {g.group_id for g in many[::5]}
+    ours = rows_for(many, some_open, key)
+    core = build_rows(many, some_open, key)
+    assert [(r.kind, r.offer.key, r.group_index) for r in ours] == [
+        (r.kind, r.offer.key, r.group_index) for r in core]

@@ -30,7 +30,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from vvic_desktop.ui.results.model import Roles, format_price
 from vvic_desktop.ui.results.thumbnails import DEFAULT_EDGE, ThumbState
@@ -303,7 +303,3 @@ class ResultsDelegate(QStyledItemDelegate):
             return True
         return super().editorEvent(event, model, option, index)
 
-
-def paint_widget_dpr(widget: QWidget) -> float:
-    """The device pixel ratio pictures should be decoded at for `widget`."""
-    return float(widget.devicePixelRatioF())

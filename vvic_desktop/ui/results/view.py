@@ -12,7 +12,7 @@ The view tells the thumbnail loader its devicePixelRatio so pictures stay sharp 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QContextMenuEvent,
@@ -70,7 +70,6 @@ class ResultsView(QListView):
         self.verticalScrollBar().setSingleStep(24)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setDragEnabled(False)
-        self.setMouseTracking(True)
         self.delegate = ResultsDelegate(self)
         self.setItemDelegate(self.delegate)
         self.setModel(model)
@@ -191,6 +190,3 @@ class ResultsView(QListView):
                              Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                              self._placeholder)
             painter.end()
-
-    def card_at(self, pos: QPoint) -> QModelIndex:
-        return self.indexAt(pos)
