@@ -318,9 +318,9 @@ class PriceSpreadStrip(QWidget):
         values = {"min": self._low, "median": self._median, "max": self._high}
         painter.setPen(QPen(TEXT_COLOUR, 2))
         for i, (name, template) in enumerate(labels):
-            x = marks.get(name)
-            if x is None:
+            if name not in marks:
                 continue
+            x = marks[name]
             painter.drawLine(QPointF(x, axis_y - 10), QPointF(x, axis_y + 10))
             text = template.format(price=format_price(values[name]))
             text_width = metrics.horizontalAdvance(text)

@@ -32,6 +32,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QByteArray,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -296,10 +297,10 @@ class ResultsModel(QAbstractListModel):
                 value = None
         return value
 
-    def roleNames(self) -> dict[int, bytes]:
+    def roleNames(self) -> dict[int, QByteArray]:
         names = dict(super().roleNames())
         for role in Roles:
-            names[int(role)] = role.name[0].lower().encode() + role.name[1:].encode()
+            names[int(role)] = QByteArray((role.name[0].lower() + role.name[1:]).encode())
         return names
 
     # -- public API ----------------------------------------------------------------------
