@@ -1,11 +1,15 @@
 """Same-style grouping (seed module 3): one card per style, best offer, price spread.
 
 Evidence, strongest first:
-1. image: pHash/dHash distance over all pairs at once (XOR + popcount in numpy, the
-   mirrored hash too) proposes candidate pairs; colour (HSV histogram), silhouette and texture
-   (which tells prints apart when same-cut silhouettes collide) must confirm them;
-2. title: character-bigram similarity after removing market and boilerplate words;
-3. price: listings of one style rarely differ by more than a third.
+1. image: pHash distance of the garment crops over all pairs at once (XOR + popcount in
+   numpy, the mirrored hash too; a multi-index above a few thousand items) proposes
+   candidate pairs; colour (HSV histogram), silhouette and texture (which tells prints
+   apart when same-cut silhouettes collide) must all confirm them;
+2. title: character-bigram similarity after removing market and boilerplate words lifts a
+   pair whose print measure is borderline; titles naming different categories, prints or
+   cuts (连衣裙/衬衫, 碎花/条纹, V领/圆领) veto a pair: a same-fabric pleated and A-line
+   skirt look alike in a 100-pixel thumbnail, their titles do not;
+3. price: listings of one style rarely differ by more than a third (a veto, never a reason).
 
 Groups are built without chaining: a leader is chosen (the item most others agree with)
 and only items that agree with the leader itself join it; two groups merge only if their
