@@ -89,3 +89,12 @@ def test_shutdown_cancels_and_waits_for_running_workers(qtbot):
     # results of cancelled work are not delivered after shutdown
     QCoreApplication.processEvents()  # deliver anything already queued
     assert finished == []
+
+
+def test_nothing_starts_after_shutdown(qtbot):
+    pools = Pools()
+    pools.shutdown()
+    ran = []
+    task = pools.start(pools.search, lambda cancel, progress: ran.append(1))
+    assert task.cancel.cancelled
+    assert pools.search.waitForDone(1000) and ran == [] and pools.running == 0

@@ -88,11 +88,12 @@ class Pools(QObject):
     ) -> Task:
         """Run `fn(cancel, progress)` on `pool`; callbacks run in the GUI thread."""
         task = Task(fn, name=name)
+        if self._closed:  # the window is closing: nothing new starts (its pools may be gone)
+            task.cancel.cancel()
+            return task
         if on_progress is not None:
             task.signals.progress.connect(on_progress)
         task.signals.finished.connect(self._make_finisher(task, on_done))
-        if self._closed:
-            task.cancel.cancel()
         self._live.add(task)
         pool.start(task)
         return task
