@@ -155,12 +155,14 @@ def _presorted(groups: Sequence[StyleGroup], sort_key: str) -> Sequence[StyleGro
     return [g for _, g in heapq.merge(*chunks, key=itemgetter(0))]
 
 
-def rows_for(groups: Sequence[StyleGroup], expanded: set[str], sort_key: str) -> list[ResultRow]:
+def rows_for(groups: Sequence[StyleGroup], expanded: set[str], sort_key: str, *,
+             presort: bool = True) -> list[ResultRow]:
     """`core.result_rows.build_rows`, plus a "similarity" order it does not know yet: groups
-    by their best similarity (highest first), each group's rows still built by core."""
+    by their best similarity (highest first), each group's rows still built by core.
+    `presort` (for worker threads) trades a little time for short GIL hold times."""
     if sort_key in SORT_KEYS:
-        return build_rows(_presorted(groups, sort_key), expanded,
-                          sort_key)  # type: ignore[arg-type]
+        ordered = _presorted(groups, sort_key) if presort else groups
+        return build_rows(ordered, expanded, sort_key)  # type: ignore[arg-type]
     if sort_key != "similarity":
         raise ValueError(f"unknown sort key {sort_key!r}")
     ordered = sorted(groups, key=lambda g: -_best_similarity(g))
@@ -421,10 +423,10 @@ class ResultsModel(QAbstractListModel):
         groups, expanded = self._all_groups, frozenset(self._expanded)
         text, filters, sort_key = self._text, self._filters, self._sort_key
 
-        def compute(_cancel: Any = None, _progress: Any = None
+        def compute(_cancel: Any = None, _progress: Any = None, *, presort: bool = True
                     ) -> tuple[list[StyleGroup], list[ResultRow]]:
             shown = filter_groups(groups, text, filters)
-            return shown, rows_for(shown, set(expanded), sort_key)
+            return shown, rows_for(shown, set(expanded), sort_key, presort=presort)
 
         def done(result: Any, error: BaseException | None) -> None:
             if generation != self._generation:
@@ -438,7 +440,7 @@ class ResultsModel(QAbstractListModel):
             self._apply(*result, reset=reset)
 
         if self._pools is None or len(groups) < ASYNC_MIN_GROUPS:
-            self._apply(*compute(), reset=reset)
+            self._apply(*compute(presort=False), reset=reset)
             return
         self._set_busy(True)
         # Why: a full (generation 2) garbage collection over a search's worth of offers,
