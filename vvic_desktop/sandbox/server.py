@@ -66,6 +66,27 @@ FAULTS = (
     "500", "502", "503", "504", "429", "429-no-retry-after", "429-long", "429-http-date",
     "malformed", "html", "slow", "missing-fields", "empty", "permission", "isp",
 )
+# What each fault does (API calls; image downloads differ where noted in `_image_fault`).
+FAULT_DESCRIPTIONS: dict[str, str] = {
+    "500": "HTTP 500 with the protocol's server-error body (TOP: code 15, isp.*)",
+    "502": "HTTP 502, an nginx HTML page",
+    "503": "HTTP 503, an nginx HTML page",
+    "504": "HTTP 504, an nginx HTML page",
+    "429": "HTTP 429, Retry-After: 7, the protocol's quota body (TOP code 7, OneBound 4011)",
+    "429-no-retry-after": "HTTP 429 without Retry-After",
+    "429-long": "HTTP 429, Retry-After: 86400",
+    "429-http-date": "HTTP 429, Retry-After as an HTTP date 7 s ahead of the server clock",
+    "malformed": "HTTP 200, the real answer's JSON cut at two thirds",
+    "html": "HTTP 200, a captive-portal HTML page",
+    "slow": "HTTP 200 headers at once, then one body byte every 0.4 s (minutes in all): "
+            "per-read timeouts never fire, only a total deadline does",
+    "missing-fields": "HTTP 200, items with fields missing, null, of wrong types, prices "
+                      "'', '69-89', null, and non-object items",
+    "empty": "HTTP 200, a success with no items",
+    "permission": "the protocol's permission error (TOP 11, OneBound 4004, HTTP 403)",
+    "isp": "TOP: HTTP 200 with code 15 isp.remote-service-timeout; elsewhere as 500",
+}
+assert set(FAULT_DESCRIPTIONS) == set(FAULTS)
 # Faults that replace the answer before the request is looked at; the others change a
 # successful answer's content (the call is accepted and counted against the quota).
 _CONTENT_FAULTS = ("malformed", "missing-fields", "empty")
@@ -290,7 +311,7 @@ class SandboxServer:
     def inject(self, fault: str, count: int = 1, endpoint: str | None = None) -> None:
         """Make the next `count` API calls (to `endpoint`, a path or a protocol name such as
         "vvic", "taobao", "onebound", "vvic-open"; "img" for image downloads) fail with
-        `fault`. Faults queue up in the order injected."""
+        `fault` (see FAULT_DESCRIPTIONS). Faults queue up in the order injected."""
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; one of {', '.join(FAULTS)}")
         if count < 1:
