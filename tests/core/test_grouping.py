@@ -152,6 +152,16 @@ def test_leader_rule_does_not_chain() -> None:
     assert groups == [[0, 1, 2, 3]]
 
 
+def test_verified_merge_heals_a_split_but_one_bridge_does_not() -> None:
+    # 0 leads {1, 2, 3}; 4 agrees with 1, 2 and 3 but not with 0 (a re-post cropped on one
+    # side): the star phase leaves it alone, the majority check (3 of 4 cross pairs) joins
+    # it. 5 agrees with 3 only: one bridging pair of five never merges.
+    pairs = [(0, 1), (0, 2), (0, 3), (1, 4), (2, 4), (3, 4), (3, 5)]
+    i, j = (np.array(v) for v in zip(*pairs, strict=True))
+    groups = grouping.cluster(6, i, j)
+    assert sorted(map(sorted, groups)) == [[0, 1, 2, 3, 4], [5]]
+
+
 def test_missing_images_group_on_near_identical_titles_only() -> None:
     offers = [
         _offer("a", "广州十三行 2026新款韩版圆领碎花连衣裙 混批 现货"),

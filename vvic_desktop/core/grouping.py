@@ -399,9 +399,9 @@ def cluster(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
 
     Items are visited by how many others agree with them (most first; ties: the earlier
     item, usually the better search rank). An unassigned item becomes a leader and takes
-    every unassigned item that agrees with it. Then two groups merge when their leaders
-    agree and at least half of the cross pairs do, so a style split by an unlucky leader
-    choice heals without chaining through intermediates. Linear in the number of pairs.
+    every unassigned item that agrees with it. Then two groups merge when more than half of
+    their cross pairs agree (a verified merge), so a style split by an unlucky leader choice
+    heals without chaining through intermediates. Near-linear in the number of pairs.
     """
     i = np.asarray(i, dtype=np.intp)
     j = np.asarray(j, dtype=np.intp)
@@ -427,7 +427,10 @@ def cluster(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
                 group_of[other] = gid
                 members.append(other)
         groups.append(members)
-    # Verified merges, only where two leaders agree.
+    # Verified merges: two groups joined by agreeing pairs merge when more than half of all
+    # their cross pairs agree (a majority, so one bridging pair can never chain them). This
+    # heals a style split by the leader order: a re-post that agrees with most of a group
+    # but not with its leader (a crop of one side, a heavy watermark) still joins it.
     alive = list(range(len(groups)))  # group id -> the id it merged into (or itself)
 
     def find(g: int) -> int:
@@ -436,20 +439,20 @@ def cluster(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
             g = alive[g]
         return g
 
-    leaders = {g[0] for g in groups}
+    links: Counter[tuple[int, int]] = Counter()
     for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        if a not in leaders or b not in leaders:
+        ga, gb = group_of[a], group_of[b]
+        if ga != gb:
+            links[(min(ga, gb), max(ga, gb))] += 1
+    for (gx, gy), _count in links.most_common():
+        rx, ry = find(gx), find(gy)
+        if rx == ry:
             continue
-        ga, gb = find(group_of[a]), find(group_of[b])
-        if ga == gb:
-            continue
-        x, y = groups[ga], groups[gb]
-        if y[0] not in adj[x[0]]:
-            continue  # the merged group's leader must still agree with the other's leader
+        x, y = groups[rx], groups[ry]
         members_y = set(y)
         agree = sum(len(adj[m] & members_y) for m in x)
-        if 2 * agree >= len(x) * len(y):
-            keep, gone = (ga, gb) if len(x) >= len(y) else (gb, ga)
+        if 2 * agree > len(x) * len(y):
+            keep, gone = (rx, ry) if len(x) >= len(y) else (ry, rx)
             groups[keep] = groups[keep] + groups[gone]
             groups[gone] = []
             alive[gone] = keep
