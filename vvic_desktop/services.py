@@ -18,14 +18,13 @@ from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import SearchQuery, SearchResult
 from vvic_desktop.core.pipeline import Progress, run_search, thumbnails_from
 from vvic_desktop.core.ratelimit import QuotaLimiter
-from vvic_desktop.markets.base import MARKET_NAMES, Credentials
+from vvic_desktop.markets.base import Credentials
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.storage import secrets
 from vvic_desktop.storage.cache import ResultCache
 from vvic_desktop.storage.settings import Settings
 from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
 
-SEARCHABLE = tuple(m for m in MARKET_NAMES if m != "local")
 DEMO_MARKET = "vvic"
 
 

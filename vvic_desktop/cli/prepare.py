@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from vvic_desktop.cli.args import crop_arg
 from vvic_desktop.core import errors
 from vvic_desktop.core.intake import fetch_url, is_url, open_bytes
-from vvic_desktop.core.models import CropBox
 from vvic_desktop.core.prepare import note_text, prepare
+from vvic_desktop.storage.files import write_atomically
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("photo", help="image file, or an http(s) URL")
     parser.add_argument(
-        "--crop", type=_crop_arg, metavar="X,Y,W,H", help="crop box in the upright photo's pixels"
+        "--crop", type=crop_arg, metavar="X,Y,W,H", help="crop box in the upright photo's pixels"
     )
     parser.add_argument("-o", "--output", metavar="OUT.jpg", help="write the prepared JPEG here")
     parser.add_argument("--json", action="store_true", help="print a JSON report")
@@ -33,13 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="allow URLs on the local network (never needed for files)",
     )
     parser.set_defaults(handler=run)
-
-
-def _crop_arg(text: str) -> CropBox:
-    try:
-        return CropBox.parse(text)
-    except errors.BadCrop as exc:
-        raise argparse.ArgumentTypeError(exc.message()) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,33 +66,3 @@ def run(args: argparse.Namespace) -> int:
         for message in report["messages"]:
             sys.stdout.write(f"note: {message}\n")
     return 0
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temp file beside the target, fsync, then rename over it: never torn."""
-    folder = target.resolve().parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise _storage_error(exc) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise _storage_error(exc) from None
-
-
-def _storage_error(exc: OSError) -> errors.StorageError:
-    import errno
-
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return errors.DiskFull(exc.strerror or "disk full")
-    return errors.StorageError(f"{exc.strerror}: {exc.filename or ''}".strip(": "))

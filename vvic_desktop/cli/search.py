@@ -13,14 +13,14 @@ import sys
 from decimal import Decimal
 from typing import Any
 
+from vvic_desktop.cli.args import crop_arg, positive_int, price_arg
 from vvic_desktop.core import errors
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.models import CREDIT_LEVELS, CropBox, Filters, SearchQuery, SearchResult
-from vvic_desktop.core.pipeline import parse_price
+from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
 from vvic_desktop.paths import AppPaths
-from vvic_desktop.services import DEMO_MARKET, SEARCHABLE, DemoMarketplace, SearchServices
+from vvic_desktop.services import DEMO_MARKET, DemoMarketplace, SearchServices
 from vvic_desktop.storage.cache import offer_to_json
-from vvic_desktop.storage.settings import Settings
+from vvic_desktop.storage.settings import API_MARKETS, Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,52 +30,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Search a wholesale marketplace with a photo and group the same styles.",
     )
     parser.add_argument("photo", help="image file, or an http(s) URL")
-    parser.add_argument("--market", choices=SEARCHABLE, help="marketplace (--demo: vvic)")
+    parser.add_argument("--market", choices=API_MARKETS, help="marketplace (--demo: vvic)")
     parser.add_argument("--endpoint", metavar="URL",
                         help="replace the market's base URL, e.g. http://127.0.0.1:8765")
-    parser.add_argument("--crop", type=_crop_arg, metavar="X,Y,W,H",
+    parser.add_argument("--crop", type=crop_arg, metavar="X,Y,W,H",
                         help="crop box in the upright photo's pixels")
-    parser.add_argument("--price-min", type=_price_arg, metavar="YUAN")
-    parser.add_argument("--price-max", type=_price_arg, metavar="YUAN")
-    parser.add_argument("--min-order", type=_positive_int, metavar="N",
+    parser.add_argument("--price-min", type=price_arg, metavar="YUAN")
+    parser.add_argument("--price-max", type=price_arg, metavar="YUAN")
+    parser.add_argument("--min-order", type=positive_int, metavar="N",
                         help="at most this minimum order quantity (起批量)")
     parser.add_argument("--in-stock", action="store_true", help="only listings in stock")
     parser.add_argument("--credit", type=str.upper, choices=CREDIT_LEVELS,
                         help="stall credit level at least A, B or C")
-    parser.add_argument("--max-results", type=_positive_int, metavar="N",
+    parser.add_argument("--max-results", type=positive_int, metavar="N",
                         help="results to ask for (1-50; default from settings)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--demo", action="store_true",
                         help="start the built-in demo marketplace and search it")
     parser.add_argument("--no-cache", action="store_true", help="ask the service even if cached")
     parser.set_defaults(handler=run)
-
-
-# --- argument types ---------------------------------------------------------------------------
-
-
-def _crop_arg(text: str) -> CropBox:
-    try:
-        return CropBox.parse(text)
-    except errors.BadCrop as exc:
-        raise argparse.ArgumentTypeError(exc.message()) from None
-
-
-def _price_arg(text: str) -> Decimal:
-    try:
-        return parse_price(text)
-    except errors.ConfigError as exc:
-        raise argparse.ArgumentTypeError(exc.message()) from None
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 # --- the command -------------------------------------------------------------------------------

@@ -8,19 +8,17 @@ value falls back to its default the same way. Secrets never live here (storage.s
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from vvic_desktop.core.errors import ConfigError, DiskFull, StorageError
+from vvic_desktop.core.errors import ConfigError, StorageError
 from vvic_desktop.markets.base import MARKET_NAMES
+from vvic_desktop.storage.files import write_atomically
 
 SCHEMA_VERSION = 1
 API_MARKETS = tuple(m for m in MARKET_NAMES if m != "local")
@@ -208,20 +206,4 @@ class Settings:
         payload = {"version": SCHEMA_VERSION,
                    "values": {k: v for k, v in sorted(self._values.items())}}
         text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise DiskFull("settings") from exc
-            raise StorageError(f"settings: {exc.strerror or type(exc).__name__}") from exc
+        write_atomically(self.path, text.encode("utf-8"))

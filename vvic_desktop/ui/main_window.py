@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 
 from vvic_desktop.core import errors
 from vvic_desktop.core.models import SearchQuery, SearchResult
-from vvic_desktop.services import SEARCHABLE, SearchServices
-from vvic_desktop.storage.settings import Settings
+from vvic_desktop.services import SearchServices
+from vvic_desktop.storage.settings import API_MARKETS, Settings
 from vvic_desktop.ui.compare_view import CompareView
 from vvic_desktop.ui.crop_tool import CropTool
 from vvic_desktop.ui.drop_area import DropArea
@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
     # --- construction -----------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.filter_bar = FilterBar(SEARCHABLE)
+        self.filter_bar = FilterBar(API_MARKETS)
         if self.demo:
             self.filter_bar.set_market("vvic")
 
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self.thumbnails = ThumbnailLoader.for_store(
             self.pools, self.services.thumbnail_store, self.services.picture_downloader()
         )
-        self.results_model = ResultsModel(self.thumbnails, parent=self)
+        self.results_model = ResultsModel(self.thumbnails, parent=self, pools=self.pools)
         self.results_view = ResultsView(self.results_model, self.thumbnails)
         self.results_view.set_placeholder_text(
             self.tr("Results appear here: one card per style, with its stalls and prices.")
@@ -354,6 +354,7 @@ class MainWindow(QMainWindow):
             self._show_error(error)
         else:
             self._last_result = result
+            self.thumbnails.clear()  # the old search's picture work is cancelled
             self.results_model.set_groups(result.groups)
             self._apply_filters_in_place()
             stats = result.stats
@@ -438,8 +439,8 @@ class MainWindow(QMainWindow):
         )
         if not path:
             return
-        from vvic_desktop.cli.prepare import write_atomically
         from vvic_desktop.cli.search import result_to_json
+        from vvic_desktop.storage.files import write_atomically
 
         data = json.dumps(result_to_json(self._last_result), ensure_ascii=False, indent=2)
         try:

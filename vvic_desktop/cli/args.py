@@ -1,0 +1,34 @@
+"""Argument types shared by the `vvic` subcommands: bad values become one `error:` line."""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.models import CropBox
+from vvic_desktop.core.pipeline import parse_price
+
+
+def crop_arg(text: str) -> CropBox:
+    try:
+        return CropBox.parse(text)
+    except errors.BadCrop as exc:
+        raise argparse.ArgumentTypeError(exc.message()) from None
+
+
+def price_arg(text: str) -> Decimal:
+    try:
+        return parse_price(text)
+    except errors.ConfigError as exc:
+        raise argparse.ArgumentTypeError(exc.message()) from None
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

@@ -1,0 +1,46 @@
+"""Writing files so that a crash, a kill or a full disk never leaves a torn one."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from vvic_desktop.core.errors import DiskFull, StorageError
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write to a temp file beside `target`, fsync, then rename over it.
+
+    Readers see the old file or the new one, never half of one; on failure the temp file is
+    removed and a `StorageError` (`DiskFull` for ENOSPC/EDQUOT/EFBIG) says what happened.
+    """
+    folder = Path(target).resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{Path(target).name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise storage_error(exc) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise storage_error(exc) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def storage_error(exc: OSError) -> StorageError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return DiskFull(exc.strerror or "disk full")
+    where = Path(exc.filename).name if exc.filename else ""
+    return StorageError(f"{exc.strerror or type(exc).__name__}: {where}".rstrip(": "))
