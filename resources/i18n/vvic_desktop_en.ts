@@ -88,9 +88,10 @@
         <source>Right-click a result and choose “Compare stalls side by side”.</source>
         <translation>Right-click a result and choose “Compare stalls side by side”.</translation>
     </message>
-    <message>
-        <source>{stalls} stalls · {listings} listings · {in_stock} in stock · {low} to {high}</source>
-        <translation>{stalls} stalls · {listings} listings · {in_stock} in stock · {low} to {high}</translation>
+    <message numerus="yes">
+        <source>%n stall(s) · {listings} listings · {in_stock} in stock · {low} to {high}</source>
+        <translation>
+            <numerusform>%n stall · {listings} listings · {in_stock} in stock · {low} to {high}</numerusform><numerusform>%n stalls · {listings} listings · {in_stock} in stock · {low} to {high}</numerusform></translation>
     </message>
     <message>
         <source>This listing has no web link.</source>
@@ -527,9 +528,10 @@
         <source>from saved results</source>
         <translation>from saved results</translation>
     </message>
-    <message>
-        <source>{n} API call(s)</source>
-        <translation>{n} API call(s)</translation>
+    <message numerus="yes">
+        <source>%n API call(s)</source>
+        <translation>
+            <numerusform>%n API call</numerusform><numerusform>%n API calls</numerusform></translation>
     </message>
     <message>
         <source>{offers} listings in {groups} styles ({origin}).</source>
@@ -609,9 +611,10 @@
         <source>No image</source>
         <translation>No image</translation>
     </message>
-    <message>
-        <source>{n} stalls</source>
-        <translation>{n} stalls</translation>
+    <message numerus="yes">
+        <source>%n stall(s)</source>
+        <translation>
+            <numerusform>%n stall</numerusform><numerusform>%n stalls</numerusform></translation>
     </message>
     <message>
         <source>Credit {level}</source>
@@ -672,9 +675,10 @@
 </context>
 <context>
     <name>ResultsModel</name>
-    <message>
-        <source>{n} stalls, {low} to {high}</source>
-        <translation>{n} stalls, {low} to {high}</translation>
+    <message numerus="yes">
+        <source>%n stall(s), {low} to {high}</source>
+        <translation>
+            <numerusform>%n stall, {low} to {high}</numerusform><numerusform>%n stalls, {low} to {high}</numerusform></translation>
     </message>
 </context>
 <context>

@@ -88,9 +88,10 @@
         <source>Right-click a result and choose “Compare stalls side by side”.</source>
         <translation>在结果上点右键，选择“并排比较档口”。</translation>
     </message>
-    <message>
-        <source>{stalls} stalls · {listings} listings · {in_stock} in stock · {low} to {high}</source>
-        <translation>{stalls} 家档口 · {listings} 个商品 · {in_stock} 个有货 · {low} 至 {high}</translation>
+    <message numerus="yes">
+        <source>%n stall(s) · {listings} listings · {in_stock} in stock · {low} to {high}</source>
+        <translation>
+            <numerusform>%n 家档口 · {listings} 个商品 · {in_stock} 个有货 · {low} 至 {high}</numerusform></translation>
     </message>
     <message>
         <source>This listing has no web link.</source>
@@ -527,9 +528,10 @@
         <source>from saved results</source>
         <translation>来自已保存的结果</translation>
     </message>
-    <message>
-        <source>{n} API call(s)</source>
-        <translation>调用接口 {n} 次</translation>
+    <message numerus="yes">
+        <source>%n API call(s)</source>
+        <translation>
+            <numerusform>调用接口 %n 次</numerusform></translation>
     </message>
     <message>
         <source>{offers} listings in {groups} styles ({origin}).</source>
@@ -609,9 +611,10 @@
         <source>No image</source>
         <translation>无图片</translation>
     </message>
-    <message>
-        <source>{n} stalls</source>
-        <translation>{n} 家档口</translation>
+    <message numerus="yes">
+        <source>%n stall(s)</source>
+        <translation>
+            <numerusform>%n 家档口</numerusform></translation>
     </message>
     <message>
         <source>Credit {level}</source>
@@ -672,9 +675,10 @@
 </context>
 <context>
     <name>ResultsModel</name>
-    <message>
-        <source>{n} stalls, {low} to {high}</source>
-        <translation>{n} 家档口，{low} 至 {high}</translation>
+    <message numerus="yes">
+        <source>%n stall(s), {low} to {high}</source>
+        <translation>
+            <numerusform>%n 家档口，{low} 至 {high}</numerusform></translation>
     </message>
 </context>
 <context>

@@ -410,8 +410,9 @@ class CompareView(QWidget):
             return
         self.title.setText(group.representative.title)
         self.summary.setText(self.tr(
-            "{stalls} stalls · {listings} listings · {in_stock} in stock · {low} to {high}"
-        ).format(stalls=group.stall_count, listings=len(group.offers),
+            "%n stall(s) · {listings} listings · {in_stock} in stock · {low} to {high}", "",
+            group.stall_count,
+        ).format(listings=len(group.offers),
                  in_stock=group.in_stock_count, low=format_price(group.price_min),
                  high=format_price(group.price_max)))
 

@@ -361,7 +361,7 @@ class MainWindow(QMainWindow):
             origin = (
                 self.tr("from saved results")
                 if stats.get("cached")
-                else self.tr("{n} API call(s)").format(n=stats.get("api_calls", 0))
+                else self.tr("%n API call(s)", "", int(stats.get("api_calls", 0)))
             )
             self.show_message(
                 self.tr("{offers} listings in {groups} styles ({origin}).").format(

@@ -147,7 +147,7 @@ class ResultsDelegate(QStyledItemDelegate):
 
     def _paint_stall_badge(self, painter: QPainter, option: QStyleOptionViewItem, area: QRect,
                            stalls: int) -> None:
-        text = self.tr("{n} stalls").format(n=stalls)
+        text = self.tr("%n stall(s)", "", stalls)
         font = QFont(option.font)
         font.setBold(True)
         metrics = QFontMetrics(font)

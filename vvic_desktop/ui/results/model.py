@@ -516,8 +516,8 @@ class ResultsModel(QAbstractListModel):
         offer = row.offer
         lines = [offer.title]
         if row.kind is RowKind.GROUP:
-            lines.append(self.tr("{n} stalls, {low} to {high}").format(
-                n=row.group.stall_count, low=format_price(row.group.price_min),
+            lines.append(self.tr("%n stall(s), {low} to {high}", "", row.group.stall_count).format(
+                low=format_price(row.group.price_min),
                 high=format_price(row.group.price_max)))
         stall = " ".join(p for p in (offer.stall.market, offer.stall.position, offer.stall.name)
                          if p)
