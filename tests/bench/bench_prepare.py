@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for image
 from imagegen import encode, photo_like
 
 from vvic_desktop.core.prepare import prepare
+from vvic_desktop.markets.signing import vvic_body_image
 
 
 class SeedPreprocessor:
@@ -83,13 +84,9 @@ class SeedPreprocessor:
         return self._image_to_base64(img)
 
 
-_ESCAPES = str.maketrans({"+": "%2B", "/": "%2F", "=": "%3D"})
-
-
 def ours_with_body(data: bytes) -> str:
-    """prepare + the VVIC body encoding, the same work the seed's preprocess() does."""
-    jpeg = prepare(data).jpeg
-    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii").translate(_ESCAPES)
+    """prepare + the VVIC body encoding (markets.signing), the work seed's preprocess() does."""
+    return vvic_body_image(base64.b64encode(prepare(data).jpeg).decode("ascii"))
 
 
 def decode_full(data: bytes) -> Image.Image:
@@ -159,9 +156,11 @@ def main() -> None:
     webp = encode(photo_like(2000, 1500, seed=3), "WEBP", quality=85)
     seed = SeedPreprocessor()
 
-    print(f"inputs: JPEG 4000×3000 {len(jpeg_12mp) / 1e6:.1f} MB, PNG RGBA 2000×2000 "
-          f"{len(png_rgba) / 1e6:.1f} MB, WebP 2000×1500 {len(webp) / 1e6:.2f} MB; "
-          f"{args.rounds} interleaved rounds, medians in ms\n")
+    print(
+        f"inputs: JPEG 4000×3000 {len(jpeg_12mp) / 1e6:.1f} MB, PNG RGBA 2000×2000 "
+        f"{len(png_rgba) / 1e6:.1f} MB, WebP 2000×1500 {len(webp) / 1e6:.2f} MB; "
+        f"{args.rounds} interleaved rounds, medians in ms\n"
+    )
 
     out_12 = prepare(jpeg_12mp)
     out_small = Image.open(io.BytesIO(out_12.jpeg))

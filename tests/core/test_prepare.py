@@ -23,7 +23,6 @@ from imagegen import (
     with_orientation,
 )
 from PIL import Image, ImageOps
-from PIL.JpegImagePlugin import JpegImageFile
 
 from vvic_desktop.core import errors
 from vvic_desktop.core.intake import open_bytes
@@ -335,20 +334,48 @@ def test_crop_partly_outside_is_clamped():
 
 
 def test_large_jpeg_is_decoded_at_reduced_scale(monkeypatch):
+    import cv2
+
+    from vvic_desktop.core import prepare as prepare_module
+
     calls = []
-    original = JpegImageFile.draft
+    original = cv2.imdecode
 
-    def spy(self, mode, size):
-        result = original(self, mode, size)
-        calls.append((size, self.size))
-        return result
+    def spy(buffer, flags):
+        decoded = original(buffer, flags)
+        calls.append((flags, decoded.shape[:2]))
+        return decoded
 
-    monkeypatch.setattr(JpegImageFile, "draft", spy)
+    monkeypatch.setattr(prepare_module.cv2, "imdecode", spy)
     prepared = prepare(photo_jpeg(4000, 3000))
-    assert calls, "prepare did not ask for a reduced decode"
-    _requested, decoded = calls[0]
-    assert decoded == (2000, 1500)  # DCT-domain 1/2 scale, not 12 MP
+    assert len(calls) == 1, "one decode, straight into an array"
+    flags, decoded = calls[0]
+    assert flags & cv2.IMREAD_REDUCED_COLOR_2 == cv2.IMREAD_REDUCED_COLOR_2
+    assert decoded == (1500, 2000)  # DCT-domain 1/2 scale, not 12 MP
     assert (prepared.width, prepared.height) == (1365, 1024)
+
+
+def test_reduced_decode_goes_as_far_as_the_output_allows(monkeypatch):
+    import cv2
+
+    from vvic_desktop.core import prepare as prepare_module
+
+    shapes = []
+    original = cv2.imdecode
+    monkeypatch.setattr(
+        prepare_module.cv2,
+        "imdecode",
+        lambda buffer, flags: (
+            shapes.append(original(buffer, flags).shape[:2]) or original(buffer, flags)
+        ),
+    )
+    data = photo_jpeg(4000, 3000)
+    prepare(data)
+    assert shapes[-1] == (1500, 2000)  # 1/4 scale would give 1000×750, under 1365×1024
+    prepare(data, crop=CropBox(100, 100, 1500, 1125))  # a crop needs its own pixels: 1/1
+    assert shapes[-1] == (3000, 4000)
+    prepare(data, crop=CropBox(0, 0, 4000, 2400))  # short side 2400: 1/2 still covers it
+    assert shapes[-1] == (1500, 2000)
 
 
 def test_output_matches_a_careful_full_resolution_resize():

@@ -128,6 +128,7 @@ class OpenedImage:
     image: Image.Image
     format: str
     byte_size: int
+    data: bytes | None = None  # the encoded bytes, when the image came from bytes or a file
 
 
 def open_image(source: str | os.PathLike[str] | bytes | bytearray | Image.Image) -> OpenedImage:
@@ -152,7 +153,7 @@ def open_bytes(data: bytes) -> OpenedImage:
     if fmt == "HEIF" and not HEIF_AVAILABLE:  # pragma: no cover - dependency present in CI
         raise HeifUnavailable("pillow-heif missing")
     image = _open(data, fmt)
-    return OpenedImage(image, fmt, len(data))
+    return OpenedImage(image, fmt, len(data), data)
 
 
 def _open(data: bytes, fmt: str) -> Image.Image:

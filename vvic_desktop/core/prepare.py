@@ -23,7 +23,6 @@ meet both). The seed's fit-into-1024×1024 made a 4:3 photo 1024×768, below its
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import os
 from dataclasses import dataclass
@@ -218,14 +217,18 @@ def _resample(pixels: np.ndarray, width: int, height: int, denoise: bool) -> np.
     return pixels
 
 
-def _encode(array: np.ndarray, notes: list[str]) -> bytes:
-    image = Image.fromarray(array)
-    if image.mode != "RGB":
-        image = image.convert("RGB")
+def _encode(array: np.ndarray, bgr: bool, notes: list[str]) -> bytes:
+    """JPEG-encode with OpenCV (which takes BGR), stepping quality down to fit 5 MB."""
+    if array.ndim == 2:
+        array = cv2.cvtColor(array, cv2.COLOR_GRAY2BGR)
+    elif not bgr:
+        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
+    data = b""
     for quality in JPEG_QUALITIES:
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=quality)
-        data = buffer.getvalue()
+        ok, encoded = cv2.imencode(".jpg", array, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise EncodeFailed("the JPEG encoder failed", limit_mb=MAX_JPEG_BYTES // 2**20)
+        data = encoded.tobytes()
         if len(data) <= MAX_JPEG_BYTES:
             if quality != JPEG_QUALITIES[0]:
                 notes.append("quality_reduced")
@@ -252,6 +255,49 @@ def prepare(
         raise DamagedImage(f"{opened.format}: not enough memory to decode") from None
 
 
+_CV2_REDUCED = {
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+}
+
+
+def _decode_jpeg_reduced(
+    opened: OpenedImage, image: Image.Image, scale: float
+) -> np.ndarray | None:
+    """A JPEG decoded by libjpeg straight into a BGR array, at the DCT scale (1/2, 1/4, 1/8)
+    that still covers the output: no full-size decode, no PIL→numpy copy.
+
+    None when PIL must decode instead: not a JPEG from bytes, CMYK (PIL undoes Adobe's
+    inversion), or a file without an end-of-image marker after its last scan (OpenCV would
+    quietly return a grey-filled truncated picture where PIL raises).
+    """
+    data = opened.data
+    if opened.format != "JPEG" or data is None or image.mode not in ("RGB", "L", "YCbCr"):
+        return None
+    if data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda"):
+        return None  # truncated: let PIL report it
+    factor = next((f for f in (8, 4, 2) if f * scale <= 1.0), 1)
+    flags = _CV2_REDUCED.get(factor, cv2.IMREAD_COLOR) | cv2.IMREAD_IGNORE_ORIENTATION
+    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    if pixels is None or pixels.ndim != 3:
+        return None
+    return pixels
+
+
+def _scaled_box(
+    box: tuple[int, int, int, int], fx: float, fy: float, width: int, height: int
+) -> tuple[int, int, int, int]:
+    """A stored-pixel box in the coordinates of a reduced decode, kept inside it."""
+    left, top, right, bottom = box
+    return (
+        max(0, math.floor(left * fx)),
+        max(0, math.floor(top * fy)),
+        min(width, math.ceil(right * fx)),
+        min(height, math.ceil(bottom * fy)),
+    )
+
+
 def _prepare(opened: OpenedImage, crop: CropBox | None) -> PreparedImage:
     image = opened.image
     notes: list[str] = []
@@ -268,22 +314,36 @@ def _prepare(opened: OpenedImage, crop: CropBox | None) -> PreparedImage:
     plan = plan_size(box.w, box.h)
     left, top, right, bottom = _upright_box_to_stored(box, orientation, stored_w, stored_h)
 
-    # Reduced-scale decode: ask for just enough pixels that the crop still covers the output.
-    if opened.format == "JPEG" and plan.scale < 1.0:
-        want = (math.ceil(stored_w * plan.scale), math.ceil(stored_h * plan.scale))
-        image.draft("RGB" if image.mode in ("RGB", "YCbCr") else image.mode, want)
-    image.load()
-    decoded_w, decoded_h = image.size
-    fx, fy = decoded_w / stored_w, decoded_h / stored_h
-    stored_box = (
-        max(0, math.floor(left * fx)),
-        max(0, math.floor(top * fy)),
-        min(decoded_w, math.ceil(right * fx)),
-        min(decoded_h, math.ceil(bottom * fy)),
-    )
-    if stored_box != (0, 0, decoded_w, decoded_h):
-        image = image.crop(stored_box)
-    pixels, premultiplied = _to_array(image, notes)
+    # Reduced-scale decode: just enough pixels that the crop still covers the output.
+    pixels = _decode_jpeg_reduced(opened, image, plan.scale)
+    bgr = pixels is not None
+    if pixels is not None:
+        decoded_h, decoded_w = pixels.shape[:2]
+        premultiplied = False
+        left, top, right, bottom = _scaled_box(
+            (left, top, right, bottom),
+            decoded_w / stored_w,
+            decoded_h / stored_h,
+            decoded_w,
+            decoded_h,
+        )
+        pixels = pixels[top:bottom, left:right]
+    else:
+        if opened.format == "JPEG" and plan.scale < 1.0:
+            want = (math.ceil(stored_w * plan.scale), math.ceil(stored_h * plan.scale))
+            image.draft("RGB" if image.mode in ("RGB", "YCbCr") else image.mode, want)
+        image.load()
+        decoded_w, decoded_h = image.size
+        stored_box = _scaled_box(
+            (left, top, right, bottom),
+            decoded_w / stored_w,
+            decoded_h / stored_h,
+            decoded_w,
+            decoded_h,
+        )
+        if stored_box != (0, 0, decoded_w, decoded_h):
+            image = image.crop(stored_box)
+        pixels, premultiplied = _to_array(image, notes)
 
     target = (plan.height, plan.width) if orientation in _SWAPS_AXES else (plan.width, plan.height)
     pixels = _resample(pixels, *target, denoise=plan.scale > DENOISE_BELOW_REDUCTION)
@@ -306,7 +366,7 @@ def _prepare(opened: OpenedImage, crop: CropBox | None) -> PreparedImage:
             cv2.BORDER_CONSTANT,
             value=white,
         )
-    jpeg = _encode(np.ascontiguousarray(pixels), notes)
+    jpeg = _encode(pixels, bgr, notes)
     return PreparedImage(
         jpeg=jpeg,
         width=plan.canvas_w,
