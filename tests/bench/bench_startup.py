@@ -1,0 +1,70 @@
+"""Benchmark: time from launching `vvic-desktop --demo` to its window being shown.
+
+Run: `python tests/bench/bench_startup.py [--runs N]` (offscreen; not collected by pytest).
+Baseline: a bare Python process that imports PySide6 and shows an empty QMainWindow (the
+floor of any Qt app on this machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+APP = r"""
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+import vvic_desktop.ui.main_window as mw
+original_show = mw.MainWindow.show
+def show(self):
+    original_show(self)
+    QApplication.instance().processEvents()
+    print(time.time(), flush=True)
+    QTimer.singleShot(0, self.close)
+mw.MainWindow.show = show
+from vvic_desktop.app import main
+sys.exit(main(["--demo", "--data-dir", sys.argv[1]]))
+"""
+
+FLOOR = r"""
+import time
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+w = QMainWindow(); w.resize(1280, 800); w.show(); app.processEvents()
+print(time.time(), flush=True)
+"""
+
+
+def shown_after(code: str, *args: str) -> float:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    started = time.time()
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    return float(done.stdout.strip().splitlines()[0]) - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    app, floor = [], []
+    with tempfile.TemporaryDirectory() as data:
+        shown_after(APP, data)  # warm the file cache
+        for _ in range(args.runs):
+            app.append(shown_after(APP, data))
+            floor.append(shown_after(FLOOR))
+    a, f = statistics.median(app), statistics.median(floor)
+    print(
+        f"window shown after start (median of {args.runs}): vvic-desktop --demo {a * 1000:.0f} ms,"
+        f" bare Qt window {f * 1000:.0f} ms, ratio {a / f:.2f}x (goal: app ≤ 1500 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
