@@ -41,8 +41,16 @@ class Target:
 class CredentialsNotSet(errors.MissingCredentials):
     """MissingCredentials that tells the user the ways to set them."""
 
-    zh = "还没有配置 {market} 的 AppKey。请{how}，或使用演示市场（--demo）试用。"
-    en = "No AppKey is set for {market}. To set one, {how}; or try the demo (--demo)."
+    zh = (
+        "还没有配置 {market} 的 AppKey。请在“设置”中填写，或运行 "
+        "`vvic config set-credentials {market} --app-key KEY`，或设置环境变量 {key_var} 和 "
+        "{secret_var}；也可以先用演示市场（--demo）试用。"
+    )
+    en = (
+        "No AppKey is set for {market}. Enter one in Settings, run "
+        "`vvic config set-credentials {market} --app-key KEY`, or set {key_var} and "
+        "{secret_var}; or try the demo marketplace (--demo) first."
+    )
 
 
 def quota_key(target: Target) -> str:
@@ -107,10 +115,12 @@ class SearchServices:
             return Target(market, self.demo.credentials(market), self.demo.url, loopback=True)
         credentials = secrets.load(market)
         if credentials is None:
+            key_var, secret_var = secrets.env_var_names(market)
             raise CredentialsNotSet(
                 "no credentials in keyring or environment",
                 market=market,
-                how=secrets.how_to_set(market),
+                key_var=key_var,
+                secret_var=secret_var,
             )
         endpoint = endpoint or self.settings.base_url_for(market) or None
         return Target(market, credentials, endpoint, loopback=is_loopback(endpoint))

@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
@@ -402,7 +403,9 @@ def request(
             raise timed_out("connect timeout") from None
         if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc).lower():
             raise timed_out("read timeout") from None
-        raise NetworkError(f"{method} {safe_url}: {_short(exc)}") from None
+        raise NetworkError(
+            f"{method} {safe_url}: {_short(exc)}", reason=_reason(exc, safe_url)
+        ) from None
     finally:
         watchdog.stop()
         if response is not None:
@@ -417,6 +420,25 @@ def request(
         url=safe_url,
         elapsed=elapsed,
     )
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    """What the user reads: the host and the kind of failure, not urllib3's whole story."""
+    host = urlsplit(url).netloc or url
+    text = str(exc).lower()
+    if isinstance(exc, requests.exceptions.SSLError) or "certificate" in text:
+        kind = "TLS certificate not trusted"
+    elif "refused" in text:
+        kind = "connection refused"
+    elif "name or service not known" in text or "getaddrinfo" in text or "resolve" in text:
+        kind = "host name not found"
+    elif "reset" in text or "aborted" in text:
+        kind = "connection reset"
+    elif isinstance(exc, requests.exceptions.ProxyError) or "proxy" in text:
+        kind = "proxy error"
+    else:
+        kind = type(exc).__name__
+    return f"{host}: {kind}"
 
 
 def _short(exc: BaseException) -> str:
