@@ -11,11 +11,13 @@ from pathlib import Path
 from vvic_desktop.core.errors import DiskFull, StorageError
 
 
-def write_atomically(target: Path, data: bytes) -> None:
+def write_atomically(target: Path, data: bytes, *, durable: bool = True) -> None:
     """Write to a temp file beside `target`, fsync, then rename over it.
 
     Readers see the old file or the new one, never half of one; on failure the temp file is
     removed and a `StorageError` (`DiskFull` for ENOSPC/EDQUOT/EFBIG) says what happened.
+    `durable=False` skips the fsync, for files that can be fetched again (thumbnails): a
+    power cut may then lose the file, but never leaves a torn one under its name.
     """
     folder = Path(target).resolve().parent
     try:
@@ -26,8 +28,9 @@ def write_atomically(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):

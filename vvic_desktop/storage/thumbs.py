@@ -12,12 +12,10 @@ No Qt: the GUI's thumbnail pool calls `ThumbnailDownloader.fetch_all` from a wor
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.errors import Cancelled, DiskFull, StorageError, VvicError
+from vvic_desktop.core.errors import Cancelled, StorageError, VvicError
+from vvic_desktop.storage.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +71,11 @@ class ThumbnailStore:
         sha = sha256_hex(data)
         path = self.path_for(sha)
         if not path.is_file():
-            _atomic_write(path, data)
+            write_atomically(path, data, durable=False)
         return sha
 
     def remember_url(self, url: str, sha: str) -> None:
-        _atomic_write(self._url_path(url), sha.encode("ascii"))
+        write_atomically(self._url_path(url), sha.encode("ascii"), durable=False)
 
     def sha_for_url(self, url: str) -> str | None:
         """The content a URL gave before, if that content is still stored."""
@@ -87,24 +86,6 @@ class ThumbnailStore:
         except OSError:
             return None
         return sha if _SHA_RE.match(sha) and self.has(sha) else None
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        if exc.errno in (28, 27, 122):  # ENOSPC, EFBIG, EDQUOT
-            raise DiskFull(f"writing a thumbnail: {exc.strerror}") from None
-        raise StorageError(f"writing a thumbnail: {exc.strerror}") from None
 
 
 @dataclass(slots=True)

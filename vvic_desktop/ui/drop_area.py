@@ -35,7 +35,6 @@ import hashlib
 import io
 import os
 import stat
-import tempfile
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -64,6 +63,7 @@ from vvic_desktop.core import intake
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import ImageTooLarge, NotAFile, VvicError
 from vvic_desktop.paths import AppPaths
+from vvic_desktop.storage.files import write_atomically
 from vvic_desktop.storage.settings import Settings
 from vvic_desktop.workers.tasks import Pools
 
@@ -213,16 +213,7 @@ def save_intake_bytes(folder: Path, data: bytes, suffix: str) -> Path:
     target = folder / f"{digest}{suffix}"
     if target.is_file() and target.stat().st_size == len(data):
         return target
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".intake-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomically(target, data, durable=False)
     return target
 
 
