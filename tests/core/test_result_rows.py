@@ -12,8 +12,14 @@ from vvic_desktop.core.result_rows import RowKind, build_rows, sort_groups, togg
 
 
 def _o(item: str, price: str, credit: str = "B", sales: int = 0) -> Offer:
-    return Offer("vvic", item, "连衣裙", Decimal(price),
-                 stall=Stall(name=f"s{item}", credit_level=credit), sales=sales)
+    return Offer(
+        "vvic",
+        item,
+        "连衣裙",
+        Decimal(price),
+        stall=Stall(name=f"s{item}", credit_level=credit),
+        sales=sales,
+    )
 
 
 @pytest.fixture
@@ -35,7 +41,11 @@ def test_expanded_group_lists_its_offers_after_its_header(groups) -> None:
     premium = groups[1].group_id
     rows = build_rows(groups, expanded={premium})
     assert [(r.kind.value, r.offer.item_id) for r in rows[:4]] == [
-        ("group", "p2"), ("offer", "p2"), ("offer", "p1"), ("offer", "p3")]
+        ("group", "p2"),
+        ("offer", "p2"),
+        ("offer", "p1"),
+        ("offer", "p3"),
+    ]
     assert rows[0].expanded and rows[0].hidden_count == 0
     assert toggled_span(rows, premium) == (1, 3)
     assert toggled_span(build_rows(groups), premium) == (1, 3)
@@ -68,3 +78,29 @@ def test_single_offer_group_cannot_expand(groups) -> None:
     single = groups[2].group_id
     rows = build_rows(groups, expanded={single})
     assert len(rows) == 3 and not next(r for r in rows if r.group_id == single).expanded
+
+
+def test_similarity_puts_the_closest_style_first_and_its_closest_listing_first() -> None:
+    from dataclasses import replace
+
+    far = make_group(
+        [
+            replace(_o("f1", "10", "A"), similarity=0.41),
+            replace(_o("f2", "11", "A"), similarity=0.40),
+        ]
+    )
+    near = make_group(
+        [
+            replace(_o("n1", "90", "C"), similarity=0.62),
+            replace(_o("n2", "95", "C"), similarity=0.88),
+        ]
+    )
+    unknown = make_group([_o("u1", "5", "A")])
+    rows = build_rows([far, unknown, near], {near.group_id}, "similarity")
+    assert [(r.kind, r.offer.item_id) for r in rows] == [
+        (RowKind.GROUP, near.best_offer.item_id),
+        (RowKind.OFFER, "n2"),
+        (RowKind.OFFER, "n1"),
+        (RowKind.GROUP, far.best_offer.item_id),
+        (RowKind.GROUP, "u1"),
+    ]

@@ -34,6 +34,7 @@ from vvic_desktop.core.models import (
     SearchResult,
 )
 from vvic_desktop.core.ratelimit import QuotaLimiter
+from vvic_desktop.core.result_rows import sort_groups
 from vvic_desktop.core.retry import call_with_retry
 from vvic_desktop.markets.base import MarketAnswer, Marketplace
 
@@ -182,7 +183,11 @@ def run_search(
 
     progress(STAGE_GROUP, 85)
     settings = grouping or GroupingSettings(strictness=filters.strictness)
-    groups = group_offers(kept, images, settings=settings)  # type: ignore[arg-type]
+    # Relevance first: the style that looks most like the photo leads (CLI, JSON, batch).
+    groups = sort_groups(
+        group_offers(kept, images, settings=settings),  # type: ignore[arg-type]
+        "similarity",
+    )
     progress(STAGE_DONE, 100)
     return SearchResult(
         query=query, offers=kept, groups=groups, image_sha256=prepared.sha256,

@@ -17,8 +17,10 @@ from typing import Literal
 from vvic_desktop.core.grouping import best_offer_key
 from vvic_desktop.core.models import Offer, StyleGroup
 
-SortKey = Literal["best", "price", "price_desc", "stalls", "sales", "credit"]
-SORT_KEYS: tuple[SortKey, ...] = ("best", "price", "price_desc", "stalls", "sales", "credit")
+SortKey = Literal["similarity", "best", "price", "price_desc", "stalls", "sales", "credit"]
+SORT_KEYS: tuple[SortKey, ...] = (
+    "similarity", "best", "price", "price_desc", "stalls", "sales", "credit",
+)
 
 
 class RowKind(Enum):
@@ -47,8 +49,19 @@ def _price(offer: Offer) -> Decimal:
     return offer.price if offer.price is not None else _BIG
 
 
+def _similarity(offer: Offer) -> float:
+    return offer.similarity if offer.similarity is not None else -1.0
+
+
+def best_similarity(group: StyleGroup) -> float:
+    """How much the group's closest listing looks like the photo (-1 when unknown)."""
+    return max((_similarity(o) for o in group.offers), default=-1.0)
+
+
 def _group_sort_key(group: StyleGroup, key: SortKey) -> tuple:
     best = group.best_offer
+    if key == "similarity":  # relevance: the style that looks most like the photo leads
+        return (-best_similarity(group), best_offer_key(best))
     if key == "best":
         return best_offer_key(best)
     if key == "price":
@@ -65,6 +78,8 @@ def _group_sort_key(group: StyleGroup, key: SortKey) -> tuple:
 
 
 def _offer_sort_key(offer: Offer, key: SortKey) -> tuple:
+    if key == "similarity":
+        return (-_similarity(offer), best_offer_key(offer))
     if key in ("price", "stalls"):
         return (_price(offer), best_offer_key(offer))
     if key == "price_desc":

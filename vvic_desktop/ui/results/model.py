@@ -15,8 +15,7 @@ offers it hides; an expanded group is its GROUP row followed by one OFFER row pe
   so pictures load lazily; when one arrives the model emits `dataChanged` for the rows that
   show that picture and nothing else.
 
-Sort keys: those of `core.result_rows.SORT_KEYS` plus "similarity" (groups by their best
-similarity score; see `rows_for`).
+Sort keys: those of `core.result_rows.SORT_KEYS` (similarity first: relevance).
 """
 
 from __future__ import annotations
@@ -50,7 +49,7 @@ from vvic_desktop.workers.tasks import Pools
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
-UI_SORT_KEYS: tuple[str, ...] = (*SORT_KEYS, "similarity")
+UI_SORT_KEYS: tuple[str, ...] = SORT_KEYS
 ASYNC_MIN_GROUPS = 1500  # below this, flattening takes a few ms: done inline
 
 
@@ -131,10 +130,6 @@ def filter_groups(groups: Sequence[StyleGroup], text: str = "",
     return kept
 
 
-def _best_similarity(group: StyleGroup) -> float:
-    return max((o.similarity for o in group.offers if o.similarity is not None), default=-1.0)
-
-
 PRESORT_CHUNK = 512
 
 
@@ -157,25 +152,12 @@ def _presorted(groups: Sequence[StyleGroup], sort_key: str) -> Sequence[StyleGro
 
 def rows_for(groups: Sequence[StyleGroup], expanded: set[str], sort_key: str, *,
              presort: bool = True) -> list[ResultRow]:
-    """`core.result_rows.build_rows`, plus a "similarity" order it does not know yet: groups
-    by their best similarity (highest first), each group's rows still built by core.
-    `presort` (for worker threads) trades a little time for short GIL hold times."""
-    if sort_key in SORT_KEYS:
-        ordered = _presorted(groups, sort_key) if presort else groups
-        return build_rows(ordered, expanded, sort_key)  # type: ignore[arg-type]
-    if sort_key != "similarity":
+    """`core.result_rows.build_rows`; `presort` (for worker threads) trades a little time
+    for short GIL hold times."""
+    if sort_key not in SORT_KEYS:
         raise ValueError(f"unknown sort key {sort_key!r}")
-    ordered = sorted(groups, key=lambda g: -_best_similarity(g))
-    rows: list[ResultRow] = []
-    for index, group in enumerate(ordered):
-        part = build_rows([group], expanded, "best")
-        if len(part) > 1:
-            head, members = part[0], part[1:]
-            members.sort(key=lambda r: -(r.offer.similarity if r.offer.similarity is not None
-                                         else -1.0))
-            part = [head, *members]
-        rows.extend(dataclasses.replace(r, group_index=index) for r in part)
-    return rows
+    ordered = _presorted(groups, sort_key) if presort else groups
+    return build_rows(ordered, expanded, sort_key)  # type: ignore[arg-type]
 
 
 def _row_identity(row: ResultRow) -> tuple[str, str, str]:
