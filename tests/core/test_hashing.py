@@ -135,3 +135,33 @@ def test_two_photo_collage_keeps_one_garment() -> None:
     crop_one, _ = hashing.garment_crop(np.asarray(one))
     crop_pair, _ = hashing.garment_crop(np.asarray(pair))
     assert abs(crop_pair.shape[1] - crop_one.shape[1]) <= 3
+
+
+def _jpeg(im: Image.Image, **kw) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", **kw)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+@pytest.mark.parametrize("size", [(600, 800), (300, 200), (900, 420)])
+def test_opencv_decode_gives_pils_pixels(orientation: int, size: tuple[int, int]) -> None:
+    rng = np.random.default_rng(orientation)
+    im = Image.fromarray(rng.integers(0, 256, (size[1] // 8, size[0] // 8, 3), np.uint8))
+    im = im.resize(size)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    for raw in (_jpeg(im, exif=exif), _jpeg(im.convert("L")), _jpeg(im, progressive=True)):
+        assert hashing._decode_jpeg(raw, hashing.WORK_SIZE) is not None
+        fast = hashing._load_rgb(raw)
+        assert np.array_equal(fast, np.asarray(hashing.load_image(raw)))
+
+
+def test_truncated_and_cmyk_jpegs_take_pils_path() -> None:
+    raw = _jpeg(_garment((10, 200, 10)))
+    assert hashing._decode_jpeg(raw[: len(raw) // 2], hashing.WORK_SIZE) is None
+    with pytest.raises(DamagedImage):
+        hashing._load_rgb(raw[: len(raw) // 2])
+    cmyk = _jpeg(_garment((10, 200, 10)).convert("CMYK"))
+    assert hashing._decode_jpeg(cmyk, hashing.WORK_SIZE) is None
+    assert np.array_equal(hashing._load_rgb(cmyk), np.asarray(hashing.load_image(cmyk)))

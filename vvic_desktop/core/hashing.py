@@ -249,6 +249,89 @@ class SignatureBatch:
         return SignatureBatch(*(getattr(self, name)[rows] for name in self.__slots__))
 
 
+# Baseline, extended and progressive Huffman JPEG: what libjpeg decodes the same for both.
+_SOF_HUFFMAN = (0xC0, 0xC1, 0xC2)
+_CV2_SCALE_FLAGS = {8: cv2.IMREAD_REDUCED_GRAYSCALE_8, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
+                    2: cv2.IMREAD_REDUCED_GRAYSCALE_2, 1: cv2.IMREAD_GRAYSCALE}
+_CV2_FLAGS = cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION
+# EXIF orientation → the transpose PIL's `exif_transpose` applies, on an array.
+_ORIENT = {
+    2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2), 6: lambda a: a.transpose(1, 0, 2)[:, ::-1],
+    7: lambda a: a.transpose(1, 0, 2)[::-1, ::-1], 8: lambda a: a.transpose(1, 0, 2)[::-1],
+}
+
+
+def _jpeg_header(raw: bytes) -> tuple[int, int, bool] | None:
+    """(width, height, has EXIF) of an 8-bit Huffman JPEG with 1 or 3 components, read from
+    its markers; None for anything else (PIL decodes those: CMYK, arithmetic, 12-bit...)."""
+    if raw[:2] != b"\xff\xd8":
+        return None
+    pos, end, exif = 2, len(raw) - 10, False
+    while pos < end:
+        if raw[pos] != 0xFF:
+            return None
+        marker = raw[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in _SOF_HUFFMAN:
+            if raw[pos + 4] != 8 or raw[pos + 9] not in (1, 3):
+                return None
+            height = int.from_bytes(raw[pos + 5: pos + 7], "big")
+            width = int.from_bytes(raw[pos + 7: pos + 9], "big")
+            return (width, height, exif) if width and height else None
+        if marker == 0xDA or 0xC3 <= marker <= 0xCF:
+            return None  # a scan before any frame header, or a frame PIL must handle
+        exif = exif or (marker == 0xE1 and raw[pos + 4: pos + 10] == b"Exif\x00\x00")
+        pos += 2 + int.from_bytes(raw[pos + 2: pos + 4], "big")
+    return None
+
+
+def _decode_jpeg(raw: bytes, size: int) -> np.ndarray | None:
+    """An RGB array decoded by OpenCV (which releases the GIL) at the DCT scale PIL's
+    `draft("RGB", (size, size))` picks, upright: the same pixels PIL gives.
+
+    None when PIL must decode instead: not a plain JPEG (see `_jpeg_header`), or one without
+    an end-of-image marker after its last scan (OpenCV would quietly return a grey-filled
+    truncated picture where PIL raises).
+    """
+    header = _jpeg_header(raw)
+    if header is None or raw.rfind(b"\xff\xd9") < raw.rfind(b"\xff\xda"):
+        return None
+    width, height, exif = header
+    ratio = min(width // size, height // size)
+    scale = next(s for s in (8, 4, 2, 1) if ratio >= s)
+    rgb = cv2.imdecode(np.frombuffer(raw, np.uint8), _CV2_SCALE_FLAGS[scale] | _CV2_FLAGS)
+    if rgb is None or rgb.ndim != 3 or rgb.shape[:2] != (-(-height // scale), -(-width // scale)):
+        return None
+    if exif:
+        orientation = 1
+        with contextlib.suppress(Exception):  # a broken EXIF block must not cost the image
+            orientation = Image.open(io.BytesIO(raw)).getexif().get(0x0112, 1)
+        if orientation in _ORIENT:
+            rgb = np.ascontiguousarray(_ORIENT[orientation](rgb))
+    return rgb
+
+
+def _load_rgb(source: bytes | str | Path | Image.Image, size: int = WORK_SIZE) -> np.ndarray:
+    """`load_image` as an RGB array; JPEGs go straight from OpenCV into the array."""
+    if not isinstance(source, Image.Image):
+        try:
+            raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+        except OSError as exc:
+            raise EmptyImage(f"cannot read item image: {exc.strerror}") from None
+        rgb = _decode_jpeg(raw, size) if raw else None
+        if rgb is not None:
+            if max(rgb.shape[:2]) <= size * 2:
+                return rgb
+            img = Image.fromarray(rgb)
+            img.thumbnail((size * 2, size * 2), Image.Resampling.BILINEAR)
+            return np.asarray(img)
+        source = raw
+    return np.asarray(load_image(source, size))
+
+
 def load_image(source: bytes | str | Path | Image.Image, size: int = WORK_SIZE) -> Image.Image:
     """Decode an item image small and upright: JPEG is decoded at reduced scale."""
     if isinstance(source, Image.Image):
@@ -343,10 +426,9 @@ class _ImageFeatures:
     texture: np.ndarray
 
 
-def _features(im: Image.Image) -> _ImageFeatures:
+def _features(rgb: np.ndarray) -> _ImageFeatures:
     """Everything per image (the part that runs on worker threads: cv2 releases the GIL)."""
     side = HASH_SIZE * PHASH_FACTOR
-    rgb = np.asarray(im.convert("RGB"))
     crop, mask = garment_crop(rgb)
     grey_img = Image.fromarray(np.ascontiguousarray(crop)).convert("L")
     return _ImageFeatures(
@@ -389,18 +471,19 @@ def signatures(images: Sequence[Image.Image | None]) -> SignatureBatch:
     The hashes are ImageHash's dhash/phash of the garment crop (`garment_crop`), i.e.
     `imagehash.phash(Image.fromarray(crop))` bit for bit.
     """
-    return _assemble([None if im is None else _features(im) for im in images])
+    return _assemble([
+        None if im is None else _features(np.asarray(im.convert("RGB"))) for im in images
+    ])
 
 
-def _one_source(
-    src: bytes | str | Path | Image.Image | None,
-) -> tuple[_ImageFeatures | None, str]:
+def _decode_source(src: bytes | str | Path | Image.Image | None) -> np.ndarray | str:
+    """The decoded RGB array, or the error code that makes the row missing."""
     if src is None:
-        return None, "missing"
+        return "missing"
     try:
-        return _features(load_image(src)), ""
+        return _load_rgb(src)
     except (EmptyImage, DamagedImage) as exc:
-        return None, exc.code
+        return exc.code
 
 
 def signatures_from_sources(
@@ -410,14 +493,23 @@ def signatures_from_sources(
 ) -> tuple[SignatureBatch, list[str]]:
     """Decode and sign each source; an unreadable one becomes a missing row.
 
-    Decoding and the per-image work run on `workers` threads (Pillow's decoder and OpenCV
-    release the GIL). Returns the batch and, per source, "" or the error code that made
-    it missing.
+    Decoding runs ahead on `workers` − 1 threads (at least one; OpenCV's JPEG decoder
+    releases the GIL) while this thread computes the features of what is already decoded:
+    the features are many short calls that hold the GIL, which two threads would only
+    fight over. Returns the batch and, per source, "" or the error code that made it
+    missing.
     """
     items = list(sources)
     if workers > 1 and len(items) > 8:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            done = list(pool.map(_one_source, items, chunksize=8))
+        with ThreadPoolExecutor(max_workers=max(1, workers - 1)) as pool:
+            decoded = [_features_or_code(d) for d in pool.map(_decode_source, items)]
     else:
-        done = [_one_source(src) for src in items]
-    return _assemble([d[0] for d in done]), [d[1] for d in done]
+        decoded = [_features_or_code(_decode_source(src)) for src in items]
+    return (
+        _assemble([None if isinstance(d, str) else d for d in decoded]),
+        [d if isinstance(d, str) else "" for d in decoded],
+    )
+
+
+def _features_or_code(decoded: np.ndarray | str) -> _ImageFeatures | str:
+    return decoded if isinstance(decoded, str) else _features(decoded)
