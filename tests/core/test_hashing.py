@@ -165,3 +165,16 @@ def test_truncated_and_cmyk_jpegs_take_pils_path() -> None:
     cmyk = _jpeg(_garment((10, 200, 10)).convert("CMYK"))
     assert hashing._decode_jpeg(cmyk, hashing.WORK_SIZE) is None
     assert np.array_equal(hashing._load_rgb(cmyk), np.asarray(hashing.load_image(cmyk)))
+
+
+def test_threaded_chunked_signatures_equal_one_batch() -> None:
+    # More images than one histogram chunk, so some are finished while others decode.
+    rng = np.random.default_rng(11)
+    colours = [tuple(int(c) for c in rng.integers(0, 256, 3)) for _ in range(hashing._CHUNK + 9)]
+    raws = [_jpeg(_garment(c, 300)) for c in colours]
+    threaded, problems = hashing.signatures_from_sources(raws, workers=2)
+    single = hashing.signatures([hashing.load_image(r) for r in raws])
+    assert problems == [""] * len(raws)
+    for name in ("dhash", "phash", "dhash_mirror", "phash_mirror", "colour", "silhouette", "ok"):
+        assert np.array_equal(getattr(threaded, name), getattr(single, name)), name
+    assert np.allclose(threaded.texture, single.texture, rtol=1e-6, atol=1e-7)

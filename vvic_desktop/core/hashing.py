@@ -297,7 +297,9 @@ def _decode_jpeg(raw: bytes, size: int) -> np.ndarray | None:
     truncated picture where PIL raises).
     """
     header = _jpeg_header(raw)
-    if header is None or raw.rfind(b"\xff\xd9") < raw.rfind(b"\xff\xda"):
+    # Truncated: a scan (FFDA) after the last FFD9; searched forward from that FFD9, which
+    # is near the end, not backward through the whole file (that held the GIL for ~30 us).
+    if header is None or raw.find(b"\xff\xda", raw.rfind(b"\xff\xd9") + 1) >= 0:
         return None
     width, height, exif = header
     ratio = min(width // size, height // size)
@@ -366,77 +368,125 @@ def load_image(source: bytes | str | Path | Image.Image, size: int = WORK_SIZE) 
     return img
 
 
-def _colour_histogram(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """HSV histogram of the garment's pixels, soft over hue so a slight shift still agrees."""
-    # Every other pixel each way: a histogram of ~5k pixels is as good as of 20k.
+def _garment_hsv(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """HSV (k, 3) uint8 of the garment's pixels, every other pixel each way (a histogram of
+    ~5k pixels is as good as of 20k); all pixels when the mask is nearly empty."""
     rgb, mask = rgb[::2, ::2], mask[::2, ::2]
     hsv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2HSV_FULL).reshape(-1, 3)
-    flat_mask = mask.reshape(-1)
-    if flat_mask.mean() > 0.05:
-        hsv = hsv[flat_mask]
-    hsv = hsv.astype(np.float32)
+    if np.count_nonzero(mask) / mask.size > 0.05:
+        hsv = hsv[mask.reshape(-1)]
+    return hsv
+
+
+def _colour_histograms(hsvs: Sequence[np.ndarray]) -> np.ndarray:
+    """HSV histograms (n, COLOUR_DIM) of garment pixels, soft over hue so a slight shift still
+    agrees; all images' pixels in one pass (one bincount, each image's bins offset)."""
+    n = len(hsvs)
+    image = np.repeat(np.arange(n, dtype=np.intp) * COLOUR_DIM, [len(h) for h in hsvs])
+    hsv = np.concatenate(hsvs).astype(np.float32)
     h, s, v = hsv[:, 0] / 256.0, hsv[:, 1] / 255.0, hsv[:, 2] / 255.0
     grey = s < 0.2
     n_chroma = HUE_BINS * SAT_BINS * VAL_BINS
+    size = n * COLOUR_DIM
     hist = np.bincount(
-        n_chroma + np.minimum((v[grey] * GREY_BINS).astype(np.intp), GREY_BINS - 1),
-        minlength=COLOUR_DIM,
+        image[grey] + n_chroma + np.minimum((v[grey] * GREY_BINS).astype(np.intp), GREY_BINS - 1),
+        minlength=size,
     ).astype(np.float64)
-    hc, sc, vc = h[~grey], s[~grey], v[~grey]
+    chroma = ~grey
+    hc, sc, vc, base = h[chroma], s[chroma], v[chroma], image[chroma]
     pos = hc * HUE_BINS - 0.5
     lo = np.floor(pos).astype(np.intp)
     frac = pos - lo
     sbin = np.minimum(((sc - 0.2) / 0.8 * SAT_BINS).astype(np.intp), SAT_BINS - 1)
     vbin = np.minimum((vc * VAL_BINS).astype(np.intp), VAL_BINS - 1)
-    base = sbin * VAL_BINS + vbin
+    base += sbin * VAL_BINS + vbin
     per_hue = SAT_BINS * VAL_BINS
-    hist += np.bincount((lo % HUE_BINS) * per_hue + base, weights=1.0 - frac,
-                        minlength=COLOUR_DIM)
-    hist += np.bincount(((lo + 1) % HUE_BINS) * per_hue + base, weights=frac,
-                        minlength=COLOUR_DIM)
-    total = hist.sum()
-    return hist / total if total else hist
+    hist += np.bincount((lo % HUE_BINS) * per_hue + base, weights=1.0 - frac, minlength=size)
+    hist += np.bincount(((lo + 1) % HUE_BINS) * per_hue + base, weights=frac, minlength=size)
+    hist = hist.reshape(n, COLOUR_DIM)
+    total = hist.sum(axis=1, keepdims=True)
+    return np.divide(hist, total, out=hist, where=total != 0)
 
 
-def _texture(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Orientation histogram of gradients inside the garment (edges eroded away) + energy."""
+def _gradients(grey: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.float32 | None]:
+    """(gx, gy, magnitude) (k, 3) float32 of the pixels inside the garment (edges eroded
+    away) and the log mean magnitude; None instead of the energy when under 20 pixels."""
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
-    inner = cv2.erode(mask.astype(np.uint8), _ERODE).astype(bool)
-    mag = cv2.magnitude(gx, gy)[inner]
-    if mag.size < 20:
-        return np.zeros(TEXTURE_DIM)
-    angle = np.arctan2(gy[inner], gx[inner]) % np.pi
+    inner = cv2.erode(mask.view(np.uint8), _ERODE).view(bool)
+    picked = cv2.merge([gx, gy, cv2.magnitude(gx, gy)])[inner]
+    if len(picked) < 20:
+        return picked[:0], None
+    return picked, np.log1p(picked[:, 2].mean())
+
+
+def _textures(grads: Sequence[np.ndarray], energies: Sequence[np.float32 | None]) -> np.ndarray:
+    """Orientation histograms of gradients inside the garment + energy, (n, TEXTURE_DIM);
+    all images' gradients in one pass (zeros for an image with too few pixels)."""
+    n = len(grads)
+    out = np.zeros((n, TEXTURE_DIM))
+    image = np.repeat(np.arange(n, dtype=np.intp) * TEXTURE_BINS, [len(g) for g in grads])
+    picked = np.concatenate(grads)
+    gx, gy, mag = picked[:, 0], picked[:, 1], picked[:, 2]
+    angle = np.arctan2(gy, gx) % np.pi
     # Soft binning between the two nearest bin centres: an edge exactly between two bins
     # (horizontal stripes sit on a boundary) must not flip bins under a mirror or a crop.
     pos = angle * (TEXTURE_BINS / np.pi) - 0.5
     lo = np.floor(pos).astype(np.intp)
     frac = pos - lo
-    hist = np.bincount(lo % TEXTURE_BINS, weights=mag * (1 - frac), minlength=TEXTURE_BINS)
-    hist += np.bincount((lo + 1) % TEXTURE_BINS, weights=mag * frac, minlength=TEXTURE_BINS)
-    return np.concatenate([hist / (hist.sum() + 1e-6), [np.log1p(mag.mean())]])
+    size = n * TEXTURE_BINS
+    hist = np.bincount(lo % TEXTURE_BINS + image, weights=mag * (1 - frac), minlength=size)
+    hist += np.bincount((lo + 1) % TEXTURE_BINS + image, weights=mag * frac, minlength=size)
+    hist = hist.reshape(n, TEXTURE_BINS)
+    out[:, :TEXTURE_BINS] = hist / (hist.sum(axis=1, keepdims=True) + 1e-6)
+    out[:, TEXTURE_BINS] = [0.0 if e is None else e for e in energies]
+    out[[e is None for e in energies]] = 0.0
+    return out
 
 
 @dataclass(slots=True)
 class _ImageFeatures:
     d_grid: np.ndarray
     p_grid: np.ndarray
-    colour: np.ndarray
+    hsv: np.ndarray  # garment pixels for the colour histogram (`_garment_hsv`)
     silhouette: np.ndarray
-    texture: np.ndarray
+    gradients: np.ndarray  # for the texture histogram (`_gradients`)
+    energy: np.float32 | None
+    colour: np.ndarray | None = None  # the histograms, once `_finish` has run
+    texture: np.ndarray | None = None
+
+
+# Images whose histograms are finished together while later images are still decoding.
+_CHUNK = 32
+
+
+def _finish(rows: Sequence[_ImageFeatures]) -> None:
+    """Colour and texture histograms of `rows`, in one batched pass (see `_colour_histograms`);
+    the pixels they were made from are dropped."""
+    colour = _colour_histograms([f.hsv for f in rows])
+    texture = _textures([f.gradients for f in rows], [f.energy for f in rows])
+    for f, c, t in zip(rows, colour, texture, strict=True):
+        f.colour, f.texture = c, t
+        f.hsv = f.gradients = _NO_PIXELS
+
+
+_NO_PIXELS = np.zeros((0, 3), np.float32)
 
 
 def _features(rgb: np.ndarray) -> _ImageFeatures:
-    """Everything per image (the part that runs on worker threads: cv2 releases the GIL)."""
+    """Everything per image that cannot be batched (resizes, crop, cv2 filters); the
+    histograms are finished for the whole batch at once in `_assemble`."""
     side = HASH_SIZE * PHASH_FACTOR
     crop, mask = garment_crop(rgb)
     grey_img = Image.fromarray(np.ascontiguousarray(crop)).convert("L")
+    grads, energy = _gradients(np.asarray(grey_img), mask)
     return _ImageFeatures(
         np.asarray(grey_img.resize((HASH_SIZE + 1, HASH_SIZE), _RESAMPLE)),
         np.asarray(grey_img.resize((side, side), _RESAMPLE)),
-        _colour_histogram(crop, mask),
+        _garment_hsv(crop, mask),
         cv2.resize(mask.astype(np.float32), (SIL_W, SIL_H), interpolation=cv2.INTER_AREA),
-        _texture(np.asarray(grey_img), mask),
+        grads,
+        energy,
     )
 
 
@@ -455,6 +505,9 @@ def _assemble(features: Sequence[_ImageFeatures | None]) -> SignatureBatch:
     # to rounding), so a flipped listing costs no second resize.
     batch.dhash_mirror[idx] = pack_bits(dhash_bits(d_grid[:, :, ::-1]))
     batch.phash_mirror[idx] = pack_bits(phash_bits(p_grid[:, :, ::-1]))
+    pending = [f for f in rows if f.colour is None]
+    if pending:
+        _finish(pending)
     batch.colour[idx] = np.stack([f.colour for f in rows])
     sil = np.stack([f.silhouette for f in rows]).reshape(len(rows), -1)
     batch.silhouette[idx] = np.clip(np.rint(sil * 255), 0, 255).astype(np.uint8)
@@ -501,8 +554,16 @@ def signatures_from_sources(
     """
     items = list(sources)
     if workers > 1 and len(items) > 8:
+        decoded: list[_ImageFeatures | str] = []
+        pending: list[_ImageFeatures] = []
         with ThreadPoolExecutor(max_workers=max(1, workers - 1)) as pool:
-            decoded = [_features_or_code(d) for d in pool.map(_decode_source, items)]
+            for d in pool.map(_decode_source, items):
+                decoded.append(_features_or_code(d))
+                if not isinstance(decoded[-1], str):
+                    pending.append(decoded[-1])
+                if len(pending) == _CHUNK:  # overlap the batched histograms with decoding
+                    _finish(pending)
+                    pending = []
     else:
         decoded = [_features_or_code(_decode_source(src)) for src in items]
     return (
