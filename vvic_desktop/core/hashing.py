@@ -7,9 +7,11 @@ histogram of the garment's pixels (the hash alone cannot tell colours apart), th
 garment's silhouette, and a texture histogram that tells prints apart where the hashes
 collide (same-cut garments on white reach dHash distance 0 across different prints).
 
-Per image the work is: decode at reduced scale (JPEG `draft`), cut away frames, padding,
-background and watermarks (`garment_crop`), resize to a few tiny grids. The bit work
-(differences, DCT, medians, packing) runs in numpy over the whole batch.
+Per image the work is: decode at reduced scale (OpenCV's DCT-scaled JPEG decode on a
+background thread, PIL's `draft` for everything else), cut away frames, padding,
+background and watermarks (`garment_crop`), resize to a few tiny grids, pick the garment's
+pixels and gradients. The bit work (differences, DCT, medians, packing) and the histogram
+binning run in numpy over many images at once.
 """
 
 from __future__ import annotations
