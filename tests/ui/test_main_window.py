@@ -75,7 +75,7 @@ def test_a_demo_search_reaches_the_grid(qtbot, make_window):
     assert window.results_model.rowCount() == len(result.groups)  # groups start collapsed
     assert "styles" in window.status_label.text()
     left, quota = window.services.quota_left("vvic")
-    assert window.quota_label.text() == f"Quota {left}/{quota} per min"
+    qtbot.waitUntil(lambda: window.quota_label.text() == f"Quota {left}/{quota} per min")
 
 
 def test_enter_searches_and_escape_cancels(qtbot, make_window, sandbox):
@@ -112,7 +112,7 @@ def test_errors_reach_the_status_bar_as_messages(qtbot, make_window, monkeypatch
         window.start_search()
     assert isinstance(finished.args[1], errors.MissingCredentials)
     assert "No AppKey is set for vvic" in window.status_label.text()
-    assert window.quota_label.text() == "No AppKey"
+    qtbot.waitUntil(lambda: window.quota_label.text() == "No AppKey")
 
 
 def test_unexpected_worker_errors_become_messages(qtbot, make_window, monkeypatch):
@@ -153,8 +153,22 @@ def test_geometry_and_splitter_are_remembered(qtbot, make_window):
     assert abs(restored[0] / sum(restored) - sizes[0] / sum(sizes)) < 0.02
 
 
-def test_search_without_a_photo_says_what_to_do(make_window):
+def test_search_without_a_photo_says_what_to_do(qtbot, make_window):
     window = make_window()
+    qtbot.waitUntil(lambda: window.quota_label.text() != "")  # the start-up quota read
+    qtbot.waitUntil(lambda: window.pools.running == 0)
     window.start_search()
     assert window.status_label.text() == "Drop or open a photo first."
     assert window.pools.running == 0
+
+
+def test_filters_other_than_the_market_do_not_reread_the_quota(qtbot, make_window, monkeypatch):
+    window = make_window()
+    qtbot.waitUntil(lambda: window.quota_label.text() != "")
+    reads = []
+    monkeypatch.setattr(window.services, "quota_left", lambda market: reads.append(market))
+    window.filter_bar.strictness.setValue(120)
+    window.filter_bar.in_stock.setChecked(True)
+    window.filter_bar.set_market("taobao")
+    qtbot.waitUntil(lambda: reads == ["taobao"])
+    qtbot.waitUntil(lambda: window.quota_label.text() == "No AppKey")

@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         self.crop_view.photoLoaded.connect(self._photo_loaded)
         self.results_view.compareRequested.connect(self.open_compare)
         self.results_view.statusMessage.connect(self.show_message)
-        self.filter_bar.changed.connect(self._update_quota)
+        self.filter_bar.market_box.currentIndexChanged.connect(self._update_quota)
         self.filter_bar.changed.connect(self._apply_filters_in_place)
 
     def _build_actions(self) -> None:
@@ -395,7 +395,21 @@ class MainWindow(QMainWindow):
         self.status_label.setStyleSheet("QLabel { color: #c92a2a; }" if error else "")
 
     def _update_quota(self) -> None:
-        left = self.services.quota_left(self.filter_bar.market())
+        """Refresh the quota label. Reading it touches the keyring and the quota database,
+        either of which may block, so it runs on the storage pool."""
+        market = self.filter_bar.market()
+        services = self.services
+
+        def read(cancel: Any, progress: Any) -> tuple[int, int] | None:
+            return services.quota_left(market)
+
+        self.pools.start(
+            self.pools.storage, read, functools.partial(self._show_quota, market), name="quota"
+        )
+
+    def _show_quota(self, market: str, left: Any, error: Any) -> None:
+        if market != self.filter_bar.market():
+            return  # the user picked another market meanwhile
         if left is None:
             self.quota_label.setText(self.tr("No AppKey"))
         else:
