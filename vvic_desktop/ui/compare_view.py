@@ -27,13 +27,11 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
-    QUrl,
     Signal,
 )
 from PySide6.QtGui import (
     QBrush,
     QColor,
-    QDesktopServices,
     QFont,
     QFontMetrics,
     QIcon,
@@ -56,7 +54,7 @@ from vvic_desktop.core.grouping import best_offer_key
 from vvic_desktop.core.models import Offer, StyleGroup
 from vvic_desktop.ui.results.model import format_price
 from vvic_desktop.ui.results.thumbnails import ThumbnailLoader, ThumbState
-from vvic_desktop.ui.results.view import is_web_url
+from vvic_desktop.ui.results.view import open_in_browser
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -420,9 +418,8 @@ class CompareView(QWidget):
         if not index.isValid():
             return False
         url = self.model.offer(index.row()).detail_url
-        if not is_web_url(url):
+        if not open_in_browser(url):
             self.statusMessage.emit(self.tr("This listing has no web link."))
             return False
-        QDesktopServices.openUrl(QUrl(url))
         self.listingOpened.emit(url)
         return True

@@ -39,6 +39,14 @@ def is_web_url(url: str) -> bool:
         parsed.host())
 
 
+def open_in_browser(url: str) -> bool:
+    """Hand a listing's http(s) link to the system browser; False (nothing opened) else."""
+    if not is_web_url(url):
+        return False
+    QDesktopServices.openUrl(QUrl(url))
+    return True
+
+
 def stall_text(offer: Offer) -> str:
     stall = offer.stall
     return " ".join(p for p in (stall.name, stall.market, stall.position) if p)
@@ -93,10 +101,9 @@ class ResultsView(QListView):
         if not index.isValid():
             return False
         url = index.data(Roles.DetailUrl) or ""
-        if not is_web_url(url):
+        if not open_in_browser(url):
             self.statusMessage.emit(self.tr("This listing has no web link."))
             return False
-        QDesktopServices.openUrl(QUrl(url))
         self.listingOpened.emit(url)
         return True
 
