@@ -378,11 +378,19 @@ def _fetch_hop(
     return response
 
 
-def _peer_address(response: requests.Response) -> str | None:
+def _socket(response: requests.Response) -> socket.socket | None:
+    """The connected socket under a streamed response (None once urllib3 released it)."""
     try:
-        sock = response.raw.connection.sock  # type: ignore[union-attr]
-        return str(sock.getpeername()[0])
-    except (AttributeError, OSError, IndexError):
+        return response.raw.connection.sock  # type: ignore[union-attr,no-any-return]
+    except AttributeError:
+        return None
+
+
+def _peer_address(response: requests.Response) -> str | None:
+    sock = _socket(response)
+    try:
+        return str(sock.getpeername()[0]) if sock is not None else None
+    except (OSError, IndexError):
         return None
 
 
@@ -404,11 +412,7 @@ def _read_body(
     if declared.isdigit() and int(declared) > max_bytes:
         raise DownloadTooLarge(f"Content-Length {declared}", limit_mb=max_bytes // 2**20)
     raw = response.raw
-    sock = None
-    try:
-        sock = raw.connection.sock  # type: ignore[union-attr]
-    except AttributeError:
-        pass
+    sock = _socket(response)
     chunks: list[bytes] = []
     total = 0
     while True:
