@@ -24,11 +24,15 @@ def price_arg(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(exc.message()) from None
 
 
-def positive_int(text: str) -> int:
+def whole_number(text: str, minimum: int = 0) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return whole_number(text, 1)

@@ -13,6 +13,7 @@ import sys
 import threading
 from types import FrameType
 
+from vvic_desktop.cli.args import whole_number
 from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
 
 
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Serve a demo marketplace (VVIC, TOP, OneBound protocols) on 127.0.0.1.",
     )
     parser.add_argument("--port", type=_port, default=0, help="TCP port (0: any free port)")
-    parser.add_argument("--quota", type=_non_negative_int, default=20,
+    parser.add_argument("--quota", type=whole_number, default=20,
                         help="accepted calls per app key per 60 s (default 20)")
     parser.add_argument("--latency", type=_latency, default=(1.0, 3.0), metavar="A-B",
                         help="answer delay range in seconds (default 1-3; 0 for none)")
@@ -34,19 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _port(text: str) -> int:
-    value = _non_negative_int(text)
+    value = whole_number(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"port must be 0..65535, not {text}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
     return value
 
 
