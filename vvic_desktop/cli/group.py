@@ -14,16 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from vvic_desktop.core import errors, hashing
 from vvic_desktop.core.grouping import group_offers
 from vvic_desktop.core.intake import is_url
-from vvic_desktop.core.models import Offer, Stall, StyleGroup
+from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.markets.normalise import parse_int, parse_price
 from vvic_desktop.paths import AppPaths
+from vvic_desktop.storage.cache import decimal_text
+from vvic_desktop.storage.export import group_to_json
 from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
 
 MAX_ITEMS = 100_000
@@ -122,21 +123,6 @@ def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
     return images
 
 
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def group_json(group: StyleGroup) -> dict[str, Any]:
-    return {
-        "item_ids": [o.item_id for o in group.offers],
-        "best_item_id": group.best_offer.item_id,
-        "price_min": _money(group.price_min),
-        "price_median": _money(group.price_median),
-        "price_max": _money(group.price_max),
-        "stall_count": group.stall_count,
-    }
-
-
 def run(args: argparse.Namespace) -> int:
     path = Path(args.items)
     offers = [_offer(item) for item in _load(path)]
@@ -150,14 +136,16 @@ def run(args: argparse.Namespace) -> int:
             notes[offer.item_id] = f"image unusable ({problem}): grouped by title and price"
     groups = group_offers(offers, signatures=batch)
     if args.json:
-        out: dict[str, Any] = {"groups": [group_json(g) for g in groups]}
+        out: dict[str, Any] = {"groups": [group_to_json(g) for g in groups]}
         if notes:
             out["notes"] = notes
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
     for k, g in enumerate(groups, 1):
-        spread = f"{_money(g.price_min)} / {_money(g.price_median)} / {_money(g.price_max)}"
+        spread = " / ".join(
+            str(decimal_text(p)) for p in (g.price_min, g.price_median, g.price_max)
+        )
         sys.stdout.write(
             f"{k:3d}. {len(g.offers)} listings, {g.stall_count} stalls, price {spread}, "
             f"best {g.best_offer.item_id}  {g.best_offer.title}\n"

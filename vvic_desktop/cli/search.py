@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from decimal import Decimal
-from typing import Any
 
 from vvic_desktop.cli.args import crop_arg, positive_int, price_arg
 from vvic_desktop.core import errors
@@ -19,7 +17,8 @@ from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.services import DEMO_MARKET, DemoMarketplace, SearchServices
-from vvic_desktop.storage.cache import offer_to_json
+from vvic_desktop.storage.cache import decimal_text
+from vvic_desktop.storage.export import result_to_json
 from vvic_desktop.storage.settings import API_MARKETS, Settings
 
 
@@ -119,44 +118,6 @@ def _print_progress(stage: str, percent: int) -> None:
 # --- output ----------------------------------------------------------------------------------
 
 
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def result_to_json(result: SearchResult) -> dict[str, Any]:
-    query = result.query
-    f = query.filters
-    return {
-        "query": {
-            "photo": query.source,
-            "market": query.market,
-            "crop": query.crop.as_text() if query.crop else None,
-            "image_sha256": result.image_sha256,
-            "filters": {
-                "price_min": _text(f.price_min), "price_max": _text(f.price_max),
-                "min_order_max": f.min_order_max, "in_stock_only": f.in_stock_only,
-                "credit_level": f.credit_level, "max_results": f.max_results,
-            },
-        },
-        "offers": [offer_to_json(o) for o in result.offers],
-        "groups": [
-            {
-                "item_ids": [o.item_id for o in g.offers],
-                "best_item_id": g.best_offer.item_id,
-                "price_min": _text(g.price_min),
-                "price_median": _text(g.price_median),
-                "price_max": _text(g.price_max),
-                "stall_count": g.stall_count,
-                "in_stock_count": g.in_stock_count,
-                "category": g.category,
-            }
-            for g in result.groups
-        ],
-        "notes": list(result.notes),
-        "stats": dict(result.stats),
-    }
-
-
 def _print_table(result: SearchResult) -> None:
     out = sys.stdout
     stats = result.stats
@@ -164,13 +125,13 @@ def _print_table(result: SearchResult) -> None:
     out.write(f"{len(result.offers)} listings in {len(result.groups)} styles ({origin})\n")
     for number, group in enumerate(result.groups, 1):
         spread = "-".join(
-            dict.fromkeys(_text(p) or "?" for p in (group.price_min, group.price_max))
+            dict.fromkeys(decimal_text(p) or "?" for p in (group.price_min, group.price_max))
         )
         out.write(f"\n#{number}  {group.stall_count} stall(s)  ¥{spread}  "
-                  f"median ¥{_text(group.price_median) or '?'}\n")
+                  f"median ¥{decimal_text(group.price_median) or '?'}\n")
         for offer in group.offers:
             mark = "*" if offer is group.best_offer else " "
-            price = _text(offer.price) or "?"
+            price = decimal_text(offer.price) or "?"
             credit = offer.stall.credit_level or "-"
             stock = "?" if offer.stock is None else str(offer.stock)
             out.write(f" {mark} {price:>8}  {credit}  stock {stock:>5}  "

@@ -45,7 +45,7 @@ FORMAT_VERSION = 1
 # --- Offer <-> JSON ------------------------------------------------------------------------
 
 
-def _decimal_text(value: Decimal | None) -> str | None:
+def decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
@@ -72,8 +72,8 @@ def offer_to_json(offer: Offer) -> dict[str, Any]:
         "market": offer.market,
         "item_id": offer.item_id,
         "title": offer.title,
-        "price": _decimal_text(offer.price),
-        "price_max": _decimal_text(offer.price_max),
+        "price": decimal_text(offer.price),
+        "price_max": decimal_text(offer.price_max),
         "image_url": offer.image_url,
         "detail_url": offer.detail_url,
         "stall": {

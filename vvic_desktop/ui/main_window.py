@@ -453,7 +453,7 @@ class MainWindow(QMainWindow):
         )
         if not path:
             return
-        from vvic_desktop.cli.search import result_to_json
+        from vvic_desktop.storage.export import result_to_json
         from vvic_desktop.storage.files import write_atomically
 
         data = json.dumps(result_to_json(self._last_result), ensure_ascii=False, indent=2)
