@@ -21,3 +21,13 @@ def english_interface(qapp):
 
     assert apply_language(qapp, "en")
     yield
+
+
+@pytest.fixture
+def pools(qtbot):
+    """The window's worker pools, shut down (cancelled and waited for) after the test."""
+    from vvic_desktop.workers.tasks import Pools
+
+    pools = Pools()
+    yield pools
+    pools.shutdown()

@@ -20,7 +20,6 @@ from vvic_desktop.ui.compare_view import (
     spread_points,
 )
 from vvic_desktop.ui.results import ThumbnailLoader
-from vvic_desktop.workers.tasks import Pools
 
 
 @pytest.fixture
@@ -32,13 +31,6 @@ def group():
         offer("000004", "70", credit="B", stall="丁", stock=8, min_order=3,
               url="file:///etc/passwd"),
     ])
-
-
-@pytest.fixture
-def pools(qtbot):
-    pools = Pools()
-    yield pools
-    pools.shutdown()
 
 
 @pytest.fixture

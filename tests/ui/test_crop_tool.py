@@ -17,16 +17,8 @@ from vvic_desktop.core.autocrop import propose_crop
 from vvic_desktop.core.models import CropBox
 from vvic_desktop.ui.crop_tool import PREVIEW_PX, CropTool
 from vvic_desktop.ui.drop_area import IntakePhoto
-from vvic_desktop.workers.tasks import Pools
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "dress-photo.jpg"
-
-
-@pytest.fixture
-def pools(qtbot):
-    pools = Pools()
-    yield pools
-    pools.shutdown()
 
 
 @pytest.fixture

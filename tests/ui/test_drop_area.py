@@ -27,20 +27,12 @@ from vvic_desktop.ui.drop_area import (
     paths_from_mime,
 )
 from vvic_desktop.ui.intake_strip import IntakeStrip
-from vvic_desktop.workers.tasks import Pools
 
 
 def png_bytes(colour: tuple[int, int, int] = (200, 40, 40), size: int = 24) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (size, size), colour).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def pools(qtbot):
-    pools = Pools()
-    yield pools
-    pools.shutdown()
 
 
 @pytest.fixture

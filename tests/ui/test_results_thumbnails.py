@@ -17,7 +17,6 @@ from vvic_desktop.ui.results.thumbnails import (
     load_scaled,
     store_source,
 )
-from vvic_desktop.workers.tasks import Pools
 
 RED = (220, 30, 30)
 
@@ -45,13 +44,6 @@ class FakeSource:
     @property
     def asked(self) -> list[str]:
         return [u for call in self.calls for u in call]
-
-
-@pytest.fixture
-def pools(qtbot):
-    pools = Pools()
-    yield pools
-    pools.shutdown()
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from vvic_desktop.ui.results import (
 )
 from vvic_desktop.ui.results.delegate import CARD_SIZE, PLACEHOLDER_BG, thumb_rect, toggle_rect
 from vvic_desktop.ui.results.view import is_web_url
-from vvic_desktop.workers.tasks import Pools
 
 RED = (220, 30, 30)
 
@@ -37,13 +36,6 @@ class Pictures:
     def __call__(self, urls, cancel):
         self.asked.extend(urls)
         return {u: (b"garbage" if "broken" in u else self.data) for u in urls}
-
-
-@pytest.fixture
-def pools(qtbot):
-    pools = Pools()
-    yield pools
-    pools.shutdown()
 
 
 @pytest.fixture

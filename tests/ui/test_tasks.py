@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from PySide6.QtCore import QCoreApplication, QThread
 
 from vvic_desktop.core.errors import Cancelled, NetworkError
 from vvic_desktop.workers.tasks import Pools
-
-
-@pytest.fixture
-def pools(qtbot):
-    pools = Pools()
-    yield pools
-    pools.shutdown()
 
 
 def test_result_arrives_in_the_gui_thread(qtbot, pools):
