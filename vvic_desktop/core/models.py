@@ -132,6 +132,14 @@ class StyleGroup:
     category: str = "default"
 
 
+@dataclass(frozen=True, slots=True)
+class OfferMark:
+    """What the buyer noted on one offer of a saved search: shortlisted (★) and a free note."""
+
+    shortlisted: bool = False
+    note: str = ""
+
+
 @dataclass(slots=True)
 class SearchQuery:
     source: str  # the photo's path or URL as the user gave it
