@@ -350,3 +350,71 @@ class BadItemsFile(VvicError):
     code = "bad_items_file"
     zh = "商品列表文件无效：{reason}"
     en = "The items file is invalid: {reason}"
+
+
+# --- the library database ---------------------------------------------------------------------
+
+
+class DatabaseRecovered(StorageError):
+    """Notice: the library file was damaged; it was moved aside and a fresh one started."""
+
+    code = "database_recovered"
+    zh = (
+        "资料库文件已损坏，已移到“{moved_to}”并新建了一个空资料库。"
+        "旧文件保留在原文件夹中，可交给技术支持尝试恢复。"
+    )
+    en = (
+        "The library file was damaged. It was moved to “{moved_to}” and a new, empty library "
+        "was started; the old file stays in the same folder for recovery."
+    )
+
+
+class DatabaseNewer(StorageError):
+    """Notice: a newer version of the app wrote the library; it opens read-only."""
+
+    code = "database_newer"
+    zh = (
+        "资料库由更新版本的软件创建（版本 {found}，本软件支持到 {supported}），"
+        "现以只读方式打开：可以查看和导出，但不能保存。请升级本软件。"
+    )
+    en = (
+        "The library was written by a newer version of the app (schema {found}; this one "
+        "knows up to {supported}). It is open read-only: you can view and export, not save. "
+        "Please update the app."
+    )
+
+
+class DataDirReadOnly(StorageError):
+    """Notice: the data folder cannot be written; the library is read-only or in memory."""
+
+    code = "data_dir_read_only"
+    zh = (
+        "数据文件夹“{folder}”无法写入（{reason}）。本次搜索仍可进行，但不会保存；"
+        "已保存的数据不受影响。请检查文件夹权限或磁盘。"
+    )
+    en = (
+        "The data folder “{folder}” cannot be written ({reason}). You can still search, "
+        "but nothing is saved this session; saved data is intact. Check the folder's "
+        "permissions or the disk."
+    )
+
+
+class LibraryReadOnly(StorageError):
+    code = "library_read_only"
+    zh = "资料库当前为只读，无法保存或修改（{reason}）。已保存的数据不受影响。"
+    en = (
+        "The library is read-only, so this cannot be saved or changed ({reason}). "
+        "Saved data is intact."
+    )
+
+
+class SearchNotFound(StorageError):
+    code = "search_not_found"
+    zh = "资料库里没有名为“{name}”的搜索。用 `vvic library list` 查看已保存的搜索。"
+    en = "There is no saved search named “{name}”. `vvic library list` shows the saved searches."
+
+
+class NameTaken(StorageError):
+    code = "name_taken"
+    zh = "已经有一个名为“{name}”的搜索。请换一个名字。"
+    en = "A saved search named “{name}” already exists. Choose another name."

@@ -159,6 +159,7 @@ class SearchResult:
     created_at: _dt.datetime = field(
         default_factory=lambda: _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     )
+    prepared: PreparedImage | None = None  # the image that was sent: the library keeps it
 
 
 @dataclass(frozen=True, slots=True)

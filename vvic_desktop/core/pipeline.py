@@ -191,7 +191,7 @@ def run_search(
     progress(STAGE_DONE, 100)
     return SearchResult(
         query=query, offers=kept, groups=groups, image_sha256=prepared.sha256,
-        notes=notes, stats=stats,
+        notes=notes, stats=stats, prepared=prepared,
     )
 
 

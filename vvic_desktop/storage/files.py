@@ -22,7 +22,7 @@ def write_atomically(target: Path, data: bytes, *, durable: bool = True) -> None
     folder = Path(target).resolve().parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{Path(target).name}.", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(Path(target)), suffix=".tmp", dir=folder)
     except OSError as exc:
         raise storage_error(exc) from None
     try:
@@ -40,6 +40,11 @@ def write_atomically(target: Path, data: bytes, *, durable: bool = True) -> None
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def temp_prefix(target: Path) -> str:
+    """`.<name>.<pid>.`: the start-up sweep (storage.db) removes temp files of dead writers."""
+    return f".{target.name}.{os.getpid()}."
 
 
 def storage_error(exc: OSError) -> StorageError:
