@@ -8,7 +8,10 @@ batch all take the same code path.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,8 +25,12 @@ from vvic_desktop.markets.base import Credentials
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.storage import secrets
 from vvic_desktop.storage.cache import ResultCache
+from vvic_desktop.storage.db import Database
+from vvic_desktop.storage.library import Library
 from vvic_desktop.storage.settings import Settings
 from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
+
+log = logging.getLogger(__name__)
 
 DEMO_MARKET = "vvic"
 
@@ -170,6 +177,51 @@ class SearchServices:
             allow_lan_images=bool(self.settings.get("images.allow_lan_hosts")),
         )
 
+    @functools.cached_property
+    def database(self) -> Database:
+        """The library file, opened (checked, migrated) on first use."""
+        db = Database(self.paths.database)
+        if db.notice is not None:
+            log.warning("library: %s", db.notice.detail)
+        return db
+
+    @functools.cached_property
+    def library(self) -> Library:
+        return Library(
+            self.database, self.thumbnail_store,
+            max_unnamed=int(self.settings.get("library.max_unnamed")),
+        )
+
+    def save_search(
+        self,
+        result: SearchResult,
+        *,
+        name: str | None = None,
+        notes: str = "",
+        tags: Iterable[str] = (),
+        endpoint: str | None = None,
+        cancel: CancelToken | None = None,
+    ) -> int:
+        """Keep `result` in the library, complete: pictures not yet stored are fetched first.
+
+        Raises StorageError (DiskFull, LibraryReadOnly, NameTaken…) with the user's message;
+        the result itself is unaffected, so the caller keeps showing it.
+        """
+        urls = [o.image_url for o in result.offers if o.image_url]
+        missing = [u for u in urls if not self.thumbnail_store.sha_for_url(u)]
+        if missing:
+            allow_private = (
+                self.demo is not None or is_loopback(endpoint)
+                or bool(self.settings.get("images.allow_lan_hosts"))
+            )
+            downloader = ThumbnailDownloader(self.thumbnail_store, allow_private=allow_private)
+            downloader.fetch_all(missing, cancel=cancel)
+        if endpoint is None and self.demo is not None:
+            endpoint = self.demo.url
+        return self.library.save(
+            result, name=name, notes=notes, tags=tags, endpoint=endpoint or ""
+        )
+
     def quota_left(self, market: str) -> tuple[int, int] | None:
         """(calls left in the current minute, per-minute quota) for the status bar."""
         try:
@@ -181,6 +233,8 @@ class SearchServices:
         return max(0, quota - used), quota
 
     def close(self) -> None:
+        if "database" in self.__dict__:
+            self.database.close()
         if self.demo is not None:
             self.demo.close()
             self.demo = None

@@ -113,6 +113,10 @@ def _declare() -> dict[str, Option]:
         Option("network.proxy", str, "", help="HTTP(S) proxy URL; empty = system proxy"),
         Option("search.max_results", int, 20, help="results asked for per search",
                minimum=1, maximum=50),
+        Option("library.autosave", bool, True,
+               help="save every search to the library (unnamed ones are trimmed oldest first)"),
+        Option("library.max_unnamed", int, 200,
+               help="how many unnamed searches the library keeps", minimum=1, maximum=100_000),
         Option("state.last_market", str, "local", Kind.UI_STATE, choices=MARKET_NAMES),
         Option("state.last_folder", str, "", Kind.UI_STATE),
     ]
