@@ -7,8 +7,6 @@ quota exhaustion ("resumes at HH:MM"), and a canary secret that must appear nowh
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import io
 import json
 import logging
 import time
@@ -16,49 +14,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from e2e_helpers import CROP, MARKET_ENV, SAMPLE, PipedStdin, demo_env
 from PIL import Image
 
 from vvic_desktop.cli import main
-from vvic_desktop.cli import search as cli_search
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Credentials
-from vvic_desktop.sandbox import server as sandbox_server
 from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
 from vvic_desktop.services import Target, quota_key
-
-SAMPLE = str(Path(__file__).resolve().parents[2] / "resources" / "samples" / "dress-photo.jpg")
-CROP = "270,440,620,900"
-MARKET_ENV = {
-    "vvic": "VVIC", "taobao": "TAOBAO", "onebound-vvic": "ONEBOUND",
-    "onebound-taobao": "ONEBOUND", "1688": "ALI1688",
-}
-
-
-class PipedStdin(io.StringIO):
-    def isatty(self) -> bool:
-        return False
-
-
-@pytest.fixture(autouse=True)
-def fast_demo(monkeypatch, sandbox_catalog) -> None:
-    """--demo starts its own server as in real use, but with no latency and the session's
-    catalog (drawing the catalog's pictures is the slow part)."""
-    monkeypatch.setattr(cli_search, "DEMO_LATENCY", (0.0, 0.0))
-    monkeypatch.setattr(sandbox_server, "SandboxServer",
-                        functools.partial(sandbox_server.SandboxServer, catalog=sandbox_catalog))
-
-
-@pytest.fixture(autouse=True)
-def no_ambient_credentials(monkeypatch) -> None:
-    for prefix in set(MARKET_ENV.values()):
-        monkeypatch.delenv(f"{prefix}_APP_KEY", raising=False)
-        monkeypatch.delenv(f"{prefix}_APP_SECRET", raising=False)
-
-
-def demo_env(monkeypatch, market: str) -> None:
-    app_key, secret = DEMO_CREDENTIALS[market]
-    monkeypatch.setenv(f"{MARKET_ENV[market]}_APP_KEY", app_key)
-    monkeypatch.setenv(f"{MARKET_ENV[market]}_APP_SECRET", secret)
 
 
 def run_json(capsys, argv: list[str]) -> dict:

@@ -1,4 +1,5 @@
-"""`vvic search PHOTO --market NAME [--endpoint URL] [--crop X,Y,W,H] [filters] [--json] [--demo]`.
+"""`vvic search PHOTO --market NAME [--endpoint URL] [--crop X,Y,W,H] [filters] [--json] [--demo]
+[--save NAME]`.
 
 The same `core.pipeline.run_search` the GUI runs: prepare → cache → quota → market → group.
 Credentials come from the keyring, else the environment (DESIGN §4); `--demo` starts the
@@ -47,6 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--demo", action="store_true",
                         help="start the built-in demo marketplace and search it")
     parser.add_argument("--no-cache", action="store_true", help="ask the service even if cached")
+    parser.add_argument("--save", metavar="NAME",
+                        help="keep the result in the library under NAME (opens offline later)")
     parser.set_defaults(handler=run)
 
 
@@ -74,19 +77,38 @@ def run(args: argparse.Namespace) -> int:
     demo = DemoMarketplace(latency=DEMO_LATENCY) if args.demo else None
     services = SearchServices(paths, settings, demo=demo)
     try:
+        if args.save is not None:
+            _check_name_free(services, args.save)  # before paying for the call
         show_progress = not args.json and sys.stderr.isatty()
+        cancel = CancelToken()
         result = services.search(
-            query, cancel=CancelToken(), progress=_print_progress if show_progress else _quiet,
+            query, cancel=cancel, progress=_print_progress if show_progress else _quiet,
             endpoint=args.endpoint, use_cache=not args.no_cache,
         )
+        if args.json:
+            json.dump(result_to_json(result), sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            print_table(result)
+        if args.save is not None:
+            sys.stdout.flush()
+            search_id = services.save_search(
+                result, name=args.save, endpoint=args.endpoint, cancel=cancel
+            )
+            sys.stderr.write(f"saved as “{args.save.strip()}” (#{search_id})\n")
     finally:
         services.close()
-    if args.json:
-        json.dump(result_to_json(result), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        _print_table(result)
     return 0
+
+
+def _check_name_free(services: SearchServices, name: str) -> None:
+    if not name.strip():
+        raise errors.ConfigError("--save needs a name")
+    try:
+        services.library.resolve(" ".join(name.split()))
+    except errors.SearchNotFound:
+        return
+    raise errors.NameTaken("name taken", name=name.strip())
 
 
 def _filters(args: argparse.Namespace, settings: Settings) -> Filters:
@@ -118,7 +140,7 @@ def _print_progress(stage: str, percent: int) -> None:
 # --- output ----------------------------------------------------------------------------------
 
 
-def _print_table(result: SearchResult) -> None:
+def print_table(result: SearchResult) -> None:
     out = sys.stdout
     stats = result.stats
     origin = "cache" if stats.get("cached") else f"{stats.get('api_calls', 0)} API call(s)"

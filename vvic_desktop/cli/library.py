@@ -1,0 +1,215 @@
+"""`vvic library list|show|export|delete|import-folder`: the saved searches, from a terminal.
+
+Everything here reads the library and its picture store only: `show` and `export` work with
+the network gone (a saved search carries every offer's picture).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from typing import Any
+
+from vvic_desktop.cli.search import print_table
+from vvic_desktop.core import errors
+from vvic_desktop.paths import AppPaths
+from vvic_desktop.services import SearchServices
+from vvic_desktop.storage.library import SavedSearch, SearchSummary
+from vvic_desktop.storage.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "library",
+        help="saved searches / 资料库",
+        description="List, show, export and delete saved searches; import your own photos.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+
+    listing = actions.add_parser("list", help="saved searches, newest first")
+    listing.add_argument("--filter", metavar="TEXT", default="",
+                         help="only those whose name, notes, titles or stalls contain TEXT")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=run_list)
+
+    show = actions.add_parser("show", help="one saved search with its groups and offers")
+    show.add_argument("name", help="its name, or #ID from `vvic library list`")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=run_show)
+
+    export = actions.add_parser("export", help="write a saved search to CSV, XLSX or HTML")
+    export.add_argument("name", help="its name, or #ID")
+    export.add_argument("--out", required=True, metavar="FILE",
+                        help="FILE.csv, FILE.xlsx (with pictures), FILE.html or FILE.json")
+    export.set_defaults(handler=run_export)
+
+    delete = actions.add_parser("delete", help="remove a saved search")
+    delete.add_argument("name", help="its name, or #ID")
+    delete.set_defaults(handler=run_delete)
+
+    importer = actions.add_parser(
+        "import-folder", help="add your own photos of stall items (with prices) to the library"
+    )
+    importer.add_argument("folder", help="a folder of photos")
+    importer.add_argument("--prices", metavar="CSV",
+                          help="file,title,price,stall,market,position,min_order,note per photo")
+    importer.add_argument("--json", action="store_true")
+    importer.set_defaults(handler=run_import)
+
+
+def _services(args: argparse.Namespace) -> SearchServices:
+    paths = AppPaths.resolve(args.data_dir).ensure()
+    settings = Settings.load(paths.settings_file)
+    services = SearchServices(paths, settings)
+    notice = services.database.notice
+    if notice is not None:
+        sys.stderr.write(f"note: {notice.message()}\n")
+    return services
+
+
+def run_list(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        summaries = services.library.list(args.filter)
+    finally:
+        services.close()
+    if args.json:
+        json.dump({"searches": [summary_to_json(s) for s in summaries]}, sys.stdout,
+                  ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not summaries:
+        sys.stdout.write("no saved searches\n")
+    for s in summaries:
+        kept = "*" if s.name else " "
+        sys.stdout.write(
+            f"#{s.id:<5} {kept} {_local_time(s.created_at)}  {s.market:<15} "
+            f"{s.group_count:>3} styles {s.offer_count:>4} offers  {s.title}\n"
+        )
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        saved = services.library.get(args.name)
+        missing = services.library.missing_pictures(saved.id)
+    finally:
+        services.close()
+    if args.json:
+        json.dump(saved_to_json(saved, missing), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    s = saved.summary
+    sys.stdout.write(f"{s.title}  (#{s.id}, {s.market}, {_local_time(s.created_at)})\n")
+    if s.notes:
+        sys.stdout.write(f"notes: {s.notes}\n")
+    print_table(saved.result)
+    if missing:
+        sys.stdout.write(f"note: {missing} picture(s) missing from the store\n")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from vvic_desktop.storage.export import ExportSection, export_sections
+
+    services = _services(args)
+    try:
+        library = services.library
+        saved = library.get(args.name)
+        section = ExportSection(
+            title=saved.summary.title,
+            result=saved.result,
+            query_image=library.picture(saved.query_image),
+            marks=dict(saved.marks),
+            changes=dict(saved.changes),
+        )
+        out = Path(args.out).expanduser()
+        kind = export_sections([section], out, library.thumbnail_lookup(saved),
+                               language=errors.language())
+    finally:
+        services.close()
+    sys.stderr.write(f"wrote {kind.upper()} {out}\n")
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        library = services.library
+        search_id = library.resolve(args.name)
+        library.delete(search_id)
+    finally:
+        services.close()
+    sys.stderr.write(f"deleted #{search_id}\n")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from vvic_desktop.storage.local_catalog import import_folder
+
+    services = _services(args)
+    try:
+        report = import_folder(
+            services, Path(args.folder).expanduser(),
+            prices=Path(args.prices).expanduser() if args.prices else None,
+        )
+    finally:
+        services.close()
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(report.summary() + "\n")
+        for problem in report.problems:
+            sys.stderr.write(f"skipped: {problem}\n")
+    return 0 if report.imported or not report.problems else 1
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def summary_to_json(s: SearchSummary) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "title": s.title,
+        "kept": s.name is not None,
+        "created_at": s.created_at.isoformat(),
+        "market": s.market,
+        "photo": s.source,
+        "group_count": s.group_count,
+        "offer_count": s.offer_count,
+        "change_count": s.change_count,
+        "notes": s.notes,
+        "tags": list(s.tags),
+    }
+
+
+def saved_to_json(saved: SavedSearch, missing_pictures: int) -> dict[str, Any]:
+    from vvic_desktop.storage.export import result_to_json
+
+    data = result_to_json(saved.result)
+    for item in data["offers"]:
+        key = f"{item['market']}:{item['item_id']}"
+        mark = saved.marks.get(key)
+        item["picture_sha256"] = saved.thumbnails.get(key)
+        item["shortlisted"] = bool(mark and mark.shortlisted)
+        item["note"] = mark.note if mark else ""
+        item["change"] = saved.changes.get(key, "")
+    return {
+        "search": summary_to_json(saved.summary),
+        **data,
+        "pictures_missing": missing_pictures,
+    }
+
+
+def _local_time(moment: _dt.datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
