@@ -152,6 +152,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX batch_items_state ON batch_items (batch_id, state, position)",
         ),
     ),
+    Migration(
+        3,
+        "the local catalog: imported photos and picture embeddings",
+        (
+            """CREATE TABLE local_items (
+                id INTEGER PRIMARY KEY,
+                thumb_sha TEXT NOT NULL UNIQUE,   -- the photo in the thumbnail store
+                data TEXT NOT NULL,               -- offer_to_json (market 'local')
+                source_path TEXT NOT NULL DEFAULT '',
+                imported_at REAL NOT NULL
+            )""",
+            """CREATE TABLE embeddings (
+                thumb_sha TEXT NOT NULL,
+                embedder TEXT NOT NULL,           -- name and version of the features
+                vector BLOB NOT NULL,
+                PRIMARY KEY (thumb_sha, embedder)
+            )""",
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
