@@ -14,7 +14,6 @@ mark on offers that are still there.
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
 import logging
 import re
@@ -35,9 +34,10 @@ from vvic_desktop.core.models import (
     SearchResult,
     StyleGroup,
 )
-from vvic_desktop.storage.cache import decimal_text, offer_from_json, offer_to_json
+from vvic_desktop.storage.cache import offer_from_json, offer_to_json
 from vvic_desktop.storage.db import Database
-from vvic_desktop.storage.thumbs import ThumbnailStore
+from vvic_desktop.storage.export import filters_to_json
+from vvic_desktop.storage.thumbs import ThumbnailStore, small_jpeg
 
 log = logging.getLogger(__name__)
 
@@ -530,19 +530,6 @@ def diff_offers(old: Sequence[Offer], new: Sequence[Offer]) -> dict[str, str]:
     return changes
 
 
-def filters_to_json(f: Filters) -> dict[str, Any]:
-    return {
-        "price_min": decimal_text(f.price_min),
-        "price_max": decimal_text(f.price_max),
-        "min_order_max": f.min_order_max,
-        "in_stock_only": f.in_stock_only,
-        "credit_level": f.credit_level,
-        "max_results": f.max_results,
-        "category": f.category,
-        "strictness": f.strictness,
-    }
-
-
 def filters_from_json(data: dict[str, Any]) -> Filters:
     def dec(value: Any) -> Decimal | None:
         return Decimal(str(value)) if value not in (None, "") else None
@@ -557,17 +544,3 @@ def filters_from_json(data: dict[str, Any]) -> Filters:
         category=data.get("category"),
         strictness=float(data.get("strictness", 1.0)),
     )
-
-
-def small_jpeg(data: bytes, size: int) -> bytes:
-    """A small JPEG of a picture (the library list's query thumbnail)."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
-        image.draft("RGB", (size, size))
-        picture = image.convert("RGB")
-        picture.thumbnail((size, size))
-        out = io.BytesIO()
-        picture.save(out, "JPEG", quality=85)
-        return out.getvalue()
-

@@ -13,6 +13,7 @@ No Qt: the GUI's thumbnail pool calls `ThumbnailDownloader.fetch_all` from a wor
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import re
@@ -204,3 +205,17 @@ class ThumbnailDownloader:
             with self._lock:
                 self._inflight.pop(url, None)
             mine.set()
+
+
+def small_jpeg(data: bytes, size: int) -> bytes:
+    """A small JPEG of a picture (query thumbnails, imported photos, exports)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.draft("RGB", (size, size))
+        picture = image.convert("RGB")
+        picture.thumbnail((size, size))
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=85)
+        return out.getvalue()
+

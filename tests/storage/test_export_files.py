@@ -1,0 +1,188 @@
+"""CSV, XLSX and HTML exports: Chinese intact, numbers as numbers, no formula, no script."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+from library_data import jpeg, make_result
+
+from vvic_desktop.core.errors import StorageError, VvicError
+from vvic_desktop.core.models import OfferMark
+from vvic_desktop.storage.export import ExportSection, export_sections, write_csv
+from vvic_desktop.storage.thumbs import ThumbnailStore
+
+HOSTILE = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+2", "-3", "@SUM(A1)", "\tcmd", "\rx"]
+
+
+@pytest.fixture
+def section(data_dir: Path) -> ExportSection:
+    store = ThumbnailStore(data_dir / "thumbs")
+    result = make_result(store, 8, group_size=3)
+    for i, title in enumerate(HOSTILE):
+        result.offers[i] = dataclasses.replace(result.offers[i], title=title)
+    # groups hold the same offer objects: rebuild them from the renamed offers
+    from vvic_desktop.core.grouping import make_group
+
+    result.groups = [make_group(result.offers[i:i + 3]) for i in range(0, 8, 3)]
+    result.offers[6] = dataclasses.replace(result.offers[6], detail_url="javascript:alert(1)")
+    result.groups[2] = make_group(result.offers[6:8])
+    pictures = {o.key: jpeg((10 * i, 100, 200)) for i, o in enumerate(result.offers)}
+    section = ExportSection(
+        title="春季 <script>alert(1)</script>",
+        result=result,
+        query_image=jpeg((250, 250, 250), 400),
+        marks={result.offers[1].key: OfferMark(True, "质量好")},
+        changes={result.offers[2].key: "price_down"},
+    )
+    PICTURES.clear()
+    PICTURES.update(pictures)
+    return section
+
+
+PICTURES: dict[str, bytes] = {}
+
+
+def thumbnails(offer) -> bytes | None:
+    return PICTURES.get(offer.key)
+
+
+def export(section: ExportSection, path: Path, language: str = "zh_CN") -> str:
+    return export_sections([section], path, thumbnails, language=language)
+
+
+def test_csv_has_a_bom_chinese_text_and_no_formula(section, tmp_path: Path) -> None:
+    out = tmp_path / "结果.csv"
+    assert export(section, out) == "csv"
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["款式", "最优", "标题", "价格"]
+    titles = [r[2] for r in rows[1:]]
+    for hostile in HOSTILE:
+        assert "'" + hostile in titles
+    for cell in (c for r in rows for c in r):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    prices = [r[3] for r in rows[1:]]
+    assert all(Decimal(p) > 0 for p in prices)  # plain decimals, not neutralised text
+    assert any(r[-3] == "质量好" for r in rows)  # the offer's note
+    assert any(r[-2] == "降价" for r in rows)
+
+
+def test_csv_in_english_names_columns_in_english(section, tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    write_csv([section], out, language="en")
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("Style,Best,Title,Price")
+
+
+def test_xlsx_has_pictures_numbers_links_and_text_not_formulas(section, tmp_path: Path) -> None:
+    out = tmp_path / "结果.xlsx"
+    assert export(section, out) == "xlsx"
+    book = openpyxl.load_workbook(out)
+    sheet = book.worksheets[0]
+    assert sheet.title == "搜款结果"
+    assert [c.value for c in sheet[1]][:4] == ["款式", "最优", "图片", "标题"]
+    # every offer's picture plus the query photo
+    assert len(sheet._images) == len(section.result.offers) + 1
+    rows = list(sheet.iter_rows(min_row=3, values_only=False))
+    by_title = {r[3].value: r for r in rows if r[3].value}
+    for hostile in HOSTILE[:-1]:  # (XLSX stores a bare CR in its own escaped form)
+        cell = by_title["'" + hostile][3]
+        assert cell.data_type == "s"
+    price_cells = [r[4] for r in rows if r[4].value is not None]
+    assert price_cells and all(c.data_type == "n" for c in price_cells)
+    links = [r[-1] for r in rows if r[-1].value]
+    assert links and all(c.hyperlink.target.startswith("https://") for c in links)
+    assert all("javascript" not in str(r[-1].value) for r in rows)
+    assert sum(1 for r in rows if r[1].value == "★") == len(section.result.groups)
+    # the first row of each group carries the group's spread
+    spreads = [r[14].value for r in rows if r[14].value is not None]
+    assert len(spreads) == len(section.result.groups)
+
+
+def test_batch_export_one_sheet_a_section_per_photo_best_offer_only(section, tmp_path) -> None:
+    other = dataclasses.replace(section, title="第二张", best_only=True)
+    first = dataclasses.replace(section, best_only=True)
+    out = tmp_path / "batch.xlsx"
+    export_sections([first, other], out, thumbnails, language="en")
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    offers = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[3] and r[0]]
+    assert len(offers) == 2 * len(section.result.groups)  # one row per style per photo
+    headings = [r[3] for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] is None
+                and r[3]]
+    assert any(h.startswith("第二张") for h in headings)
+
+
+class _Html(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.links: list[str] = []
+        self.images: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        attrs = dict(attrs)
+        if tag == "a":
+            self.links.append(attrs["href"])
+        if tag == "img":
+            self.images.append(attrs["src"])
+
+
+def test_html_is_self_contained_escaped_and_script_free(section, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert export(section, out) == "html"
+    text = out.read_text(encoding="utf-8")
+    parser = _Html()
+    parser.feed(text)
+    assert "script" not in parser.tags
+    assert "&lt;script&gt;" in text
+    assert len(parser.images) == len(section.result.offers) + 1
+    assert all(src.startswith("data:image/jpeg;base64,") for src in parser.images)
+    assert parser.links and all(h.startswith("https://") for h in parser.links)
+    assert "Content-Security-Policy" in text
+
+
+def test_a_failed_write_leaves_no_temp_file_and_the_old_export_intact(
+    section, tmp_path: Path, monkeypatch
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    out = folder / "keep.xlsx"
+    out.write_bytes(b"old export")
+    import xlsxwriter.workbook
+
+    def fail(self):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xlsxwriter.workbook.Workbook, "close", fail)
+    with pytest.raises(StorageError) as info:
+        export(section, out)
+    assert info.value.code == "disk_full"
+    assert out.read_bytes() == b"old export"
+    assert [p.name for p in folder.iterdir()] == ["keep.xlsx"]
+
+
+def test_a_folder_that_is_a_file_gives_a_clear_message(section, tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    blocker = folder / "not-a-folder"
+    blocker.write_text("x")
+    for suffix in (".csv", ".html", ".xlsx"):
+        with pytest.raises(StorageError):
+            export(section, blocker / f"out{suffix}")
+    assert os.listdir(folder) == ["not-a-folder"]
+
+
+def test_unknown_suffixes_are_refused(section, tmp_path: Path) -> None:
+    with pytest.raises(VvicError) as info:
+        export(section, tmp_path / "out.pdf")
+    assert ".xlsx" in info.value.message("en")
