@@ -13,7 +13,7 @@ import ipaddress
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from vvic_desktop.core import errors
@@ -22,6 +22,7 @@ from vvic_desktop.core.models import SearchQuery, SearchResult
 from vvic_desktop.core.pipeline import Progress, run_search, thumbnails_from
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Credentials
+from vvic_desktop.markets.local import LocalMarket
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.storage import secrets
 from vvic_desktop.storage.cache import ResultCache
@@ -30,9 +31,13 @@ from vvic_desktop.storage.library import Library
 from vvic_desktop.storage.settings import Settings
 from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
 
+if TYPE_CHECKING:
+    from vvic_desktop.storage.local_catalog import LocalCatalog
+
 log = logging.getLogger(__name__)
 
 DEMO_MARKET = "vvic"
+LOCAL_MARKET = LocalMarket.name
 
 
 @dataclass(slots=True)
@@ -150,6 +155,8 @@ class SearchServices:
         endpoint: str | None = None,
         use_cache: bool = True,
     ) -> SearchResult:
+        if query.market == LOCAL_MARKET:
+            return self._search_local(query, cancel=cancel, progress=progress)
         from vvic_desktop.markets.http import make_session
         from vvic_desktop.markets.registry import create_market
 
@@ -176,6 +183,29 @@ class SearchServices:
             use_cache=use_cache,
             allow_lan_images=bool(self.settings.get("images.allow_lan_hosts")),
         )
+
+    def _search_local(
+        self, query: SearchQuery, *, cancel: CancelToken, progress: Progress
+    ) -> SearchResult:
+        """The local catalog: no key, no quota, no network, no result cache (it grows)."""
+        return run_search(
+            query,
+            LocalMarket(self.local_catalog),
+            cancel=cancel,
+            progress=progress,
+            limiter=None,
+            cache=None,
+            quota_key=LOCAL_MARKET,
+            quota=0,
+            thumbnails=thumbnails_from(self.picture_downloader()),
+            allow_lan_images=bool(self.settings.get("images.allow_lan_hosts")),
+        )
+
+    @functools.cached_property
+    def local_catalog(self) -> LocalCatalog:
+        from vvic_desktop.storage.local_catalog import LocalCatalog  # numpy: load on first use
+
+        return LocalCatalog(self.database, self.thumbnail_store)
 
     @functools.cached_property
     def database(self) -> Database:
@@ -224,6 +254,8 @@ class SearchServices:
 
     def quota_left(self, market: str) -> tuple[int, int] | None:
         """(calls left in the current minute, per-minute quota) for the status bar."""
+        if market == LOCAL_MARKET:
+            return None
         try:
             target = self.target(market)
         except errors.VvicError:

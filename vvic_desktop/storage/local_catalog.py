@@ -1,0 +1,455 @@
+"""The local catalog: what the buyer already has, searchable by photo with no network and no key.
+
+It holds two kinds of pictures, both in the content-addressed thumbnail store:
+- **imported** photos of stall items (`import_folder`: a folder plus an optional CSV, or file
+  names like `档口_价格_标题.jpg`), each becoming an `Offer` of market `local`;
+- **every offer of every saved search** (the library's offers table).
+
+Each distinct picture (by sha256) is embedded once per embedder version and the vector kept in
+the `embeddings` table, so the index grows incrementally: a search embeds only pictures it has
+not seen. Imported pictures get the pseudo-URL `local:<sha256>`, remembered in the store's
+url map, so the results grid, the library and the exports find them like any other picture.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import re
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.models import Offer, Stall
+from vvic_desktop.storage.cache import offer_from_json, offer_to_json
+from vvic_desktop.storage.db import Database
+from vvic_desktop.storage.thumbs import ThumbnailStore, small_jpeg
+
+log = logging.getLogger(__name__)
+
+LOCAL_MARKET = "local"
+LOCAL_URL_PREFIX = "local:"
+STORED_PX = 640  # imported photos are kept at this size: enough for the grid and features
+MAX_FILES = 5000
+MAX_DEPTH = 6
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".heic", ".heif"}
+# CSV headers accepted, English and Chinese (Excel users write either)
+CSV_FIELDS = {
+    "file": ("file", "filename", "文件", "文件名", "图片"),
+    "title": ("title", "标题", "名称", "品名"),
+    "price": ("price", "价格", "单价", "批发价"),
+    "stall": ("stall", "stall name", "stall_name", "档口", "档口名", "商家"),
+    "market": ("market", "市场", "商场"),
+    "position": ("position", "位置", "档口号", "摊位"),
+    "min_order": ("min_order", "minimum order", "moq", "起批量", "起批"),
+    "note": ("note", "notes", "备注"),
+}
+_PRICE_RE = re.compile(r"^\d{1,6}(?:\.\d{1,2})?$")
+_CAMERA_PREFIXES = {"IMG", "DSC", "DSCN", "DSCF", "PXL", "MVIMG", "VID", "WP", "PANO",
+                    "SCREENSHOT", "MMEXPORT", "WX", "WECHAT"}
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class ImportReport:
+    imported: int = 0
+    updated: int = 0
+    problems: list[str] = field(default_factory=list)  # "<file>: <message>", user's language
+    item_ids: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if errors.language().startswith("zh"):
+            return (f"导入 {self.imported} 张，更新 {self.updated} 张，"
+                    f"跳过 {len(self.problems)} 个文件。")
+        return (f"imported {self.imported}, updated {self.updated}, "
+                f"skipped {len(self.problems)} file(s)")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "skipped": len(self.problems),
+            "problems": list(self.problems),
+            "item_ids": list(self.item_ids),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    """What the buyer told us about one photo (CSV row or file name)."""
+
+    title: str = ""
+    price: Decimal | None = None
+    stall: str = ""
+    market: str = ""
+    position: str = ""
+    min_order: int | None = None
+    note: str = ""
+
+
+class LocalCatalog:
+    """Pictures, their offers and their embeddings; a vector index kept in memory."""
+
+    def __init__(
+        self,
+        db: Database,
+        thumbnails: ThumbnailStore,
+        embedder_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        self.db = db
+        self.thumbnails = thumbnails
+        self._embedder_factory = embedder_factory
+        self._embedder: Any = None
+        self._index: Any = None
+        self._indexed: set[str] = set()
+        self._lock = threading.Lock()
+        self._offers_cache: tuple[tuple[Any, ...], dict[str, list[Offer]]] | None = None
+
+    # --- features --------------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            if self._embedder_factory is not None:
+                self._embedder = self._embedder_factory()
+            else:
+                from vvic_desktop.core.features import default_embedder
+
+                self._embedder = default_embedder()
+        return self._embedder
+
+    @property
+    def embedder_key(self) -> str:
+        e = self.embedder
+        return f"{e.name}:{getattr(e, 'version', '1')}"
+
+    # --- importing ---------------------------------------------------------------------------
+
+    def import_folder(
+        self,
+        folder: Path,
+        *,
+        prices: Path | None = None,
+        cancel: CancelToken | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ImportReport:
+        """Add every photo under `folder`; a photo already imported gets its details updated."""
+        cancel = cancel or CancelToken()
+        if not folder.is_dir():
+            raise errors.FileMissing("not a folder", name=str(folder))
+        table = read_price_table(prices) if prices is not None else {}
+        report = ImportReport()
+        files = list(_photo_files(folder, report))
+        for done, path in enumerate(files, 1):
+            cancel.raise_if_cancelled()
+            relative = path.relative_to(folder).as_posix()
+            info = table.get(relative) or table.get(path.name) or info_from_name(path.stem)
+            try:
+                item_id, created = self._import_one(path, info)
+            except errors.DiskFull:
+                raise  # nothing more can be saved; what was imported stays
+            except errors.VvicError as exc:
+                report.problems.append(f"{relative}: {exc.message()}")
+            else:
+                report.item_ids.append(item_id)
+                if created:
+                    report.imported += 1
+                else:
+                    report.updated += 1
+            if progress:
+                progress(done, len(files))
+        for name in sorted(set(table) - {p.relative_to(folder).as_posix() for p in files}
+                           - {p.name for p in files}):
+            report.problems.append(f"{name}: " + errors.FileMissing("", name=name).message())
+        self.refresh(cancel=cancel)
+        return report
+
+    def _import_one(self, path: Path, info: ItemInfo) -> tuple[str, bool]:
+        from vvic_desktop.core.intake import load_source
+        from vvic_desktop.core.prepare import prepare
+
+        # upright, flattened on white, checked against bombs: the same path as a query photo
+        picture = small_jpeg(prepare(load_source(str(path))).jpeg, STORED_PX)
+        sha = self.thumbnails.put(picture)
+        url = LOCAL_URL_PREFIX + sha
+        self.thumbnails.remember_url(url, sha)
+        offer = Offer(
+            market=LOCAL_MARKET,
+            item_id=sha[:16],
+            title=info.title or path.stem,
+            price=info.price,
+            image_url=url,
+            stall=Stall(name=info.stall, market=info.market, position=info.position),
+            min_order=info.min_order,
+            extra={"note": info.note, "file": path.name} if info.note else {"file": path.name},
+        )
+        data = json.dumps(offer_to_json(offer), ensure_ascii=False)
+        with self.db.transaction() as conn:
+            created = conn.execute(
+                "SELECT 1 FROM local_items WHERE thumb_sha = ?", (sha,)
+            ).fetchone() is None
+            conn.execute(
+                "INSERT INTO local_items (thumb_sha, data, source_path, imported_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (thumb_sha) DO UPDATE SET data = excluded.data, "
+                "source_path = excluded.source_path, imported_at = excluded.imported_at",
+                (sha, data, str(path), time.time()),
+            )
+        return offer.item_id, created
+
+    # --- the catalog -----------------------------------------------------------------------
+
+    def offers_by_picture(self) -> dict[str, list[Offer]]:
+        """Every offer the catalog can return, by picture sha (imported first, then saved).
+
+        Cached until an import, a save or a delete changes the tables (a cheap check), so a
+        search over 10k items does not parse 10k rows each time.
+        """
+        stamp = tuple(self.db.read(
+            "SELECT (SELECT count(*) FROM local_items), (SELECT max(rowid) FROM local_items), "
+            "(SELECT max(imported_at) FROM local_items), (SELECT count(*) FROM offers), "
+            "(SELECT max(rowid) FROM offers)"
+        )[0])
+        if self._offers_cache is not None and self._offers_cache[0] == stamp:
+            return self._offers_cache[1]
+        out: dict[str, list[Offer]] = {}
+        seen: set[str] = set()
+        rows = self.db.read("SELECT thumb_sha, data FROM local_items ORDER BY id")
+        rows += self.db.read(
+            "SELECT o.thumb_sha, o.data FROM offers o JOIN searches s ON s.id = o.search_id "
+            "WHERE o.thumb_sha IS NOT NULL ORDER BY s.created_at DESC, o.position"
+        )
+        for sha, data in rows:
+            offer = offer_from_json(json.loads(data))
+            if offer.key in seen:
+                continue  # the same listing saved in several searches: its newest copy
+            seen.add(offer.key)
+            out.setdefault(str(sha), []).append(offer)
+        self._offers_cache = (stamp, out)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.offers_by_picture())
+
+    def refresh(self, *, cancel: CancelToken | None = None,
+                progress: ProgressFn | None = None) -> int:
+        """Embed pictures not yet embedded and add them to the index; returns how many."""
+        cancel = cancel or CancelToken()
+        shas = list(self.offers_by_picture())
+        key = self.embedder_key
+        have = {str(r[0]) for r in self.db.read(
+            "SELECT thumb_sha FROM embeddings WHERE embedder = ?", (key,))}
+        todo = [s for s in shas if s not in have and self.thumbnails.has(s)]
+        batch = 32
+        for start in range(0, len(todo), batch):
+            cancel.raise_if_cancelled()
+            chunk = todo[start:start + batch]
+            images, kept = [], []
+            for sha in chunk:
+                rgb = _decode(self.thumbnails.get(sha))
+                if rgb is not None:
+                    images.append(rgb)
+                    kept.append(sha)
+            if not images:
+                continue
+            vectors = np.asarray(self.embedder.embed(images), dtype=np.float32)
+            try:
+                with self.db.transaction() as conn:
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                        [(s, key, v.tobytes()) for s, v in zip(kept, vectors, strict=True)],
+                    )
+            except errors.StorageError as exc:  # read-only or full: search in memory anyway
+                log.warning("local catalog: embeddings not stored: %s", exc.detail)
+                self._add_to_index(kept, vectors)
+            if progress:
+                progress(min(start + batch, len(todo)), len(todo))
+        self._load_index(set(shas))
+        return len(todo)
+
+    def _load_index(self, wanted: set[str]) -> None:
+        missing = wanted - self._indexed
+        if not missing:
+            return
+        key = self.embedder_key
+        rows = self.db.read("SELECT thumb_sha, vector FROM embeddings WHERE embedder = ?", (key,))
+        shas, vectors = [], []
+        for sha, blob in rows:
+            if sha in missing:
+                shas.append(str(sha))
+                vectors.append(np.frombuffer(blob, dtype=np.float32))
+        if shas:
+            self._add_to_index(shas, np.vstack(vectors))
+
+    def _add_to_index(self, shas: Sequence[str], vectors: np.ndarray) -> None:
+        from vvic_desktop.core.vector_index import VectorIndex
+
+        with self._lock:
+            if self._index is None:
+                self._index = VectorIndex(int(vectors.shape[1]))
+            fresh = [i for i, s in enumerate(shas) if s not in self._indexed]
+            if fresh:
+                self._index.add([shas[i] for i in fresh], vectors[fresh])
+                self._indexed.update(shas[i] for i in fresh)
+
+    def search(self, jpeg: bytes, k: int, *, cancel: CancelToken | None = None
+               ) -> list[tuple[Offer, float]]:
+        """The offers whose pictures look most like `jpeg`, best first, with a 0..1 score."""
+        cancel = cancel or CancelToken()
+        self.refresh(cancel=cancel)
+        if self._index is None or not self._indexed:
+            return []
+        from vvic_desktop.core.features import garment_region
+
+        rgb = _decode(jpeg, size=0)
+        if rgb is None:
+            raise errors.DamagedImage("query", reason="undecodable")
+        query = np.asarray(self.embedder.embed([garment_region(rgb)]), dtype=np.float32)[0]
+        by_picture = self.offers_by_picture()
+        out: list[tuple[Offer, float]] = []
+        for sha, score in self._index.search(query, k):
+            for offer in by_picture.get(sha, []):
+                out.append((offer, float(score)))
+        return out
+
+
+def import_folder(services: Any, folder: Path, *, prices: Path | None = None,
+                  cancel: CancelToken | None = None,
+                  progress: ProgressFn | None = None) -> ImportReport:
+    """`vvic library import-folder` and the GUI's import dialog."""
+    return services.local_catalog.import_folder(
+        folder, prices=prices, cancel=cancel, progress=progress
+    )
+
+
+# --- reading what the buyer gives us -------------------------------------------------------
+
+
+def info_from_name(stem: str) -> ItemInfo:
+    """`档口_价格_标题` (or `stall_price_title`): the details a file name can carry.
+
+    A camera's own names (IMG_2031_1, DSC_0042…) are not read as stall and price.
+    """
+    parts = [p.strip() for p in re.split(r"[_＿]", stem)]
+    if (
+        len(parts) >= 3
+        and parts[0].upper() not in _CAMERA_PREFIXES
+        and _PRICE_RE.match(parts[1].lstrip("¥￥"))
+    ):
+        return ItemInfo(title="_".join(parts[2:]), price=Decimal(parts[1].lstrip("¥￥")),
+                        stall=parts[0])
+    return ItemInfo(title=stem)
+
+
+def read_price_table(path: Path) -> dict[str, ItemInfo]:
+    """The optional CSV: a header row naming the columns (English or Chinese), one row a photo.
+
+    UTF-8 (with or without BOM) or GB18030 (Excel on a Chinese Windows saves CSV that way).
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise errors.FileMissing("prices", name=str(path)) from None
+    except OSError as exc:
+        raise errors.FileUnreadable("prices", name=str(path), reason=exc.strerror) from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise errors.BadItemsFile("encoding", reason=f"{path.name}: not UTF-8 or GB18030 text")
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return {}
+    header = [h.strip().lower() for h in rows[0]]
+    columns: dict[str, int] = {}
+    for name, aliases in CSV_FIELDS.items():
+        for i, h in enumerate(header):
+            if h in aliases:
+                columns[name] = i
+                break
+    if "file" not in columns:
+        raise errors.BadItemsFile(
+            "no file column", reason=f"{path.name}: the first row must name a 'file' (文件) column"
+        )
+    table: dict[str, ItemInfo] = {}
+    for number, row in enumerate(rows[1:], 2):
+        def cell(name: str, row: list[str] = row) -> str:
+            i = columns.get(name)
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        file_name = cell("file").replace("\\", "/")
+        if not file_name:
+            continue
+        price_text = cell("price").lstrip("¥￥").replace(",", "")
+        try:
+            price = Decimal(price_text) if price_text else None
+            if price is not None and (price < 0 or not price.is_finite()):
+                raise InvalidOperation
+        except InvalidOperation:
+            raise errors.BadItemsFile(
+                "price", reason=f"{path.name} line {number}: price {cell('price')!r}"
+            ) from None
+        moq = cell("min_order")
+        table[file_name] = ItemInfo(
+            title=cell("title"), price=price, stall=cell("stall"), market=cell("market"),
+            position=cell("position"), min_order=int(moq) if moq.isdigit() else None,
+            note=cell("note"),
+        )
+    return table
+
+
+def _photo_files(folder: Path, report: ImportReport) -> Iterator[Path]:
+    """Regular files with a photo suffix; no symlinked folders, bounded depth and count."""
+    count = 0
+    base_depth = len(folder.parts)
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        if len(Path(root).parts) - base_depth >= MAX_DEPTH:
+            dirs[:] = []
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if name.startswith(".") or path.suffix.lower() not in PHOTO_SUFFIXES:
+                continue
+            try:
+                if not stat.S_ISREG(path.lstat().st_mode):  # a FIFO would block, a link escape
+                    continue
+            except OSError:
+                continue
+            count += 1
+            if count > MAX_FILES:
+                report.problems.append(f"{folder}: more than {MAX_FILES} photos; the rest skipped")
+                return
+            yield path
+
+
+def _decode(data: bytes | None, size: int = 256) -> np.ndarray | None:
+    """RGB array of a stored picture (reduced to about `size` px; 0 = full size)."""
+    if not data:
+        return None
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if size:
+                image.draft("RGB", (size, size))
+            rgb = image.convert("RGB")
+            if size:
+                rgb.thumbnail((size, size))
+            return np.asarray(rgb)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
