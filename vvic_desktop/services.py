@@ -11,14 +11,15 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from vvic_desktop.core import errors
+from vvic_desktop.core.batch import BatchItem, BatchQueue, BatchRunner, workers_for
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.models import SearchQuery, SearchResult
+from vvic_desktop.core.models import PreparedImage, SearchQuery, SearchResult
 from vvic_desktop.core.pipeline import Progress, run_search, thumbnails_from
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Credentials
@@ -154,9 +155,11 @@ class SearchServices:
         progress: Progress,
         endpoint: str | None = None,
         use_cache: bool = True,
+        prepared: PreparedImage | None = None,
     ) -> SearchResult:
+        """One search; `prepared` skips preparing the photo again (batch, search again)."""
         if query.market == LOCAL_MARKET:
-            return self._search_local(query, cancel=cancel, progress=progress)
+            return self._search_local(query, cancel=cancel, progress=progress, prepared=prepared)
         from vvic_desktop.markets.http import make_session
         from vvic_desktop.markets.registry import create_market
 
@@ -182,10 +185,12 @@ class SearchServices:
             thumbnails=thumbnails_from(self.downloader(target)),
             use_cache=use_cache,
             allow_lan_images=bool(self.settings.get("images.allow_lan_hosts")),
+            prepared=prepared,
         )
 
     def _search_local(
-        self, query: SearchQuery, *, cancel: CancelToken, progress: Progress
+        self, query: SearchQuery, *, cancel: CancelToken, progress: Progress,
+        prepared: PreparedImage | None = None,
     ) -> SearchResult:
         """The local catalog: no key, no quota, no network, no result cache (it grows)."""
         return run_search(
@@ -199,6 +204,7 @@ class SearchServices:
             quota=0,
             thumbnails=thumbnails_from(self.picture_downloader()),
             allow_lan_images=bool(self.settings.get("images.allow_lan_hosts")),
+            prepared=prepared,
         )
 
     @functools.cached_property
@@ -250,6 +256,51 @@ class SearchServices:
             endpoint = self.demo.url
         return self.library.save(
             result, name=name, notes=notes, tags=tags, endpoint=endpoint or ""
+        )
+
+    @functools.cached_property
+    def batch_queue(self) -> BatchQueue:
+        return BatchQueue(self.database)
+
+    def batch_runner(
+        self,
+        batch_id: int,
+        *,
+        cancel: CancelToken | None = None,
+        on_event: Callable[[str, Any], None] | None = None,
+        workers: int | None = None,
+    ) -> BatchRunner:
+        """A runner for one batch: searches through this services object (quota, cache,
+        retry) and saves each result in the library, named and tagged by the batch."""
+        queue = self.batch_queue
+        info = queue.info(batch_id)
+        endpoint = info.endpoint or None
+        quota = self.settings.quota_for(info.market) or 60
+        no_progress: Progress = lambda stage, percent: None  # noqa: E731
+
+        def search(query: SearchQuery, prepared: PreparedImage, token: CancelToken
+                   ) -> SearchResult:
+            return self.search(query, cancel=token, progress=no_progress, endpoint=endpoint,
+                               prepared=prepared)
+
+        def save(result: SearchResult, item: BatchItem) -> int | None:
+            name = f"{info.name} · {item.position + 1:03d} · {item.name}"
+            try:
+                self.library.resolve(name)
+                name = f"{name} #{item.id}"
+            except errors.SearchNotFound:
+                pass
+            try:
+                return self.save_search(result, name=name, tags=[f"batch:{batch_id}"],
+                                        endpoint=endpoint)
+            except errors.StorageError as exc:  # the search is paid for: keep going
+                log.warning("batch %s: result not saved: %s", batch_id, exc.detail)
+                return None
+
+        return BatchRunner(
+            queue, batch_id, search=search, save=save,
+            workers=workers or workers_for(quota), quota_per_minute=quota,
+            on_event=on_event, cancel=cancel,
         )
 
     def quota_left(self, market: str) -> tuple[int, int] | None:

@@ -37,6 +37,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="replace the market's base URL, e.g. http://127.0.0.1:8765")
     parser.add_argument("--crop", type=crop_arg, metavar="X,Y,W,H",
                         help="crop box in the upright photo's pixels")
+    add_filter_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--demo", action="store_true",
+                        help="start the built-in demo marketplace and search it")
+    parser.add_argument("--no-cache", action="store_true", help="ask the service even if cached")
+    parser.add_argument("--save", metavar="NAME",
+                        help="keep the result in the library under NAME (opens offline later)")
+    parser.set_defaults(handler=run)
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The filters `vvic search` and `vvic batch` share."""
     parser.add_argument("--price-min", type=price_arg, metavar="YUAN")
     parser.add_argument("--price-max", type=price_arg, metavar="YUAN")
     parser.add_argument("--min-order", type=positive_int, metavar="N",
@@ -46,13 +58,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="stall credit level at least A, B or C")
     parser.add_argument("--max-results", type=positive_int, metavar="N",
                         help="results to ask for (1-50; default from settings)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--demo", action="store_true",
-                        help="start the built-in demo marketplace and search it")
-    parser.add_argument("--no-cache", action="store_true", help="ask the service even if cached")
-    parser.add_argument("--save", metavar="NAME",
-                        help="keep the result in the library under NAME (opens offline later)")
-    parser.set_defaults(handler=run)
 
 
 # --- the command -------------------------------------------------------------------------------
@@ -69,8 +74,6 @@ def run(args: argparse.Namespace) -> int:
     market_name = args.market or (DEMO_MARKET if args.demo else LOCAL_MARKET)
     if args.demo and args.endpoint:
         raise errors.ConfigError("--demo and --endpoint cannot be used together")
-    if args.max_results is not None and args.max_results > 50:
-        raise errors.ConfigError("--max-results must be between 1 and 50")
     filters = _filters(args, settings)
     query = SearchQuery(source=args.photo, market=market_name, crop=args.crop, filters=filters)
 
@@ -112,6 +115,8 @@ def _check_name_free(services: SearchServices, name: str) -> None:
 
 
 def _filters(args: argparse.Namespace, settings: Settings) -> Filters:
+    if args.max_results is not None and args.max_results > 50:
+        raise errors.ConfigError("--max-results must be between 1 and 50")
     if args.price_min is not None and args.price_max is not None and (
         args.price_min > args.price_max
     ):

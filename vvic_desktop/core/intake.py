@@ -469,3 +469,37 @@ def load_source(
     if isinstance(source, str) and is_url(source):
         return open_bytes(fetch_url(source, allow_lan=allow_lan, cancel=cancel))
     return open_image(source)
+
+
+PHOTO_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".heic", ".heif"}
+)
+
+
+def walk_photos(folder: Path, *, max_files: int = 5000, max_depth: int = 8) -> list[Path]:
+    """The photo files under `folder`, sorted: regular files with a photo suffix only (a FIFO
+    would block, a device never ends), symlinked folders not followed (no loops), bounded
+    depth; raises ConfigError beyond `max_files` rather than silently dropping some."""
+    import stat as _stat
+
+    from vvic_desktop.core.errors import ConfigError
+
+    found: list[Path] = []
+    base_depth = len(folder.parts)
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        if len(Path(root).parts) - base_depth >= max_depth:
+            dirs[:] = []
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if name.startswith(".") or path.suffix.lower() not in PHOTO_SUFFIXES:
+                continue
+            try:
+                if not _stat.S_ISREG(path.stat().st_mode):
+                    continue
+            except OSError:
+                continue
+            found.append(path)
+            if len(found) > max_files:
+                raise ConfigError(f"more than {max_files} photos under {folder.name}")
+    return found

@@ -116,6 +116,35 @@ class Filters:
         return "&".join(parts)
 
 
+def filters_to_json(f: Filters) -> dict[str, Any]:
+    return {
+        "price_min": str(f.price_min) if f.price_min is not None else None,
+        "price_max": str(f.price_max) if f.price_max is not None else None,
+        "min_order_max": f.min_order_max,
+        "in_stock_only": f.in_stock_only,
+        "credit_level": f.credit_level,
+        "max_results": f.max_results,
+        "category": f.category,
+        "strictness": f.strictness,
+    }
+
+
+def filters_from_json(data: dict[str, Any]) -> Filters:
+    def dec(value: Any) -> Decimal | None:
+        return Decimal(str(value)) if value not in (None, "") else None
+
+    return Filters(
+        price_min=dec(data.get("price_min")),
+        price_max=dec(data.get("price_max")),
+        min_order_max=data.get("min_order_max"),
+        in_stock_only=bool(data.get("in_stock_only", False)),
+        credit_level=data.get("credit_level"),
+        max_results=int(data.get("max_results", 20)),
+        category=data.get("category"),
+        strictness=float(data.get("strictness", 1.0)),
+    )
+
+
 @dataclass(slots=True)
 class StyleGroup:
     """Listings of one style (同款) from different stalls."""

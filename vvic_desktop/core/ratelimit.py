@@ -30,7 +30,6 @@ from vvic_desktop.core.errors import QuotaExhausted, StorageError
 
 WINDOW_SECONDS = 60.0
 _US = 1_000_000
-_WINDOW_US = int(WINDOW_SECONDS * _US)
 
 Clock = Callable[[], float]
 # Waits `seconds` or raises Cancelled the moment the token is cancelled.
@@ -69,8 +68,12 @@ class QuotaLimiter:
         *,
         margin: int = 0,
         busy_timeout_ms: int = 10_000,
+        window: float = WINDOW_SECONDS,
     ) -> None:
+        """`window` is the platform's 60 s; tests and benchmarks may shorten it."""
         self.db_path = Path(db_path)
+        self.window = float(window)
+        self._window_us = int(self.window * _US)
         self._clock = clock
         self._sleeper = sleeper
         self._margin = max(0, int(margin))
@@ -118,9 +121,9 @@ class QuotaLimiter:
                 (key, until_us),
             )
 
-    def recent(self, key: str, window: float = WINDOW_SECONDS) -> list[float]:
+    def recent(self, key: str, window: float | None = None) -> list[float]:
         """Grant times (epoch seconds, oldest first) for `key` within the last `window` s."""
-        since_us = self._now_us() - int(window * _US)
+        since_us = self._now_us() - int((self.window if window is None else window) * _US)
         with contextlib.closing(self._connect()) as conn:
             rows = conn.execute(
                 "SELECT at_us FROM grants WHERE key = ? AND at_us > ? ORDER BY at_us",
@@ -188,11 +191,11 @@ class QuotaLimiter:
             at for (at,) in conn.execute(
                 "SELECT at_us FROM grants WHERE key = ? AND at_us > ? ORDER BY at_us DESC "
                 "LIMIT ?",
-                (key, free_at - _WINDOW_US, limit),
+                (key, free_at - self._window_us, limit),
             )
         ]
         if len(in_window) >= limit:
-            free_at = max(free_at, min(in_window[limit - 1], now_us) + _WINDOW_US)
+            free_at = max(free_at, min(in_window[limit - 1], now_us) + self._window_us)
         return free_at
 
     def _try_grant(self, key: str, limit: int) -> tuple[int, int | None]:
@@ -210,6 +213,7 @@ class QuotaLimiter:
             conn.execute("INSERT INTO grants (key, at_us) VALUES (?, ?)", (key, now_us))
             # Keep the log small: nothing older than one window can matter again.
             conn.execute(
-                "DELETE FROM grants WHERE key = ? AND at_us <= ?", (key, now_us - 2 * _WINDOW_US)
+                "DELETE FROM grants WHERE key = ? AND at_us <= ?",
+                (key, now_us - 2 * self._window_us),
             )
             return now_us, None

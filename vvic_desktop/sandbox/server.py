@@ -228,6 +228,7 @@ class SandboxServer:
         catalog: Catalog | None = None,
         clock: Callable[[], float] = time.time,
         onebound_daily_max: int = 10100,
+        window: float = WINDOW_SECONDS,
     ) -> None:
         if quota < 0:
             raise ValueError("quota must be >= 0")
@@ -238,6 +239,7 @@ class SandboxServer:
             raise ValueError("latency must be (low, high) with 0 <= low <= high")
         self.host, self.port = host, port
         self.quota = quota
+        self.window = float(window)  # the quota's sliding window (60 s; tests shorten it)
         self.latency = (float(low), float(high))
         self.fail_rate = fail_rate
         self.seed = seed
@@ -380,10 +382,10 @@ class SandboxServer:
         now = self.clock()
         with self._lock:
             window = self._windows.setdefault(app_key, deque())
-            while window and window[0] <= now - WINDOW_SECONDS:
+            while window and window[0] <= now - self.window:
                 window.popleft()
             if len(window) >= self.quota:
-                return max(0.001, window[0] + WINDOW_SECONDS - now) if window else WINDOW_SECONDS
+                return max(0.001, window[0] + self.window - now) if window else self.window
             window.append(now)
             return None
 

@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from vvic_desktop.core.errors import VvicError
-from vvic_desktop.core.models import Filters, Offer, OfferMark, SearchResult, StyleGroup
+from vvic_desktop.core.models import (
+    Offer,
+    OfferMark,
+    SearchResult,
+    StyleGroup,
+    filters_to_json,
+)
 from vvic_desktop.storage.cache import decimal_text, offer_to_json
 from vvic_desktop.storage.files import storage_error, temp_prefix, write_atomically
 from vvic_desktop.storage.thumbs import small_jpeg
@@ -43,20 +49,6 @@ def group_to_json(group: StyleGroup) -> dict[str, Any]:
         "price_max": decimal_text(group.price_max),
         "stall_count": group.stall_count,
     }
-
-
-def filters_to_json(f: Filters) -> dict[str, Any]:
-    return {
-        "price_min": decimal_text(f.price_min),
-        "price_max": decimal_text(f.price_max),
-        "min_order_max": f.min_order_max,
-        "in_stock_only": f.in_stock_only,
-        "credit_level": f.credit_level,
-        "max_results": f.max_results,
-        "category": f.category,
-        "strictness": f.strictness,
-    }
-
 
 
 def result_to_json(result: SearchResult) -> dict[str, Any]:

@@ -21,22 +21,21 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from vvic_desktop.core.errors import NameTaken, SearchNotFound, StorageError
 from vvic_desktop.core.models import (
     CropBox,
-    Filters,
     Offer,
     OfferMark,
     SearchQuery,
     SearchResult,
     StyleGroup,
+    filters_from_json,
+    filters_to_json,
 )
 from vvic_desktop.storage.cache import offer_from_json, offer_to_json
 from vvic_desktop.storage.db import Database
-from vvic_desktop.storage.export import filters_to_json
 from vvic_desktop.storage.thumbs import ThumbnailStore, small_jpeg
 
 log = logging.getLogger(__name__)
@@ -528,19 +527,3 @@ def diff_offers(old: Sequence[Offer], new: Sequence[Offer]) -> dict[str, str]:
             elif offer.price > previous.price:
                 changes[offer.key] = CHANGE_PRICE_UP
     return changes
-
-
-def filters_from_json(data: dict[str, Any]) -> Filters:
-    def dec(value: Any) -> Decimal | None:
-        return Decimal(str(value)) if value not in (None, "") else None
-
-    return Filters(
-        price_min=dec(data.get("price_min")),
-        price_max=dec(data.get("price_max")),
-        min_order_max=data.get("min_order_max"),
-        in_stock_only=bool(data.get("in_stock_only", False)),
-        credit_level=data.get("credit_level"),
-        max_results=int(data.get("max_results", 20)),
-        category=data.get("category"),
-        strictness=float(data.get("strictness", 1.0)),
-    )

@@ -17,12 +17,10 @@ import csv
 import io
 import json
 import logging
-import os
 import re
-import stat
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -44,7 +42,6 @@ LOCAL_URL_PREFIX = "local:"
 STORED_PX = 640  # imported photos are kept at this size: enough for the grid and features
 MAX_FILES = 5000
 MAX_DEPTH = 6
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".heic", ".heif"}
 # CSV headers accepted, English and Chinese (Excel users write either)
 CSV_FIELDS = {
     "file": ("file", "filename", "文件", "文件名", "图片"),
@@ -152,7 +149,9 @@ class LocalCatalog:
             raise errors.FileMissing("not a folder", name=str(folder))
         table = read_price_table(prices) if prices is not None else {}
         report = ImportReport()
-        files = list(_photo_files(folder, report))
+        from vvic_desktop.core.intake import walk_photos
+
+        files = walk_photos(folder, max_files=MAX_FILES, max_depth=MAX_DEPTH)
         for done, path in enumerate(files, 1):
             cancel.raise_if_cancelled()
             relative = path.relative_to(folder).as_posix()
@@ -411,30 +410,6 @@ def read_price_table(path: Path) -> dict[str, ItemInfo]:
             note=cell("note"),
         )
     return table
-
-
-def _photo_files(folder: Path, report: ImportReport) -> Iterator[Path]:
-    """Regular files with a photo suffix; no symlinked folders, bounded depth and count."""
-    count = 0
-    base_depth = len(folder.parts)
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        if len(Path(root).parts) - base_depth >= MAX_DEPTH:
-            dirs[:] = []
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            path = Path(root) / name
-            if name.startswith(".") or path.suffix.lower() not in PHOTO_SUFFIXES:
-                continue
-            try:
-                if not stat.S_ISREG(path.lstat().st_mode):  # a FIFO would block, a link escape
-                    continue
-            except OSError:
-                continue
-            count += 1
-            if count > MAX_FILES:
-                report.problems.append(f"{folder}: more than {MAX_FILES} photos; the rest skipped")
-                return
-            yield path
 
 
 def _decode(data: bytes | None, size: int = 256) -> np.ndarray | None:

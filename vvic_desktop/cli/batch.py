@@ -1,0 +1,182 @@
+"""`vvic batch PHOTOS_OR_DIRS… --market NAME [--out FILE] [--resume [ID]]`.
+
+The persisted batch queue (core/batch.py), shared with the GUI and its quota: photos and
+folders become a batch; a progress line on a terminal (plain lines otherwise); `--resume`
+continues the last unfinished batch (or batch ID) where a killed process left it. Exit 0 when
+every photo is done, 1 when some failed (listed with their messages), 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from vvic_desktop.cli.args import positive_int
+from vvic_desktop.cli.search import DEMO_LATENCY, _filters, add_filter_arguments
+from vvic_desktop.core import errors
+from vvic_desktop.core.batch import DONE, FAILED, SKIPPED, BatchInfo, BatchItem, resumes_text
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.intake import walk_photos
+from vvic_desktop.markets.base import MARKET_NAMES
+from vvic_desktop.paths import AppPaths
+from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET, DemoMarketplace, SearchServices
+from vvic_desktop.storage.settings import Settings
+
+MAX_PHOTOS = 2000
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "batch",
+        help="search many photos, within the quota, resumable / 批量搜款",
+        description="Search many photos from a persisted queue; killed runs resume.",
+    )
+    parser.add_argument("photos", nargs="*", help="photos and folders of photos")
+    parser.add_argument("--market", choices=MARKET_NAMES,
+                        help="marketplace (default: local; --demo: vvic)")
+    parser.add_argument("--endpoint", metavar="URL", help="replace the market's base URL")
+    parser.add_argument("--demo", action="store_true", help="search the built-in demo market")
+    parser.add_argument("--name", help="the batch's name (default: date and time)")
+    parser.add_argument("--out", metavar="FILE",
+                        help="export the batch: FILE.xlsx (best offer per style), .csv, .json")
+    parser.add_argument("--resume", nargs="?", const=-1, type=int, metavar="ID",
+                        help="continue the last unfinished batch (or batch ID)")
+    parser.add_argument("--workers", type=positive_int, help=argparse.SUPPRESS)
+    add_filter_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def collect_photos(arguments: list[str]) -> list[str]:
+    """Files as given; folders walked (regular photo files, no symlinked folders, capped)."""
+    photos: list[str] = []
+    for argument in arguments:
+        path = Path(argument).expanduser()
+        if path.is_dir():
+            photos += [str(p) for p in walk_photos(path, max_files=MAX_PHOTOS)]
+        else:
+            photos.append(str(path))  # a missing or broken file fails alone, with its message
+        if len(photos) > MAX_PHOTOS:
+            raise errors.ConfigError(f"more than {MAX_PHOTOS} photos in one batch")
+    return photos
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = AppPaths.resolve(args.data_dir).ensure()
+    settings = Settings.load(paths.settings_file)
+    if args.demo and args.endpoint:
+        raise errors.ConfigError("--demo and --endpoint cannot be used together")
+    demo = DemoMarketplace(latency=DEMO_LATENCY) if args.demo else None
+    services = SearchServices(paths, settings, demo=demo)
+    try:
+        queue = services.batch_queue
+        if args.resume is not None:
+            batch_id = queue.latest() if args.resume == -1 else args.resume
+            if batch_id is None:
+                raise errors.ConfigError("there is no unfinished batch to resume")
+            if args.photos:
+                raise errors.ConfigError("--resume takes no photos")
+        else:
+            photos = collect_photos(args.photos)
+            if not photos:
+                raise errors.ConfigError("give photos or folders, or --resume")
+            market = args.market or (DEMO_MARKET if args.demo else LOCAL_MARKET)
+            name = args.name or _dt.datetime.now().strftime("batch %Y-%m-%d %H:%M")
+            batch_id = queue.create(name, market, [(p, None) for p in photos],
+                                    filters=_filters(args, settings),
+                                    endpoint=args.endpoint or "")
+            sys.stderr.write(f"batch #{batch_id}: {len(photos)} photo(s), {market}\n")
+        progress = _Progress(sys.stderr)
+        cancel = CancelToken()
+        runner = services.batch_runner(batch_id, cancel=cancel, on_event=progress.event,
+                                       workers=args.workers)
+        progress.runner = runner
+        try:
+            info = runner.run()
+        except KeyboardInterrupt:
+            cancel.cancel()
+            raise
+        progress.finish()
+        items = queue.items(batch_id)
+        if args.out:
+            _export(services, info, items, Path(args.out).expanduser())
+    finally:
+        services.close()
+    return _summary(info, items)
+
+
+def _export(services: SearchServices, info: BatchInfo, items: list[BatchItem], out: Path) -> None:
+    from vvic_desktop.storage.export import ExportSection, export_sections
+
+    library = services.library
+    sections, lookups = [], {}
+    for item in items:
+        if item.state not in (DONE, SKIPPED) or item.search_id is None:
+            continue
+        saved = library.get(item.search_id)
+        sections.append(ExportSection(
+            title=item.name, result=saved.result,
+            query_image=library.picture(saved.query_image), best_only=True,
+        ))
+        lookups.update({o.key: sha for o, sha in (
+            (o, saved.thumbnails.get(o.key)) for o in saved.result.offers) if sha})
+    if not sections:
+        raise errors.ConfigError("no finished photo to export yet")
+    kind = export_sections(sections, out, lambda o: library.picture(lookups.get(o.key)),
+                           language=errors.language())
+    sys.stderr.write(f"wrote {kind.upper()} {out}\n")
+
+
+def _summary(info: BatchInfo, items: list[BatchItem]) -> int:
+    out = sys.stdout
+    counts = info.counts
+    out.write(f"batch #{info.id} {info.state}: {counts.get(DONE, 0)} done, "
+              f"{counts.get(SKIPPED, 0)} duplicate(s), {counts.get(FAILED, 0)} failed, "
+              f"{info.remaining} left\n")
+    for item in items:
+        if item.state == FAILED:
+            out.write(f"  failed: {item.name}: {item.error_message}\n")
+    if info.state == "paused" and info.paused_until:
+        out.write(resumes_text(info) + f"  (vvic batch --resume {info.id})\n")
+    if counts.get(FAILED):
+        return 1
+    return 0 if info.remaining == 0 else 1
+
+
+class _Progress:
+    """A \\r progress line on a terminal; plain lines (one per finished photo) otherwise."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.runner: Any = None
+        self._lock = threading.Lock()
+
+    def event(self, kind: str, payload: Any) -> None:
+        with self._lock:
+            if kind == "item" and payload.state in (DONE, FAILED, SKIPPED) and not self.tty:
+                if payload.state == SKIPPED:
+                    extra = "same photo as another in this batch: searched once"
+                elif payload.state == DONE:
+                    extra = f"{payload.group_count} styles, from ¥{payload.cheapest}"
+                else:
+                    extra = payload.error_message
+                self.stream.write(f"{payload.state:>7}  {payload.name}  {extra}\n")
+            elif kind == "batch" and payload.state == "paused" and payload.paused_until:
+                self.stream.write(("\n" if self.tty else "") + resumes_text(payload) + "\n")
+            if self.tty and self.runner is not None:
+                info = self.runner.queue.info(self.runner.batch_id)
+                done = info.total - info.remaining
+                eta = self.runner.eta_seconds(info)
+                width = 28
+                filled = int(width * done / max(info.total, 1))
+                self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
+                                  f"{done}/{info.total}  ETA {int(eta // 60)}:{int(eta % 60):02d} ")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self.stream.write("\n")

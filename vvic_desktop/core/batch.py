@@ -1,0 +1,433 @@
+"""Batch search over a persisted queue (seed module 4, done right).
+
+The queue lives in the library database (`batches`, `batch_items`; storage/db.py migration 2):
+every state change is one transaction, so killing the process loses nothing. On start,
+items a dead process left `running` go back to `queued`; their paid answer, if the call had
+finished, is in the result cache (written the moment the service answers, keyed by the
+prepared image), so resuming never pays for a call twice.
+
+Workers take items under the shared sliding-window quota limiter (the same one every search
+uses, across processes: a CLI batch and the GUI share the AppKey's quota). There are as many
+workers as keep the quota busy at the service's latency. Identical photos (same prepared
+image) are searched once: the later ones are `skipped` as duplicates of the first and share
+its saved search. A platform that says "quota exhausted" (a Retry-After beyond the retry
+limit) pauses the batch until the time it gave; it then continues by itself.
+
+No Qt, no HTTP here: `search(query, prepared, cancel)` and `save(result, item)` are handed in
+(services wires them), so the GUI, the CLI and the tests drive the same runner.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.models import (
+    CropBox,
+    Filters,
+    PreparedImage,
+    SearchQuery,
+    SearchResult,
+    filters_from_json,
+    filters_to_json,
+)
+
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, DONE, FAILED, SKIPPED = "queued", "running", "done", "failed", "skipped"
+ACTIVE, PAUSED, CANCELLED, FINISHED = "active", "paused", "cancelled", "finished"
+MAX_WORKERS = 8
+
+
+class Database(Protocol):
+    def transaction(self) -> Any: ...
+    def read(self, sql: str, params: Sequence[object] = ()) -> list[Any]: ...
+
+
+@dataclass(slots=True)
+class BatchItem:
+    id: int
+    batch_id: int
+    position: int
+    photo: str
+    crop: CropBox | None
+    state: str
+    attempts: int = 0
+    image_sha256: str | None = None
+    search_id: int | None = None
+    duplicate_of: int | None = None
+    error_code: str = ""
+    error_message: str = ""
+    group_count: int | None = None
+    cheapest: Decimal | None = None
+
+    @property
+    def name(self) -> str:
+        return self.photo.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or self.photo
+
+
+@dataclass(slots=True)
+class BatchInfo:
+    id: int
+    name: str
+    market: str
+    endpoint: str
+    filters: Filters
+    state: str
+    paused_until: float | None
+    message: str
+    created_at: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def remaining(self) -> int:
+        return self.counts.get(QUEUED, 0) + self.counts.get(RUNNING, 0)
+
+
+class BatchQueue:
+    """The persisted queue: batches and their items (one transaction per change)."""
+
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self._clock = clock
+
+    def create(self, name: str, market: str, photos: Sequence[tuple[str, CropBox | None]], *,
+               filters: Filters | None = None, endpoint: str = "") -> int:
+        with self.db.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO batches (name, created_at, market, endpoint, filters) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (name, self._clock(), market, endpoint,
+                 json.dumps(filters_to_json(filters or Filters()))),
+            )
+            batch_id = int(cursor.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO batch_items (batch_id, position, photo, crop) VALUES (?, ?, ?, ?)",
+                [(batch_id, i, photo, crop.as_text() if crop else None)
+                 for i, (photo, crop) in enumerate(photos)],
+            )
+        return batch_id
+
+    def info(self, batch_id: int) -> BatchInfo:
+        rows = self.db.read(
+            "SELECT id, name, market, endpoint, filters, state, paused_until, message, "
+            "created_at FROM batches WHERE id = ?", (batch_id,))
+        if not rows:
+            raise errors.SearchNotFound("no batch", name=f"batch {batch_id}")
+        r = rows[0]
+        counts = {str(state): int(n) for state, n in self.db.read(
+            "SELECT state, count(*) FROM batch_items WHERE batch_id = ? GROUP BY state",
+            (batch_id,))}
+        return BatchInfo(int(r[0]), str(r[1]), str(r[2]), str(r[3]),
+                         filters_from_json(json.loads(r[4])), str(r[5]), r[6], str(r[7]),
+                         float(r[8]), counts)
+
+    def latest(self, *, unfinished: bool = True) -> int | None:
+        where = "WHERE state IN ('active', 'paused')" if unfinished else ""
+        rows = self.db.read(f"SELECT id FROM batches {where} ORDER BY id DESC LIMIT 1")
+        return int(rows[0][0]) if rows else None
+
+    def items(self, batch_id: int) -> list[BatchItem]:
+        rows = self.db.read(
+            "SELECT id, batch_id, position, photo, crop, state, attempts, image_sha256, "
+            "search_id, duplicate_of, error_code, error_message, group_count, cheapest "
+            "FROM batch_items WHERE batch_id = ? ORDER BY position", (batch_id,))
+        return [_item(r) for r in rows]
+
+    def item(self, item_id: int) -> BatchItem:
+        rows = self.db.read(
+            "SELECT id, batch_id, position, photo, crop, state, attempts, image_sha256, "
+            "search_id, duplicate_of, error_code, error_message, group_count, cheapest "
+            "FROM batch_items WHERE id = ?", (item_id,))
+        return _item(rows[0])
+
+    def recover(self, batch_id: int) -> int:
+        """Items a dead process left running are queued again; returns how many."""
+        with self.db.transaction() as conn:
+            return conn.execute(
+                "UPDATE batch_items SET state = 'queued' WHERE batch_id = ? AND state = 'running'",
+                (batch_id,)).rowcount
+
+    def claim(self, batch_id: int) -> BatchItem | None:
+        """The next queued item, now running (attempts + 1); None when none is left."""
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT id FROM batch_items WHERE batch_id = ? AND state = 'queued' "
+                "ORDER BY position LIMIT 1", (batch_id,)).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE batch_items SET state = 'running', attempts = attempts + 1, "
+                "started_at = ? WHERE id = ?", (self._clock(), row[0]))
+        return self.item(int(row[0]))
+
+    def set_hash(self, item_id: int, sha: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE batch_items SET image_sha256 = ? WHERE id = ?", (sha, item_id))
+
+    def finish(self, item_id: int, search_id: int | None, result: SearchResult) -> None:
+        prices = [o.price for o in result.offers if o.price is not None]
+        cheapest = str(min(prices)) if prices else None
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE batch_items SET state = 'done', search_id = ?, group_count = ?, "
+                "cheapest = ?, error_code = '', error_message = '', finished_at = ? WHERE id = ?",
+                (search_id, len(result.groups), cheapest, self._clock(), item_id))
+
+    def skip_duplicate(self, item: BatchItem, first: BatchItem) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE batch_items SET state = 'skipped', duplicate_of = ?, search_id = ?, "
+                "group_count = ?, cheapest = ?, finished_at = ? WHERE id = ?",
+                (first.id, first.search_id, first.group_count,
+                 str(first.cheapest) if first.cheapest is not None else None, self._clock(),
+                 item.id))
+
+    def fail(self, item_id: int, error: errors.VvicError) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE batch_items SET state = 'failed', error_code = ?, error_message = ?, "
+                "finished_at = ? WHERE id = ?",
+                (error.code, error.message(), self._clock(), item_id))
+
+    def requeue(self, item_id: int) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE batch_items SET state = 'queued' WHERE id = ?", (item_id,))
+
+    def set_state(self, batch_id: int, state: str, *, paused_until: float | None = None,
+                  message: str = "") -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE batches SET state = ?, paused_until = ?, message = ? WHERE id = ?",
+                (state, paused_until, message, batch_id))
+
+    def retry_failed(self, batch_id: int) -> int:
+        with self.db.transaction() as conn:
+            count = conn.execute(
+                "UPDATE batch_items SET state = 'queued', error_code = '', error_message = '' "
+                "WHERE batch_id = ? AND state = 'failed'", (batch_id,)).rowcount
+            conn.execute("UPDATE batches SET state = 'active', message = '' WHERE id = ?",
+                         (batch_id,))
+        return count
+
+
+def _item(r: Sequence[Any]) -> BatchItem:
+    return BatchItem(
+        id=int(r[0]), batch_id=int(r[1]), position=int(r[2]), photo=str(r[3]),
+        crop=CropBox.parse(r[4]) if r[4] else None, state=str(r[5]), attempts=int(r[6]),
+        image_sha256=r[7], search_id=r[8], duplicate_of=r[9], error_code=str(r[10]),
+        error_message=str(r[11]), group_count=r[12],
+        cheapest=Decimal(r[13]) if r[13] is not None else None,
+    )
+
+
+SearchFn = Callable[[SearchQuery, PreparedImage, CancelToken], SearchResult]
+SaveFn = Callable[[SearchResult, BatchItem], int | None]
+PrepareFn = Callable[[BatchItem, CancelToken], PreparedImage]
+EventFn = Callable[[str, Any], None]  # ("item", BatchItem) | ("batch", BatchInfo)
+
+
+def default_prepare(item: BatchItem, cancel: CancelToken) -> PreparedImage:
+    from vvic_desktop.core.intake import load_source
+    from vvic_desktop.core.prepare import prepare
+
+    return prepare(load_source(item.photo, cancel=cancel), item.crop)
+
+
+def workers_for(quota: int, latency_s: float = 3.0) -> int:
+    """Enough parallel calls to spend `quota` per minute at `latency_s` per call, plus one."""
+    return max(1, min(MAX_WORKERS, math.ceil(quota * latency_s / 60.0) + 1))
+
+
+class BatchRunner:
+    """Runs one batch to the end (or until paused / cancelled); see the module docstring."""
+
+    def __init__(
+        self,
+        queue: BatchQueue,
+        batch_id: int,
+        *,
+        search: SearchFn,
+        save: SaveFn,
+        prepare: PrepareFn = default_prepare,
+        workers: int = 2,
+        quota_per_minute: int = 20,
+        on_event: EventFn | None = None,
+        cancel: CancelToken | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.queue = queue
+        self.batch_id = batch_id
+        self._search = search
+        self._save = save
+        self._prepare = prepare
+        self.workers = max(1, workers)
+        self.quota_per_minute = max(1, quota_per_minute)
+        self._on_event = on_event or (lambda kind, payload: None)
+        self.cancel = cancel or CancelToken()
+        self._clock = clock
+        self._pause = threading.Event()
+        self._lock = threading.Lock()
+        self._first_by_hash: dict[str, BatchItem] = {}
+        self._waiting: dict[str, list[BatchItem]] = {}
+        self._exhausted: errors.QuotaExhausted | None = None
+        self._latencies: list[float] = []
+
+    # --- control -------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        """Finish the calls under way, start no new one; `run` returns with the batch paused."""
+        self._pause.set()
+
+    def eta_seconds(self, info: BatchInfo | None = None) -> float:
+        info = info or self.queue.info(self.batch_id)
+        remaining = info.remaining
+        by_quota = remaining / self.quota_per_minute * 60.0
+        latency = sorted(self._latencies)[len(self._latencies) // 2] if self._latencies else 2.0
+        return max(by_quota, remaining * latency / self.workers)
+
+    def run(self) -> BatchInfo:
+        """Work until no item is queued, the batch is paused, or `cancel` fires."""
+        self._pause.clear()
+        self.queue.recover(self.batch_id)
+        self._remember_done()
+        while True:
+            self.queue.set_state(self.batch_id, ACTIVE)
+            self._emit_batch()
+            self._exhausted = None
+            threads = [threading.Thread(target=self._work, name=f"batch-{i}", daemon=True)
+                       for i in range(self.workers)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self._settle_duplicates()
+            if self.cancel.cancelled:
+                self.queue.set_state(self.batch_id, CANCELLED)
+                break
+            if self._exhausted is not None:
+                resumes = self._exhausted.resumes_at.timestamp()
+                self.queue.set_state(self.batch_id, PAUSED, paused_until=resumes,
+                                     message=self._exhausted.message())
+                self._emit_batch()
+                # wait for the time the platform gave, then continue by itself
+                if not self._wait_until(resumes):
+                    break
+                continue
+            if self._pause.is_set():
+                self.queue.set_state(self.batch_id, PAUSED)
+                break
+            self.queue.set_state(self.batch_id, FINISHED)
+            break
+        info = self.queue.info(self.batch_id)
+        self._on_event("batch", info)
+        return info
+
+    def _wait_until(self, when: float) -> bool:
+        while self._clock() < when:
+            if self.cancel.wait(min(1.0, when - self._clock())) or self._pause.is_set():
+                if self.cancel.cancelled:
+                    self.queue.set_state(self.batch_id, CANCELLED)
+                return False
+        return True
+
+    # --- one worker ------------------------------------------------------------------------
+
+    def _stop(self) -> bool:
+        return self.cancel.cancelled or self._pause.is_set() or self._exhausted is not None
+
+    def _work(self) -> None:
+        while not self._stop():
+            item = self.queue.claim(self.batch_id)
+            if item is None:
+                return
+            self._on_event("item", item)
+            try:
+                self._one(item)
+            except errors.Cancelled:
+                self.queue.requeue(item.id)
+                return
+            except errors.QuotaExhausted as exc:
+                self.queue.requeue(item.id)
+                with self._lock:
+                    if self._exhausted is None or exc.resumes_at > self._exhausted.resumes_at:
+                        self._exhausted = exc
+                return
+            except errors.VvicError as exc:
+                self.queue.fail(item.id, exc)
+            except Exception as exc:  # one bad photo must not stop the others
+                log.exception("batch item %s failed", item.id)
+                self.queue.fail(item.id, errors.VvicError(type(exc).__name__,
+                                                          reason=type(exc).__name__))
+            self._on_event("item", self.queue.item(item.id))
+
+    def _one(self, item: BatchItem) -> None:
+        prepared = self._prepare(item, self.cancel)
+        self.queue.set_hash(item.id, prepared.sha256)
+        with self._lock:
+            first = self._first_by_hash.get(prepared.sha256)
+            if first is not None and first.id != item.id:
+                if first.state == DONE:
+                    self.queue.skip_duplicate(item, first)
+                else:  # its twin is still being searched: settle when that is done
+                    self._waiting.setdefault(prepared.sha256, []).append(item)
+                return
+            self._first_by_hash[prepared.sha256] = item
+        info = self.queue.info(self.batch_id)
+        query = SearchQuery(item.photo, info.market, item.crop, info.filters)
+        started = time.monotonic()
+        result = self._search(query, prepared, self.cancel)
+        self._latencies.append(time.monotonic() - started)
+        search_id = self._save(result, item)
+        self.queue.finish(item.id, search_id, result)
+        done = self.queue.item(item.id)
+        with self._lock:
+            self._first_by_hash[prepared.sha256] = done
+            twins = self._waiting.pop(prepared.sha256, [])
+        for twin in twins:
+            self.queue.skip_duplicate(twin, done)
+            self._on_event("item", self.queue.item(twin.id))
+
+    def _remember_done(self) -> None:
+        for item in self.queue.items(self.batch_id):
+            if item.state == DONE and item.image_sha256:
+                self._first_by_hash.setdefault(item.image_sha256, item)
+
+    def _settle_duplicates(self) -> None:
+        """Twins whose first copy failed or was interrupted go back to the queue."""
+        with self._lock:
+            waiting = [i for twins in self._waiting.values() for i in twins]
+            self._waiting.clear()
+            for sha, first in list(self._first_by_hash.items()):
+                if first.state != DONE:
+                    del self._first_by_hash[sha]
+        for item in waiting:
+            if self.queue.item(item.id).state == RUNNING:
+                self.queue.requeue(item.id)
+
+    def _emit_batch(self) -> None:
+        self._on_event("batch", self.queue.info(self.batch_id))
+
+
+def resumes_text(info: BatchInfo) -> str:
+    """"quota exhausted, resumes at HH:MM" for a paused batch, in the user's language."""
+    if info.paused_until is None:
+        return info.message
+    hhmm = _dt.datetime.fromtimestamp(info.paused_until).astimezone().strftime("%H:%M")
+    if errors.language().startswith("zh"):
+        return f"调用额度已用完，将在 {hhmm} 自动继续。"
+    return f"Quota exhausted; resumes at {hhmm}."
