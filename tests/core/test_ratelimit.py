@@ -20,6 +20,11 @@ US = 1_000_000
 WINDOW_US = 60 * US
 
 
+def exact_limiter(db, clock, **options) -> QuotaLimiter:
+    """A limiter spacing grants by exactly the window (no transit guard): exact arithmetic."""
+    return QuotaLimiter(db, clock=clock, sleeper=clock.sleeper, transit_guard=0, **options)
+
+
 class FakeClock:
     """Time in whole microseconds, so grant times compare exactly; sleeping advances it."""
 
@@ -48,7 +53,7 @@ def assert_no_window_over(grants_us: list[int], quota: int) -> None:
 
 def test_grants_up_to_quota_then_waits_for_the_oldest_to_leave_the_window(tmp_path: Path) -> None:
     clock = FakeClock()
-    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    limiter = exact_limiter(tmp_path / "q.sqlite3", clock)
     cancel = CancelToken()
     start = clock.now_us
     for _ in range(3):
@@ -63,7 +68,7 @@ def test_grants_up_to_quota_then_waits_for_the_oldest_to_leave_the_window(tmp_pa
 
 def test_keys_are_independent(tmp_path: Path) -> None:
     clock = FakeClock()
-    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    limiter = exact_limiter(tmp_path / "q.sqlite3", clock)
     cancel = CancelToken()
     for _ in range(2):
         limiter.acquire("vvic:a", 2, cancel)
@@ -75,7 +80,7 @@ def test_keys_are_independent(tmp_path: Path) -> None:
 
 def test_margin_keeps_calls_unused(tmp_path: Path) -> None:
     clock = FakeClock()
-    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper, margin=1)
+    limiter = exact_limiter(tmp_path / "q.sqlite3", clock, margin=1)
     cancel = CancelToken()
     limiter.acquire("k", 3, cancel)
     limiter.acquire("k", 3, cancel)
@@ -104,7 +109,7 @@ def test_property_no_window_exceeds_quota_with_retries_and_penalties(
 ) -> None:
     clock = FakeClock()
     db = tmp_path_factory.mktemp("prop") / "q.sqlite3"
-    limiter = QuotaLimiter(db, clock=clock, sleeper=clock.sleeper)
+    limiter = exact_limiter(db, clock)
     cancel = CancelToken()
     grants: list[int] = []
     penalties: list[tuple[int, int]] = []  # (grants made before it, until)
@@ -127,7 +132,7 @@ def test_property_no_window_exceeds_quota_with_retries_and_penalties(
 
 def test_wait_beyond_max_wait_raises_quota_exhausted_with_resume_time(tmp_path: Path) -> None:
     clock = FakeClock()
-    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    limiter = exact_limiter(tmp_path / "q.sqlite3", clock)
     cancel = CancelToken()
     limiter.penalise("vvic:k", clock() + 600)
     with pytest.raises(QuotaExhausted) as info:
@@ -140,7 +145,7 @@ def test_wait_beyond_max_wait_raises_quota_exhausted_with_resume_time(tmp_path: 
 
 def test_penalty_within_max_wait_is_waited_out(tmp_path: Path) -> None:
     clock = FakeClock()
-    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    limiter = exact_limiter(tmp_path / "q.sqlite3", clock)
     until = clock() + 7
     limiter.penalise("k", until)
     limiter.penalise("k", until - 5)  # an earlier penalty never shortens a later one
@@ -150,7 +155,7 @@ def test_penalty_within_max_wait_is_waited_out(tmp_path: Path) -> None:
 
 def test_clock_set_back_waits_at_most_one_window(tmp_path: Path) -> None:
     clock = FakeClock()
-    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    limiter = exact_limiter(tmp_path / "q.sqlite3", clock)
     for _ in range(2):
         limiter.acquire("k", 2, CancelToken())
     clock.now_us -= 3600 * US  # the user (or NTP) set the clock back an hour
@@ -161,12 +166,12 @@ def test_clock_set_back_waits_at_most_one_window(tmp_path: Path) -> None:
 def test_restart_keeps_the_log(tmp_path: Path) -> None:
     clock = FakeClock()
     db = tmp_path / "q.sqlite3"
-    first = QuotaLimiter(db, clock=clock, sleeper=clock.sleeper)
+    first = exact_limiter(db, clock)
     for _ in range(4):
         first.acquire("k", 4, CancelToken())
     clock.advance(5)
     del first
-    restarted = QuotaLimiter(db, clock=clock, sleeper=clock.sleeper)
+    restarted = exact_limiter(db, clock)
     assert len(restarted.recent("k")) == 4
     with pytest.raises(QuotaExhausted):
         restarted.acquire("k", 4, CancelToken(), max_wait=10)
@@ -257,3 +262,14 @@ def test_two_processes_never_exceed_the_quota_together(tmp_path: Path) -> None:
         assert p.exitcode == 0
     assert sum(counts) == 6
     assert len(QuotaLimiter(db).recent("k")) == 6
+
+
+def test_the_transit_guard_spaces_grants_a_little_more_than_the_window(tmp_path) -> None:
+    """Requests take varying time to reach the service: at exactly 60 s apart the service
+    may count Q + 1 in its window; the default guard keeps 1.8 s of slack."""
+    clock = FakeClock()
+    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    for _ in range(3):
+        limiter.acquire("k", 3, CancelToken())
+    limiter.acquire("k", 3, CancelToken())
+    assert clock.slept == [pytest.approx(60 * 1.03)]
