@@ -292,6 +292,11 @@ def write_xlsx(
             sheet.set_column(col, col, width)
         sheet.write_row(0, 0, _header(zh), bold)
         sheet.freeze_panes(1, 0)
+        # printed for the purchase run: landscape, one page wide, the header on every page
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
         keys = [c[0] for c in COLUMNS]
         r = 1
         for section in sections:
