@@ -46,15 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from vvic_desktop.markets.http import install_excepthook_redaction, install_redaction
     from vvic_desktop.services import DemoMarketplace, SearchServices
     from vvic_desktop.storage.settings import Settings
+    from vvic_desktop.ui.identity import apply_identity
     from vvic_desktop.ui.main_window import MainWindow
 
     install_redaction()
     install_excepthook_redaction()
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    app.setOrganizationName("VVIC")
-    app.setOrganizationDomain("vvic.desktop")
-    app.setApplicationName("vvic_desktop")
-    app.setApplicationVersion(__version__)
+    apply_identity(app, paths)  # names, icon, QSettings beside the platformdirs config
     settings = Settings.load(paths.settings_file)
     language = choose_language(args.lang or str(settings.get("ui.language")))
     apply_language(app, language)
