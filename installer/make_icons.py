@@ -51,11 +51,8 @@ def draw_icon(size: int) -> Image.Image:
     gradient = Image.new("RGBA", (1, canvas))
     for y in range(canvas):
         t = y / max(1, canvas - 1)
-        gradient.putpixel(
-            (0, y),
-            tuple(round(a + (b - a) * t) for a, b in zip(ORANGE_TOP, ORANGE_BOTTOM, strict=True))
-            + (255,),
-        )
+        rgb = (round(a + (b - a) * t) for a, b in zip(ORANGE_TOP, ORANGE_BOTTOM, strict=True))
+        gradient.putpixel((0, y), (*rgb, 255))
     tile.paste(gradient.resize((canvas, canvas)))
     mask = Image.new("L", (canvas, canvas), 0)
     ImageDraw.Draw(mask).rounded_rectangle(
@@ -80,7 +77,7 @@ def draw_icon(size: int) -> Image.Image:
     ring = 56 * scale * bold
     cx, cy, r = lens_c[0] * scale, lens_c[1] * scale, lens_r * scale
     draw.ellipse((cx - r - ring / 2, cy - r - ring / 2, cx + r + ring / 2, cy + r + ring / 2),
-                 fill=ORANGE_BOTTOM + (255,))
+                 fill=(*ORANGE_BOTTOM, 255))
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=WHITE, width=round(ring))
     handle = 84 * scale * bold
     draw.line(p(760, 760, 860, 860), fill=WHITE, width=round(handle))
