@@ -149,6 +149,27 @@ def test_spec_builds_a_windowed_onedir_app_named_after_the_package_version(spec_
     assert namespace["VERSION"] == __version__
 
 
+def test_windows_exe_carries_a_version_resource_with_the_package_version(spec_run):
+    _, _, namespace = spec_run
+    recorded = types.ModuleType("PyInstaller.utils.win32.versioninfo")
+    for cls in ("VSVersionInfo", "FixedFileInfo", "StringFileInfo", "StringTable", "VarFileInfo"):
+        setattr(recorded, cls, lambda *a, _cls=cls, **k: (_cls, a, k))
+    recorded.StringStruct = lambda key, value: (key, value)
+    recorded.VarStruct = lambda name, values: (name, values)
+    win32 = types.ModuleType("PyInstaller.utils.win32")
+    win32.versioninfo = recorded
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "PyInstaller.utils.win32", win32)
+        patch.setitem(sys.modules, "PyInstaller.utils.win32.versioninfo", recorded)
+        _, _, info = namespace["windows_version_info"]("2.10.3")
+    (_, _, fixed), = [info["ffi"]]
+    assert fixed["filevers"] == fixed["prodvers"] == (2, 10, 3, 0)
+    (_, (tables,), _), _ = info["kids"]
+    (_, (_, strings), _), = tables
+    assert ("FileVersion", "2.10.3") in strings
+    assert ("OriginalFilename", "vvic-desktop.exe") in strings
+
+
 def test_spec_refuses_to_build_without_compiled_translations(spec_run, monkeypatch, tmp_path):
     _, _, namespace = spec_run
     monkeypatch.setitem(namespace, "RESOURCES", tmp_path)
