@@ -196,7 +196,12 @@ def run_self_test(folder: Path, screenshot: Path, timeout_s: float = SELF_TEST_T
             raise BuildError(f"frozen self-test did not finish in {timeout_s:.0f} s") from exc
         elapsed = time.monotonic() - started
         if proc.returncode != 0:
-            tail = "\n".join((proc.stderr or proc.stdout or "").strip().splitlines()[-15:])
+            # a windowed Windows program has no stderr: the app's log file says why instead
+            log = Path(tmp) / "data" / "logs" / "vvic-desktop.log"
+            said = proc.stderr or proc.stdout or ""
+            if not said.strip() and log.is_file():
+                said = log.read_text(encoding="utf-8", errors="replace")
+            tail = "\n".join(said.strip().splitlines()[-15:])
             raise BuildError(f"frozen self-test exited {proc.returncode}:\n{tail}")
         if not out.is_file() or out.stat().st_size == 0:
             raise BuildError(f"frozen self-test exited 0 but wrote no screenshot at {out}")

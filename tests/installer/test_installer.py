@@ -388,6 +388,22 @@ def test_self_test_step_fails_the_build_on_a_non_zero_exit(build, tmp_path):
 
 
 @posix_only
+def test_self_test_step_shows_the_apps_log_when_the_program_has_no_stderr(build, tmp_path):
+    """A windowed Windows build writes nothing to stderr: the reason is in its log file."""
+    folder = _fake_bundle(tmp_path)
+    _fake_program(
+        folder,
+        'for a; do [ "$prev" = --data-dir ] && dir=$a; prev=$a; done\n'
+        'mkdir -p "$dir/logs"\n'
+        'echo "ERROR vvic_desktop.ui.self_test: self-test failed: no groups" > '
+        '"$dir/logs/vvic-desktop.log"\n'
+        "exit 1\n",
+    )
+    with pytest.raises(build.BuildError, match="self-test failed: no groups"):
+        build.run_self_test(folder, tmp_path / "shot.png", timeout_s=30)
+
+
+@posix_only
 def test_self_test_step_fails_the_build_without_a_screenshot(build, tmp_path):
     folder = _fake_bundle(tmp_path)
     _fake_program(folder, "exit 0\n")
