@@ -91,7 +91,9 @@
     <message numerus="yes">
         <source>%n stall(s) · {listings} listings · {in_stock} in stock · {low} to {high}</source>
         <translation>
-            <numerusform>%n stall · {listings} listings · {in_stock} in stock · {low} to {high}</numerusform><numerusform>%n stalls · {listings} listings · {in_stock} in stock · {low} to {high}</numerusform></translation>
+            <numerusform>%n stall · {listings} listings · {in_stock} in stock · {low} to {high}</numerusform>
+            <numerusform>%n stalls · {listings} listings · {in_stock} in stock · {low} to {high}</numerusform>
+        </translation>
     </message>
     <message>
         <source>This listing has no web link.</source>
@@ -344,6 +346,85 @@
     </message>
 </context>
 <context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Import photos</source>
+        <translation>Import photos</translation>
+    </message>
+    <message>
+        <source>Import stall photos into the local catalog</source>
+        <translation>Import stall photos into the local catalog</translation>
+    </message>
+    <message>
+        <source>Choose a folder of photos of stall items. Prices and stall names come from a CSV file (columns: file, title, price, stall, market, position, min_order, note) or from file names like 档口_89_连衣裙.jpg. Photos already imported are updated.</source>
+        <translation>Choose a folder of photos of stall items. Prices and stall names come from a CSV file (columns: file, title, price, stall, market, position, min_order, note) or from file names like 档口_89_连衣裙.jpg. Photos already imported are updated.</translation>
+    </message>
+    <message>
+        <source>Photo folder</source>
+        <translation>Photo folder</translation>
+    </message>
+    <message>
+        <source>Price list (CSV, optional)</source>
+        <translation>Price list (CSV, optional)</translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation>optional</translation>
+    </message>
+    <message>
+        <source>Photo folder:</source>
+        <translation>Photo folder:</translation>
+    </message>
+    <message>
+        <source>Price list (CSV):</source>
+        <translation>Price list (CSV):</translation>
+    </message>
+    <message>
+        <source>Skipped files</source>
+        <translation>Skipped files</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>Price list</source>
+        <translation>Price list</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>CSV files (*.csv);;All files (*)</translation>
+    </message>
+    <message>
+        <source>Choose a photo folder first.</source>
+        <translation>Choose a photo folder first.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>Importing…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Imported {imported} new and updated {updated} photos; {skipped} skipped.</source>
+        <translation>Imported {imported} new and updated {updated} photos; {skipped} skipped.</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Cancelling…</translation>
+    </message>
+</context>
+<context>
     <name>IntakeStrip</name>
     <message>
         <source>Queued photos</source>
@@ -531,7 +612,9 @@
     <message numerus="yes">
         <source>%n API call(s)</source>
         <translation>
-            <numerusform>%n API call</numerusform><numerusform>%n API calls</numerusform></translation>
+            <numerusform>%n API call</numerusform>
+            <numerusform>%n API calls</numerusform>
+        </translation>
     </message>
     <message>
         <source>{offers} listings in {groups} styles ({origin}).</source>
@@ -614,7 +697,9 @@
     <message numerus="yes">
         <source>%n stall(s)</source>
         <translation>
-            <numerusform>%n stall</numerusform><numerusform>%n stalls</numerusform></translation>
+            <numerusform>%n stall</numerusform>
+            <numerusform>%n stalls</numerusform>
+        </translation>
     </message>
     <message>
         <source>Credit {level}</source>
@@ -678,7 +763,9 @@
     <message numerus="yes">
         <source>%n stall(s), {low} to {high}</source>
         <translation>
-            <numerusform>%n stall, {low} to {high}</numerusform><numerusform>%n stalls, {low} to {high}</numerusform></translation>
+            <numerusform>%n stall, {low} to {high}</numerusform>
+            <numerusform>%n stalls, {low} to {high}</numerusform>
+        </translation>
     </message>
 </context>
 <context>

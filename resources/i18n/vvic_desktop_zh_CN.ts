@@ -91,7 +91,8 @@
     <message numerus="yes">
         <source>%n stall(s) · {listings} listings · {in_stock} in stock · {low} to {high}</source>
         <translation>
-            <numerusform>%n 家档口 · {listings} 个商品 · {in_stock} 个有货 · {low} 至 {high}</numerusform></translation>
+            <numerusform>%n 家档口 · {listings} 个商品 · {in_stock} 个有货 · {low} 至 {high}</numerusform>
+        </translation>
     </message>
     <message>
         <source>This listing has no web link.</source>
@@ -344,6 +345,85 @@
     </message>
 </context>
 <context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Import photos</source>
+        <translation>导入照片</translation>
+    </message>
+    <message>
+        <source>Import stall photos into the local catalog</source>
+        <translation>把档口照片导入本地图库</translation>
+    </message>
+    <message>
+        <source>Choose a folder of photos of stall items. Prices and stall names come from a CSV file (columns: file, title, price, stall, market, position, min_order, note) or from file names like 档口_89_连衣裙.jpg. Photos already imported are updated.</source>
+        <translation>选择一个档口商品照片文件夹。价格和档口名来自 CSV 文件（列：文件、标题、价格、档口、市场、位置、起批量、备注），或来自“档口_89_连衣裙.jpg”这样的文件名。已导入过的照片会更新信息。</translation>
+    </message>
+    <message>
+        <source>Photo folder</source>
+        <translation>照片文件夹</translation>
+    </message>
+    <message>
+        <source>Price list (CSV, optional)</source>
+        <translation>价格表（CSV，可选）</translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation>可选</translation>
+    </message>
+    <message>
+        <source>Photo folder:</source>
+        <translation>照片文件夹：</translation>
+    </message>
+    <message>
+        <source>Price list (CSV):</source>
+        <translation>价格表（CSV）：</translation>
+    </message>
+    <message>
+        <source>Skipped files</source>
+        <translation>跳过的文件</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Price list</source>
+        <translation>价格表</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>CSV 文件 (*.csv);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a photo folder first.</source>
+        <translation>请先选择照片文件夹。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Imported {imported} new and updated {updated} photos; {skipped} skipped.</source>
+        <translation>新导入 {imported} 张，更新 {updated} 张，跳过 {skipped} 个。</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+</context>
+<context>
     <name>IntakeStrip</name>
     <message>
         <source>Queued photos</source>
@@ -531,7 +611,8 @@
     <message numerus="yes">
         <source>%n API call(s)</source>
         <translation>
-            <numerusform>调用接口 %n 次</numerusform></translation>
+            <numerusform>调用接口 %n 次</numerusform>
+        </translation>
     </message>
     <message>
         <source>{offers} listings in {groups} styles ({origin}).</source>
@@ -614,7 +695,8 @@
     <message numerus="yes">
         <source>%n stall(s)</source>
         <translation>
-            <numerusform>%n 家档口</numerusform></translation>
+            <numerusform>%n 家档口</numerusform>
+        </translation>
     </message>
     <message>
         <source>Credit {level}</source>
@@ -678,7 +760,8 @@
     <message numerus="yes">
         <source>%n stall(s), {low} to {high}</source>
         <translation>
-            <numerusform>%n 家档口，{low} 至 {high}</numerusform></translation>
+            <numerusform>%n 家档口，{low} 至 {high}</numerusform>
+        </translation>
     </message>
 </context>
 <context>
