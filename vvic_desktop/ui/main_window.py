@@ -1,10 +1,17 @@
 """The main window: wiring only (STYLE habit 1). Widgets come from their own modules; the
 search itself is `services.search` (core.pipeline.run_search) on the search pool.
 
-Layout: a filter bar on top; on the left the intake (drop area + strip of queued photos), the
-crop view and the search button; on the right the results grid; a status bar with the stage,
-progress, cancel and the quota left this minute. Frequent actions have shortcuts: Ctrl+O open,
-Ctrl+V paste, Enter search, Esc cancel, Ctrl+S save results, Ctrl+, settings.
+Layout: tabs "Search", "Library" (and "Batch" when that widget is installed). The search tab
+has a filter bar on top; on the left the intake (drop area + strip of queued photos), the
+crop view and the search button; on the right the results grid (with a banner when it shows
+a saved search); a status bar with the stage, progress, cancel and the quota left this
+minute. Frequent actions have shortcuts: Ctrl+O open, Ctrl+V paste, Enter search, Esc cancel,
+Ctrl+S save to the library (named: kept for good), Ctrl+E export, Ctrl+, settings.
+
+The library: opened on the storage pool at start-up (its notice, e.g. a damaged file moved
+aside, shown once in a banner); each successful live search is saved there when the
+`library.autosave` setting is on. A save that fails (full disk, read-only folder) says so in
+the status bar and the results stay on screen: searching never depends on the library.
 """
 
 from __future__ import annotations
@@ -28,28 +35,45 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from vvic_desktop.core import errors
-from vvic_desktop.core.models import SearchQuery, SearchResult
+from vvic_desktop.core.models import Offer, OfferMark, SearchQuery, SearchResult
 from vvic_desktop.services import SearchServices
+from vvic_desktop.storage.library import SavedSearch
 from vvic_desktop.storage.settings import API_MARKETS, Settings
 from vvic_desktop.ui.compare_view import CompareView
 from vvic_desktop.ui.crop_tool import CropTool
 from vvic_desktop.ui.drop_area import DropArea
 from vvic_desktop.ui.filter_bar import FilterBar
 from vvic_desktop.ui.intake_strip import IntakeStrip
+from vvic_desktop.ui.library_view import (
+    LibraryView,
+    ask_export_path,
+    ask_text,
+    export_file_name,
+    local_time,
+)
 from vvic_desktop.ui.results import UI_SORT_KEYS, ResultsModel, ResultsView, ThumbnailLoader
 from vvic_desktop.workers.tasks import Pools
+
+try:  # the batch tab, once its widget is installed
+    from vvic_desktop.ui.batch_view import BatchView  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the checkout
+    BatchView = None
 
 log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
     searchFinished = Signal(object, object)  # SearchResult | None, error | None
+    librarySaved = Signal(object, object)  # search id | None, error | None (autosave, Ctrl+S)
+    libraryReady = Signal(object)  # the database's notice (StorageError | None), at start-up
+    markSaved = Signal(str, object)  # offer key, OfferMark
 
     def __init__(
         self,
@@ -70,6 +94,8 @@ class MainWindow(QMainWindow):
         self._generation = 0
         self._search_task: Any = None
         self._last_result: SearchResult | None = None
+        self._saved: SavedSearch | None = None  # the saved search on screen (opened)
+        self._saved_id: int | None = None  # the library id of the result on screen
 
         self.setWindowTitle(
             self.tr("VVIC Image Search — demo data") if demo else self.tr("VVIC Image Search")
@@ -79,6 +105,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._restore_state()
         self._update_quota()
+        self._open_library()
 
     # --- construction -----------------------------------------------------------------------
 
@@ -147,6 +174,12 @@ class MainWindow(QMainWindow):
         right = QWidget(objectName="resultsPanel")
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 6, 6, 6)
+        self.saved_banner = QLabel(objectName="savedBanner")
+        self.saved_banner.setStyleSheet(
+            "QLabel { background: #e7f0ff; color: #1d4ed8; padding: 4px 8px;"
+            " border-radius: 3px; }")
+        self.saved_banner.hide()
+        right_layout.addWidget(self.saved_banner)
         right_layout.addLayout(results_bar)
         right_layout.addWidget(self.results_view, 1)
 
@@ -157,13 +190,44 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
 
-        central = QWidget()
-        layout = QVBoxLayout(central)
+        self.search_page = QWidget(objectName="searchPage")
+        layout = QVBoxLayout(self.search_page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.splitter, 1)
+
+        self.library_view = LibraryView(self.services, self.pools)
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tabs.setAccessibleName(self.tr("Views"))
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.search_page, self.tr("Search"))
+        self.tabs.addTab(self.library_view, self.tr("Library"))
+        self.batch_view: QWidget | None = None
+        if BatchView is not None:
+            self.batch_view = BatchView(self.services, self.pools, self.settings)
+            self.tabs.addTab(self.batch_view, self.tr("Batch"))
+
+        self.notice_label = QLabel(objectName="libraryNotice")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setStyleSheet(
+            "QLabel { background: #fff4e6; color: #9a3412; padding: 6px 10px;"
+            " border-bottom: 1px solid #fdba74; }")
+        self.notice_label.hide()
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.notice_label)
+        outer.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+
+        self.library_view.searchOpened.connect(self.show_saved)
+        self.library_view.statusMessage.connect(self.show_message)
+        self.library_view.deleted.connect(self._saved_deleted)
+        self.library_view.changed.connect(self._saved_changed)
+        self.results_view.shortlistRequested.connect(self.set_shortlisted)
+        self.results_view.noteRequested.connect(self.edit_note)
 
         self.drop_area.photosAdded.connect(self.add_photos)
         self.drop_area.problem.connect(self.show_message)
@@ -189,7 +253,15 @@ class MainWindow(QMainWindow):
             self.drop_area.paste_from_clipboard,
         )
         self.action_save = self._action(
-            self.tr("&Save results…"), QKeySequence.StandardKey.Save, self.save_results
+            self.tr("&Save to library…"), QKeySequence.StandardKey.Save, self.save_to_library
+        )
+        self.action_export = self._action(
+            self.tr("&Export results (Excel, CSV, HTML)…"),
+            QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_E),
+            self.export_results,
+        )
+        self.action_export_json = self._action(
+            self.tr("Export results as &JSON…"), QKeySequence(), self.save_results
         )
         self.action_settings = self._action(
             self.tr("S&ettings…"),
@@ -199,6 +271,9 @@ class MainWindow(QMainWindow):
         self.action_quit = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
         for action in (self.action_open, self.action_paste, self.action_save):
             menu_file.addAction(action)
+        menu_export = menu_file.addMenu(self.tr("E&xport"))
+        menu_export.addAction(self.action_export)
+        menu_export.addAction(self.action_export_json)
         menu_file.addSeparator()
         menu_file.addAction(self.action_settings)
         menu_file.addSeparator()
@@ -206,7 +281,7 @@ class MainWindow(QMainWindow):
 
         menu_search = self.menuBar().addMenu(self.tr("&Search"))
         self.action_search = self._action(
-            self.tr("&Search by image"), QKeySequence(Qt.Key.Key_Return), self.start_search
+            self.tr("&Search by image"), QKeySequence(Qt.Key.Key_Return), self._search_shortcut
         )
         self.action_search.setShortcuts(
             [
@@ -317,6 +392,13 @@ class MainWindow(QMainWindow):
             name="search",
         )
 
+    def _search_shortcut(self) -> None:
+        """Enter searches on the search tab; on the library tab it opens the selected search."""
+        if self.tabs.currentWidget() is self.search_page:
+            self.start_search()
+        elif self.tabs.currentWidget() is self.library_view:
+            self.library_view.open_search(self.library_view.current_id())
+
     def cancel_search(self, quiet: bool = False) -> None:
         if self._search_task is not None:
             self._search_task.cancel.cancel()
@@ -354,8 +436,10 @@ class MainWindow(QMainWindow):
             self._show_error(error)
         else:
             self._last_result = result
+            self._forget_saved()
             self.thumbnails.clear()  # the old search's picture work is cancelled
             self.results_model.set_groups(result.groups)
+            self.results_model.set_marks({}, {})
             self._apply_filters_in_place()
             stats = result.stats
             origin = (
@@ -369,26 +453,240 @@ class MainWindow(QMainWindow):
                 )
             )
         self._update_quota()
+        if error is None and bool(self.settings.get("library.autosave")):
+            self._save(result, None)
         self.searchFinished.emit(result, error)
 
     def _search_idle(self) -> None:
         self.progress.hide()
         self.cancel_button.hide()
 
-    def _show_error(self, error: BaseException) -> None:
+    def _show_error(self, error: BaseException, what: str = "search") -> None:
+        """A failure of the search (or of a library `what`) as a message in the status bar."""
         if isinstance(error, errors.Cancelled):
-            self.show_message(self.tr("Search cancelled."))
+            if what == "search":
+                self.show_message(self.tr("Search cancelled."))
         elif isinstance(error, errors.VvicError):
-            log.info("search failed: %s (%s)", error.code, error.detail)
+            log.info("%s failed: %s (%s)", what, error.code, error.detail)
             self.show_message(error.message(), error=True)
         else:
-            log.error("unexpected search failure", exc_info=error)
+            log.error("unexpected %s failure", what, exc_info=error)
             self.show_message(
                 self.tr("Unexpected error ({kind}); details are in the log file.").format(
                     kind=type(error).__name__
                 ),
                 error=True,
             )
+
+    # --- library -------------------------------------------------------------------------------
+
+    def _open_library(self) -> None:
+        """Open (check, migrate) the library off the GUI thread; show its notice once."""
+        services = self.services
+
+        def work(cancel: Any, progress: Any) -> Any:
+            return services.library.db.notice
+
+        def done(notice: Any, error: Any) -> None:
+            if error is not None:  # the database keeps an in-memory fallback: rare
+                log.error("library could not be opened", exc_info=error)
+                notice = error
+            if isinstance(notice, errors.VvicError):
+                self.notice_label.setText(notice.message())
+                self.notice_label.show()
+                self.show_message(notice.message(), error=True)
+            self.library_view.refresh()
+            self.libraryReady.emit(notice)
+
+        self.pools.start(self.pools.storage, work, done, name="library-open")
+
+    def _forget_saved(self) -> None:
+        self._saved = None
+        self._saved_id = None
+        self.results_view.marks_enabled = False
+        self.saved_banner.hide()
+
+    def _save(self, result: SearchResult, name: str | None) -> None:
+        """Save `result` (autosave: name None) on the storage pool; the results stay."""
+        services = self.services
+
+        def work(cancel: Any, progress: Any) -> int:
+            return services.save_search(result, name=name, cancel=cancel)
+
+        def done(search_id: Any, error: Any) -> None:
+            if error is not None:
+                self._show_error(error, "library")
+            elif result is self._last_result:
+                self._saved_id = int(search_id)
+                self.results_view.marks_enabled = True
+                if name:
+                    self._show_banner(name, result)
+                    self.show_message(self.tr("Saved to the library as “{name}”.").format(
+                        name=name))
+                self.library_view.refresh()
+            self.librarySaved.emit(search_id, error)
+
+        self.pools.start(self.pools.storage, work, done, name="library-save")
+
+    def save_to_library(self) -> None:
+        """Ctrl+S: name the result on screen (a named search is kept for good)."""
+        result = self._last_result
+        if result is None:
+            self.show_message(self.tr("Nothing to save yet: search first."))
+            return
+        current = self._saved.summary.name or "" if self._saved is not None else ""
+        name = ask_text(self, self.tr("Save to library"),
+                        self.tr("Name (a named search is kept for good):"), current)
+        if name is None or not name.strip():
+            return
+        name = name.strip()
+        if self._saved_id is None:
+            self._save(result, name)
+            return
+        search_id, services = self._saved_id, self.services
+
+        def work(cancel: Any, progress: Any) -> None:
+            services.library.rename(search_id, name)
+
+        def done(_r: Any, error: Any) -> None:
+            if error is not None:
+                self._show_error(error, "library")
+            else:
+                if search_id == self._saved_id:
+                    self._show_banner(name, result)
+                self.show_message(self.tr("Saved to the library as “{name}”.").format(name=name))
+                self.library_view.refresh()
+            self.librarySaved.emit(search_id if error is None else None, error)
+
+        self.pools.start(self.pools.storage, work, done, name="library-rename")
+
+    def _show_banner(self, name: str, result: SearchResult) -> None:
+        moment = result.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        self.saved_banner.setText(self.tr("Saved search · {date} · {name}").format(
+            date=moment, name=name))
+        self.saved_banner.show()
+
+    def show_saved(self, saved: SavedSearch) -> None:
+        """Show a saved search in the search tab: the grid from the library, offline."""
+        self.cancel_search(quiet=True)
+        self._last_result = saved.result
+        self._saved = saved
+        self._saved_id = saved.id
+        self.thumbnails.clear()
+        self.results_model.set_groups(saved.result.groups)
+        self.results_model.set_marks(saved.marks, saved.changes)
+        self.results_view.marks_enabled = True
+        self._apply_filters_in_place()
+        self.saved_banner.setText(self.tr("Saved search · {date} · {name}").format(
+            date=local_time(saved.summary), name=saved.summary.title))
+        self.saved_banner.show()
+        self.tabs.setCurrentWidget(self.search_page)
+        changes = len(saved.changes)
+        self.show_message(self.tr("{offers} listings in {groups} styles (saved).").format(
+            offers=len(saved.result.offers), groups=len(saved.result.groups))
+            + (" " + self.tr("%n change(s) since the last search.", "", changes)
+               if changes else ""))
+
+    def _saved_deleted(self, search_id: int) -> None:
+        if search_id == self._saved_id:
+            self._forget_saved()
+
+    def _saved_changed(self, search_id: int) -> None:
+        """A rename in the library tab: the banner of the search on screen follows."""
+        if search_id != self._saved_id:
+            return
+        services = self.services
+
+        def work(cancel: Any, progress: Any) -> Any:
+            return next((s for s in services.library.list() if s.id == search_id), None)
+
+        def done(summary: Any, error: Any) -> None:
+            if error is None and summary is not None and search_id == self._saved_id:
+                if self._saved is not None:
+                    self._saved.summary = summary
+                self.saved_banner.setText(self.tr("Saved search · {date} · {name}").format(
+                    date=local_time(summary), name=summary.title))
+                self.saved_banner.show()
+
+        self.pools.start(self.pools.storage, work, done, name="library-summary")
+
+    def set_shortlisted(self, offer: Offer, shortlisted: bool) -> None:
+        self._mark(offer, shortlisted=shortlisted)
+
+    def edit_note(self, offer: Offer) -> None:
+        note = ask_text(self, self.tr("Note"), self.tr("Note on “{title}”:").format(
+            title=offer.title), self.results_model.mark(offer.key).note)
+        if note is not None:
+            self._mark(offer, note=note)
+
+    def _mark(self, offer: Offer, **change: Any) -> None:
+        """A ★ or a note on one offer of the saved result on screen, kept in the library."""
+        if self._saved_id is None:
+            self.show_message(self.tr("Save the search first (Ctrl+S) to mark listings."))
+            return
+        search_id, services, key = self._saved_id, self.services, offer.key
+
+        def work(cancel: Any, progress: Any) -> Any:
+            return services.library.mark_offer(search_id, key, **change)
+
+        def done(mark: Any, error: Any) -> None:
+            if error is not None:
+                self._show_error(error, "library")
+                return
+            if search_id == self._saved_id:
+                self.results_model.set_mark(key, mark)
+            self.markSaved.emit(key, mark)
+
+        self.pools.start(self.pools.storage, work, done, name="library-mark")
+
+    def export_results(self) -> None:
+        """Ctrl+E: the result on screen (live or saved) to XLSX/CSV/HTML/JSON, with the
+        pictures and the buyer's marks, written on the storage pool."""
+        result = self._last_result
+        if result is None:
+            self.show_message(self.tr("Nothing to export yet: search first."))
+            return
+        title = self._saved.summary.title if self._saved is not None else Path(
+            result.query.source).stem or "results"
+        path = ask_export_path(self, export_file_name(title))
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        result, saved = self._last_result, self._saved
+        if result is None:
+            return
+        store, services, language = self.services.thumbnail_store, self.services, \
+            errors.language()
+        marks = {o.key: self.results_model.mark(o.key) for o in result.offers
+                 if self.results_model.mark(o.key) != OfferMark()}
+        changes = dict(saved.changes) if saved is not None else {}
+        title = saved.summary.title if saved is not None else Path(result.query.source).name
+
+        def picture(offer: Offer) -> bytes | None:
+            sha = (saved.thumbnails.get(offer.key) if saved is not None else None) or (
+                store.sha_for_url(offer.image_url) if offer.image_url else None)
+            try:
+                return store.get(sha) if sha else None
+            except (errors.StorageError, OSError, ValueError):
+                return None
+
+        def work(cancel: Any, progress: Any) -> str:
+            from vvic_desktop.storage.export import ExportSection, export_sections
+
+            query_image = result.prepared.jpeg if result.prepared is not None else (
+                services.library.picture(saved.query_image) if saved is not None else None)
+            section = ExportSection(title=title, result=result, query_image=query_image,
+                                    marks=marks, changes=changes)
+            return export_sections([section], path, picture, language=language)
+
+        def done(_kind: Any, error: Any) -> None:
+            if error is not None:
+                self._show_error(error, "library")
+            else:
+                self.show_message(self.tr("Exported to {path}.").format(path=path))
+
+        self.pools.start(self.pools.storage, work, done, name="export")
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)

@@ -72,6 +72,19 @@ def toggle_rect(rect: QRect, font: QFont) -> QRect:
     return QRect(card.x() + PAD, card.bottom() - PAD - height + 1, card.width() - 2 * PAD, height)
 
 
+def draw_fitted(painter: QPainter, pixmap: object, area: QRect) -> bool:
+    """Draw `pixmap` centred in `area`, scaled to fit in proportion (at its logical size, so
+    it stays sharp on HiDPI); False, and nothing drawn, when there is no picture."""
+    if not isinstance(pixmap, QPixmap) or pixmap.isNull():
+        return False
+    size = pixmap.deviceIndependentSize().toSize()
+    size.scale(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    target = QRect(0, 0, size.width(), size.height())
+    target.moveCenter(area.center())
+    painter.drawPixmap(target, pixmap)
+    return True
+
+
 class ResultsDelegate(QStyledItemDelegate):
     toggleRequested = Signal(int)
 
@@ -112,15 +125,8 @@ class ResultsDelegate(QStyledItemDelegate):
     def _paint_thumbnail(self, painter: QPainter, option: QStyleOptionViewItem,
                          index: ModelIndex) -> None:
         area = thumb_rect(option.rect)
-        pixmap = index.data(Roles.Thumbnail)
         state = index.data(Roles.ThumbnailState)
-        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
-            size = pixmap.deviceIndependentSize().toSize()
-            size.scale(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, size.width(), size.height())
-            target.moveCenter(area.center())
-            painter.drawPixmap(target, pixmap)
-        else:
+        if not draw_fitted(painter, index.data(Roles.Thumbnail), area):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(PLACEHOLDER_BG)
             painter.drawRoundedRect(QRectF(area), 4, 4)
@@ -135,6 +141,45 @@ class ResultsDelegate(QStyledItemDelegate):
                              text)
         if index.data(Roles.Kind) == "group":
             self._paint_stall_badge(painter, option, area, int(index.data(Roles.StallCount)))
+        self._paint_marks(painter, option, area, index)
+
+    def change_text(self, index: ModelIndex) -> str:
+        """The change badge of a card ("" for none): a saved search after "search again"."""
+        if index.data(Roles.Kind) == "group":
+            count = int(index.data(Roles.ChangeCount) or 0)
+            return self.tr("%n changed", "", count) if count else ""
+        return {"new": self.tr("New"), "price_down": self.tr("Price down"),
+                "price_up": self.tr("Price up")}.get(index.data(Roles.Change) or "", "")
+
+    def _paint_marks(self, painter: QPainter, option: QStyleOptionViewItem, area: QRect,
+                     index: ModelIndex) -> None:
+        """The ★ of a shortlisted offer and the change badge, at the picture's top right."""
+        font = QFont(option.font)
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        right = area.right() - 6
+        painter.setFont(font)
+        if index.data(Roles.Shortlisted):
+            star = QRectF(right - metrics.height() - 4, area.y() + 6, metrics.height() + 4,
+                          metrics.height() + 4)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(255, 255, 255, 220))
+            painter.drawEllipse(star)
+            painter.setPen(ACCENT)
+            painter.drawText(star, Qt.AlignmentFlag.AlignCenter, "★")
+            right = int(star.x()) - 4
+        text = self.change_text(index)
+        if text:
+            change = index.data(Roles.Change)
+            colour = {"price_down": CREDIT_COLOURS["A"], "price_up": PRICE_COLOUR}.get(
+                change, QColor("#e8590c"))
+            width = metrics.horizontalAdvance(text) + 12
+            badge = QRectF(right - width, area.y() + 6, width, metrics.height() + 4)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(badge, 3, 3)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
 
     @staticmethod
     def _paint_no_image_icon(painter: QPainter, area: QRect) -> None:

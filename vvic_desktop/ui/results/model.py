@@ -41,7 +41,7 @@ from PySide6.QtCore import (
 
 from vvic_desktop.core import result_rows
 from vvic_desktop.core.grouping import make_group
-from vvic_desktop.core.models import Filters, Offer, StyleGroup
+from vvic_desktop.core.models import Filters, Offer, OfferMark, StyleGroup
 from vvic_desktop.core.pipeline import filter_offers
 from vvic_desktop.core.result_rows import SORT_KEYS, ResultRow, RowKind, build_rows
 from vvic_desktop.ui.results.thumbnails import ThumbnailLoader, ThumbState
@@ -83,6 +83,10 @@ class Roles(IntEnum):
     Thumbnail = Qt.ItemDataRole.UserRole + 27  # QPixmap | None (asks the loader)
     ThumbnailState = Qt.ItemDataRole.UserRole + 28  # ThumbState
     InStockCount = Qt.ItemDataRole.UserRole + 29
+    Shortlisted = Qt.ItemDataRole.UserRole + 30  # bool: the offer (group: any member) is ★
+    Note = Qt.ItemDataRole.UserRole + 31  # str: the buyer's note on the row's offer
+    Change = Qt.ItemDataRole.UserRole + 32  # "new" | "price_down" | "price_up" | "" (offer)
+    ChangeCount = Qt.ItemDataRole.UserRole + 33  # int: changed offers in the group
 
 
 # ----------------------------------------------------------------------- pure helpers
@@ -189,6 +193,8 @@ class ResultsModel(QAbstractListModel):
         self._text = ""
         self._filters: Filters | None = None
         self._url_rows: dict[str, list[int]] | None = None  # lazily built, dropped on change
+        self._marks: dict[str, OfferMark] = {}  # Offer.key -> mark (a saved search's)
+        self._changes: dict[str, str] = {}  # Offer.key -> change since the last search
         self._thumbs = thumbnails
         if thumbnails is not None:
             thumbnails.ready.connect(self._thumbnails_ready)
@@ -239,6 +245,15 @@ class ResultsModel(QAbstractListModel):
                 value = group.stall_count
             case Roles.InStockCount:
                 value = group.in_stock_count
+            case Roles.Shortlisted:
+                value = self._shortlisted(row)
+            case Roles.Note:
+                mark = self._marks.get(offer.key)
+                value = mark.note if mark is not None else ""
+            case Roles.Change:
+                value = self._changes.get(offer.key, "")
+            case Roles.ChangeCount:
+                value = sum(1 for o in group.offers if o.key in self._changes)
             case Roles.PriceMin:
                 value = group.price_min
             case Roles.PriceMedian:
@@ -320,6 +335,29 @@ class ResultsModel(QAbstractListModel):
             self._expanded = set()
         self._expanded.update(expanded)
         self._rebuild(reset=True)
+
+    def set_marks(self, marks: dict[str, OfferMark], changes: dict[str, str]) -> None:
+        """The shortlist stars, notes and change marks of a saved search ({} for none)."""
+        self._marks, self._changes = dict(marks), dict(changes)
+        self._marks_changed()
+
+    def set_mark(self, offer_key: str, mark: OfferMark) -> None:
+        self._marks[offer_key] = mark
+        self._marks_changed()
+
+    def mark(self, offer_key: str) -> OfferMark:
+        return self._marks.get(offer_key) or OfferMark()
+
+    def _marks_changed(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1),
+                                  [Roles.Shortlisted, Roles.Note, Roles.Change,
+                                   Roles.ChangeCount])
+
+    def _shortlisted(self, row: ResultRow) -> bool:
+        if row.kind is RowKind.GROUP:
+            return any(self.mark(o.key).shortlisted for o in row.group.offers)
+        return self.mark(row.offer.key).shortlisted
 
     @property
     def busy(self) -> bool:

@@ -56,6 +56,8 @@ class ResultsView(QListView):
     compareRequested = Signal(object)  # StyleGroup
     listingOpened = Signal(str)  # the URL handed to the browser
     statusMessage = Signal(str)
+    shortlistRequested = Signal(object, bool)  # Offer, shortlisted (a saved search is shown)
+    noteRequested = Signal(object)  # Offer
 
     def __init__(self, model: ResultsModel, thumbnails: ThumbnailLoader | None = None,
                  parent: QWidget | None = None) -> None:
@@ -64,6 +66,7 @@ class ResultsView(QListView):
         self.setAccessibleName(self.tr("Search results"))
         self._thumbnails = thumbnails
         self._placeholder = self.tr("No results yet. Drop a photo and press Search.")
+        self.marks_enabled = False  # the shown result is in the library: ★ and notes work
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
@@ -150,6 +153,16 @@ class ResultsView(QListView):
         compare = menu.addAction(self.tr("Compare stalls side by side"))
         compare.setObjectName("compareGroup")
         compare.triggered.connect(lambda: self.compareRequested.emit(group))
+        if self.marks_enabled:
+            menu.addSeparator()
+            starred = self.results_model().mark(offer.key).shortlisted
+            star = menu.addAction(self.tr("Remove from shortlist") if starred
+                                  else self.tr("★ Shortlist this listing"))
+            star.setObjectName("toggleShortlist")
+            star.triggered.connect(lambda: self.shortlistRequested.emit(offer, not starred))
+            note = menu.addAction(self.tr("Note on this listing…"))
+            note.setObjectName("editNote")
+            note.triggered.connect(lambda: self.noteRequested.emit(offer))
         return menu
 
     # -- events ------------------------------------------------------------------------------

@@ -1,0 +1,607 @@
+"""The library tab: saved searches as a list, a full-text filter and the actions on one.
+
+    view = LibraryView(services, pools)      # objectName and accessible name "libraryView"
+    view.searchOpened.connect(...)           # SavedSearch: show it in the search tab
+    view.statusMessage.connect(...)          # (text, is_error)
+    view.refresh()                           # re-read the list (after a save elsewhere)
+
+Every library call (list, get, rename, notes, delete, export, "search again"'s replace) runs on
+the storage pool and its answer comes back by signal: opening the library touches the disk,
+and a network share or a full disk must never freeze the window. The search itself runs on the
+search pool. Query thumbnails (240 px JPEGs) are decoded to QImage in the same worker as the
+list query, so painting a row never decodes.
+
+Dialogs go through the module-level `ask_*` functions so that tests can replace them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPen,
+    QPixmap,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.models import PreparedImage, SearchResult
+from vvic_desktop.services import SearchServices
+from vvic_desktop.storage.library import SavedSearch, SearchSummary
+from vvic_desktop.ui.results.delegate import draw_fitted
+from vvic_desktop.workers.tasks import Pools
+
+log = logging.getLogger(__name__)
+
+THUMB_EDGE = 64
+ROW_HEIGHT = THUMB_EDGE + 16
+FILTER_DEBOUNCE_MS = 150
+EXPORT_FILTERS = "Excel (*.xlsx);;CSV (*.csv);;HTML (*.html);;JSON (*.json)"
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("LibraryView", text)
+
+
+# --- dialogs (module level: tests replace them) -------------------------------------------
+
+
+def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> str | None:
+    """One line of text, or None when cancelled."""
+    value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
+    return value if ok else None
+
+
+def ask_confirm(parent: QWidget, title: str, text: str) -> bool:
+    answer = QMessageBox.question(parent, title, text)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def ask_notes(parent: QWidget, notes: str, tags: list[str]) -> tuple[str, list[str]] | None:
+    """The notes and the comma-separated tags of a saved search, or None when cancelled."""
+    dialog = QDialog(parent)
+    dialog.setObjectName("notesDialog")
+    dialog.setWindowTitle(_tr("Notes and tags"))
+    notes_edit = QPlainTextEdit(notes, dialog)
+    notes_edit.setAccessibleName(_tr("Notes"))
+    tags_edit = QLineEdit(", ".join(tags), dialog)
+    tags_edit.setAccessibleName(_tr("Tags"))
+    tags_edit.setPlaceholderText(_tr("comma separated, e.g. spring, dresses"))
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form = QFormLayout(dialog)
+    form.addRow(_tr("Notes"), notes_edit)
+    form.addRow(_tr("Tags"), tags_edit)
+    form.addRow(buttons)
+    if not dialog.exec():
+        return None
+    return notes_edit.toPlainText(), split_tags(tags_edit.text())
+
+
+def ask_export_path(parent: QWidget, suggested: str) -> str:
+    """A file to export to ("" when cancelled); the suffix picks the format."""
+    path, chosen = QFileDialog.getSaveFileName(
+        parent, _tr("Export"), suggested, EXPORT_FILTERS
+    )
+    if path and not Path(path).suffix and chosen:
+        path += chosen[chosen.find("*.") + 1:chosen.find(")")]
+    return path
+
+
+def split_tags(text: str) -> list[str]:
+    """"spring, 裙，dresses" -> ["spring", "裙", "dresses"] (ASCII and full-width commas)."""
+    return [t.strip() for t in text.replace("，", ",").split(",") if t.strip()]
+
+
+def export_file_name(title: str, suffix: str = ".xlsx") -> str:
+    """A safe default file name from a saved search's title."""
+    cleaned = "".join("_" if c in '\\/:*?"<>|' else c for c in title).strip(" .")
+    return (cleaned or "results") + suffix
+
+
+def prepared_from_jpeg(jpeg: bytes) -> PreparedImage:
+    """The stored prepared JPEG as a PreparedImage, for "search again" (worker thread)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(jpeg)) as image:
+        width, height = image.size
+    return PreparedImage(jpeg=jpeg, width=width, height=height,
+                         sha256=hashlib.sha256(jpeg).hexdigest())
+
+
+def local_time(summary: SearchSummary) -> str:
+    moment = summary.refreshed_at or summary.created_at
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+# --- the list model ---------------------------------------------------------------------------
+
+
+class LibraryModel(QAbstractListModel):
+    SummaryRole = Qt.ItemDataRole.UserRole + 1
+    ThumbnailRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[SearchSummary] = []
+        self._pixmaps: dict[str, QPixmap] = {}  # query_thumb sha -> pixmap
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def summaries(self) -> list[SearchSummary]:
+        return list(self._rows)
+
+    def summary(self, row: int) -> SearchSummary:
+        return self._rows[row]
+
+    def row_of(self, search_id: int) -> int:
+        return next((at for at, s in enumerate(self._rows) if s.id == search_id), -1)
+
+    def known_thumbnails(self) -> set[str]:
+        return set(self._pixmaps)
+
+    def set_rows(self, rows: list[SearchSummary], images: dict[str, QImage]) -> None:
+        """A new list; `images` are freshly decoded query thumbnails (by sha)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        for sha, image in images.items():
+            self._pixmaps[sha] = QPixmap.fromImage(image)
+        wanted = {s.query_thumb for s in rows if s.query_thumb}
+        self._pixmaps = {k: v for k, v in self._pixmaps.items() if k in wanted}
+        self.endResetModel()
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        summary = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return summary.title
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return ", ".join(p for p in (summary.title, self.facts(summary), summary.notes) if p)
+        if role == self.SummaryRole:
+            return summary
+        if role in (self.ThumbnailRole, Qt.ItemDataRole.DecorationRole):
+            return self._pixmaps.get(summary.query_thumb or "")
+        return None
+
+    def facts(self, summary: SearchSummary) -> str:
+        return self.tr("{date} · {market} · {groups} styles · {offers} listings").format(
+            date=local_time(summary), market=summary.market, groups=summary.group_count,
+            offers=summary.offer_count)
+
+
+class LibraryDelegate(QStyledItemDelegate):
+    """A row: the query thumbnail, the title (a ★ for a named, kept search), the date, market
+    and counts, the notes and tags, and a change badge when "search again" found changes."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        return QSize(option.rect.width() or 480, ROW_HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        summary: SearchSummary | None = index.data(LibraryModel.SummaryRole)
+        if summary is None:
+            return
+        painter.save()
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            rect = option.rect.adjusted(4, 3, -4, -3)
+            selected = bool(option.state & QStyle.StateFlag.State_Selected)
+            painter.setPen(QPen(option.palette.highlight().color(), 2) if selected
+                           else QPen(QColor("#d8dde6"), 1))
+            painter.setBrush(QColor("#eef4ff") if selected else QColor("#ffffff"))
+            painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+            thumb = QRect(rect.x() + 6, rect.y() + (rect.height() - THUMB_EDGE) // 2,
+                          THUMB_EDGE, THUMB_EDGE)
+            if not draw_fitted(painter, index.data(LibraryModel.ThumbnailRole), thumb):
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor("#eef1f5"))
+                painter.drawRoundedRect(QRectF(thumb), 4, 4)
+            left = thumb.right() + 12
+            right = rect.right() - 8
+            badge_width = self._paint_badge(painter, option, summary, right, rect.y() + 8)
+            bold = QFont(option.font)
+            bold.setBold(True)
+            line = QFontMetrics(option.font).height() + 3
+            y = rect.y() + 7
+            title = ("★ " if summary.name else "") + summary.title
+            self._text(painter, bold, QColor("#1f2937"),
+                       QRect(left, y, right - left - badge_width - 8, line), title)
+            y += line
+            model = index.model()
+            facts = model.facts(summary) if isinstance(model, LibraryModel) else ""
+            self._text(painter, option.font, QColor("#374151"), QRect(left, y, right - left, line),
+                       facts)
+            y += line
+            extra = " · ".join(p for p in (" ".join(f"#{t}" for t in summary.tags),
+                                           summary.notes.replace("\n", " ")) if p)
+            self._text(painter, option.font, QColor("#6b7280"), QRect(left, y, right - left, line),
+                       extra)
+        finally:
+            painter.restore()
+
+    @staticmethod
+    def _text(painter: QPainter, font: QFont, colour: QColor, rect: QRect, text: str) -> None:
+        painter.setFont(font)
+        painter.setPen(colour)
+        elided = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
+
+    def _paint_badge(self, painter: QPainter, option: QStyleOptionViewItem,
+                     summary: SearchSummary, right: int, top: int) -> int:
+        if summary.change_count <= 0:
+            return 0
+        text = self.tr("%n change(s)", "", summary.change_count)
+        font = QFont(option.font)
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        width = metrics.horizontalAdvance(text) + 14
+        badge = QRectF(right - width, top, width, metrics.height() + 4)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#e8590c"))
+        painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+        return width
+
+
+# --- the view -------------------------------------------------------------------------------
+
+
+class LibraryView(QWidget):
+    searchOpened = Signal(object)  # SavedSearch (after Open or Search again)
+    listRefreshed = Signal()
+    changed = Signal(int)  # a saved search's id whose name/notes/tags/content changed
+    deleted = Signal(int)
+    statusMessage = Signal(str, bool)  # text, is_error
+
+    def __init__(self, services: SearchServices, pools: Pools,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("libraryView")
+        self.setAccessibleName("libraryView")
+        self.setAccessibleDescription(self.tr("Saved searches"))
+        self.services = services
+        self.pools = pools
+        self._generation = 0
+        self.busy = False  # a "search again" is running
+
+        self.filter_edit = QLineEdit(objectName="libraryFilter")
+        self.filter_edit.setPlaceholderText(
+            self.tr("Filter by name, notes, tag, title or stall…"))
+        self.filter_edit.setAccessibleName(self.tr("Filter saved searches"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(FILTER_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.refresh)
+        self.filter_edit.textChanged.connect(lambda _t: self._debounce.start())
+
+        self.model = LibraryModel(self)
+        self.list = QListView(objectName="libraryList")
+        self.list.setAccessibleName(self.tr("Saved searches"))
+        self.list.setModel(self.model)
+        self.list.setItemDelegate(LibraryDelegate(self.list))
+        self.list.setUniformItemSizes(True)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.list.doubleClicked.connect(lambda index: self.open_search(self._id_at(index)))
+        self.list.activated.connect(lambda index: self.open_search(self._id_at(index)))
+
+        self.buttons: dict[str, QPushButton] = {}
+        bar = QHBoxLayout()
+        for key, text, slot in self._action_table():
+            button = QPushButton(text, objectName=f"library{key[0].upper()}{key[1:]}Button")
+            button.setAccessibleName(text)
+            button.clicked.connect(lambda _c=False, s=slot: self._on_current(s))
+            bar.addWidget(button)
+            self.buttons[key] = button
+        bar.addStretch(1)
+        self.list.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
+        self.model.modelReset.connect(self._update_buttons)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.filter_edit)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(bar)
+        self._update_buttons()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Coming back to the tab shows what was saved meanwhile (autosave, the CLI)."""
+        super().showEvent(event)
+        self.refresh()
+
+    def _action_table(self) -> list[tuple[str, str, Callable[[int], None]]]:
+        return [
+            ("open", self.tr("Open"), self.open_search),
+            ("rename", self.tr("Name / keep…"), self.rename_search),
+            ("notes", self.tr("Notes and tags…"), self.edit_notes),
+            ("again", self.tr("Search again"), self.search_again),
+            ("export", self.tr("Export…"), self.export_search),
+            ("delete", self.tr("Delete…"), self.delete_search),
+        ]
+
+    # -- selection helpers ---------------------------------------------------------------------
+
+    def _id_at(self, index: QModelIndex) -> int | None:
+        summary = index.data(LibraryModel.SummaryRole) if index.isValid() else None
+        return summary.id if summary is not None else None
+
+    def current_id(self) -> int | None:
+        return self._id_at(self.list.currentIndex())
+
+    def select(self, search_id: int) -> bool:
+        row = self.model.row_of(search_id)
+        if row >= 0:
+            self.list.setCurrentIndex(self.model.index(row))
+        return row >= 0
+
+    def _on_current(self, slot: Callable[[int], None]) -> None:
+        search_id = self.current_id()
+        if search_id is not None:
+            slot(search_id)
+
+    def _update_buttons(self) -> None:
+        has = self.current_id() is not None
+        for key, button in self.buttons.items():
+            button.setEnabled(has and not (key == "again" and self.busy))
+
+    def _context_menu(self, pos: Any) -> None:
+        search_id = self._id_at(self.list.indexAt(pos))
+        if search_id is None:
+            return
+        menu = QMenu(self)
+        for _key, text, slot in self._action_table():
+            menu.addAction(text).triggered.connect(functools.partial(slot, search_id))
+        menu.exec(self.list.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    # -- storage-pool plumbing -----------------------------------------------------------------
+
+    def _run(self, fn: Callable[[Any], Any], done: Callable[[Any], None], *,
+             name: str, failed: Callable[[], None] | None = None) -> None:
+        """`fn(library)` on the storage pool; `done(result)` in the GUI thread, or on an error
+        `failed()` and its message in the status area."""
+        services = self.services
+
+        def work(cancel: Any, progress: Any) -> Any:
+            return fn(services.library)
+
+        def finished(result: Any, error: BaseException | None) -> None:
+            if error is not None:
+                if failed is not None:
+                    failed()
+                self._report(error)
+                return
+            done(result)
+
+        self.pools.start(self.pools.storage, work, finished, name=name)
+
+    def _report(self, error: BaseException) -> None:
+        if isinstance(error, errors.Cancelled):
+            return
+        if isinstance(error, errors.VvicError):
+            log.info("library: %s (%s)", error.code, error.detail)
+            self.statusMessage.emit(error.message(), True)
+        else:
+            log.error("library: unexpected failure", exc_info=error)
+            self.statusMessage.emit(self.tr("Unexpected error ({kind}); details are in the log "
+                                            "file.").format(kind=type(error).__name__), True)
+
+    # -- list ----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the list for the current filter text (a newer refresh wins)."""
+        self._generation += 1
+        generation = self._generation
+        text = self.filter_edit.text().strip()
+        known = self.model.known_thumbnails()
+
+        def read(library: Any) -> tuple[list[SearchSummary], dict[str, QImage]]:
+            rows = library.list(text)
+            images: dict[str, QImage] = {}
+            for summary in rows:
+                sha = summary.query_thumb
+                if sha and sha not in known and sha not in images:
+                    image = QImage.fromData(library.picture(sha) or b"")
+                    if not image.isNull():
+                        images[sha] = image.scaled(
+                            QSize(THUMB_EDGE * 2, THUMB_EDGE * 2),
+                            Qt.AspectRatioMode.KeepAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation)
+            return rows, images
+
+        def show(answer: tuple[list[SearchSummary], dict[str, QImage]]) -> None:
+            if generation != self._generation:
+                return
+            current = self.current_id()
+            self.model.set_rows(*answer)
+            if current is not None:
+                self.select(current)
+            self.listRefreshed.emit()
+
+        self._run(read, show, name="library-list")
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def open_search(self, search_id: int | None) -> None:
+        if search_id is None:
+            return
+        self._run(lambda library: library.get(search_id, touch=True), self.searchOpened.emit,
+                  name="library-open")
+
+    def rename_search(self, search_id: int) -> None:
+        row = self.model.row_of(search_id)
+        current = self.model.summary(row).name or "" if row >= 0 else ""
+        name = ask_text(self, self.tr("Name this search"),
+                        self.tr("A named search is kept for good (empty: back to the history):"),
+                        current)
+        if name is None:
+            return
+        self._run(lambda library: library.rename(search_id, name.strip() or None),
+                  lambda _r: self._changed(search_id, self.tr("Saved search renamed.")),
+                  name="library-rename")
+
+    def edit_notes(self, search_id: int) -> None:
+        row = self.model.row_of(search_id)
+        if row < 0:
+            return
+        summary = self.model.summary(row)
+        answer = ask_notes(self, summary.notes, list(summary.tags))
+        if answer is None:
+            return
+        notes, tags = answer
+
+        def write(library: Any) -> None:
+            library.set_notes(search_id, notes)
+            library.set_tags(search_id, tags)
+
+        self._run(write, lambda _r: self._changed(search_id, self.tr("Notes saved.")),
+                  name="library-notes")
+
+    def delete_search(self, search_id: int) -> None:
+        row = self.model.row_of(search_id)
+        title = self.model.summary(row).title if row >= 0 else f"#{search_id}"
+        if not ask_confirm(self, self.tr("Delete saved search"),
+                           self.tr("Delete “{title}” from the library? This cannot be undone.")
+                           .format(title=title)):
+            return
+
+        def gone(_r: Any) -> None:
+            self.statusMessage.emit(self.tr("Deleted “{title}”.").format(title=title), False)
+            self.deleted.emit(search_id)
+            self.refresh()
+
+        self._run(lambda library: library.delete(search_id), gone, name="library-delete")
+
+    def _changed(self, search_id: int, message: str) -> None:
+        self.statusMessage.emit(message, False)
+        self.changed.emit(search_id)
+        self.refresh()
+
+    def export_search(self, search_id: int) -> None:
+        row = self.model.row_of(search_id)
+        title = self.model.summary(row).title if row >= 0 else "results"
+        path = ask_export_path(self, export_file_name(title))
+        if not path:
+            return
+        self.export_to(search_id, Path(path))
+
+    def export_to(self, search_id: int, path: Path) -> None:
+        """Write one saved search to `path` (format by suffix) from the library alone."""
+        language = errors.language()
+
+        def write(library: Any) -> str:
+            from vvic_desktop.storage.export import ExportSection, export_sections
+
+            saved = library.get(search_id)
+            section = ExportSection(title=saved.summary.title, result=saved.result,
+                                    query_image=library.picture(saved.query_image),
+                                    marks=dict(saved.marks), changes=dict(saved.changes))
+            return export_sections([section], path, library.thumbnail_lookup(saved),
+                                   language=language)
+
+        self._run(write, lambda _kind: self.statusMessage.emit(
+            self.tr("Exported to {path}.").format(path=path), False), name="library-export")
+
+    def search_again(self, search_id: int) -> None:
+        """Run the saved query again (its stored prepared photo, no cache), then let the
+        library swap in the fresh offers and mark what changed; the result opens."""
+        if self.busy:
+            return
+        self.busy = True
+        self._update_buttons()
+        self.statusMessage.emit(self.tr("Searching again…"), False)
+        services = self.services
+
+        def load(library: Any) -> tuple[SavedSearch, PreparedImage | None]:
+            saved = library.get(search_id)
+            jpeg = library.picture(saved.query_image)
+            return saved, prepared_from_jpeg(jpeg) if jpeg else None
+
+        def search(loaded: tuple[SavedSearch, PreparedImage | None]) -> None:
+            saved, prepared = loaded
+            endpoint = None if services.demo is not None else (saved.endpoint or None)
+
+            def work(cancel: Any, progress: Any) -> SearchResult:
+                return services.search(saved.result.query, cancel=cancel, progress=progress,
+                                       endpoint=endpoint, use_cache=False, prepared=prepared)
+
+            self.pools.start(self.pools.search, work, replace, name="library-search-again")
+
+        def replace(result: Any, error: BaseException | None) -> None:
+            if error is not None:
+                self._again_idle()
+                self._report(error)
+                return
+            self._run(lambda library: library.replace_result(search_id, result), refreshed,
+                      name="library-replace", failed=self._again_idle)
+
+        def refreshed(saved: SavedSearch) -> None:
+            self._again_idle()
+            self.statusMessage.emit(self.tr("%n change(s) since the last search.", "",
+                                            len(saved.changes)), False)
+            self.changed.emit(search_id)
+            self.refresh()
+            self.searchOpened.emit(saved)
+
+        self._run(load, search, name="library-load", failed=self._again_idle)
+
+    def _again_idle(self) -> None:
+        self.busy = False
+        self._update_buttons()
