@@ -440,8 +440,8 @@ class LibraryView(QWidget):
             self.statusMessage.emit(error.message(), True)
         else:
             log.error("library: unexpected failure", exc_info=error)
-            self.statusMessage.emit(self.tr("Unexpected error ({kind}); details are in the log "
-                                            "file.").format(kind=type(error).__name__), True)
+            text = self.tr("Unexpected error ({kind}); details are in the log file.")
+            self.statusMessage.emit(text.format(kind=type(error).__name__), True)
 
     # -- list ----------------------------------------------------------------------------------
 
