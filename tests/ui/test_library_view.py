@@ -240,17 +240,24 @@ def test_autosave_can_be_switched_off(qtbot, make_window, sandbox):
     assert not window.results_view.marks_enabled  # nothing to mark: not in the library
 
 
-def test_a_full_disk_keeps_the_results_and_says_so(qtbot, make_window, sandbox, monkeypatch):
+@pytest.mark.parametrize("failure", [errors.DiskFull("SQLITE_FULL"),
+                                     errors.LibraryReadOnly("read-only", reason="EROFS")])
+def test_a_full_disk_keeps_the_results_and_says_so(qtbot, make_window, sandbox, monkeypatch,
+                                                   failure):
+    """A full disk or a read-only library: the autosave fails with its message, the results
+    stay on screen and the next search works."""
+
     def full(*args, **kwargs):
-        raise errors.DiskFull("SQLITE_FULL")
+        raise failure
 
     monkeypatch.setattr(Library, "save", full)
     window = started(qtbot, make_window(sandbox))
     load_sample(qtbot, window)
     with qtbot.waitSignal(window.librarySaved, timeout=30000) as saved:
         window.start_search()
-    assert isinstance(saved.args[1], errors.DiskFull)
-    assert window.status_label.text() == errors.DiskFull("x").message()
+    assert saved.args[1] is failure
+    assert window.status_label.text() == failure.message()
+    assert window.status_label.styleSheet()  # shown as an error
     assert window.results_model.rowCount() > 0  # the search itself is on screen
     with qtbot.waitSignal(window.searchFinished, timeout=30000) as again:
         window.start_search()  # and searching still works
