@@ -89,3 +89,47 @@ def test_default_embedder_falls_back_to_classical_without_the_model(monkeypatch,
         assert "not installed" in caplog.text
     finally:
         features.default_embedder.cache_clear()
+
+
+def test_stall_photos_cut_on_both_sides_still_find_their_item(garments, combined) -> None:
+    """An imported stall photo (cluttered) against a new photo of the same garment."""
+    from PIL import Image
+
+    rng = random.Random(11)
+    stall = [garment_region(np.asarray(rephotograph(Image.fromarray(g), rng)))
+             for g in garments]
+    catalog = combined.embed(stall)
+    queries = [garment_region(np.asarray(rephotograph(Image.fromarray(garments[0]), rng)))
+               for _ in range(2)]
+    for query in combined.embed(queries):
+        scores = catalog @ query
+        assert scores[0] > scores[1] and scores[0] > scores[2], scores
+
+
+def test_garment_region_is_repeatable_whatever_ran_before(garments) -> None:
+    from PIL import Image
+
+    photo = np.asarray(rephotograph(Image.fromarray(garments[0]), random.Random(8)))
+    first = garment_region(photo)
+    garment_region(np.asarray(rephotograph(Image.fromarray(garments[2]), random.Random(9))))
+    assert np.array_equal(garment_region(photo), first)
+
+
+def test_the_version_names_the_weights_so_stored_vectors_are_recomputed() -> None:
+    learned, classical = LearnedEmbedder(), ClassicalEmbedder()
+    a = CombinedEmbedder(learned, classical)
+    b = CombinedEmbedder(learned, classical, learned_weight=0.5)
+    assert a.version != b.version and a.dim == b.dim == learned.dim + classical.dim
+
+
+def test_default_embedder_refuses_a_changed_model_file(tmp_path, monkeypatch, caplog) -> None:
+    fake = tmp_path / features.MODEL_PACKAGE / features.MODEL_FILE
+    fake.parent.mkdir()
+    fake.write_bytes(b"\x08\x07 tampered onnx")
+    monkeypatch.setattr("sys._MEIPASS", str(tmp_path), raising=False)
+    features.default_embedder.cache_clear()
+    try:
+        assert features.default_embedder().name == "classical"
+        assert "sha256" in caplog.text
+    finally:
+        features.default_embedder.cache_clear()

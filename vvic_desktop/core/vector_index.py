@@ -5,13 +5,13 @@ that grows by doubling (adding is amortised O(1) per row, no rebuild); removal s
 row into the hole. Top-k is `argpartition` then a sort of the k survivors only.
 
 Measured (tests/bench/bench_local.py, 1529-d combined vectors, shared 2-core machine): a
-query is one BLAS matrix-vector product, about 1–8 ms at 10k items (58 MiB) and 13–15 ms
-at 100k (583 MiB). float16 storage would halve the memory but numpy has no float16 BLAS,
-so the same product is many times slower; float32 stays. Exact search never misses and needs
-no training or rebuild, which is right up to ~100k pictures. Beyond that (or where the
-memory matters) an approximate index takes over: hnswlib (HNSW graph, incremental adds,
-~1 ms queries at millions of rows) or FAISS IVF-PQ (compressed codes, ~30× less memory),
-both on PyPI; the `add` / `remove` / `search` surface here is what they would sit behind.
+query is one BLAS matrix-vector product, 1.2–1.4 ms at 10k items (58 MiB) and 13–24 ms at
+100k (583 MiB used, up to twice that allocated while growing). float16 storage would halve
+the memory but numpy has no float16 BLAS: 50 ms at 10k and 0.5 s at 100k, so float32 stays.
+Exact search never misses and needs no training or rebuild: right up to ~100k pictures.
+Beyond that (or where the memory matters) an approximate index takes over: hnswlib (HNSW
+graph, incremental adds, ~1 ms queries at millions of rows) or FAISS IVF-PQ (compressed
+codes, ~30× less memory), both on PyPI, behind this same add / remove / search surface.
 """
 
 from __future__ import annotations
