@@ -114,7 +114,7 @@ def test_the_list_shows_saved_searches_with_counts_and_thumbnails(qtbot, view, s
                                       source="/photos/shirt.jpg"))
     rows = refreshed(qtbot, view)
     assert [s.id for s in rows] == [second, first]  # newest first
-    assert view.objectName() == "libraryView" and view.accessibleName() == "libraryView"
+    assert view.objectName() == "libraryView" and view.accessibleName() == "Library"
     by_id = {s.id: s for s in rows}
     assert (by_id[first].group_count, by_id[first].offer_count) == (2, 6)
     assert (by_id[second].group_count, by_id[second].offer_count) == (4, 4)

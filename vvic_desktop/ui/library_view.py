@@ -310,7 +310,7 @@ class LibraryView(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("libraryView")
-        self.setAccessibleName("libraryView")
+        self.setAccessibleName(self.tr("Library"))  # screen readers: in the user's language
         self.setAccessibleDescription(self.tr("Saved searches"))
         self.services = services
         self.pools = pools
