@@ -170,8 +170,9 @@ def test_rename_notes_and_delete_persist(qtbot, view, services, monkeypatch):
     qtbot.waitUntil(lambda: view.pools.running == 0)
     assert len(library) == 1  # declined: nothing deleted
     monkeypatch.setattr(library_view, "ask_confirm", lambda *a: True)
+    view.select(search_id)
     with qtbot.waitSignal(view.deleted, timeout=5000):
-        view.delete_search(search_id)
+        qtbot.keyClick(view.list, Qt.Key.Key_Delete)
     assert len(library) == 0
     qtbot.waitUntil(lambda: view.model.rowCount() == 0)
 
@@ -199,6 +200,12 @@ def test_export_from_the_library_needs_no_network(qtbot, view, services, tmp_pat
     assert message.args == [f"Exported to {out}.", False]
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert len([r for r in rows if any("韩版碎花连衣裙" in c for c in r)]) == 4
+
+
+def test_tags_and_file_names_from_what_the_user_typed():
+    assert library_view.split_tags("春款, 裙，dresses ,, ") == ["春款", "裙", "dresses"]
+    assert library_view.export_file_name('王姐/春款: "A"') == "王姐_春款_ _A_.xlsx"
+    assert library_view.export_file_name(" .. ", ".csv") == "results.csv"
 
 
 # --- the window -----------------------------------------------------------------------------
@@ -299,9 +306,11 @@ def test_search_again_marks_what_changed(qtbot, make_window, monkeypatch):
                                    groups=[make_group(offers[:2]), make_group(offers[2:])])
 
     monkeypatch.setattr(window.services, "search", fresh)
-    refreshed(qtbot, window.library_view)
+    with qtbot.waitSignal(window.library_view.searchOpened, timeout=5000):
+        window.library_view.open_search(search_id)
+    assert window.search_again_button.isVisible()
     with qtbot.waitSignal(window.library_view.searchOpened, timeout=10000) as opened:
-        window.library_view.search_again(search_id)
+        window.search_again_button.click()  # the saved-search banner's button
     source, use_cache, prepared = calls[0]
     assert source == original.query.source and use_cache is False
     assert prepared.jpeg == original.prepared.jpeg  # the stored photo, not the moved original
@@ -320,7 +329,8 @@ def test_search_again_marks_what_changed(qtbot, make_window, monkeypatch):
     labels = {window.results_view.delegate.change_text(model.index(r))
               for r in range(model.rowCount())}
     assert "Price down" in labels
-    qtbot.waitUntil(lambda: window.library_view.model.summaries()[0].change_count == 2)
+    qtbot.waitUntil(lambda: [s.change_count for s in window.library_view.model.summaries()]
+                    == [2])
 
 
 def test_shortlist_and_notes_persist_from_the_grid(qtbot, make_window, monkeypatch):
@@ -355,6 +365,26 @@ def test_the_window_exports_the_saved_search_on_screen(qtbot, make_window, tmp_p
     window.export_to(out)
     qtbot.waitUntil(lambda: window.status_label.text() == f"Exported to {out}.", timeout=10000)
     assert out.read_text(encoding="utf-8").count("data:image/jpeg") >= 3
+
+
+def test_the_export_menu_writes_a_workbook_of_the_live_result(qtbot, make_window, sandbox,
+                                                              tmp_path, monkeypatch):
+    openpyxl = pytest.importorskip("openpyxl")
+    window = started(qtbot, make_window(sandbox))
+    window.settings.set("library.autosave", False)
+    load_sample(qtbot, window)
+    with qtbot.waitSignal(window.searchFinished, timeout=30000) as finished:
+        window.start_search()
+    out = tmp_path / "dress.xlsx"
+    suggested = []
+    monkeypatch.setattr("vvic_desktop.ui.main_window.ask_export_path",
+                        lambda parent, name: suggested.append(name) or str(out))
+    window.action_export.trigger()
+    qtbot.waitUntil(lambda: window.status_label.text() == f"Exported to {out}.", timeout=20000)
+    assert suggested == ["dress-photo.xlsx"]
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet.max_row > len(finished.args[0].offers)  # a row per offer, plus headings
+    assert sheet._images  # the pictures came from the thumbnail store
 
 
 def test_a_corrupt_library_is_moved_aside_and_the_user_told(qtbot, make_window, data_dir):

@@ -42,6 +42,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QImage,
+    QKeyEvent,
     QPainter,
     QPen,
     QPixmap,
@@ -360,6 +361,14 @@ class LibraryView(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(bar)
         self._update_buttons()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Delete removes the selected search (after the confirmation)."""
+        if event.key() == Qt.Key.Key_Delete and self.current_id() is not None:
+            self.delete_search(self.current_id())  # type: ignore[arg-type]
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Coming back to the tab shows what was saved meanwhile (autosave, the CLI)."""

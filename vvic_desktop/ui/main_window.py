@@ -174,12 +174,23 @@ class MainWindow(QMainWindow):
         right = QWidget(objectName="resultsPanel")
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 6, 6, 6)
+        self.saved_bar = QWidget(objectName="savedBar")
+        self.saved_bar.setStyleSheet(
+            "#savedBar { background: #e7f0ff; border-radius: 3px; }"
+            " QLabel { color: #1d4ed8; padding: 4px 8px; }")
         self.saved_banner = QLabel(objectName="savedBanner")
-        self.saved_banner.setStyleSheet(
-            "QLabel { background: #e7f0ff; color: #1d4ed8; padding: 4px 8px;"
-            " border-radius: 3px; }")
-        self.saved_banner.hide()
-        right_layout.addWidget(self.saved_banner)
+        self.search_again_button = QToolButton(objectName="searchAgainButton")
+        self.search_again_button.setText(self.tr("Search again"))
+        self.search_again_button.setAccessibleName(self.tr("Search again"))
+        self.search_again_button.setToolTip(
+            self.tr("Run this saved search again and mark new listings and price changes"))
+        self.search_again_button.clicked.connect(self.search_again)
+        bar_layout = QHBoxLayout(self.saved_bar)
+        bar_layout.setContentsMargins(0, 0, 4, 0)
+        bar_layout.addWidget(self.saved_banner, 1)
+        bar_layout.addWidget(self.search_again_button)
+        self.saved_bar.hide()
+        right_layout.addWidget(self.saved_bar)
         right_layout.addLayout(results_bar)
         right_layout.addWidget(self.results_view, 1)
 
@@ -504,7 +515,7 @@ class MainWindow(QMainWindow):
         self._saved = None
         self._saved_id = None
         self.results_view.marks_enabled = False
-        self.saved_banner.hide()
+        self.saved_bar.hide()
 
     def _save(self, result: SearchResult, name: str | None) -> None:
         """Save `result` (autosave: name None) on the storage pool; the results stay."""
@@ -561,10 +572,17 @@ class MainWindow(QMainWindow):
         self.pools.start(self.pools.storage, work, done, name="library-rename")
 
     def _show_banner(self, name: str, result: SearchResult) -> None:
-        moment = result.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        self._set_banner(result.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), name)
+
+    def _set_banner(self, date: str, name: str) -> None:
         self.saved_banner.setText(self.tr("Saved search · {date} · {name}").format(
-            date=moment, name=name))
-        self.saved_banner.show()
+            date=date, name=name))
+        self.saved_bar.show()
+
+    def search_again(self) -> None:
+        """The banner's button: "search again" for the saved search on screen."""
+        if self._saved_id is not None:
+            self.library_view.search_again(self._saved_id)
 
     def show_saved(self, saved: SavedSearch) -> None:
         """Show a saved search in the search tab: the grid from the library, offline."""
@@ -577,9 +595,7 @@ class MainWindow(QMainWindow):
         self.results_model.set_marks(saved.marks, saved.changes)
         self.results_view.marks_enabled = True
         self._apply_filters_in_place()
-        self.saved_banner.setText(self.tr("Saved search · {date} · {name}").format(
-            date=local_time(saved.summary), name=saved.summary.title))
-        self.saved_banner.show()
+        self._set_banner(local_time(saved.summary), saved.summary.title)
         self.tabs.setCurrentWidget(self.search_page)
         changes = len(saved.changes)
         self.show_message(self.tr("{offers} listings in {groups} styles (saved).").format(
@@ -604,9 +620,7 @@ class MainWindow(QMainWindow):
             if error is None and summary is not None and search_id == self._saved_id:
                 if self._saved is not None:
                     self._saved.summary = summary
-                self.saved_banner.setText(self.tr("Saved search · {date} · {name}").format(
-                    date=local_time(summary), name=summary.title))
-                self.saved_banner.show()
+                self._set_banner(local_time(summary), summary.title)
 
         self.pools.start(self.pools.storage, work, done, name="library-summary")
 
