@@ -234,6 +234,7 @@ def test_a_saved_search_opens_offline_with_every_thumbnail(qtbot, make_window, s
     assert again.saved_banner.isVisible()
     assert again.saved_banner.text().startswith("Saved search · ")
     qtbot.waitUntil(lambda: all_pictures_loaded(again), timeout=10000)
+    qtbot.waitUntil(lambda: not again.saved_picture.pixmap().isNull())  # the query photo
 
 
 def test_autosave_can_be_switched_off(qtbot, make_window, sandbox):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -179,6 +179,10 @@ class MainWindow(QMainWindow):
             "#savedBar { background: #e7f0ff; border-radius: 3px; }"
             " QLabel { color: #1d4ed8; padding: 4px 8px; }")
         self.saved_banner = QLabel(objectName="savedBanner")
+        self.saved_picture = QLabel(objectName="savedQueryPicture")  # what was searched
+        self.saved_picture.setFixedSize(40, 40)
+        self.saved_picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.saved_picture.setAccessibleName(self.tr("The photo this search was made with"))
         self.search_again_button = QToolButton(objectName="searchAgainButton")
         self.search_again_button.setText(self.tr("Search again"))
         self.search_again_button.setAccessibleName(self.tr("Search again"))
@@ -186,7 +190,8 @@ class MainWindow(QMainWindow):
             self.tr("Run this saved search again and mark new listings and price changes"))
         self.search_again_button.clicked.connect(self.search_again)
         bar_layout = QHBoxLayout(self.saved_bar)
-        bar_layout.setContentsMargins(0, 0, 4, 0)
+        bar_layout.setContentsMargins(4, 2, 4, 2)
+        bar_layout.addWidget(self.saved_picture)
         bar_layout.addWidget(self.saved_banner, 1)
         bar_layout.addWidget(self.search_again_button)
         self.saved_bar.hide()
@@ -579,6 +584,25 @@ class MainWindow(QMainWindow):
             date=date, name=name))
         self.saved_bar.show()
 
+    def _show_query_picture(self, saved: SavedSearch) -> None:
+        """The saved query photo (a 240 px JPEG in the store) beside the banner, decoded on
+        the storage pool."""
+        self.saved_picture.clear()
+        services, sha, search_id = self.services, saved.summary.query_thumb, saved.id
+        size = self.saved_picture.size()  # read here: widgets belong to the GUI thread
+
+        def work(cancel: Any, progress: Any) -> QImage | None:
+            image = QImage.fromData(services.library.picture(sha) or b"")
+            return None if image.isNull() else image.scaled(
+                size, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation)
+
+        def done(image: Any, error: Any) -> None:
+            if error is None and image is not None and search_id == self._saved_id:
+                self.saved_picture.setPixmap(QPixmap.fromImage(image))
+
+        self.pools.start(self.pools.storage, work, done, name="library-query-picture")
+
     def search_again(self) -> None:
         """The banner's button: "search again" for the saved search on screen."""
         if self._saved_id is not None:
@@ -596,6 +620,7 @@ class MainWindow(QMainWindow):
         self.results_view.marks_enabled = True
         self._apply_filters_in_place()
         self._set_banner(local_time(saved.summary), saved.summary.title)
+        self._show_query_picture(saved)
         self.tabs.setCurrentWidget(self.search_page)
         changes = len(saved.changes)
         self.show_message(self.tr("{offers} listings in {groups} styles (saved).").format(
