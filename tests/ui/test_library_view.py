@@ -286,6 +286,27 @@ def test_ctrl_s_names_the_result_and_keeps_it(qtbot, make_window, sandbox, monke
     assert window.action_save.shortcut().toString() == "Ctrl+S"
 
 
+def test_ctrl_s_without_autosave_saves_a_named_search(qtbot, make_window, sandbox, monkeypatch):
+    window = started(qtbot, make_window(sandbox))
+    window.settings.set("library.autosave", False)
+    load_sample(qtbot, window)
+    with qtbot.waitSignal(window.searchFinished, timeout=30000):
+        window.start_search()
+    assert len(window.services.library) == 0
+    monkeypatch.setattr("vvic_desktop.ui.main_window.ask_text", lambda *a: "   ")
+    window.action_save.trigger()  # a blank name saves nothing
+    qtbot.waitUntil(lambda: window.pools.running == 0)
+    assert len(window.services.library) == 0
+    monkeypatch.setattr("vvic_desktop.ui.main_window.ask_text", lambda *a: "留着")
+    with qtbot.waitSignal(window.librarySaved, timeout=10000) as named:
+        window.action_save.trigger()
+    search_id, error = named.args
+    assert error is None
+    saved = window.services.library.get("留着")
+    assert saved.id == search_id and window.services.library.missing_pictures(search_id) == 0
+    assert window.results_view.marks_enabled  # now in the library: ★ and notes work
+
+
 def test_search_again_marks_what_changed(qtbot, make_window, monkeypatch):
     window = started(qtbot, make_window())
     library = window.services.library
