@@ -147,6 +147,9 @@ def test_the_filter_narrows_by_title_stall_notes_and_name(qtbot, view, services)
     assert filtered("潮人档") == {jeans}
     assert filtered("王姐") == {jeans}
     assert filtered("夏季") == {named}
+    assert filtered("没有这个词") == set()
+    assert view.list.placeholder == "No saved search matches “没有这个词”."
+    view.list.grab()  # the hint is painted over the empty list
     assert filtered("") == {coat, jeans, named}
 
 
@@ -421,3 +424,4 @@ def test_a_corrupt_library_is_moved_aside_and_the_user_told(qtbot, make_window, 
     assert list(Path(paths.database.parent).glob("library.sqlite3.corrupt-*"))
     qtbot.waitUntil(lambda: window.pools.running == 0)
     assert window.library_view.model.rowCount() == 0
+    assert window.library_view.list.placeholder.startswith("No saved searches yet.")

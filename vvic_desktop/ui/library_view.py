@@ -44,6 +44,7 @@ from PySide6.QtGui import (
     QImage,
     QKeyEvent,
     QPainter,
+    QPaintEvent,
     QPen,
     QPixmap,
     QShowEvent,
@@ -297,6 +298,22 @@ class LibraryDelegate(QStyledItemDelegate):
         return width
 
 
+class LibraryList(QListView):
+    """The list, with a hint painted where there are no rows (none saved, or none match)."""
+
+    placeholder = ""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.model() is not None and self.model().rowCount() == 0 and self.placeholder:
+            painter = QPainter(self.viewport())
+            painter.setPen(QColor("#6b7280"))
+            painter.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             self.placeholder)
+            painter.end()
+
+
 # --- the view -------------------------------------------------------------------------------
 
 
@@ -330,7 +347,7 @@ class LibraryView(QWidget):
         self.filter_edit.textChanged.connect(lambda _t: self._debounce.start())
 
         self.model = LibraryModel(self)
-        self.list = QListView(objectName="libraryList")
+        self.list = LibraryList(objectName="libraryList")
         self.list.setAccessibleName(self.tr("Saved searches"))
         self.list.setModel(self.model)
         self.list.setItemDelegate(LibraryDelegate(self.list))
@@ -479,6 +496,10 @@ class LibraryView(QWidget):
             if generation != self._generation:
                 return
             current = self.current_id()
+            self.list.placeholder = (
+                self.tr("No saved search matches “{text}”.").format(text=text) if text else
+                self.tr("No saved searches yet. Each search is kept here (see Settings); "
+                        "name one with Ctrl+S to keep it for good."))
             self.model.set_rows(*answer)
             if current is not None:
                 self.select(current)
