@@ -440,6 +440,117 @@
     </message>
 </context>
 <context>
+    <name>LibraryDelegate</name>
+    <message numerus="yes">
+        <source>%n change(s)</source>
+        <translation>
+            <numerusform>%n change</numerusform><numerusform>%n changes</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>LibraryModel</name>
+    <message>
+        <source>{date} · {market} · {groups} styles · {offers} listings</source>
+        <translation>{date} · {market} · {groups} styles · {offers} listings</translation>
+    </message>
+</context>
+<context>
+    <name>LibraryView</name>
+    <message>
+        <source>Library</source>
+        <translation>Library</translation>
+    </message>
+    <message>
+        <source>Saved searches</source>
+        <translation>Saved searches</translation>
+    </message>
+    <message>
+        <source>Filter by name, notes, tag, title or stall…</source>
+        <translation>Filter by name, notes, tag, title or stall…</translation>
+    </message>
+    <message>
+        <source>Filter saved searches</source>
+        <translation>Filter saved searches</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Name / keep…</source>
+        <translation>Name / keep…</translation>
+    </message>
+    <message>
+        <source>Notes and tags…</source>
+        <translation>Notes and tags…</translation>
+    </message>
+    <message>
+        <source>Search again</source>
+        <translation>Search again</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>Delete…</translation>
+    </message>
+    <message>
+        <source>Unexpected error ({kind}); details are in the log file.</source>
+        <translation>Unexpected error ({kind}); details are in the log file.</translation>
+    </message>
+    <message>
+        <source>No saved search matches “{text}”.</source>
+        <translation>No saved search matches “{text}”.</translation>
+    </message>
+    <message>
+        <source>No saved searches yet. Each search is kept here (see Settings); name one with Ctrl+S to keep it for good.</source>
+        <translation>No saved searches yet. Each search is kept here (see Settings); name one with Ctrl+S to keep it for good.</translation>
+    </message>
+    <message>
+        <source>Name this search</source>
+        <translation>Name this search</translation>
+    </message>
+    <message>
+        <source>A named search is kept for good (empty: back to the history):</source>
+        <translation>A named search is kept for good (empty: back to the history):</translation>
+    </message>
+    <message>
+        <source>Saved search renamed.</source>
+        <translation>Saved search renamed.</translation>
+    </message>
+    <message>
+        <source>Notes saved.</source>
+        <translation>Notes saved.</translation>
+    </message>
+    <message>
+        <source>Delete saved search</source>
+        <translation>Delete saved search</translation>
+    </message>
+    <message>
+        <source>Delete “{title}” from the library? This cannot be undone.</source>
+        <translation>Delete “{title}” from the library? This cannot be undone.</translation>
+    </message>
+    <message>
+        <source>Deleted “{title}”.</source>
+        <translation>Deleted “{title}”.</translation>
+    </message>
+    <message>
+        <source>Exported to {path}.</source>
+        <translation>Exported to {path}.</translation>
+    </message>
+    <message>
+        <source>Searching again…</source>
+        <translation>Searching again…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) since the last search.</source>
+        <translation>
+            <numerusform>%n change since the last search.</numerusform><numerusform>%n changes since the last search.</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>VVIC Image Search — demo data</source>
@@ -502,6 +613,34 @@
         <translation>Sort</translation>
     </message>
     <message>
+        <source>The photo this search was made with</source>
+        <translation>The photo this search was made with</translation>
+    </message>
+    <message>
+        <source>Search again</source>
+        <translation>Search again</translation>
+    </message>
+    <message>
+        <source>Run this saved search again and mark new listings and price changes</source>
+        <translation>Run this saved search again and mark new listings and price changes</translation>
+    </message>
+    <message>
+        <source>Views</source>
+        <translation>Views</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>Library</source>
+        <translation>Library</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>Batch</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>&amp;File</translation>
     </message>
@@ -514,16 +653,16 @@
         <translation>&amp;Paste photo</translation>
     </message>
     <message>
-        <source>&amp;Save results…</source>
-        <translation>&amp;Save results…</translation>
-    </message>
-    <message>
         <source>S&amp;ettings…</source>
         <translation>S&amp;ettings…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
         <translation>&amp;Quit</translation>
+    </message>
+    <message>
+        <source>E&amp;xport</source>
+        <translation>E&amp;xport</translation>
     </message>
     <message>
         <source>&amp;Search</source>
@@ -625,6 +764,55 @@
         <translation>Unexpected error ({kind}); details are in the log file.</translation>
     </message>
     <message>
+        <source>Saved to the library as “{name}”.</source>
+        <translation>Saved to the library as “{name}”.</translation>
+    </message>
+    <message>
+        <source>Save to library</source>
+        <translation>Save to library</translation>
+    </message>
+    <message>
+        <source>Name (a named search is kept for good):</source>
+        <translation>Name (a named search is kept for good):</translation>
+    </message>
+    <message>
+        <source>Saved search · {date} · {name}</source>
+        <translation>Saved search · {date} · {name}</translation>
+    </message>
+    <message>
+        <source>{offers} listings in {groups} styles (saved).</source>
+        <translation>{offers} listings in {groups} styles (saved).</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) since the last search.</source>
+        <translation>
+            <numerusform>%n change since the last search.</numerusform><numerusform>%n changes since the last search.</numerusform></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>Note on “{title}”:</source>
+        <translation>Note on “{title}”:</translation>
+    </message>
+    <message>
+        <source>Save the search first (Ctrl+S) to mark listings.</source>
+        <translation>Save the search first (Ctrl+S) to mark listings.</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet: search first.</source>
+        <translation>Nothing to export yet: search first.</translation>
+    </message>
+    <message>
+        <source>Exported to {path}.</source>
+        <translation>Exported to {path}.</translation>
+    </message>
+    <message>
+        <source>Local catalog: offline, no quota</source>
+        <translation>Local catalog: offline, no quota</translation>
+    </message>
+    <message>
         <source>No AppKey</source>
         <translation>No AppKey</translation>
     </message>
@@ -639,6 +827,22 @@
     <message>
         <source>Nothing to save yet: search first.</source>
         <translation>Nothing to save yet: search first.</translation>
+    </message>
+    <message>
+        <source>&amp;Save to library…</source>
+        <translation>&amp;Save to library…</translation>
+    </message>
+    <message>
+        <source>&amp;Export results (Excel, CSV, HTML)…</source>
+        <translation>&amp;Export results (Excel, CSV, HTML)…</translation>
+    </message>
+    <message>
+        <source>Export results as &amp;JSON…</source>
+        <translation>Export results as &amp;JSON…</translation>
+    </message>
+    <message>
+        <source>&amp;Import stall photos…</source>
+        <translation>&amp;Import stall photos…</translation>
     </message>
     <message>
         <source>Save results</source>
@@ -693,6 +897,23 @@
     <message>
         <source>No image</source>
         <translation>No image</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n changed</source>
+        <translation>
+            <numerusform>%n changed</numerusform><numerusform>%n changed</numerusform></translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>New</translation>
+    </message>
+    <message>
+        <source>Price down</source>
+        <translation>Price down</translation>
+    </message>
+    <message>
+        <source>Price up</source>
+        <translation>Price up</translation>
     </message>
     <message numerus="yes">
         <source>%n stall(s)</source>
@@ -813,6 +1034,18 @@
     <message>
         <source>Compare stalls side by side</source>
         <translation>Compare stalls side by side</translation>
+    </message>
+    <message>
+        <source>Remove from shortlist</source>
+        <translation>Remove from shortlist</translation>
+    </message>
+    <message>
+        <source>★ Shortlist this listing</source>
+        <translation>★ Shortlist this listing</translation>
+    </message>
+    <message>
+        <source>Note on this listing…</source>
+        <translation>Note on this listing…</translation>
     </message>
 </context>
 <context>

@@ -439,6 +439,117 @@
     </message>
 </context>
 <context>
+    <name>LibraryDelegate</name>
+    <message numerus="yes">
+        <source>%n change(s)</source>
+        <translation>
+            <numerusform>%n 处变化</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>LibraryModel</name>
+    <message>
+        <source>{date} · {market} · {groups} styles · {offers} listings</source>
+        <translation>{date} · {market} · {groups} 个款式 · {offers} 个商品</translation>
+    </message>
+</context>
+<context>
+    <name>LibraryView</name>
+    <message>
+        <source>Library</source>
+        <translation>资料库</translation>
+    </message>
+    <message>
+        <source>Saved searches</source>
+        <translation>已保存的搜索</translation>
+    </message>
+    <message>
+        <source>Filter by name, notes, tag, title or stall…</source>
+        <translation>按名称、备注、标签、标题或档口筛选…</translation>
+    </message>
+    <message>
+        <source>Filter saved searches</source>
+        <translation>筛选已保存的搜索</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Name / keep…</source>
+        <translation>命名 / 保留…</translation>
+    </message>
+    <message>
+        <source>Notes and tags…</source>
+        <translation>备注和标签…</translation>
+    </message>
+    <message>
+        <source>Search again</source>
+        <translation>重新搜索</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Unexpected error ({kind}); details are in the log file.</source>
+        <translation>出现意外错误（{kind}），详情见日志文件。</translation>
+    </message>
+    <message>
+        <source>No saved search matches “{text}”.</source>
+        <translation>没有与“{text}”匹配的已保存搜索。</translation>
+    </message>
+    <message>
+        <source>No saved searches yet. Each search is kept here (see Settings); name one with Ctrl+S to keep it for good.</source>
+        <translation>还没有保存的搜索。每次搜索都会自动保存在这里（可在“设置”中关闭）；按 Ctrl+S 命名即可永久保留。</translation>
+    </message>
+    <message>
+        <source>Name this search</source>
+        <translation>为这次搜索命名</translation>
+    </message>
+    <message>
+        <source>A named search is kept for good (empty: back to the history):</source>
+        <translation>命名的搜索会一直保留（留空：放回历史记录）：</translation>
+    </message>
+    <message>
+        <source>Saved search renamed.</source>
+        <translation>已重命名。</translation>
+    </message>
+    <message>
+        <source>Notes saved.</source>
+        <translation>备注已保存。</translation>
+    </message>
+    <message>
+        <source>Delete saved search</source>
+        <translation>删除已保存的搜索</translation>
+    </message>
+    <message>
+        <source>Delete “{title}” from the library? This cannot be undone.</source>
+        <translation>从资料库删除“{title}”？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Deleted “{title}”.</source>
+        <translation>已删除“{title}”。</translation>
+    </message>
+    <message>
+        <source>Exported to {path}.</source>
+        <translation>已导出到 {path}。</translation>
+    </message>
+    <message>
+        <source>Searching again…</source>
+        <translation>正在重新搜索…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) since the last search.</source>
+        <translation>
+            <numerusform>与上次搜索相比有 %n 处变化。</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>VVIC Image Search — demo data</source>
@@ -501,6 +612,34 @@
         <translation>排序</translation>
     </message>
     <message>
+        <source>The photo this search was made with</source>
+        <translation>这次搜索所用的照片</translation>
+    </message>
+    <message>
+        <source>Search again</source>
+        <translation>重新搜索</translation>
+    </message>
+    <message>
+        <source>Run this saved search again and mark new listings and price changes</source>
+        <translation>重新运行这次保存的搜索，并标出新商品和价格变化</translation>
+    </message>
+    <message>
+        <source>Views</source>
+        <translation>视图</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Library</source>
+        <translation>资料库</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>批量</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -513,16 +652,16 @@
         <translation>粘贴照片(&amp;P)</translation>
     </message>
     <message>
-        <source>&amp;Save results…</source>
-        <translation>保存结果(&amp;S)…</translation>
-    </message>
-    <message>
         <source>S&amp;ettings…</source>
         <translation>设置(&amp;E)…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>E&amp;xport</source>
+        <translation>导出(&amp;X)</translation>
     </message>
     <message>
         <source>&amp;Search</source>
@@ -623,6 +762,55 @@
         <translation>出现意外错误（{kind}），详情已写入日志文件。</translation>
     </message>
     <message>
+        <source>Saved to the library as “{name}”.</source>
+        <translation>已保存到资料库，名为“{name}”。</translation>
+    </message>
+    <message>
+        <source>Save to library</source>
+        <translation>保存到资料库</translation>
+    </message>
+    <message>
+        <source>Name (a named search is kept for good):</source>
+        <translation>名称（命名的搜索会一直保留）：</translation>
+    </message>
+    <message>
+        <source>Saved search · {date} · {name}</source>
+        <translation>已保存的搜索 · {date} · {name}</translation>
+    </message>
+    <message>
+        <source>{offers} listings in {groups} styles (saved).</source>
+        <translation>{offers} 个商品，{groups} 个款式（已保存）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) since the last search.</source>
+        <translation>
+            <numerusform>与上次搜索相比有 %n 处变化。</numerusform></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Note on “{title}”:</source>
+        <translation>“{title}”的备注：</translation>
+    </message>
+    <message>
+        <source>Save the search first (Ctrl+S) to mark listings.</source>
+        <translation>请先保存这次搜索（Ctrl+S），再标记商品。</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet: search first.</source>
+        <translation>还没有可导出的结果：请先搜索。</translation>
+    </message>
+    <message>
+        <source>Exported to {path}.</source>
+        <translation>已导出到 {path}。</translation>
+    </message>
+    <message>
+        <source>Local catalog: offline, no quota</source>
+        <translation>本地图库：离线，不占额度</translation>
+    </message>
+    <message>
         <source>No AppKey</source>
         <translation>未配置 AppKey</translation>
     </message>
@@ -637,6 +825,22 @@
     <message>
         <source>Nothing to save yet: search first.</source>
         <translation>还没有可保存的结果：请先搜索。</translation>
+    </message>
+    <message>
+        <source>&amp;Save to library…</source>
+        <translation>保存到资料库(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Export results (Excel, CSV, HTML)…</source>
+        <translation>导出结果（Excel、CSV、HTML）(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Export results as &amp;JSON…</source>
+        <translation>导出结果为 JSON(&amp;J)…</translation>
+    </message>
+    <message>
+        <source>&amp;Import stall photos…</source>
+        <translation>导入档口照片(&amp;I)…</translation>
     </message>
     <message>
         <source>Save results</source>
@@ -691,6 +895,23 @@
     <message>
         <source>No image</source>
         <translation>无图片</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n changed</source>
+        <translation>
+            <numerusform>%n 处变化</numerusform></translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新</translation>
+    </message>
+    <message>
+        <source>Price down</source>
+        <translation>降价</translation>
+    </message>
+    <message>
+        <source>Price up</source>
+        <translation>涨价</translation>
     </message>
     <message numerus="yes">
         <source>%n stall(s)</source>
@@ -809,6 +1030,18 @@
     <message>
         <source>Compare stalls side by side</source>
         <translation>并排比较档口</translation>
+    </message>
+    <message>
+        <source>Remove from shortlist</source>
+        <translation>取消收藏</translation>
+    </message>
+    <message>
+        <source>★ Shortlist this listing</source>
+        <translation>★ 收藏这个商品</translation>
+    </message>
+    <message>
+        <source>Note on this listing…</source>
+        <translation>给这个商品写备注…</translation>
     </message>
 </context>
 <context>

@@ -65,8 +65,10 @@ def services_for(server: SandboxServer, monkeypatch, quota: int = 3) -> SearchSe
     settings = Settings()
     settings.set("market.vvic.quota_per_minute", quota)
     services = SearchServices(AppPaths.resolve(), settings)
+    # the guard for a request's way to the service is absolute (a loaded machine can take
+    # 0.2 s to send one): 15 % of a 2 s window plays the part 3 % plays in 60 s
     services.limiter = QuotaLimiter(AppPaths.resolve().data / "quota-test.sqlite3",
-                                    window=WINDOW)
+                                    window=WINDOW, transit_guard=0.15)
     return services
 
 
@@ -89,7 +91,7 @@ def test_a_batch_spends_the_quota_fully_and_never_exceeds_it(
     worst = max(sum(1 for t in times if start <= t < start + WINDOW) for start in times)
     assert worst <= 3
     # 9 calls at 3 per window: the last needs two full windows after the first
-    assert times[-1] - times[0] >= 2 * WINDOW * 0.95
+    assert times[-1] - times[0] >= 2 * WINDOW
     items = queue.items(batch_id)
     assert all(i.search_id and i.group_count and i.cheapest for i in items)
     saved = services.library.get(items[0].search_id)

@@ -107,6 +107,7 @@ def test_errors_reach_the_status_bar_as_messages(qtbot, make_window, monkeypatch
     for var in ("VVIC_APP_KEY", "VVIC_APP_SECRET"):
         monkeypatch.delenv(var, raising=False)
     window = make_window(demo=False)
+    window.filter_bar.set_market("vvic")
     load_sample(qtbot, window)
     with qtbot.waitSignal(window.searchFinished, timeout=10000) as finished:
         window.start_search()
@@ -172,3 +173,37 @@ def test_filters_other_than_the_market_do_not_reread_the_quota(qtbot, make_windo
     window.filter_bar.set_market("taobao")
     qtbot.waitUntil(lambda: reads == ["taobao"])
     qtbot.waitUntil(lambda: window.quota_label.text() == "No AppKey")
+
+
+def test_without_a_key_the_local_catalog_is_the_default_and_searches_offline(
+    qtbot, make_window, tmp_path, sandbox_catalog
+) -> None:
+    window = make_window(demo=False)
+    assert window.filter_bar.market() == "local"
+    qtbot.waitUntil(lambda: "no quota" in window.quota_label.text())
+    folder = tmp_path / "stall"
+    folder.mkdir()
+    for n, style in enumerate(sandbox_catalog.styles[:6]):
+        picture = sandbox_catalog.style_image(style.style_id, 300)
+        picture.save(folder / f"档口{n}_{50 + n}_款{n}.jpg")
+    window.services.local_catalog.import_folder(folder)
+    load_sample(qtbot, window)
+    with qtbot.waitSignal(window.searchFinished, timeout=30000) as finished:
+        window.start_search()
+    result, error = finished.args
+    assert error is None and result.query.market == "local"
+    assert {o.market for o in result.offers} == {"local"} and len(result.offers) == 6
+    assert window.results_model.rowCount() >= 1
+    # the choice is remembered for the next start
+    window.filter_bar.set_market("taobao")
+    window.close()
+    again = make_window(demo=False)
+    assert again.filter_bar.market() == "taobao"
+
+
+def test_file_menu_opens_the_import_dialog(qtbot, make_window) -> None:
+    window = make_window(demo=False)
+    window.action_import.trigger()
+    dialog = window.findChild(QWidget, "importDialog")
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()

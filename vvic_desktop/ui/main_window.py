@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from vvic_desktop.core import errors
 from vvic_desktop.core.models import Offer, OfferMark, SearchQuery, SearchResult
-from vvic_desktop.services import SearchServices
+from vvic_desktop.services import LOCAL_MARKET, SearchServices
 from vvic_desktop.storage.library import SavedSearch
 from vvic_desktop.storage.settings import API_MARKETS, Settings
 from vvic_desktop.ui.compare_view import CompareView
@@ -110,9 +110,12 @@ class MainWindow(QMainWindow):
     # --- construction -----------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.filter_bar = FilterBar(API_MARKETS)
-        if self.demo:
-            self.filter_bar.set_market("vvic")
+        # The local catalog needs no key and no network: the default until the buyer picks a
+        # marketplace, which is then remembered (state.last_market).
+        self.filter_bar = FilterBar((*API_MARKETS, LOCAL_MARKET))
+        self.filter_bar.set_market(
+            "vvic" if self.demo else str(self.settings.get("state.last_market"))
+        )
 
         self.drop_area = DropArea(
             self.pools, self.settings, self.services.paths, allow_private_hosts=self.demo
@@ -279,6 +282,9 @@ class MainWindow(QMainWindow):
         self.action_export_json = self._action(
             self.tr("Export results as &JSON…"), QKeySequence(), self.save_results
         )
+        self.action_import = self._action(
+            self.tr("&Import stall photos…"), QKeySequence(), self.open_import
+        )
         self.action_settings = self._action(
             self.tr("S&ettings…"),
             QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Comma),
@@ -290,6 +296,7 @@ class MainWindow(QMainWindow):
         menu_export = menu_file.addMenu(self.tr("E&xport"))
         menu_export.addAction(self.action_export)
         menu_export.addAction(self.action_export_json)
+        menu_file.addAction(self.action_import)
         menu_file.addSeparator()
         menu_file.addAction(self.action_settings)
         menu_file.addSeparator()
@@ -747,7 +754,9 @@ class MainWindow(QMainWindow):
     def _show_quota(self, market: str, left: Any, error: Any) -> None:
         if market != self.filter_bar.market():
             return  # the user picked another market meanwhile
-        if left is None:
+        if market == LOCAL_MARKET:
+            self.quota_label.setText(self.tr("Local catalog: offline, no quota"))
+        elif left is None:
             self.quota_label.setText(self.tr("No AppKey"))
         else:
             self.quota_label.setText(
@@ -824,6 +833,24 @@ class MainWindow(QMainWindow):
         state.setValue("geometry", self.saveGeometry())
         state.setValue("splitter", self.splitter.saveState())
         state.sync()
+        if not self.demo:
+            try:
+                self.settings.set("state.last_market", self.filter_bar.market())
+                self.settings.save()
+            except errors.VvicError as exc:  # a read-only folder must not stop closing
+                log.info("last market not saved: %s", exc.detail)
+
+    def open_import(self) -> None:
+        """File ▸ Import stall photos: a folder (and price list) into the local catalog."""
+        from vvic_desktop.ui.dialogs.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.services, self.pools, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.imported.connect(
+            lambda report: self.show_message(report.summary())
+        )
+        dialog.open()
+        self.import_dialog = dialog
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save_state()
