@@ -16,7 +16,7 @@ from library_data import jpeg, make_result
 
 from vvic_desktop.core.errors import StorageError, VvicError
 from vvic_desktop.core.models import OfferMark
-from vvic_desktop.storage.export import ExportSection, export_sections, write_csv
+from vvic_desktop.storage.export import ExportSection, export_sections, write_csv, write_html
 from vvic_desktop.storage.thumbs import ThumbnailStore
 
 HOSTILE = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+2", "-3", "@SUM(A1)", "\tcmd", "\rx"]
@@ -151,11 +151,16 @@ def test_html_is_self_contained_escaped_and_script_free(section, tmp_path: Path)
     assert "Content-Security-Policy" in text
 
 
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A folder of its own (tmp_path also holds the test's data dir)."""
+    (tmp_path / "exports").mkdir()
+    return tmp_path / "exports"
+
+
 def test_a_failed_write_leaves_no_temp_file_and_the_old_export_intact(
-    section, tmp_path: Path, monkeypatch
+    section, folder: Path, monkeypatch
 ) -> None:
-    folder = tmp_path / "exports"
-    folder.mkdir()
     out = folder / "keep.xlsx"
     out.write_bytes(b"old export")
     import xlsxwriter.workbook
@@ -186,3 +191,62 @@ def test_unknown_suffixes_are_refused(section, tmp_path: Path) -> None:
     with pytest.raises(VvicError) as info:
         export(section, tmp_path / "out.pdf")
     assert ".xlsx" in info.value.message("en")
+
+
+def test_a_missing_or_broken_picture_leaves_the_cell_empty_and_strays_go_last(
+    section, tmp_path: Path
+) -> None:
+    stray = dataclasses.replace(section.result.offers[0], item_id="stray", title="无组货源")
+    section.result.offers.append(stray)  # an offer in no group (should not happen, but)
+    PICTURES[section.result.offers[0].key] = b"\xff\xd8 not a jpeg"
+    PICTURES.pop(section.result.offers[1].key)
+    out = tmp_path / "r.xlsx"
+    export(section, out)
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    # offers 0 and 1 have no usable picture; the stray shares offer 0's key; + the query photo
+    assert len(sheet._images) == len(section.result.offers) - 3 + 1
+    last = list(sheet.iter_rows(values_only=True))[-1]
+    assert last[3] == "无组货源" and last[0] is None and last[1] is None
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+    html_out = tmp_path / "r.html"
+    export(section, html_out)
+    parser = _Html()
+    parser.feed(html_out.read_text(encoding="utf-8"))
+    assert len(parser.images) == len(section.result.offers) - 3 + 1
+
+
+def test_html_links_open_nothing_behind_them_and_the_policy_forbids_scripts(
+    section, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.html"
+    write_html([section], out, thumbnails, language="en")
+    text = out.read_text(encoding="utf-8")
+    assert text.count('rel="noopener noreferrer"') == text.count("<a ")
+    policy = text.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0]
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert 'href="javascript' not in text
+    parser = _Html()
+    parser.feed(text)
+    assert not {"link", "iframe", "object", "embed", "base"} & set(parser.tags)  # no requests
+    assert 'src="http' not in text and "url(" not in text
+    assert "<th>Title</th>" in text
+
+
+def test_a_failed_csv_or_html_write_keeps_the_old_file(
+    section, folder: Path, monkeypatch
+) -> None:
+    (folder / "keep.csv").write_bytes(b"old")
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", _locked)
+    for target in (folder / "keep.csv", folder / "keep.html"):
+        with pytest.raises(StorageError) as info:
+            export(section, target)
+        assert "keep" in info.value.message("en")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert (folder / "keep.csv").read_bytes() == b"old"
+    assert sorted(p.name for p in folder.iterdir()) == ["keep.csv"]
+
+
+def _locked(src, dst):
+    """os.replace over a file another program holds open (Excel on Windows)."""
+    raise PermissionError(13, "Permission denied", str(dst))
