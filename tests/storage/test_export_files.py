@@ -119,6 +119,8 @@ def test_batch_export_one_sheet_a_section_per_photo_best_offer_only(section, tmp
     headings = [r[3] for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] is None
                 and r[3]]
     assert any(h.startswith("第二张") for h in headings)
+    # the heading says what was searched: market and the filters the buyer set
+    assert all(" · vvic · " in h and "¥–150 · in stock only · " in h for h in headings)
 
 
 class _Html(HTMLParser):

@@ -22,6 +22,7 @@ from typing import Any
 
 from vvic_desktop.core.errors import VvicError
 from vvic_desktop.core.models import (
+    Filters,
     Offer,
     OfferMark,
     SearchResult,
@@ -83,6 +84,7 @@ def result_to_json(result: SearchResult) -> dict[str, Any]:
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 THUMB_EXPORT_PX = 120
 ROW_PICTURE_PX = 80  # fits a 66 pt (88 px) row
+QUERY_PICTURE_PX = 88  # fits the picture column (width 13 ≈ 96 px) and the 90 pt heading row
 CHANGE_TEXT = {
     "new": ("新", "new"),
     "price_down": ("降价", "price down"),
@@ -205,14 +207,27 @@ def neutralise(text: str) -> str:
 def _section_heading(section: ExportSection, zh: bool) -> str:
     q = section.result.query
     when = section.result.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    f = q.filters
-    spread = ""
-    if f.price_min is not None or f.price_max is not None:
-        spread = f" ¥{decimal_text(f.price_min) or ''}–{decimal_text(f.price_max) or ''}"
     groups, offers = len(section.result.groups), len(section.result.offers)
+    filters = "".join(f" · {part}" for part in _filter_texts(q.filters, zh))
     if zh:
-        return f"{section.title} · {q.market} · {when}{spread} · {groups} 款 {offers} 个货源"
-    return f"{section.title} · {q.market} · {when}{spread} · {groups} styles, {offers} offers"
+        return f"{section.title} · {q.market} · {when}{filters} · {groups} 款 {offers} 个货源"
+    return f"{section.title} · {q.market} · {when}{filters} · {groups} styles, {offers} offers"
+
+
+def _filter_texts(f: Filters, zh: bool) -> list[str]:
+    """The filters the buyer set, so a shared report says what was (and was not) searched."""
+    parts = []
+    if f.price_min is not None or f.price_max is not None:
+        parts.append(f"¥{decimal_text(f.price_min) or ''}–{decimal_text(f.price_max) or ''}")
+    if f.min_order_max is not None:
+        parts.append(f"起批≤{f.min_order_max}" if zh else f"min. order ≤{f.min_order_max}")
+    if f.in_stock_only:
+        parts.append("仅有货" if zh else "in stock only")
+    if f.credit_level:
+        parts.append(f"信誉≥{f.credit_level}" if zh else f"credit ≥{f.credit_level}")
+    if f.category:
+        parts.append(f.category)
+    return parts
 
 
 def _csv_cell(value: Any) -> str:
@@ -280,7 +295,8 @@ def write_xlsx(
         )
         sheet = book.add_worksheet("搜款结果" if zh else "Results")
         bold = book.add_format({"bold": True, "bg_color": "#FFE7D6", "border": 1})
-        heading = book.add_format({"bold": True, "font_size": 12, "bg_color": "#FFF4EC"})
+        heading = book.add_format({"bold": True, "font_size": 12, "bg_color": "#FFF4EC",
+                                   "valign": "vcenter"})
         money = book.add_format({"num_format": "¥#,##0.00", "valign": "vcenter"})
         percent = book.add_format({"num_format": "0%", "valign": "vcenter"})
         text = book.add_format({"text_wrap": True, "valign": "vcenter"})
@@ -302,7 +318,7 @@ def write_xlsx(
         for section in sections:
             sheet.set_row(r, 90 if section.query_image else 20)
             sheet.write_string(r, 3, _section_heading(section, zh), heading)
-            query = _picture(section.query_image, 110)
+            query = _picture(section.query_image, QUERY_PICTURE_PX)
             if query is not None:
                 _place_picture(sheet, r, 2, "query.jpg", query)
             r += 1
