@@ -13,6 +13,7 @@ import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -302,6 +303,28 @@ class SearchServices:
             workers=workers or workers_for(quota), quota_per_minute=quota,
             on_event=on_event, cancel=cancel,
         )
+
+    def export_batch(self, batch_id: int, path: Path, *, language: str | None = None) -> str:
+        """The whole batch in one file: a section per photo, the best offer per style,
+        pictures from the library's store (no network). Returns the format written."""
+        from vvic_desktop.core.batch import DONE, SKIPPED
+        from vvic_desktop.storage.export import ExportSection, export_sections
+
+        library = self.library
+        sections, pictures = [], {}
+        for item in self.batch_queue.items(batch_id):
+            if item.state not in (DONE, SKIPPED) or item.search_id is None:
+                continue
+            saved = library.get(item.search_id)
+            sections.append(ExportSection(
+                title=item.name, result=saved.result,
+                query_image=library.picture(saved.query_image), best_only=True,
+            ))
+            pictures.update(saved.thumbnails)
+        if not sections:
+            raise errors.ConfigError("no finished photo to export yet")
+        return export_sections(sections, path, lambda o: library.picture(pictures.get(o.key)),
+                               language=language)
 
     def quota_left(self, market: str) -> tuple[int, int] | None:
         """(calls left in the current minute, per-minute quota) for the status bar."""

@@ -8,6 +8,186 @@
     </message>
 </context>
 <context>
+    <name>BatchModel</name>
+    <message>
+        <source>Photo</source>
+        <translation>Photo</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Attempts</translation>
+    </message>
+    <message>
+        <source>Styles found</source>
+        <translation>Styles found</translation>
+    </message>
+    <message>
+        <source>Cheapest</source>
+        <translation>Cheapest</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Message</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>queued</translation>
+    </message>
+    <message>
+        <source>searching</source>
+        <translation>searching</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>done</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>failed</translation>
+    </message>
+    <message>
+        <source>duplicate</source>
+        <translation>duplicate</translation>
+    </message>
+    <message>
+        <source>Same photo as another in this batch: searched once.</source>
+        <translation>Same photo as another in this batch: searched once.</translation>
+    </message>
+</context>
+<context>
+    <name>BatchView</name>
+    <message>
+        <source>Batch search</source>
+        <translation>Batch search</translation>
+    </message>
+    <message>
+        <source>Add photos…</source>
+        <translation>Add photos…</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>Add folder…</translation>
+    </message>
+    <message>
+        <source>Marketplace for the batch</source>
+        <translation>Marketplace for the batch</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Start</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Retry failed</source>
+        <translation>Retry failed</translation>
+    </message>
+    <message>
+        <source>Export to Excel…</source>
+        <translation>Export to Excel…</translation>
+    </message>
+    <message>
+        <source>Photos in the batch</source>
+        <translation>Photos in the batch</translation>
+    </message>
+    <message>
+        <source>Market</source>
+        <translation>Market</translation>
+    </message>
+    <message>
+        <source>Local library</source>
+        <translation>Local library</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) ready; press Start.</source>
+        <translation>
+            <numerusform>%n photo ready; press Start.</numerusform><numerusform>%n photos ready; press Start.</numerusform></translation>
+    </message>
+    <message>
+        <source>Add photos</source>
+        <translation>Add photos</translation>
+    </message>
+    <message>
+        <source>Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif)</source>
+        <translation>Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif)</translation>
+    </message>
+    <message>
+        <source>Add a folder of photos</source>
+        <translation>Add a folder of photos</translation>
+    </message>
+    <message>
+        <source>Batch {time}</source>
+        <translation>Batch {time}</translation>
+    </message>
+    <message>
+        <source>Pausing after the searches under way…</source>
+        <translation>Pausing after the searches under way…</translation>
+    </message>
+    <message>
+        <source>Cancelling; photos not yet searched stay queued.</source>
+        <translation>Cancelling; photos not yet searched stay queued.</translation>
+    </message>
+    <message>
+        <source>An unfinished batch was found; press Start to resume it.</source>
+        <translation>An unfinished batch was found; press Start to resume it.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) added.</source>
+        <translation>
+            <numerusform>%n photo added.</numerusform><numerusform>%n photos added.</numerusform></translation>
+    </message>
+    <message>
+        <source>Add photos or folders (or drop them here), choose the marketplace, then Start. Up to the AppKey's quota per minute is used, never more; the same photo twice costs one call; a closed app resumes where it stopped.</source>
+        <translation>Add photos or folders (or drop them here), choose the marketplace, then Start. Up to the AppKey's quota per minute is used, never more; the same photo twice costs one call; a closed app resumes where it stopped.</translation>
+    </message>
+    <message>
+        <source>{done} of {total} photos · {failed} failed · {state}</source>
+        <translation>{done} of {total} photos · {failed} failed · {state}</translation>
+    </message>
+    <message>
+        <source>about {minutes} min left at {quota} calls/min</source>
+        <translation>about {minutes} min left at {quota} calls/min</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>running</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>paused</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>finished</translation>
+    </message>
+    <message>
+        <source>Export the batch</source>
+        <translation>Export the batch</translation>
+    </message>
+    <message>
+        <source>Excel (*.xlsx);;CSV (*.csv);;HTML (*.html)</source>
+        <translation>Excel (*.xlsx);;CSV (*.csv);;HTML (*.html)</translation>
+    </message>
+    <message>
+        <source>Batch exported to {path}.</source>
+        <translation>Batch exported to {path}.</translation>
+    </message>
+</context>
+<context>
     <name>CompareModel</name>
     <message>
         <source>Picture</source>
@@ -444,7 +624,9 @@
     <message numerus="yes">
         <source>%n change(s)</source>
         <translation>
-            <numerusform>%n change</numerusform><numerusform>%n changes</numerusform></translation>
+            <numerusform>%n change</numerusform>
+            <numerusform>%n changes</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -547,7 +729,9 @@
     <message numerus="yes">
         <source>%n change(s) since the last search.</source>
         <translation>
-            <numerusform>%n change since the last search.</numerusform><numerusform>%n changes since the last search.</numerusform></translation>
+            <numerusform>%n change since the last search.</numerusform>
+            <numerusform>%n changes since the last search.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -786,7 +970,9 @@
     <message numerus="yes">
         <source>%n change(s) since the last search.</source>
         <translation>
-            <numerusform>%n change since the last search.</numerusform><numerusform>%n changes since the last search.</numerusform></translation>
+            <numerusform>%n change since the last search.</numerusform>
+            <numerusform>%n changes since the last search.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Note</source>
@@ -901,7 +1087,9 @@
     <message numerus="yes">
         <source>%n changed</source>
         <translation>
-            <numerusform>%n changed</numerusform><numerusform>%n changed</numerusform></translation>
+            <numerusform>%n changed</numerusform>
+            <numerusform>%n changed</numerusform>
+        </translation>
     </message>
     <message>
         <source>New</source>

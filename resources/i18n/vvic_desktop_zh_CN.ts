@@ -8,6 +8,186 @@
     </message>
 </context>
 <context>
+    <name>BatchModel</name>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Styles found</source>
+        <translation>找到款式</translation>
+    </message>
+    <message>
+        <source>Cheapest</source>
+        <translation>最低价</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <source>searching</source>
+        <translation>搜索中</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>duplicate</source>
+        <translation>重复</translation>
+    </message>
+    <message>
+        <source>Same photo as another in this batch: searched once.</source>
+        <translation>与本批中另一张是同一张图：只搜一次。</translation>
+    </message>
+</context>
+<context>
+    <name>BatchView</name>
+    <message>
+        <source>Batch search</source>
+        <translation>批量搜款</translation>
+    </message>
+    <message>
+        <source>Add photos…</source>
+        <translation>添加照片…</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Marketplace for the batch</source>
+        <translation>批量搜索的市场</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Retry failed</source>
+        <translation>重试失败项</translation>
+    </message>
+    <message>
+        <source>Export to Excel…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <source>Photos in the batch</source>
+        <translation>本批照片</translation>
+    </message>
+    <message>
+        <source>Market</source>
+        <translation>市场</translation>
+    </message>
+    <message>
+        <source>Local library</source>
+        <translation>本地图库</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) ready; press Start.</source>
+        <translation>
+            <numerusform>已有 %n 张照片，点“开始”。</numerusform></translation>
+    </message>
+    <message>
+        <source>Add photos</source>
+        <translation>添加照片</translation>
+    </message>
+    <message>
+        <source>Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif)</source>
+        <translation>图片 (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif)</translation>
+    </message>
+    <message>
+        <source>Add a folder of photos</source>
+        <translation>添加照片文件夹</translation>
+    </message>
+    <message>
+        <source>Batch {time}</source>
+        <translation>批量 {time}</translation>
+    </message>
+    <message>
+        <source>Pausing after the searches under way…</source>
+        <translation>正在进行的搜索完成后暂停…</translation>
+    </message>
+    <message>
+        <source>Cancelling; photos not yet searched stay queued.</source>
+        <translation>正在取消；还没搜的照片留在队列里。</translation>
+    </message>
+    <message>
+        <source>An unfinished batch was found; press Start to resume it.</source>
+        <translation>发现未完成的批量搜索，点“开始”继续。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) added.</source>
+        <translation>
+            <numerusform>已添加 %n 张照片。</numerusform></translation>
+    </message>
+    <message>
+        <source>Add photos or folders (or drop them here), choose the marketplace, then Start. Up to the AppKey's quota per minute is used, never more; the same photo twice costs one call; a closed app resumes where it stopped.</source>
+        <translation>添加照片或文件夹（也可以直接拖进来），选好市场，然后点“开始”。每分钟最多用到 AppKey 的额度，绝不超额；同一张图只花一次调用；程序关闭后会从中断处继续。</translation>
+    </message>
+    <message>
+        <source>{done} of {total} photos · {failed} failed · {state}</source>
+        <translation>{total} 张中已完成 {done} 张 · 失败 {failed} 张 · {state}</translation>
+    </message>
+    <message>
+        <source>about {minutes} min left at {quota} calls/min</source>
+        <translation>按每分钟 {quota} 次，约剩 {minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Export the batch</source>
+        <translation>导出批量结果</translation>
+    </message>
+    <message>
+        <source>Excel (*.xlsx);;CSV (*.csv);;HTML (*.html)</source>
+        <translation>Excel (*.xlsx);;CSV (*.csv);;HTML (*.html)</translation>
+    </message>
+    <message>
+        <source>Batch exported to {path}.</source>
+        <translation>批量结果已导出到 {path}。</translation>
+    </message>
+</context>
+<context>
     <name>CompareModel</name>
     <message>
         <source>Picture</source>
@@ -443,7 +623,8 @@
     <message numerus="yes">
         <source>%n change(s)</source>
         <translation>
-            <numerusform>%n 处变化</numerusform></translation>
+            <numerusform>%n 处变化</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -546,7 +727,8 @@
     <message numerus="yes">
         <source>%n change(s) since the last search.</source>
         <translation>
-            <numerusform>与上次搜索相比有 %n 处变化。</numerusform></translation>
+            <numerusform>与上次搜索相比有 %n 处变化。</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -784,7 +966,8 @@
     <message numerus="yes">
         <source>%n change(s) since the last search.</source>
         <translation>
-            <numerusform>与上次搜索相比有 %n 处变化。</numerusform></translation>
+            <numerusform>与上次搜索相比有 %n 处变化。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Note</source>
@@ -899,7 +1082,8 @@
     <message numerus="yes">
         <source>%n changed</source>
         <translation>
-            <numerusform>%n 处变化</numerusform></translation>
+            <numerusform>%n 处变化</numerusform>
+        </translation>
     </message>
     <message>
         <source>New</source>

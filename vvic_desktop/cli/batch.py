@@ -102,32 +102,12 @@ def run(args: argparse.Namespace) -> int:
         progress.finish()
         items = queue.items(batch_id)
         if args.out:
-            _export(services, info, items, Path(args.out).expanduser())
+            out = Path(args.out).expanduser()
+            kind = services.export_batch(batch_id, out, language=errors.language())
+            sys.stderr.write(f"wrote {kind.upper()} {out}\n")
     finally:
         services.close()
     return _summary(info, items)
-
-
-def _export(services: SearchServices, info: BatchInfo, items: list[BatchItem], out: Path) -> None:
-    from vvic_desktop.storage.export import ExportSection, export_sections
-
-    library = services.library
-    sections, lookups = [], {}
-    for item in items:
-        if item.state not in (DONE, SKIPPED) or item.search_id is None:
-            continue
-        saved = library.get(item.search_id)
-        sections.append(ExportSection(
-            title=item.name, result=saved.result,
-            query_image=library.picture(saved.query_image), best_only=True,
-        ))
-        lookups.update({o.key: sha for o, sha in (
-            (o, saved.thumbnails.get(o.key)) for o in saved.result.offers) if sha})
-    if not sections:
-        raise errors.ConfigError("no finished photo to export yet")
-    kind = export_sections(sections, out, lambda o: library.picture(lookups.get(o.key)),
-                           language=errors.language())
-    sys.stderr.write(f"wrote {kind.upper()} {out}\n")
 
 
 def _summary(info: BatchInfo, items: list[BatchItem]) -> int:

@@ -46,6 +46,7 @@ from vvic_desktop.core.models import Offer, OfferMark, SearchQuery, SearchResult
 from vvic_desktop.services import LOCAL_MARKET, SearchServices
 from vvic_desktop.storage.library import SavedSearch
 from vvic_desktop.storage.settings import API_MARKETS, Settings
+from vvic_desktop.ui.batch_view import BatchView
 from vvic_desktop.ui.compare_view import CompareView
 from vvic_desktop.ui.crop_tool import CropTool
 from vvic_desktop.ui.drop_area import DropArea
@@ -60,11 +61,6 @@ from vvic_desktop.ui.library_view import (
 )
 from vvic_desktop.ui.results import UI_SORT_KEYS, ResultsModel, ResultsView, ThumbnailLoader
 from vvic_desktop.workers.tasks import Pools
-
-try:  # the batch tab, once its widget is installed
-    from vvic_desktop.ui.batch_view import BatchView  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the checkout
-    BatchView = None
 
 log = logging.getLogger(__name__)
 
@@ -222,10 +218,8 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.search_page, self.tr("Search"))
         self.tabs.addTab(self.library_view, self.tr("Library"))
-        self.batch_view: QWidget | None = None
-        if BatchView is not None:
-            self.batch_view = BatchView(self.services, self.pools, self.settings)
-            self.tabs.addTab(self.batch_view, self.tr("Batch"))
+        self.batch_view = BatchView(self.services, self.pools, self.settings)
+        self.tabs.addTab(self.batch_view, self.tr("Batch"))
 
         self.notice_label = QLabel(objectName="libraryNotice")
         self.notice_label.setWordWrap(True)
@@ -854,5 +848,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save_state()
+        self.batch_view.shutdown(5000)  # its photos stay queued for the next start
         self.pools.shutdown(5000)
         super().closeEvent(event)

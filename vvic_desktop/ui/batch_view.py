@@ -1,0 +1,506 @@
+"""The Batch tab: many photos searched from the persisted queue (core/batch.py).
+
+`BatchView(services, pools, settings, parent=None)`, objectName "batchView". Photos and
+folders are added (buttons or drag and drop), then Start creates a batch and runs it on the
+view's own one-thread pool (a batch runs for minutes; the search pool stays free for the
+search tab). Runner events arrive from worker threads through a relay signal and update one
+row at a time. The header shows progress, an ETA from the quota, and "quota exhausted,
+resumes at HH:MM" while the platform makes the batch wait. An unfinished batch from an
+earlier run (a crash, a closed laptop) is shown at start and continues with Resume.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vvic_desktop.core import errors
+from vvic_desktop.core.batch import (
+    DONE,
+    FAILED,
+    PAUSED,
+    QUEUED,
+    RUNNING,
+    SKIPPED,
+    BatchInfo,
+    BatchItem,
+    resumes_text,
+)
+from vvic_desktop.core.intake import walk_photos
+from vvic_desktop.markets.base import MARKET_NAMES
+from vvic_desktop.storage.settings import Settings
+from vvic_desktop.workers.tasks import Pools, Task
+
+Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+STATE_COLOURS = {DONE: "#2b8a3e", FAILED: "#c92a2a", RUNNING: "#1971c2", SKIPPED: "#868e96"}
+
+
+class _Relay(QObject):
+    """Lives in the GUI thread; the runner's threads emit through it (queued to the GUI)."""
+
+    event = Signal(str, object)
+
+
+class BatchModel(QAbstractTableModel):
+    COLUMNS = ("photo", "state", "attempts", "styles", "cheapest", "message")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.items: list[BatchItem] = []
+        self._row: dict[int, int] = {}
+
+    def set_items(self, items: list[BatchItem]) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self._row = {item.id: i for i, item in enumerate(self.items)}
+        self.endResetModel()
+
+    def update(self, item: BatchItem) -> None:
+        row = self._row.get(item.id)
+        if row is None:
+            return
+        self.items[row] = item
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        titles = {
+            "photo": self.tr("Photo"), "state": self.tr("State"),
+            "attempts": self.tr("Attempts"), "styles": self.tr("Styles found"),
+            "cheapest": self.tr("Cheapest"), "message": self.tr("Message"),
+        }
+        return titles[self.COLUMNS[section]]
+
+    def state_text(self, state: str) -> str:
+        return {
+            QUEUED: self.tr("queued"), RUNNING: self.tr("searching"), DONE: self.tr("done"),
+            FAILED: self.tr("failed"), SKIPPED: self.tr("duplicate"),
+        }.get(state, state)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item = self.items[index.row()]
+        column = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == "photo":
+                return item.name
+            if column == "state":
+                return self.state_text(item.state)
+            if column == "attempts":
+                return item.attempts
+            if column == "styles":
+                return "" if item.group_count is None else item.group_count
+            if column == "cheapest":
+                return "" if item.cheapest is None else f"¥{item.cheapest}"
+            if column == "message":
+                if item.state == SKIPPED:
+                    return self.tr("Same photo as another in this batch: searched once.")
+                return item.error_message
+        if role == Qt.ItemDataRole.ToolTipRole and column in ("photo", "message"):
+            return item.photo if column == "photo" else item.error_message or None
+        if role == Qt.ItemDataRole.ForegroundRole and column == "state":
+            colour = STATE_COLOURS.get(item.state)
+            return QColor(colour) if colour else None
+        return None
+
+
+class BatchView(QWidget):
+    batchFinished = Signal(object)  # BatchInfo
+    exportFinished = Signal(object, object)  # format | None, error | None
+
+    def __init__(self, services: Any, pools: Pools, settings: Settings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("batchView")
+        self.setAccessibleName(self.tr("Batch search"))
+        self.setAcceptDrops(True)
+        self.services = services
+        self.pools = pools
+        self.settings = settings
+        self.batch_id: int | None = None
+        self.info: BatchInfo | None = None
+        self._pending: list[str] = []
+        self._runner: Any = None
+        self._task: Task | None = None
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._relay = _Relay(self)
+        self._relay.event.connect(self._on_event)
+
+        self.add_files_button = QPushButton(self.tr("Add photos…"))
+        self.add_folder_button = QPushButton(self.tr("Add folder…"))
+        self.market_box = QComboBox(objectName="batchMarket")
+        self.market_box.setAccessibleName(self.tr("Marketplace for the batch"))
+        for name in MARKET_NAMES:
+            self.market_box.addItem(self._market_label(name), name)
+        last = self.market_box.findData(str(settings.get("state.last_market")))
+        if services.demo is not None:
+            last = self.market_box.findData("vvic")
+        self.market_box.setCurrentIndex(max(0, last))
+        self.start_button = QPushButton(self.tr("Start"), objectName="batchStart")
+        self.pause_button = QPushButton(self.tr("Pause"), objectName="batchPause")
+        self.cancel_button = QPushButton(self.tr("Cancel"), objectName="batchCancel")
+        self.retry_button = QPushButton(self.tr("Retry failed"), objectName="batchRetry")
+        self.export_button = QPushButton(self.tr("Export to Excel…"), objectName="batchExport")
+        for button in (self.start_button, self.pause_button, self.cancel_button,
+                       self.retry_button, self.export_button):
+            button.setAccessibleName(button.text())
+        self.header = QLabel(objectName="batchHeader")
+        self.header.setWordWrap(True)
+        self.notice = QLabel(objectName="batchNotice")
+        self.notice.setStyleSheet("QLabel { color: #e8590c; font-weight: bold; }")
+        self.notice.hide()
+
+        self.model = BatchModel(self)
+        self.table = QTableView(objectName="batchTable")
+        self.table.setAccessibleName(self.tr("Photos in the batch"))
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(
+            len(BatchModel.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(0, 240)
+
+        tools = QHBoxLayout()
+        for widget in (self.add_files_button, self.add_folder_button, QLabel(self.tr("Market")),
+                       self.market_box):
+            tools.addWidget(widget)
+        tools.addStretch(1)
+        for widget in (self.start_button, self.pause_button, self.cancel_button,
+                       self.retry_button, self.export_button):
+            tools.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(tools)
+        layout.addWidget(self.header)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.table, 1)
+
+        self.add_files_button.clicked.connect(self._pick_files)
+        self.add_folder_button.clicked.connect(self._pick_folder)
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.pause)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.retry_button.clicked.connect(self.retry_failed)
+        self.export_button.clicked.connect(self._pick_export)
+        self._update_buttons()
+        self._show_header()
+        self._load_unfinished()
+
+    def _market_label(self, name: str) -> str:
+        if name == "local":
+            return self.tr("Local library")
+        from vvic_desktop.markets.registry import MARKETS
+
+        info = MARKETS.get(name)
+        if info is None:
+            return name
+        return info.display_zh if errors.language().startswith("zh") else info.display_en
+
+    # --- adding photos -----------------------------------------------------------------------
+
+    def add_paths(self, paths: list[Path]) -> None:
+        """Files as given, folders walked (regular photo files only); queued until Start."""
+        added = 0
+        for path in paths:
+            try:
+                found = walk_photos(path) if path.is_dir() else [path]
+            except errors.VvicError as exc:
+                self._say(exc.message(), error=True)
+                continue
+            self._pending += [str(p) for p in found]
+            added += len(found)
+        if self.batch_id is not None and not self._running():
+            self.batch_id, self.info = None, None  # a finished batch stays in the library
+            self.model.set_items([])
+        self._show_header()
+        self._update_buttons()
+        if added:
+            self._say(self.tr("%n photo(s) ready; press Start.", "", len(self._pending)))
+
+    def _pick_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Add photos"), "",
+            self.tr("Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif)"))
+        self.add_paths([Path(f) for f in files])
+
+    def _pick_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder of photos"))
+        if folder:
+            self.add_paths([Path(folder)])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        self.add_paths(paths)
+
+    # --- running -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start a new batch of the added photos, or resume the unfinished one."""
+        if self._running():
+            return
+        services = self.services
+        if self._pending:
+            photos, market = list(self._pending), str(self.market_box.currentData())
+            self._pending = []
+            name = self.tr("Batch {time}").format(
+                time=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"))
+
+            def create(cancel: Any, progress: Any) -> int:
+                return int(services.batch_queue.create(
+                    name, market, [(p, None) for p in photos]))
+
+            self.pools.start(self.pools.storage, create, self._created, name="batch-create")
+        elif self.batch_id is not None:
+            self._run(self.batch_id)
+
+    def _created(self, batch_id: Any, error: Any) -> None:
+        if error is not None:
+            self._say(error.message() if isinstance(error, errors.VvicError) else str(error),
+                      error=True)
+            return
+        self._run(int(batch_id))
+
+    def _run(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        self.notice.hide()
+        relay = self._relay
+        self._runner = self.services.batch_runner(
+            batch_id, on_event=lambda kind, payload: relay.event.emit(kind, payload))
+        runner = self._runner
+
+        def work(cancel: Any, progress: Any) -> BatchInfo:
+            return runner.run()
+
+        self._task = Task(work, name="batch")
+        self._task.signals.finished.connect(self._done)
+        self._pool.start(self._task)
+        self._refresh_items()
+        self._update_buttons()
+
+    def pause(self) -> None:
+        """Finish the calls under way and stop; Start resumes."""
+        if self._runner is not None:
+            self._runner.pause()
+            self._say(self.tr("Pausing after the searches under way…"))
+
+    def cancel(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel.cancel()
+            self._say(self.tr("Cancelling; photos not yet searched stay queued."))
+
+    def retry_failed(self) -> None:
+        if self.batch_id is None or self._running():
+            return
+        batch_id, queue = self.batch_id, self.services.batch_queue
+
+        def work(cancel: Any, progress: Any) -> int:
+            return int(queue.retry_failed(batch_id))
+
+        self.pools.start(self.pools.storage, work,
+                         lambda count, error: self._run(batch_id) if not error and count
+                         else None, name="batch-retry")
+
+    def _done(self, info: Any, error: Any) -> None:
+        self._task = None
+        self._runner = None
+        if error is not None:
+            self._say(error.message() if isinstance(error, errors.VvicError) else str(error),
+                      error=True)
+        else:
+            self.info = info
+            self._show_header()
+            self.batchFinished.emit(info)
+        self._refresh_items()
+        self._update_buttons()
+
+    def _running(self) -> bool:
+        return self._task is not None
+
+    # --- events and display ------------------------------------------------------------------
+
+    def _on_event(self, kind: str, payload: Any) -> None:
+        if kind == "item":
+            self.model.update(payload)
+            self._refresh_header()
+        elif kind == "batch":
+            self.info = payload
+            self._show_header()
+
+    def _refresh_header(self) -> None:
+        if self.batch_id is None:
+            return
+        queue, batch_id = self.services.batch_queue, self.batch_id
+        self.pools.start(self.pools.storage, lambda c, p: queue.info(batch_id),
+                         self._header_read, name="batch-info")
+
+    def _header_read(self, info: Any, error: Any) -> None:
+        if error is None and info is not None and info.id == self.batch_id:
+            self.info = info
+            self._show_header()
+
+    def _refresh_items(self) -> None:
+        if self.batch_id is None:
+            return
+        queue, batch_id = self.services.batch_queue, self.batch_id
+
+        def read(cancel: Any, progress: Any) -> tuple[BatchInfo, list[BatchItem]]:
+            return queue.info(batch_id), queue.items(batch_id)
+
+        self.pools.start(self.pools.storage, read, self._items_read, name="batch-items")
+
+    def _items_read(self, answer: Any, error: Any) -> None:
+        if error is not None or answer is None:
+            return
+        info, items = answer
+        if info.id != self.batch_id:
+            return
+        self.info = info
+        self.model.set_items(items)
+        self._show_header()
+
+    def _load_unfinished(self) -> None:
+        queue = self.services.batch_queue
+
+        def read(cancel: Any, progress: Any) -> int | None:
+            return queue.latest()
+
+        def found(batch_id: Any, error: Any) -> None:
+            if error is None and batch_id is not None and self.batch_id is None \
+                    and not self._pending:
+                self.batch_id = int(batch_id)
+                self._refresh_items()
+                self._update_buttons()
+                self._say(self.tr("An unfinished batch was found; press Start to resume it."))
+
+        self.pools.start(self.pools.storage, read, found, name="batch-latest")
+
+    def _show_header(self) -> None:
+        info = self.info
+        if info is None:
+            if self._pending:
+                self.header.setText(self.tr("%n photo(s) added.", "", len(self._pending)))
+            else:
+                self.header.setText(self.tr(
+                    "Add photos or folders (or drop them here), choose the marketplace, "
+                    "then Start. Up to the AppKey's quota per minute is used, never more; "
+                    "the same photo twice costs one call; a closed app resumes where it "
+                    "stopped."))
+            return
+        done = info.total - info.remaining
+        text = self.tr("{done} of {total} photos · {failed} failed · {state}").format(
+            done=done, total=info.total, failed=info.counts.get(FAILED, 0),
+            state=self._state_text(info.state))
+        if info.remaining and self._runner is not None:
+            eta = self._runner.eta_seconds(info)
+            text += " · " + self.tr("about {minutes} min left at {quota} calls/min").format(
+                minutes=max(1, round(eta / 60)), quota=self._runner.quota_per_minute)
+        self.header.setText(text)
+        if info.state == PAUSED and info.paused_until:
+            self.notice.setText(resumes_text(info))
+            self.notice.show()
+        else:
+            self.notice.hide()
+        self._update_buttons()
+
+    def _state_text(self, state: str) -> str:
+        return {
+            "active": self.tr("running"), "paused": self.tr("paused"),
+            "cancelled": self.tr("cancelled"), "finished": self.tr("finished"),
+        }.get(state, state)
+
+    def _update_buttons(self) -> None:
+        running = self._running()
+        has_batch = self.batch_id is not None
+        self.start_button.setEnabled(not running and (bool(self._pending) or (
+            has_batch and self.info is not None and self.info.remaining > 0)))
+        self.pause_button.setEnabled(running)
+        self.cancel_button.setEnabled(running)
+        self.retry_button.setEnabled(not running and has_batch and self.info is not None
+                                     and self.info.counts.get(FAILED, 0) > 0)
+        self.export_button.setEnabled(has_batch and self.info is not None
+                                      and (self.info.counts.get(DONE, 0) > 0))
+        self.add_files_button.setEnabled(not running)
+        self.add_folder_button.setEnabled(not running)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        window = self.window()
+        show = getattr(window, "show_message", None)
+        if callable(show):
+            show(text, error=error)
+        self.setToolTip(text)
+
+    # --- export ------------------------------------------------------------------------------
+
+    def _pick_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export the batch"), "batch.xlsx",
+            self.tr("Excel (*.xlsx);;CSV (*.csv);;HTML (*.html)"))
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path) -> None:
+        """The whole batch in one file (a section per photo, best offer per style)."""
+        if self.batch_id is None:
+            return
+        services, batch_id = self.services, self.batch_id
+        language = errors.language()
+
+        def work(cancel: Any, progress: Any) -> str:
+            return str(services.export_batch(batch_id, path, language=language))
+
+        self.pools.start(self.pools.storage, work,
+                         functools.partial(self._exported, path), name="batch-export")
+
+    def _exported(self, path: Path, kind: Any, error: Any) -> None:
+        if error is not None:
+            self._say(error.message() if isinstance(error, errors.VvicError) else str(error),
+                      error=True)
+        else:
+            self._say(self.tr("Batch exported to {path}.").format(path=path))
+        self.exportFinished.emit(kind, error)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Stop the batch (its photos stay queued) and wait for the runner."""
+        if self._runner is not None:
+            self._runner.cancel.cancel()
+        return self._pool.waitForDone(timeout_ms)
