@@ -349,6 +349,7 @@ class BatchView(QWidget):
         else:
             self.info = info
             self._show_header()
+            self._say(self.header.text())
             self.batchFinished.emit(info)
         self._refresh_items()
         self._update_buttons()

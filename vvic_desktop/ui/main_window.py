@@ -219,6 +219,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.search_page, self.tr("Search"))
         self.tabs.addTab(self.library_view, self.tr("Library"))
         self.batch_view = BatchView(self.services, self.pools, self.settings)
+        self.batch_view.batchFinished.connect(lambda _info: self._update_quota())
         self.tabs.addTab(self.batch_view, self.tr("Batch"))
 
         self.notice_label = QLabel(objectName="libraryNotice")
