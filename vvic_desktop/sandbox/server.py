@@ -151,7 +151,9 @@ class CallRecord(NamedTuple):
     ``status`` is the outcome as an HTTP-style code, also for protocols that report errors
     inside an HTTP-200 body: 200 answered, 400 bad parameters or image, 401 unknown key or
     bad signature or timestamp, 403 permission, 404 unknown method, 429 refused by the
-    quota (TOP code 7, OneBound 4011/4013 too), 5xx server faults.
+    quota (TOP code 7, OneBound 4011/4013 too), 5xx server faults. ``time`` is when the
+    quota counted the call (after the simulated latency), so windows computed from the log
+    are the ones the sandbox enforced.
     """
 
     time: float
@@ -372,9 +374,9 @@ class SandboxServer:
             self._stopping.wait(delay)
         return not self._stopping.is_set()
 
-    def _log(self, app_key: str, path: str, outcome: int) -> None:
+    def _log(self, app_key: str, path: str, outcome: int, at: float) -> None:
         with self._lock:
-            self.call_log.append(CallRecord(self.clock(), app_key, path, outcome))
+            self.call_log.append(CallRecord(at, app_key, path, outcome))
 
     def _admit(self, app_key: str) -> float | None:
         """Take one call from the key's sliding window; None if admitted, else the seconds
@@ -426,6 +428,7 @@ class SandboxServer:
             return
         if not self._wait_latency():
             return
+        arrived = self.clock()  # when the quota counts it; the log keeps this, not the answer's
         app_key = _app_key_of(protocol, req)
         fault = self._take_fault(path)
         if fault is not None and fault not in _CONTENT_FAULTS:
@@ -438,7 +441,7 @@ class SandboxServer:
             except Exception as exc:  # a sandbox bug: answer it visibly, never hang up silently
                 answer = _json(500, {"code": 500, "msg": "sandbox internal error",
                                      "detail": type(exc).__name__})
-        self._log(app_key, path, answer.outcome)
+        self._log(app_key, path, answer.outcome, arrived)
         _send(handler, answer, self)
 
     def _dispatch(self, protocol: str, req: _Request, fault: str | None) -> _Answer:
