@@ -298,10 +298,15 @@ class SearchServices:
                 log.warning("batch %s: result not saved: %s", batch_id, exc.detail)
                 return None
 
+        def calls_used() -> int:
+            if info.market == LOCAL_MARKET:
+                return 0
+            return len(self.limiter.recent(quota_key(self.target(info.market, endpoint))))
+
         return BatchRunner(
             queue, batch_id, search=search, save=save,
             workers=workers or workers_for(quota), quota_per_minute=quota,
-            on_event=on_event, cancel=cancel,
+            on_event=on_event, cancel=cancel, calls_used=calls_used,
         )
 
     def export_batch(self, batch_id: int, path: Path, *, language: str | None = None) -> str:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from batch_photos import listing_photos
 
 from vvic_desktop.core.batch import (
     CANCELLED,
@@ -38,15 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def photos(tmp_path: Path, sandbox_catalog) -> list[Path]:
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    out = []
-    for i, style in enumerate(sandbox_catalog.styles[:9]):
-        path = folder / f"p{i}.jpg"
-        path.write_bytes(sandbox_catalog.listing_image(
-            sandbox_catalog.listings_of(style.style_id)[0].item_id))
-        out.append(path)
-    return out
+    return listing_photos(sandbox_catalog, tmp_path / "photos", 9)
 
 
 @pytest.fixture
@@ -154,23 +147,52 @@ def test_quota_exhausted_pauses_with_resume_time_and_loses_nothing(
     services.close()
 
 
-def test_cancel_keeps_unsent_photos_queued(sandbox, photos, monkeypatch) -> None:
+def test_a_429_with_retry_after_holds_every_worker_until_then(
+    sandbox, photos, monkeypatch
+) -> None:
     services = services_for(sandbox, monkeypatch, quota=1000)
-    batch_id = services.batch_queue.create("stop", "vvic", [(str(p), None) for p in photos],
+    batch_id = services.batch_queue.create("rush", "vvic", [(str(p), None) for p in photos[:4]],
+                                           endpoint=sandbox.url)
+    sandbox.inject("429")  # Retry-After: 7
+    info = services.batch_runner(batch_id, workers=3).run()
+    assert info.state == FINISHED and info.counts == {DONE: 4}
+    calls = search_calls(sandbox)
+    refused = [c for c in calls if c.status == 429]
+    assert len(refused) == 1 and len(calls) == 5  # the refused photo asked once more
+    at = refused[0].time
+    later = [c.time for c in calls if c.time > at]
+    # the other two workers' calls were already on their way when the 429 came; after it,
+    # no worker sent anything before the time the platform gave
+    in_flight = [t for t in later if t < at + 0.5]
+    assert len(in_flight) <= 2
+    assert len(later) - len(in_flight) >= 1 and all(
+        t >= at + 7 - 0.05 for t in later if t not in in_flight)
+    assert [i.attempts for i in services.batch_queue.items(batch_id)] == [1, 1, 1, 1]
+    services.close()
+
+
+@pytest.mark.parametrize("stop", ["pause", "cancel"])
+def test_pause_or_cancel_keeps_unsent_photos_queued_and_resume_continues(
+    sandbox, photos, monkeypatch, stop
+) -> None:
+    services = services_for(sandbox, monkeypatch, quota=1000)
+    batch_id = services.batch_queue.create(stop, "vvic", [(str(p), None) for p in photos],
                                            endpoint=sandbox.url)
     runner = None
 
     def on_event(kind, payload) -> None:
-        if kind == "item" and payload.state == DONE:
-            runner.cancel.cancel()
+        if kind == "item" and payload.state == DONE:  # the call under way is finished
+            runner.pause() if stop == "pause" else runner.cancel.cancel()
 
     runner = services.batch_runner(batch_id, workers=1, on_event=on_event)
     info = runner.run()
-    assert info.state == CANCELLED
-    assert info.counts[DONE] == 1 and info.counts[QUEUED] == 8
+    assert info.state == (PAUSED if stop == "pause" else CANCELLED)
+    assert info.paused_until is None and info.counts == {DONE: 1, QUEUED: 8}
+    assert services.batch_queue.latest() == batch_id  # offered for resume
     resumed = services.batch_runner(batch_id, workers=2).run()
     assert resumed.state == FINISHED and resumed.counts == {DONE: 9}
     assert len(search_calls(sandbox)) == 9
+    assert services.batch_queue.latest() is None  # nothing left to resume
     services.close()
 
 

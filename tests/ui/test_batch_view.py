@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from batch_photos import listing_photos
 
 from vvic_desktop.core.batch import DONE, FAILED, PAUSED, QUEUED
 from vvic_desktop.paths import AppPaths
@@ -18,10 +19,7 @@ from vvic_desktop.ui.batch_view import BatchView
 @pytest.fixture
 def folder(tmp_path: Path, sandbox_catalog) -> Path:
     photos = tmp_path / "wish list"
-    photos.mkdir()
-    for i, style in enumerate(sandbox_catalog.styles[:4]):
-        listing = sandbox_catalog.listings_of(style.style_id)[0]
-        (photos / f"p{i}.jpg").write_bytes(sandbox_catalog.listing_image(listing.item_id))
+    listing_photos(sandbox_catalog, photos, 4)
     (photos / "broken.jpg").write_bytes(b"\xff\xd8 torn")
     return photos
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import json
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
+from vvic_desktop.cli import search as cli_search
 from vvic_desktop.cli.args import positive_int
-from vvic_desktop.cli.search import DEMO_LATENCY, _filters, add_filter_arguments
+from vvic_desktop.cli.search import _filters, add_filter_arguments
 from vvic_desktop.core import errors
 from vvic_desktop.core.batch import DONE, FAILED, SKIPPED, BatchInfo, BatchItem, resumes_text
 from vvic_desktop.core.cancel import CancelToken
@@ -45,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="export the batch: FILE.xlsx (best offer per style), .csv, .json")
     parser.add_argument("--resume", nargs="?", const=-1, type=int, metavar="ID",
                         help="continue the last unfinished batch (or batch ID)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the batch and every photo's outcome as JSON")
     parser.add_argument("--workers", type=positive_int, help=argparse.SUPPRESS)
     add_filter_arguments(parser)
     parser.set_defaults(handler=run)
@@ -69,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.load(paths.settings_file)
     if args.demo and args.endpoint:
         raise errors.ConfigError("--demo and --endpoint cannot be used together")
-    demo = DemoMarketplace(latency=DEMO_LATENCY) if args.demo else None
+    demo = DemoMarketplace(latency=cli_search.DEMO_LATENCY) if args.demo else None
     services = SearchServices(paths, settings, demo=demo)
     try:
         queue = services.batch_queue
@@ -107,7 +111,34 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"wrote {kind.upper()} {out}\n")
     finally:
         services.close()
+    if args.json:
+        json.dump(batch_json(info, items), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return _exit_code(info)
     return _summary(info, items)
+
+
+def batch_json(info: BatchInfo, items: list[BatchItem]) -> dict[str, Any]:
+    """The batch for scripts: prices as exact strings, the error message in the user's
+    language next to its stable code."""
+    return {
+        "batch": info.id, "name": info.name, "market": info.market, "state": info.state,
+        "counts": info.counts, "remaining": info.remaining,
+        "paused_until": info.paused_until,
+        "message": resumes_text(info) if info.paused_until else info.message,
+        "items": [{
+            "photo": item.photo, "state": item.state, "attempts": item.attempts,
+            "search_id": item.search_id, "duplicate_of": item.duplicate_of,
+            "groups": item.group_count,
+            "cheapest": None if item.cheapest is None else str(item.cheapest),
+            "error_code": item.error_code or None, "error": item.error_message or None,
+        } for item in items],
+    }
+
+
+def _exit_code(info: BatchInfo) -> int:
+    """0 when every photo is done (or a duplicate of one), 1 when some failed or are left."""
+    return 1 if info.counts.get(FAILED) or info.remaining else 0
 
 
 def _summary(info: BatchInfo, items: list[BatchItem]) -> int:
@@ -121,9 +152,7 @@ def _summary(info: BatchInfo, items: list[BatchItem]) -> int:
             out.write(f"  failed: {item.name}: {item.error_message}\n")
     if info.state == "paused" and info.paused_until:
         out.write(resumes_text(info) + f"  (vvic batch --resume {info.id})\n")
-    if counts.get(FAILED):
-        return 1
-    return 0 if info.remaining == 0 else 1
+    return _exit_code(info)
 
 
 class _Progress:
@@ -153,8 +182,12 @@ class _Progress:
                 eta = self.runner.eta_seconds(info)
                 width = 28
                 filled = int(width * done / max(info.total, 1))
+                used = self.runner.calls_this_minute()
+                calls = "" if used is None else \
+                    f"  calls {used}/{self.runner.quota_per_minute} this minute"
                 self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
-                                  f"{done}/{info.total}  ETA {int(eta // 60)}:{int(eta % 60):02d} ")
+                                  f"{done}/{info.total}{calls}  "
+                                  f"ETA {int(eta // 60)}:{int(eta % 60):02d} ")
             self.stream.flush()
 
     def finish(self) -> None:

@@ -137,7 +137,12 @@ class BatchQueue:
                          float(r[8]), counts)
 
     def latest(self, *, unfinished: bool = True) -> int | None:
-        where = "WHERE state IN ('active', 'paused')" if unfinished else ""
+        # unfinished: photos still to search, whether the batch was paused, cancelled (Ctrl+C,
+        # Cancel) or its process killed while active
+        where = (
+            "WHERE state IN ('active', 'paused', 'cancelled') AND EXISTS (SELECT 1 FROM "
+            "batch_items i WHERE i.batch_id = batches.id AND i.state IN ('queued', 'running'))"
+        ) if unfinished else ""
         rows = self.db.read(f"SELECT id FROM batches {where} ORDER BY id DESC LIMIT 1")
         return int(rows[0][0]) if rows else None
 
@@ -269,8 +274,10 @@ class BatchRunner:
         on_event: EventFn | None = None,
         cancel: CancelToken | None = None,
         clock: Callable[[], float] = time.time,
+        calls_used: Callable[[], int] | None = None,
     ) -> None:
         self.queue = queue
+        self._calls_used = calls_used
         self.batch_id = batch_id
         self._search = search
         self._save = save
@@ -293,6 +300,16 @@ class BatchRunner:
         """Finish the calls under way, start no new one; `run` returns with the batch paused."""
         self._pause.set()
 
+    def calls_this_minute(self) -> int | None:
+        """Calls the AppKey spent in the last window (every process's), when known."""
+        if self._calls_used is None:
+            return None
+        try:
+            return self._calls_used()
+        except Exception:  # a display figure: never let it stop the batch
+            log.debug("calls used: unavailable", exc_info=True)
+            return None
+
     def eta_seconds(self, info: BatchInfo | None = None) -> float:
         info = info or self.queue.info(self.batch_id)
         remaining = info.remaining
@@ -313,8 +330,17 @@ class BatchRunner:
                        for i in range(self.workers)]
             for t in threads:
                 t.start()
-            for t in threads:
-                t.join()
+            try:
+                for t in threads:
+                    while t.is_alive():  # a timed join: a signal (Ctrl+C) gets through
+                        t.join(0.25)
+            except BaseException:  # Ctrl+C in the CLI: stop the calls, keep the rest queued
+                self.cancel.cancel()
+                for t in threads:
+                    t.join()
+                self._settle_duplicates()
+                self.queue.set_state(self.batch_id, CANCELLED)
+                raise
             self._settle_duplicates()
             if self.cancel.cancelled:
                 self.queue.set_state(self.batch_id, CANCELLED)
@@ -331,7 +357,9 @@ class BatchRunner:
             if self._pause.is_set():
                 self.queue.set_state(self.batch_id, PAUSED)
                 break
-            self.queue.set_state(self.batch_id, FINISHED)
+            # a worker that died of something unforeseen leaves items queued: not finished
+            left = self.queue.info(self.batch_id).remaining
+            self.queue.set_state(self.batch_id, PAUSED if left else FINISHED)
             break
         info = self.queue.info(self.batch_id)
         self._on_event("batch", info)
