@@ -80,6 +80,9 @@ def test_quota_exhausted_shows_when_it_resumes_and_a_restart_offers_to_resume(
     view.start()
     qtbot.waitUntil(lambda: view.notice.isVisible(), timeout=30_000)
     assert "resumes at" in view.notice.text()
+    # every call sent counts against the AppKey's minute, the refused one too
+    qtbot.waitUntil(lambda: f"{len(sandbox.call_log)} of 20 calls used this minute"
+                    in view.header.text(), timeout=10_000)
     assert view.pause_button.isEnabled()
     with qtbot.waitSignal(view.batchFinished, timeout=30_000) as finished:
         view.pause()

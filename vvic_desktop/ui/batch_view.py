@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QThreadPool,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
@@ -156,11 +157,16 @@ class BatchView(QWidget):
         self.info: BatchInfo | None = None
         self._pending: list[str] = []
         self._runner: Any = None
+        self._calls: int | None = None  # the AppKey's calls in the last minute, when known
         self._task: Task | None = None
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._relay = _Relay(self)
         self._relay.event.connect(self._on_event)
+        # while a batch runs (or waits for its quota) the minute's count and the ETA move
+        # without any item event: read them again now and then
+        self._ticker = QTimer(self, interval=5000)
+        self._ticker.timeout.connect(self._refresh_header)
 
         self.add_files_button = QPushButton(self.tr("Add photos…"))
         self.add_folder_button = QPushButton(self.tr("Add folder…"))
@@ -314,6 +320,7 @@ class BatchView(QWidget):
         self._task = Task(work, name="batch")
         self._task.signals.finished.connect(self._done)
         self._pool.start(self._task)
+        self._ticker.start()
         self._refresh_items()
         self._update_buttons()
 
@@ -343,6 +350,7 @@ class BatchView(QWidget):
     def _done(self, info: Any, error: Any) -> None:
         self._task = None
         self._runner = None
+        self._ticker.stop()
         if error is not None:
             self._say(error.message() if isinstance(error, errors.VvicError) else str(error),
                       error=True)
@@ -366,17 +374,25 @@ class BatchView(QWidget):
         elif kind == "batch":
             self.info = payload
             self._show_header()
+            self._refresh_header()  # the calls used, after the calls that led here
 
     def _refresh_header(self) -> None:
         if self.batch_id is None:
             return
-        queue, batch_id = self.services.batch_queue, self.batch_id
-        self.pools.start(self.pools.storage, lambda c, p: queue.info(batch_id),
-                         self._header_read, name="batch-info")
+        queue, batch_id, runner = self.services.batch_queue, self.batch_id, self._runner
 
-    def _header_read(self, info: Any, error: Any) -> None:
-        if error is None and info is not None and info.id == self.batch_id:
-            self.info = info
+        def read(cancel: Any, progress: Any) -> tuple[BatchInfo, int | None]:
+            # both are SQLite reads (the calls: the limiter's log shared by every process)
+            return queue.info(batch_id), runner.calls_this_minute() if runner else None
+
+        self.pools.start(self.pools.storage, read, self._header_read, name="batch-info")
+
+    def _header_read(self, answer: Any, error: Any) -> None:
+        if error is not None or answer is None:
+            return
+        info, calls = answer
+        if info.id == self.batch_id:
+            self.info, self._calls = info, calls
             self._show_header()
 
     def _refresh_items(self) -> None:
@@ -435,6 +451,9 @@ class BatchView(QWidget):
             eta = self._runner.eta_seconds(info)
             text += " · " + self.tr("about {minutes} min left at {quota} calls/min").format(
                 minutes=max(1, round(eta / 60)), quota=self._runner.quota_per_minute)
+            if self._calls is not None:
+                text += " · " + self.tr("{used} of {quota} calls used this minute").format(
+                    used=self._calls, quota=self._runner.quota_per_minute)
         self.header.setText(text)
         if info.state == PAUSED and info.paused_until:
             self.notice.setText(resumes_text(info))
