@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from batch_photos import listing_photos
+from PySide6.QtCore import Qt
 
 from vvic_desktop.core.batch import DONE, FAILED, PAUSED, QUEUED
 from vvic_desktop.paths import AppPaths
@@ -57,6 +58,12 @@ def test_a_folder_runs_to_the_end_and_exports_one_workbook(qtbot, make_view, fol
         i.state in (DONE, FAILED) for i in view.model.items))
     broken = next(i for i in view.model.items if i.state == FAILED)
     assert broken.name == "broken.jpg" and broken.error_message
+    # a small picture of each readable photo beside its name; none for the torn file
+    qtbot.waitUntil(lambda: len(view.model.thumbnails) == 4, timeout=10_000)
+    pictures = {view.model.index(r, 0).data(): view.model.index(r, 0).data(
+        Qt.ItemDataRole.DecorationRole) for r in range(5)}
+    assert pictures["broken.jpg"] is None
+    assert all(not p.isNull() for name, p in pictures.items() if name != "broken.jpg")
     states = {view.model.index(r, 1).data() for r in range(5)}
     assert states == {"done", "failed"}
     assert "4 of 5" not in view.header.text() and "5 of 5 photos" in view.header.text()

@@ -21,12 +21,13 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     Qt,
     QThreadPool,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -54,10 +55,12 @@ from vvic_desktop.core.batch import (
 from vvic_desktop.core.intake import walk_photos
 from vvic_desktop.markets.base import MARKET_NAMES
 from vvic_desktop.storage.settings import Settings
+from vvic_desktop.ui.intake_strip import make_thumbnail
 from vvic_desktop.workers.tasks import Pools, Task
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
+THUMB_PX = 64  # made at this size, shown at half (sharp on 2x screens)
 STATE_COLOURS = {DONE: "#2b8a3e", FAILED: "#c92a2a", RUNNING: "#1971c2", SKIPPED: "#868e96"}
 
 
@@ -74,6 +77,14 @@ class BatchModel(QAbstractTableModel):
         super().__init__(parent)
         self.items: list[BatchItem] = []
         self._row: dict[int, int] = {}
+        self.thumbnails: dict[str, QPixmap] = {}  # photo path -> its small picture
+
+    def set_thumbnail(self, photo: str, pixmap: QPixmap) -> None:
+        self.thumbnails[photo] = pixmap
+        for row, item in enumerate(self.items):
+            if item.photo == photo:
+                index = self.index(row, 0)
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     def set_items(self, items: list[BatchItem]) -> None:
         self.beginResetModel()
@@ -132,6 +143,8 @@ class BatchModel(QAbstractTableModel):
                 if item.state == SKIPPED:
                     return self.tr("Same photo as another in this batch: searched once.")
                 return item.error_message
+        if role == Qt.ItemDataRole.DecorationRole and column == "photo":
+            return self.thumbnails.get(item.photo)
         if role == Qt.ItemDataRole.ToolTipRole and column in ("photo", "message"):
             return item.photo if column == "photo" else item.error_message or None
         if role == Qt.ItemDataRole.ForegroundRole and column == "state":
@@ -201,6 +214,9 @@ class BatchView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(
             len(BatchModel.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(0, 240)
+        self.table.setIconSize(QSize(THUMB_PX // 2, THUMB_PX // 2))
+        self.table.verticalHeader().setDefaultSectionSize(THUMB_PX // 2 + 6)
+        self._thumbs_asked: set[str] = set()
 
         tools = QHBoxLayout()
         for widget in (self.add_files_button, self.add_folder_button, QLabel(self.tr("Market")),
@@ -414,6 +430,28 @@ class BatchView(QWidget):
         self.info = info
         self.model.set_items(items)
         self._show_header()
+        for item in items:
+            self._want_thumbnail(item.photo)
+
+    def _want_thumbnail(self, photo: str) -> None:
+        """The photo's small picture, made on the thumbnails pool (once per photo); a photo
+        that cannot be read has none (its row says why when the batch gets to it)."""
+        if photo in self._thumbs_asked:
+            return
+        self._thumbs_asked.add(photo)
+
+        def done(result: Any, error: Any) -> None:
+            if error is not None or result is None:
+                return
+            data, width, height = result
+            image = QImage(data, width, height, width * 4, QImage.Format.Format_RGBA8888).copy()
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(2.0)  # made at twice the shown size: sharp on 2x
+            self.model.set_thumbnail(photo, pixmap)
+
+        self.pools.start(self.pools.thumbnails,
+                         lambda cancel, progress: make_thumbnail(photo, THUMB_PX), done,
+                         name="batch-thumbnail")
 
     def _load_unfinished(self) -> None:
         queue = self.services.batch_queue
