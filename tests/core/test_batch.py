@@ -7,6 +7,9 @@ minutes takes seconds; the arithmetic is the same.
 
 from __future__ import annotations
 
+import collections
+import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -23,6 +26,7 @@ from vvic_desktop.core.batch import (
     FINISHED,
     PAUSED,
     QUEUED,
+    RUNNING,
     SKIPPED,
     workers_for,
 )
@@ -196,10 +200,50 @@ def test_pause_or_cancel_keeps_unsent_photos_queued_and_resume_continues(
     services.close()
 
 
+class _Killed(BaseException):
+    """The process dying between the paid answer and the item's `done` (no handler runs)."""
+
+
+def test_an_answer_paid_for_before_a_crash_is_not_paid_again(
+    sandbox, photos, monkeypatch
+) -> None:
+    from vvic_desktop.core.batch import BatchQueue
+
+    services = services_for(sandbox, monkeypatch, quota=1000)
+    batch_id = services.batch_queue.create("crash", "vvic", [(str(p), None) for p in photos[:3]],
+                                           endpoint=sandbox.url)
+    real_finish = BatchQueue.finish
+
+    def die_before_done(self, item_id, search_id, result) -> None:
+        raise _Killed
+
+    monkeypatch.setattr(BatchQueue, "finish", die_before_done)
+    monkeypatch.setattr("threading.excepthook", lambda args: None)  # the dying worker
+    info = services.batch_runner(batch_id, workers=1).run()
+    assert info.state == PAUSED and info.counts == {RUNNING: 1, QUEUED: 2}
+    assert len(search_calls(sandbox)) == 1  # paid, answered, never marked done
+    monkeypatch.setattr(BatchQueue, "finish", real_finish)
+    resumed = services.batch_runner(batch_id, workers=1).run()  # a new process would too
+    assert resumed.state == FINISHED and resumed.counts == {DONE: 3}
+    assert len(search_calls(sandbox)) == 3  # the first answer came from the result cache
+    assert [i.attempts for i in services.batch_queue.items(batch_id)] == [2, 1, 1]
+    services.close()
+
+
 def test_sigkill_mid_batch_then_resume_finishes_every_photo_without_repeats(
     sandbox, photos, data_dir, monkeypatch
 ) -> None:
     sandbox.latency = (0.2, 0.3)
+    uploads: collections.Counter[str] = collections.Counter()  # image sent -> times
+    dispatch = sandbox._dispatch
+
+    def counting(protocol, req, fault):
+        if protocol == "vvic" and req.path == SEARCH_PATH:
+            image = json.loads(req.raw_body)["image_base64"]
+            uploads[hashlib.sha256(image.encode()).hexdigest()] += 1
+        return dispatch(protocol, req, fault)
+
+    monkeypatch.setattr(sandbox, "_dispatch", counting)
     app_key, secret = DEMO_CREDENTIALS["vvic"]
     env = {**os.environ, "VVIC_APP_KEY": app_key, "VVIC_APP_SECRET": secret,
            "VVIC_DESKTOP_DATA_DIR": str(data_dir)}
@@ -228,6 +272,9 @@ def test_sigkill_mid_batch_then_resume_finishes_every_photo_without_repeats(
     # one call per photo; the one call in flight at the kill may have been charged by the
     # service without its answer ever arriving, and only that one can be asked again
     assert 9 <= len(calls) <= 10
+    # counted per image: every photo's image was sent, none whose answer had arrived again
+    assert len(uploads) == 9 and sum(uploads.values()) == len(calls)
+    assert sum(1 for n in uploads.values() if n > 1) <= 1 and max(uploads.values()) <= 2
     monkeypatch.setenv("VVIC_DESKTOP_DATA_DIR", str(data_dir))
     services = SearchServices(AppPaths.resolve(), Settings())
     items = services.batch_queue.items(services.batch_queue.latest(unfinished=False))
