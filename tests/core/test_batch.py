@@ -69,6 +69,15 @@ def services_for(server: SandboxServer, monkeypatch, quota: int = 3) -> SearchSe
     return services
 
 
+def new_batch(server: SandboxServer, monkeypatch, name: str, photos: list[Path],
+              quota: int = 1000) -> tuple[SearchServices, int]:
+    """Services on `server` and a vvic batch of `photos` named `name`."""
+    services = services_for(server, monkeypatch, quota=quota)
+    batch_id = services.batch_queue.create(name, "vvic", [(str(p), None) for p in photos],
+                                           endpoint=server.url)
+    return services, batch_id
+
+
 def search_calls(server: SandboxServer) -> list:
     return [c for c in server.call_log if c.endpoint == SEARCH_PATH]
 
@@ -128,10 +137,7 @@ def test_duplicates_cost_one_call_and_a_broken_photo_fails_alone(
 def test_quota_exhausted_pauses_with_resume_time_and_loses_nothing(
     sandbox, photos, monkeypatch
 ) -> None:
-    services = services_for(sandbox, monkeypatch, quota=1000)
-    batch_id = services.batch_queue.create("long wait", "vvic",
-                                           [(str(p), None) for p in photos[:4]],
-                                           endpoint=sandbox.url)
+    services, batch_id = new_batch(sandbox, monkeypatch, "long wait", photos[:4])
     sandbox.inject("429-long")  # Retry-After: one day
     runner = None
 
@@ -154,9 +160,7 @@ def test_quota_exhausted_pauses_with_resume_time_and_loses_nothing(
 def test_a_429_with_retry_after_holds_every_worker_until_then(
     sandbox, photos, monkeypatch
 ) -> None:
-    services = services_for(sandbox, monkeypatch, quota=1000)
-    batch_id = services.batch_queue.create("rush", "vvic", [(str(p), None) for p in photos[:4]],
-                                           endpoint=sandbox.url)
+    services, batch_id = new_batch(sandbox, monkeypatch, "rush", photos[:4])
     sandbox.inject("429")  # Retry-After: 7
     info = services.batch_runner(batch_id, workers=3).run()
     assert info.state == FINISHED and info.counts == {DONE: 4}
@@ -179,9 +183,7 @@ def test_a_429_with_retry_after_holds_every_worker_until_then(
 def test_pause_or_cancel_keeps_unsent_photos_queued_and_resume_continues(
     sandbox, photos, monkeypatch, stop
 ) -> None:
-    services = services_for(sandbox, monkeypatch, quota=1000)
-    batch_id = services.batch_queue.create(stop, "vvic", [(str(p), None) for p in photos],
-                                           endpoint=sandbox.url)
+    services, batch_id = new_batch(sandbox, monkeypatch, stop, photos)
     runner = None
 
     def on_event(kind, payload) -> None:
@@ -209,9 +211,7 @@ def test_an_answer_paid_for_before_a_crash_is_not_paid_again(
 ) -> None:
     from vvic_desktop.core.batch import BatchQueue
 
-    services = services_for(sandbox, monkeypatch, quota=1000)
-    batch_id = services.batch_queue.create("crash", "vvic", [(str(p), None) for p in photos[:3]],
-                                           endpoint=sandbox.url)
+    services, batch_id = new_batch(sandbox, monkeypatch, "crash", photos[:3])
     real_finish = BatchQueue.finish
 
     def die_before_done(self, item_id, search_id, result) -> None:
