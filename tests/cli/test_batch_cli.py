@@ -9,6 +9,8 @@ import io
 import json
 import os
 import signal
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,10 @@ from batch_photos import listing_photos
 from e2e_helpers import demo_env, no_ambient_credentials  # noqa: F401
 
 from vvic_desktop.cli import main
+from vvic_desktop.cli.batch import _Progress
+from vvic_desktop.core.batch import BatchInfo
+from vvic_desktop.core.models import Filters
+from vvic_desktop.paths import AppPaths
 from vvic_desktop.sandbox.server import SandboxServer
 
 SEARCH_PATH = "/api/search/item/image"
@@ -143,3 +149,32 @@ def test_on_a_terminal_a_progress_line_shows_calls_used_and_the_eta(
     assert lines[-1].startswith("[############################] 3/3")
     assert "calls 3/20 this minute" in lines[-1] and "ETA 0:00" in lines[-1]
     assert any(" 1/3" in line for line in lines)  # it moved along the way
+
+
+def test_quota_exhausted_without_a_terminal_stops_with_the_resume_hint(
+    capsys, sandbox, folder
+) -> None:
+    sandbox.inject("429-long")  # Retry-After: one day
+    argv = ["batch", str(folder), "--market", "vvic", "--endpoint", sandbox.url,
+            "--workers", "1"]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert "resumes at" in err and "resumes at" in out and "(vvic batch --resume 1)" in out
+    assert "0 done" in out and "3 left" in out and search_calls(sandbox) == 1
+    with sqlite3.connect(AppPaths.resolve().data / "quota.sqlite3") as conn:
+        conn.execute("DELETE FROM penalties")  # the next day
+    assert main(["batch", "--resume", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"] == {"done": 3}
+    assert search_calls(sandbox) == 4  # the refused call, then one per photo
+
+
+def test_on_a_terminal_the_quota_wait_counts_down() -> None:
+    terminal = Terminal()
+    progress = _Progress(terminal)
+    info = BatchInfo(1, "b", "vvic", "", Filters(), "paused", time.time() + 3725, "", 0.0)
+    progress.event("batch", info)
+    progress.event("waiting", 3725.0)
+    progress.event("waiting", 3724.0)
+    lines = terminal.getvalue().split("\r")
+    assert "resumes at" in lines[-2] and lines[-2].rstrip().endswith("1:02:05")
+    assert lines[-1].rstrip().endswith("1:02:04")

@@ -2,8 +2,11 @@
 
 The persisted batch queue (core/batch.py), shared with the GUI and its quota: photos and
 folders become a batch; a progress line on a terminal (plain lines otherwise); `--resume`
-continues the last unfinished batch (or batch ID) where a killed process left it. Exit 0 when
-every photo is done, 1 when some failed (listed with their messages), 2 for bad usage.
+continues the last unfinished batch (or batch ID) where a killed process left it. When the
+platform says the quota is exhausted, a terminal shows a countdown and the batch resumes by
+itself at the time given; without a terminal the run stops there with that time and the
+`--resume` hint. Exit 0 when every photo is done, 1 when some failed (listed with their
+messages) or are left, 2 for bad usage.
 """
 
 from __future__ import annotations
@@ -162,6 +165,7 @@ class _Progress:
         self.stream = stream
         self.tty = stream.isatty()
         self.runner: Any = None
+        self._paused: BatchInfo | None = None  # the batch waiting for its quota
         self._lock = threading.Lock()
 
     def event(self, kind: str, payload: Any) -> None:
@@ -176,6 +180,18 @@ class _Progress:
                 self.stream.write(f"{payload.state:>7}  {payload.name}  {extra}\n")
             elif kind == "batch" and payload.state == "paused" and payload.paused_until:
                 self.stream.write(("\n" if self.tty else "") + resumes_text(payload) + "\n")
+                self._paused = payload
+                if not self.tty and self.runner is not None:
+                    # a script or a scheduled job gets its exit and the resume hint rather
+                    # than a process that may sleep until tomorrow; a person sees a countdown
+                    self.runner.pause()
+            elif kind == "waiting":
+                if self.tty and self._paused is not None:
+                    left = int(payload)
+                    self.stream.write(f"\r{resumes_text(self._paused)}  "
+                                      f"{left // 3600}:{left // 60 % 60:02d}:{left % 60:02d} ")
+                    self.stream.flush()
+                return
             if self.tty and self.runner is not None:
                 info = self.runner.queue.info(self.runner.batch_id)
                 done = info.total - info.remaining

@@ -243,7 +243,8 @@ def _item(r: Sequence[Any]) -> BatchItem:
 SearchFn = Callable[[SearchQuery, PreparedImage, CancelToken], SearchResult]
 SaveFn = Callable[[SearchResult, BatchItem], int | None]
 PrepareFn = Callable[[BatchItem, CancelToken], PreparedImage]
-EventFn = Callable[[str, Any], None]  # ("item", BatchItem) | ("batch", BatchInfo)
+# ("item", BatchItem) | ("batch", BatchInfo) | ("waiting", seconds until the quota resumes)
+EventFn = Callable[[str, Any], None]
 
 
 def default_prepare(item: BatchItem, cancel: CancelToken) -> PreparedImage:
@@ -367,6 +368,7 @@ class BatchRunner:
 
     def _wait_until(self, when: float) -> bool:
         while self._clock() < when:
+            self._on_event("waiting", when - self._clock())  # a countdown for the CLI
             if self.cancel.wait(min(1.0, when - self._clock())) or self._pause.is_set():
                 if self.cancel.cancelled:
                     self.queue.set_state(self.batch_id, CANCELLED)
