@@ -344,6 +344,13 @@ class ConfigError(VvicError):
     en = "Invalid setting: {reason}"
 
 
+class BatchBusy(VvicError):
+    code = "batch_busy"
+    zh = "这个批量搜索正在另一个窗口或命令中运行。请等它结束，或先在那里暂停。"
+    en = ("This batch is already running in another window or command. Wait for it to "
+          "finish, or pause it there first.")
+
+
 class BadItemsFile(VvicError):
     """`vvic group ITEMS.json`: the file is not the documented items list."""
 
