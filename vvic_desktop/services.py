@@ -307,6 +307,7 @@ class SearchServices:
             queue, batch_id, search=search, save=save,
             workers=workers or workers_for(quota), quota_per_minute=quota,
             on_event=on_event, cancel=cancel, calls_used=calls_used,
+            lock_path=self.paths.data / "batch-locks" / f"{batch_id}.lock",
         )
 
     def export_batch(self, batch_id: int, path: Path, *, language: str | None = None) -> str:

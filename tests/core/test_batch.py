@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from batch_photos import listing_photos
 
+from vvic_desktop.core import errors
 from vvic_desktop.core.batch import (
     CANCELLED,
     DONE,
@@ -199,6 +200,26 @@ def test_pause_or_cancel_keeps_unsent_photos_queued_and_resume_continues(
     assert resumed.state == FINISHED and resumed.counts == {DONE: 9}
     assert len(search_calls(sandbox)) == 9
     assert services.batch_queue.latest() is None  # nothing left to resume
+    services.close()
+
+
+def test_a_batch_runs_in_one_place_at_a_time(sandbox, photos, monkeypatch) -> None:
+    services, batch_id = new_batch(sandbox, monkeypatch, "twice", photos[:3])
+    refused: list[str] = []
+
+    def on_event(kind, payload) -> None:
+        if kind == "item" and payload.state == RUNNING and not refused:
+            # a second window or `vvic batch --resume` while this one runs: its running
+            # item is a live call, and taking it back would pay for it twice
+            with pytest.raises(errors.BatchBusy) as busy:
+                services.batch_runner(batch_id).run()
+            refused.append(busy.value.message("en"))
+
+    info = services.batch_runner(batch_id, workers=1, on_event=on_event).run()
+    assert refused == ["This batch is already running in another window or command. "
+                       "Wait for it to finish, or pause it there first."]
+    assert info.counts == {DONE: 3} and len(search_calls(sandbox)) == 3
+    assert services.batch_runner(batch_id).run().state == FINISHED  # free again after
     services.close()
 
 

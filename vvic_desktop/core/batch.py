@@ -19,15 +19,18 @@ No Qt, no HTTP here: `search(query, prepared, cancel)` and `save(result, item)` 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import logging
 import math
+import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Protocol
 
 from vvic_desktop.core import errors
@@ -276,8 +279,10 @@ class BatchRunner:
         cancel: CancelToken | None = None,
         clock: Callable[[], float] = time.time,
         calls_used: Callable[[], int] | None = None,
+        lock_path: Path | None = None,
     ) -> None:
         self.queue = queue
+        self._lock_path = lock_path
         self._calls_used = calls_used
         self.batch_id = batch_id
         self._search = search
@@ -319,7 +324,15 @@ class BatchRunner:
         return max(by_quota, remaining * latency / self.workers)
 
     def run(self) -> BatchInfo:
-        """Work until no item is queued, the batch is paused, or `cancel` fires."""
+        """Work until no item is queued, the batch is paused, or `cancel` fires.
+
+        Raises BatchBusy when another runner (another window, a `vvic batch`) holds the
+        batch: its `running` items are live calls, and requeueing them would pay twice.
+        """
+        with _run_lock(self._lock_path):
+            return self._run()
+
+    def _run(self) -> BatchInfo:
         self._pause.clear()
         self.queue.recover(self.batch_id)
         self._remember_done()
@@ -451,6 +464,30 @@ class BatchRunner:
 
     def _emit_batch(self) -> None:
         self._on_event("batch", self.queue.info(self.batch_id))
+
+
+@contextlib.contextmanager
+def _run_lock(path: Path | None) -> Iterator[None]:
+    """An exclusive, non-blocking OS lock on `path` for one run of one batch. The OS drops
+    it when the process dies (SIGKILL included), so a crash never leaves a batch locked."""
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise errors.BatchBusy(f"{path.name} is locked") from exc
+        yield  # closing the file releases the lock
 
 
 def resumes_text(info: BatchInfo) -> str:
