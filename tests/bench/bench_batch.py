@@ -3,8 +3,15 @@
     .venv/bin/python tests/bench/bench_batch.py [--photos 50] [--quota 20] [--latency 1-3]
 
 Prints wall time against the bound ceil(N/Q) minutes + 10 %, the calls made, the quota
-rejections the sandbox logged (429), and the most calls in any 60 s window. Real 60 s
+rejections the sandbox logged (429), and the most calls in any 60 s window (from the
+sandbox's log, which keeps the time each call was counted against the quota). Real 60 s
 windows: this takes minutes.
+
+Measured 2026-11-21 (2 shared cores, sandbox latency uniform 1-3 s, quota enforced exactly):
+    N=50,  Q=20, 2 workers: 140.1 s of 198 s (0.71), 50 calls, 0 rejections, max 20 in 60 s
+    N=200, Q=80, 5 workers: 154.9 s of 198 s (0.78), 200 calls, 0 rejections, max 80 in 60 s
+Under the bound because the first window's Q calls go out at once: N/Q windows need only
+ceil(N/Q) - 1 full waits plus the last calls' latency.
 """
 
 from __future__ import annotations
