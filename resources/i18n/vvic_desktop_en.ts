@@ -111,7 +111,9 @@
     <message numerus="yes">
         <source>%n photo(s) ready; press Start.</source>
         <translation>
-            <numerusform>%n photo ready; press Start.</numerusform><numerusform>%n photos ready; press Start.</numerusform></translation>
+            <numerusform>%n photo ready; press Start.</numerusform>
+            <numerusform>%n photos ready; press Start.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Add photos</source>
@@ -144,7 +146,9 @@
     <message numerus="yes">
         <source>%n photo(s) added.</source>
         <translation>
-            <numerusform>%n photo added.</numerusform><numerusform>%n photos added.</numerusform></translation>
+            <numerusform>%n photo added.</numerusform>
+            <numerusform>%n photos added.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Add photos or folders (or drop them here), choose the marketplace, then Start. Up to the AppKey's quota per minute is used, never more; the same photo twice costs one call; a closed app resumes where it stopped.</source>
@@ -157,6 +161,10 @@
     <message>
         <source>about {minutes} min left at {quota} calls/min</source>
         <translation>about {minutes} min left at {quota} calls/min</translation>
+    </message>
+    <message>
+        <source>{used} of {quota} calls used this minute</source>
+        <translation>{used} of {quota} calls used this minute</translation>
     </message>
     <message>
         <source>running</source>

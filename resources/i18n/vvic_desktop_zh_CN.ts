@@ -111,7 +111,8 @@
     <message numerus="yes">
         <source>%n photo(s) ready; press Start.</source>
         <translation>
-            <numerusform>已有 %n 张照片，点“开始”。</numerusform></translation>
+            <numerusform>已有 %n 张照片，点“开始”。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Add photos</source>
@@ -144,7 +145,8 @@
     <message numerus="yes">
         <source>%n photo(s) added.</source>
         <translation>
-            <numerusform>已添加 %n 张照片。</numerusform></translation>
+            <numerusform>已添加 %n 张照片。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Add photos or folders (or drop them here), choose the marketplace, then Start. Up to the AppKey's quota per minute is used, never more; the same photo twice costs one call; a closed app resumes where it stopped.</source>
@@ -157,6 +159,10 @@
     <message>
         <source>about {minutes} min left at {quota} calls/min</source>
         <translation>按每分钟 {quota} 次，约剩 {minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>{used} of {quota} calls used this minute</source>
+        <translation>本分钟已用 {used}/{quota} 次调用</translation>
     </message>
     <message>
         <source>running</source>
