@@ -246,21 +246,26 @@ class LocalCatalog:
 
     def refresh(self, *, cancel: CancelToken | None = None,
                 progress: ProgressFn | None = None) -> int:
-        """Embed pictures not yet embedded and add them to the index; returns how many."""
+        """Bring the index up to date; returns how many pictures had to be embedded.
+
+        Only pictures not yet in the in-memory index are looked at: their stored vectors
+        are read (just those rows), the rest are embedded, stored and added. A search with
+        nothing new touches the embeddings table not at all.
+        """
         cancel = cancel or CancelToken()
-        shas = list(self.offers_by_picture())
-        key = self.embedder_key
-        have = {str(r[0]) for r in self.db.read(
-            "SELECT thumb_sha FROM embeddings WHERE embedder = ?", (key,))}
-        todo = [s for s in shas if s not in have and self.thumbnails.has(s)]
+        missing = [s for s in self.offers_by_picture() if s not in self._indexed]
+        if not missing:
+            return 0
+        self._load_stored(missing)
+        todo = [s for s in missing if s not in self._indexed and self.thumbnails.has(s)]
         from vvic_desktop.core.features import garment_region
 
+        key = self.embedder_key
         batch = 32
         for start in range(0, len(todo), batch):
             cancel.raise_if_cancelled()
-            chunk = todo[start:start + batch]
             images, kept = [], []
-            for sha in chunk:
+            for sha in todo[start:start + batch]:
                 rgb = _decode(self.thumbnails.get(sha))
                 if rgb is not None:
                     images.append(garment_region(rgb))
@@ -276,25 +281,24 @@ class LocalCatalog:
                     )
             except errors.StorageError as exc:  # read-only or full: search in memory anyway
                 log.warning("local catalog: embeddings not stored: %s", exc.detail)
-                self._add_to_index(kept, vectors)
+            self._add_to_index(kept, vectors)
             if progress:
                 progress(min(start + batch, len(todo)), len(todo))
-        self._load_index(set(shas))
         return len(todo)
 
-    def _load_index(self, wanted: set[str]) -> None:
-        missing = wanted - self._indexed
-        if not missing:
-            return
+    def _load_stored(self, shas: Sequence[str]) -> None:
+        """Add the stored vectors of `shas` (those that have one) to the index."""
         key = self.embedder_key
-        rows = self.db.read("SELECT thumb_sha, vector FROM embeddings WHERE embedder = ?", (key,))
-        shas, vectors = [], []
-        for sha, blob in rows:
-            if sha in missing:
-                shas.append(str(sha))
-                vectors.append(np.frombuffer(blob, dtype=np.float32))
-        if shas:
-            self._add_to_index(shas, np.vstack(vectors))
+        for start in range(0, len(shas), 500):
+            chunk = list(shas[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.read(
+                f"SELECT thumb_sha, vector FROM embeddings WHERE embedder = ? "
+                f"AND thumb_sha IN ({marks})", [key, *chunk])
+            if rows:
+                self._add_to_index([str(r[0]) for r in rows],
+                                   np.vstack([np.frombuffer(r[1], dtype=np.float32)
+                                              for r in rows]))
 
     def _add_to_index(self, shas: Sequence[str], vectors: np.ndarray) -> None:
         from vvic_desktop.core.vector_index import VectorIndex
