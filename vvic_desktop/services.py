@@ -314,7 +314,7 @@ class SearchServices:
         """The whole batch in one file: a section per photo, the best offer per style,
         pictures from the library's store (no network). Returns the format written."""
         from vvic_desktop.core.batch import DONE, SKIPPED
-        from vvic_desktop.storage.export import ExportSection, export_sections
+        from vvic_desktop.storage.export import export_sections
 
         library = self.library
         sections, pictures = [], {}
@@ -322,10 +322,7 @@ class SearchServices:
             if item.state not in (DONE, SKIPPED) or item.search_id is None:
                 continue
             saved = library.get(item.search_id)
-            sections.append(ExportSection(
-                title=item.name, result=saved.result,
-                query_image=library.picture(saved.query_image), best_only=True,
-            ))
+            sections.append(library.export_section(saved, title=item.name, best_only=True))
             pictures.update(saved.thumbnails)
         if not sections:
             raise errors.ConfigError("no finished photo to export yet")

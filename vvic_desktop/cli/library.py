@@ -116,22 +116,10 @@ def run_show(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from vvic_desktop.storage.export import ExportSection, export_sections
-
+    out = Path(args.out).expanduser()
     services = _services(args)
     try:
-        library = services.library
-        saved = library.get(args.name)
-        section = ExportSection(
-            title=saved.summary.title,
-            result=saved.result,
-            query_image=library.picture(saved.query_image),
-            marks=dict(saved.marks),
-            changes=dict(saved.changes),
-        )
-        out = Path(args.out).expanduser()
-        kind = export_sections([section], out, library.thumbnail_lookup(saved),
-                               language=errors.language())
+        kind = services.library.export(args.name, out, language=errors.language())
     finally:
         services.close()
     sys.stderr.write(f"wrote {kind.upper()} {out}\n")

@@ -21,7 +21,8 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from vvic_desktop.core.errors import NameTaken, SearchNotFound, StorageError
 from vvic_desktop.core.models import (
@@ -37,6 +38,9 @@ from vvic_desktop.core.models import (
 from vvic_desktop.storage.cache import offer_from_json, offer_to_json
 from vvic_desktop.storage.db import Database
 from vvic_desktop.storage.thumbs import ThumbnailStore, small_jpeg
+
+if TYPE_CHECKING:
+    from vvic_desktop.storage.export import ExportSection
 
 log = logging.getLogger(__name__)
 
@@ -329,6 +333,25 @@ class Library:
     def thumbnail_lookup(self, saved: SavedSearch) -> Callable[[Offer], bytes | None]:
         """For exports: an offer's picture from the store, no network."""
         return lambda offer: self.picture(saved.thumbnails.get(offer.key))
+
+    def export_section(self, saved: SavedSearch, *, title: str | None = None,
+                       best_only: bool = False) -> ExportSection:
+        """A saved search as exports show it: query photo, marks and changes included."""
+        from vvic_desktop.storage.export import ExportSection
+
+        return ExportSection(
+            title=title or saved.summary.title, result=saved.result,
+            query_image=self.picture(saved.query_image), marks=dict(saved.marks),
+            changes=dict(saved.changes), best_only=best_only,
+        )
+
+    def export(self, ref: int | str, path: Path, *, language: str | None = None) -> str:
+        """Write one saved search to `path` (format by suffix) from the library alone."""
+        from vvic_desktop.storage.export import export_sections
+
+        saved = self.get(ref)
+        return export_sections([self.export_section(saved)], path,
+                               self.thumbnail_lookup(saved), language=language)
 
     def missing_pictures(self, search_id: int) -> int:
         """How many saved offers have no picture in the store (0 for a complete search)."""

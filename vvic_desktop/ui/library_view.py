@@ -577,14 +577,7 @@ class LibraryView(QWidget):
         language = errors.language()
 
         def write(library: Any) -> str:
-            from vvic_desktop.storage.export import ExportSection, export_sections
-
-            saved = library.get(search_id)
-            section = ExportSection(title=saved.summary.title, result=saved.result,
-                                    query_image=library.picture(saved.query_image),
-                                    marks=dict(saved.marks), changes=dict(saved.changes))
-            return export_sections([section], path, library.thumbnail_lookup(saved),
-                                   language=language)
+            return str(library.export(search_id, path, language=language))
 
         self._run(write, lambda _kind: self.statusMessage.emit(
             self.tr("Exported to {path}.").format(path=path), False), name="library-export")
