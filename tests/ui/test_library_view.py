@@ -26,8 +26,8 @@ from vvic_desktop.paths import AppPaths
 from vvic_desktop.services import DemoMarketplace, SearchServices
 from vvic_desktop.storage.library import Library
 from vvic_desktop.storage.settings import Settings
-from vvic_desktop.ui import library_view
-from vvic_desktop.ui.library_view import LibraryModel, LibraryView
+from vvic_desktop.ui.library import LibraryModel, LibraryView, export_file_name, split_tags
+from vvic_desktop.ui.library import view as library_view
 from vvic_desktop.ui.main_window import MainWindow
 from vvic_desktop.ui.results import Roles, ThumbState
 
@@ -206,9 +206,9 @@ def test_export_from_the_library_needs_no_network(qtbot, view, services, tmp_pat
 
 
 def test_tags_and_file_names_from_what_the_user_typed():
-    assert library_view.split_tags("春款, 裙，dresses ,, ") == ["春款", "裙", "dresses"]
-    assert library_view.export_file_name('王姐/春款: "A"') == "王姐_春款_ _A_.xlsx"
-    assert library_view.export_file_name(" .. ", ".csv") == "results.csv"
+    assert split_tags("春款, 裙，dresses ,, ") == ["春款", "裙", "dresses"]
+    assert export_file_name('王姐/春款: "A"') == "王姐_春款_ _A_.xlsx"
+    assert export_file_name(" .. ", ".csv") == "results.csv"
 
 
 # --- the window -----------------------------------------------------------------------------

@@ -52,7 +52,7 @@ from vvic_desktop.ui.crop_tool import CropTool
 from vvic_desktop.ui.drop_area import DropArea
 from vvic_desktop.ui.filter_bar import FilterBar
 from vvic_desktop.ui.intake_strip import IntakeStrip
-from vvic_desktop.ui.library_view import (
+from vvic_desktop.ui.library import (
     LibraryView,
     ask_export_path,
     ask_text,

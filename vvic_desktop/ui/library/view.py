@@ -25,13 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
-    QCoreApplication,
     QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QRect,
-    QRectF,
     QSize,
     Qt,
     QTimer,
@@ -39,33 +33,19 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
-    QFont,
-    QFontMetrics,
     QImage,
     QKeyEvent,
     QPainter,
     QPaintEvent,
-    QPen,
-    QPixmap,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLineEdit,
     QListView,
     QMenu,
-    QMessageBox,
-    QPlainTextEdit,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -74,80 +54,20 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.models import PreparedImage, SearchResult
 from vvic_desktop.services import SearchServices
 from vvic_desktop.storage.library import SavedSearch, SearchSummary
-from vvic_desktop.ui.results.delegate import draw_fitted
+from vvic_desktop.ui.library.delegate import LibraryDelegate
+from vvic_desktop.ui.library.model import THUMB_EDGE, LibraryModel
+from vvic_desktop.ui.library.prompts import (
+    ask_confirm,
+    ask_export_path,
+    ask_notes,
+    ask_text,
+    export_file_name,
+)
 from vvic_desktop.workers.tasks import Pools
 
 log = logging.getLogger(__name__)
 
-THUMB_EDGE = 64
-ROW_HEIGHT = THUMB_EDGE + 16
 FILTER_DEBOUNCE_MS = 150
-EXPORT_FILTERS = "Excel (*.xlsx);;CSV (*.csv);;HTML (*.html);;JSON (*.json)"
-
-ModelIndex = QModelIndex | QPersistentModelIndex
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("LibraryView", text)
-
-
-# --- dialogs (module level: tests replace them) -------------------------------------------
-
-
-def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> str | None:
-    """One line of text, or None when cancelled."""
-    value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
-    return value if ok else None
-
-
-def ask_confirm(parent: QWidget, title: str, text: str) -> bool:
-    answer = QMessageBox.question(parent, title, text)
-    return answer == QMessageBox.StandardButton.Yes
-
-
-def ask_notes(parent: QWidget, notes: str, tags: list[str]) -> tuple[str, list[str]] | None:
-    """The notes and the comma-separated tags of a saved search, or None when cancelled."""
-    dialog = QDialog(parent)
-    dialog.setObjectName("notesDialog")
-    dialog.setWindowTitle(_tr("Notes and tags"))
-    notes_edit = QPlainTextEdit(notes, dialog)
-    notes_edit.setAccessibleName(_tr("Notes"))
-    tags_edit = QLineEdit(", ".join(tags), dialog)
-    tags_edit.setAccessibleName(_tr("Tags"))
-    tags_edit.setPlaceholderText(_tr("comma separated, e.g. spring, dresses"))
-    buttons = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
-    )
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    form = QFormLayout(dialog)
-    form.addRow(_tr("Notes"), notes_edit)
-    form.addRow(_tr("Tags"), tags_edit)
-    form.addRow(buttons)
-    if not dialog.exec():
-        return None
-    return notes_edit.toPlainText(), split_tags(tags_edit.text())
-
-
-def ask_export_path(parent: QWidget, suggested: str) -> str:
-    """A file to export to ("" when cancelled); the suffix picks the format."""
-    path, chosen = QFileDialog.getSaveFileName(
-        parent, _tr("Export"), suggested, EXPORT_FILTERS
-    )
-    if path and not Path(path).suffix and chosen:
-        path += chosen[chosen.find("*.") + 1:chosen.find(")")]
-    return path
-
-
-def split_tags(text: str) -> list[str]:
-    """"spring, 裙，dresses" -> ["spring", "裙", "dresses"] (ASCII and full-width commas)."""
-    return [t.strip() for t in text.replace("，", ",").split(",") if t.strip()]
-
-
-def export_file_name(title: str, suffix: str = ".xlsx") -> str:
-    """A safe default file name from a saved search's title."""
-    cleaned = "".join("_" if c in '\\/:*?"<>|' else c for c in title).strip(" .")
-    return (cleaned or "results") + suffix
 
 
 def prepared_from_jpeg(jpeg: bytes) -> PreparedImage:
@@ -159,143 +79,6 @@ def prepared_from_jpeg(jpeg: bytes) -> PreparedImage:
     return PreparedImage(jpeg=jpeg, width=width, height=height,
                          sha256=hashlib.sha256(jpeg).hexdigest())
 
-
-def local_time(summary: SearchSummary) -> str:
-    moment = summary.refreshed_at or summary.created_at
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-# --- the list model ---------------------------------------------------------------------------
-
-
-class LibraryModel(QAbstractListModel):
-    SummaryRole = Qt.ItemDataRole.UserRole + 1
-    ThumbnailRole = Qt.ItemDataRole.UserRole + 2
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[SearchSummary] = []
-        self._pixmaps: dict[str, QPixmap] = {}  # query_thumb sha -> pixmap
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def summaries(self) -> list[SearchSummary]:
-        return list(self._rows)
-
-    def summary(self, row: int) -> SearchSummary:
-        return self._rows[row]
-
-    def row_of(self, search_id: int) -> int:
-        return next((at for at, s in enumerate(self._rows) if s.id == search_id), -1)
-
-    def known_thumbnails(self) -> set[str]:
-        return set(self._pixmaps)
-
-    def set_rows(self, rows: list[SearchSummary], images: dict[str, QImage]) -> None:
-        """A new list; `images` are freshly decoded query thumbnails (by sha)."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        for sha, image in images.items():
-            self._pixmaps[sha] = QPixmap.fromImage(image)
-        wanted = {s.query_thumb for s in rows if s.query_thumb}
-        self._pixmaps = {k: v for k, v in self._pixmaps.items() if k in wanted}
-        self.endResetModel()
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        summary = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return summary.title
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return ", ".join(p for p in (summary.title, self.facts(summary), summary.notes) if p)
-        if role == self.SummaryRole:
-            return summary
-        if role in (self.ThumbnailRole, Qt.ItemDataRole.DecorationRole):
-            return self._pixmaps.get(summary.query_thumb or "")
-        return None
-
-    def facts(self, summary: SearchSummary) -> str:
-        return self.tr("{date} · {market} · {groups} styles · {offers} listings").format(
-            date=local_time(summary), market=summary.market, groups=summary.group_count,
-            offers=summary.offer_count)
-
-
-class LibraryDelegate(QStyledItemDelegate):
-    """A row: the query thumbnail, the title (a ★ for a named, kept search), the date, market
-    and counts, the notes and tags, and a change badge when "search again" found changes."""
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
-        return QSize(option.rect.width() or 480, ROW_HEIGHT)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        summary: SearchSummary | None = index.data(LibraryModel.SummaryRole)
-        if summary is None:
-            return
-        painter.save()
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            rect = option.rect.adjusted(4, 3, -4, -3)
-            selected = bool(option.state & QStyle.StateFlag.State_Selected)
-            painter.setPen(QPen(option.palette.highlight().color(), 2) if selected
-                           else QPen(QColor("#d8dde6"), 1))
-            painter.setBrush(QColor("#eef4ff") if selected else QColor("#ffffff"))
-            painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
-            thumb = QRect(rect.x() + 6, rect.y() + (rect.height() - THUMB_EDGE) // 2,
-                          THUMB_EDGE, THUMB_EDGE)
-            if not draw_fitted(painter, index.data(LibraryModel.ThumbnailRole), thumb):
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(QColor("#eef1f5"))
-                painter.drawRoundedRect(QRectF(thumb), 4, 4)
-            left = thumb.right() + 12
-            right = rect.right() - 8
-            badge_width = self._paint_badge(painter, option, summary, right, rect.y() + 8)
-            bold = QFont(option.font)
-            bold.setBold(True)
-            line = QFontMetrics(option.font).height() + 3
-            y = rect.y() + 7
-            title = ("★ " if summary.name else "") + summary.title
-            self._text(painter, bold, QColor("#1f2937"),
-                       QRect(left, y, right - left - badge_width - 8, line), title)
-            y += line
-            model = index.model()
-            facts = model.facts(summary) if isinstance(model, LibraryModel) else ""
-            self._text(painter, option.font, QColor("#374151"), QRect(left, y, right - left, line),
-                       facts)
-            y += line
-            extra = " · ".join(p for p in (" ".join(f"#{t}" for t in summary.tags),
-                                           summary.notes.replace("\n", " ")) if p)
-            self._text(painter, option.font, QColor("#6b7280"), QRect(left, y, right - left, line),
-                       extra)
-        finally:
-            painter.restore()
-
-    @staticmethod
-    def _text(painter: QPainter, font: QFont, colour: QColor, rect: QRect, text: str) -> None:
-        painter.setFont(font)
-        painter.setPen(colour)
-        elided = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
-        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
-
-    def _paint_badge(self, painter: QPainter, option: QStyleOptionViewItem,
-                     summary: SearchSummary, right: int, top: int) -> int:
-        if summary.change_count <= 0:
-            return 0
-        text = self.tr("%n change(s)", "", summary.change_count)
-        font = QFont(option.font)
-        font.setBold(True)
-        metrics = QFontMetrics(font)
-        width = metrics.horizontalAdvance(text) + 14
-        badge = QRectF(right - width, top, width, metrics.height() + 4)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#e8590c"))
-        painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
-        painter.setFont(font)
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
-        return width
 
 
 class LibraryList(QListView):
