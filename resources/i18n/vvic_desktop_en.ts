@@ -873,154 +873,8 @@
         <translation>&amp;Auto crop</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>Cancel</translation>
-    </message>
-    <message>
-        <source>Cancel the search</source>
-        <translation>Cancel the search</translation>
-    </message>
-    <message>
-        <source>DEMO DATA</source>
-        <translation>DEMO DATA</translation>
-    </message>
-    <message>
-        <source>Results come from the built-in demo marketplace, not a real one</source>
-        <translation>Results come from the built-in demo marketplace, not a real one</translation>
-    </message>
-    <message>
-        <source>Drop a photo of a garment to start.</source>
-        <translation>Drop a photo of a garment to start.</translation>
-    </message>
-    <message>
-        <source>Drop or open a photo first.</source>
-        <translation>Drop or open a photo first.</translation>
-    </message>
-    <message>
-        <source>Searching {market}…</source>
-        <translation>Searching {market}…</translation>
-    </message>
-    <message>
-        <source>Search cancelled.</source>
-        <translation>Search cancelled.</translation>
-    </message>
-    <message>
-        <source>Preparing the photo…</source>
-        <translation>Preparing the photo…</translation>
-    </message>
-    <message>
-        <source>Looking in saved results…</source>
-        <translation>Looking in saved results…</translation>
-    </message>
-    <message>
-        <source>Waiting for the call quota…</source>
-        <translation>Waiting for the call quota…</translation>
-    </message>
-    <message>
-        <source>Asking the marketplace…</source>
-        <translation>Asking the marketplace…</translation>
-    </message>
-    <message>
-        <source>The marketplace had a hiccup; trying again…</source>
-        <translation>The marketplace had a hiccup; trying again…</translation>
-    </message>
-    <message>
-        <source>Fetching listing pictures…</source>
-        <translation>Fetching listing pictures…</translation>
-    </message>
-    <message>
-        <source>Grouping the same styles…</source>
-        <translation>Grouping the same styles…</translation>
-    </message>
-    <message>
-        <source>Done.</source>
-        <translation>Done.</translation>
-    </message>
-    <message>
-        <source>from saved results</source>
-        <translation>from saved results</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n API call(s)</source>
-        <translation>
-            <numerusform>%n API call</numerusform>
-            <numerusform>%n API calls</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>{offers} listings in {groups} styles ({origin}).</source>
-        <translation>{offers} listings in {groups} styles ({origin}).</translation>
-    </message>
-    <message>
-        <source>Unexpected error ({kind}); details are in the log file.</source>
-        <translation>Unexpected error ({kind}); details are in the log file.</translation>
-    </message>
-    <message>
-        <source>Saved to the library as “{name}”.</source>
-        <translation>Saved to the library as “{name}”.</translation>
-    </message>
-    <message>
-        <source>Save to library</source>
-        <translation>Save to library</translation>
-    </message>
-    <message>
-        <source>Name (a named search is kept for good):</source>
-        <translation>Name (a named search is kept for good):</translation>
-    </message>
-    <message>
-        <source>Saved search · {date} · {name}</source>
-        <translation>Saved search · {date} · {name}</translation>
-    </message>
-    <message>
-        <source>{offers} listings in {groups} styles (saved).</source>
-        <translation>{offers} listings in {groups} styles (saved).</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n change(s) since the last search.</source>
-        <translation>
-            <numerusform>%n change since the last search.</numerusform>
-            <numerusform>%n changes since the last search.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Note</source>
-        <translation>Note</translation>
-    </message>
-    <message>
-        <source>Note on “{title}”:</source>
-        <translation>Note on “{title}”:</translation>
-    </message>
-    <message>
-        <source>Save the search first (Ctrl+S) to mark listings.</source>
-        <translation>Save the search first (Ctrl+S) to mark listings.</translation>
-    </message>
-    <message>
-        <source>Nothing to export yet: search first.</source>
-        <translation>Nothing to export yet: search first.</translation>
-    </message>
-    <message>
-        <source>Exported to {path}.</source>
-        <translation>Exported to {path}.</translation>
-    </message>
-    <message>
-        <source>Local catalog: offline, no quota</source>
-        <translation>Local catalog: offline, no quota</translation>
-    </message>
-    <message>
-        <source>No AppKey</source>
-        <translation>No AppKey</translation>
-    </message>
-    <message>
-        <source>Quota {left}/{quota} per min</source>
-        <translation>Quota {left}/{quota} per min</translation>
-    </message>
-    <message>
         <source>Compare stalls</source>
         <translation>Compare stalls</translation>
-    </message>
-    <message>
-        <source>Nothing to save yet: search first.</source>
-        <translation>Nothing to save yet: search first.</translation>
     </message>
     <message>
         <source>&amp;Save to library…</source>
@@ -1037,18 +891,6 @@
     <message>
         <source>&amp;Import stall photos…</source>
         <translation>&amp;Import stall photos…</translation>
-    </message>
-    <message>
-        <source>Save results</source>
-        <translation>Save results</translation>
-    </message>
-    <message>
-        <source>JSON (*.json)</source>
-        <translation>JSON (*.json)</translation>
-    </message>
-    <message>
-        <source>Saved to {path}.</source>
-        <translation>Saved to {path}.</translation>
     </message>
 </context>
 <context>
@@ -1242,6 +1084,102 @@
     <message>
         <source>Note on this listing…</source>
         <translation>Note on this listing…</translation>
+    </message>
+</context>
+<context>
+    <name>SavedSearchActions</name>
+    <message>
+        <source>Saved to the library as “{name}”.</source>
+        <translation>Saved to the library as “{name}”.</translation>
+    </message>
+    <message>
+        <source>Nothing to save yet: search first.</source>
+        <translation>Nothing to save yet: search first.</translation>
+    </message>
+    <message>
+        <source>Save to library</source>
+        <translation>Save to library</translation>
+    </message>
+    <message>
+        <source>Name (a named search is kept for good):</source>
+        <translation>Name (a named search is kept for good):</translation>
+    </message>
+    <message>
+        <source>Saved search · {date} · {name}</source>
+        <translation>Saved search · {date} · {name}</translation>
+    </message>
+    <message>
+        <source>{offers} listings in {groups} styles (saved).</source>
+        <translation>{offers} listings in {groups} styles (saved).</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) since the last search.</source>
+        <translation>
+            <numerusform>%n change since the last search.</numerusform>
+            <numerusform>%n changes since the last search.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>Note on “{title}”:</source>
+        <translation>Note on “{title}”:</translation>
+    </message>
+    <message>
+        <source>Save the search first (Ctrl+S) to mark listings.</source>
+        <translation>Save the search first (Ctrl+S) to mark listings.</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet: search first.</source>
+        <translation>Nothing to export yet: search first.</translation>
+    </message>
+    <message>
+        <source>Exported to {path}.</source>
+        <translation>Exported to {path}.</translation>
+    </message>
+    <message>
+        <source>Save results</source>
+        <translation>Save results</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Saved to {path}.</source>
+        <translation>Saved to {path}.</translation>
+    </message>
+</context>
+<context>
+    <name>SearchController</name>
+    <message>
+        <source>Drop or open a photo first.</source>
+        <translation>Drop or open a photo first.</translation>
+    </message>
+    <message>
+        <source>Searching {market}…</source>
+        <translation>Searching {market}…</translation>
+    </message>
+    <message>
+        <source>Search cancelled.</source>
+        <translation>Search cancelled.</translation>
+    </message>
+    <message>
+        <source>from saved results</source>
+        <translation>from saved results</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n API call(s)</source>
+        <translation>
+            <numerusform>%n API call</numerusform>
+            <numerusform>%n API calls</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{offers} listings in {groups} styles ({origin}).</source>
+        <translation>{offers} listings in {groups} styles ({origin}).</translation>
     </message>
 </context>
 <context>
@@ -1469,6 +1407,81 @@
     <message>
         <source>Saving failed ({kind}).</source>
         <translation>Saving failed ({kind}).</translation>
+    </message>
+</context>
+<context>
+    <name>StatusArea</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Cancel the search</source>
+        <translation>Cancel the search</translation>
+    </message>
+    <message>
+        <source>DEMO DATA</source>
+        <translation>DEMO DATA</translation>
+    </message>
+    <message>
+        <source>Results come from the built-in demo marketplace, not a real one</source>
+        <translation>Results come from the built-in demo marketplace, not a real one</translation>
+    </message>
+    <message>
+        <source>Drop a photo of a garment to start.</source>
+        <translation>Drop a photo of a garment to start.</translation>
+    </message>
+    <message>
+        <source>Local catalog: offline, no quota</source>
+        <translation>Local catalog: offline, no quota</translation>
+    </message>
+    <message>
+        <source>No AppKey</source>
+        <translation>No AppKey</translation>
+    </message>
+    <message>
+        <source>Quota {left}/{quota} per min</source>
+        <translation>Quota {left}/{quota} per min</translation>
+    </message>
+    <message>
+        <source>Preparing the photo…</source>
+        <translation>Preparing the photo…</translation>
+    </message>
+    <message>
+        <source>Looking in saved results…</source>
+        <translation>Looking in saved results…</translation>
+    </message>
+    <message>
+        <source>Waiting for the call quota…</source>
+        <translation>Waiting for the call quota…</translation>
+    </message>
+    <message>
+        <source>Asking the marketplace…</source>
+        <translation>Asking the marketplace…</translation>
+    </message>
+    <message>
+        <source>The marketplace had a hiccup; trying again…</source>
+        <translation>The marketplace had a hiccup; trying again…</translation>
+    </message>
+    <message>
+        <source>Fetching listing pictures…</source>
+        <translation>Fetching listing pictures…</translation>
+    </message>
+    <message>
+        <source>Grouping the same styles…</source>
+        <translation>Grouping the same styles…</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>Done.</translation>
+    </message>
+    <message>
+        <source>Search cancelled.</source>
+        <translation>Search cancelled.</translation>
+    </message>
+    <message>
+        <source>Unexpected error ({kind}); details are in the log file.</source>
+        <translation>Unexpected error ({kind}); details are in the log file.</translation>
     </message>
 </context>
 </TS>

@@ -868,152 +868,8 @@
         <translation>自动裁剪(&amp;A)</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <source>Cancel the search</source>
-        <translation>取消搜索</translation>
-    </message>
-    <message>
-        <source>DEMO DATA</source>
-        <translation>演示数据</translation>
-    </message>
-    <message>
-        <source>Results come from the built-in demo marketplace, not a real one</source>
-        <translation>结果来自内置的演示市场，不是真实平台</translation>
-    </message>
-    <message>
-        <source>Drop a photo of a garment to start.</source>
-        <translation>拖入一张服装照片开始。</translation>
-    </message>
-    <message>
-        <source>Drop or open a photo first.</source>
-        <translation>请先拖入或打开一张照片。</translation>
-    </message>
-    <message>
-        <source>Searching {market}…</source>
-        <translation>正在搜索 {market}…</translation>
-    </message>
-    <message>
-        <source>Search cancelled.</source>
-        <translation>已取消搜索。</translation>
-    </message>
-    <message>
-        <source>Preparing the photo…</source>
-        <translation>正在处理照片…</translation>
-    </message>
-    <message>
-        <source>Looking in saved results…</source>
-        <translation>正在查找已保存的结果…</translation>
-    </message>
-    <message>
-        <source>Waiting for the call quota…</source>
-        <translation>正在等待调用额度…</translation>
-    </message>
-    <message>
-        <source>Asking the marketplace…</source>
-        <translation>正在请求平台…</translation>
-    </message>
-    <message>
-        <source>The marketplace had a hiccup; trying again…</source>
-        <translation>平台暂时出错，正在重试…</translation>
-    </message>
-    <message>
-        <source>Fetching listing pictures…</source>
-        <translation>正在下载商品图片…</translation>
-    </message>
-    <message>
-        <source>Grouping the same styles…</source>
-        <translation>正在合并同款…</translation>
-    </message>
-    <message>
-        <source>Done.</source>
-        <translation>完成。</translation>
-    </message>
-    <message>
-        <source>from saved results</source>
-        <translation>来自已保存的结果</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n API call(s)</source>
-        <translation>
-            <numerusform>调用接口 %n 次</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>{offers} listings in {groups} styles ({origin}).</source>
-        <translation>{offers} 个商品，{groups} 个款式（{origin}）。</translation>
-    </message>
-    <message>
-        <source>Unexpected error ({kind}); details are in the log file.</source>
-        <translation>出现意外错误（{kind}），详情已写入日志文件。</translation>
-    </message>
-    <message>
-        <source>Saved to the library as “{name}”.</source>
-        <translation>已保存到资料库，名为“{name}”。</translation>
-    </message>
-    <message>
-        <source>Save to library</source>
-        <translation>保存到资料库</translation>
-    </message>
-    <message>
-        <source>Name (a named search is kept for good):</source>
-        <translation>名称（命名的搜索会一直保留）：</translation>
-    </message>
-    <message>
-        <source>Saved search · {date} · {name}</source>
-        <translation>已保存的搜索 · {date} · {name}</translation>
-    </message>
-    <message>
-        <source>{offers} listings in {groups} styles (saved).</source>
-        <translation>{offers} 个商品，{groups} 个款式（已保存）。</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n change(s) since the last search.</source>
-        <translation>
-            <numerusform>与上次搜索相比有 %n 处变化。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Note</source>
-        <translation>备注</translation>
-    </message>
-    <message>
-        <source>Note on “{title}”:</source>
-        <translation>“{title}”的备注：</translation>
-    </message>
-    <message>
-        <source>Save the search first (Ctrl+S) to mark listings.</source>
-        <translation>请先保存这次搜索（Ctrl+S），再标记商品。</translation>
-    </message>
-    <message>
-        <source>Nothing to export yet: search first.</source>
-        <translation>还没有可导出的结果：请先搜索。</translation>
-    </message>
-    <message>
-        <source>Exported to {path}.</source>
-        <translation>已导出到 {path}。</translation>
-    </message>
-    <message>
-        <source>Local catalog: offline, no quota</source>
-        <translation>本地图库：离线，不占额度</translation>
-    </message>
-    <message>
-        <source>No AppKey</source>
-        <translation>未配置 AppKey</translation>
-    </message>
-    <message>
-        <source>Quota {left}/{quota} per min</source>
-        <translation>本分钟额度 {left}/{quota}</translation>
-    </message>
-    <message>
         <source>Compare stalls</source>
         <translation>档口比价</translation>
-    </message>
-    <message>
-        <source>Nothing to save yet: search first.</source>
-        <translation>还没有可保存的结果：请先搜索。</translation>
     </message>
     <message>
         <source>&amp;Save to library…</source>
@@ -1030,18 +886,6 @@
     <message>
         <source>&amp;Import stall photos…</source>
         <translation>导入档口照片(&amp;I)…</translation>
-    </message>
-    <message>
-        <source>Save results</source>
-        <translation>保存结果</translation>
-    </message>
-    <message>
-        <source>JSON (*.json)</source>
-        <translation>JSON (*.json)</translation>
-    </message>
-    <message>
-        <source>Saved to {path}.</source>
-        <translation>已保存到 {path}。</translation>
     </message>
 </context>
 <context>
@@ -1232,6 +1076,100 @@
     <message>
         <source>Note on this listing…</source>
         <translation>给这个商品写备注…</translation>
+    </message>
+</context>
+<context>
+    <name>SavedSearchActions</name>
+    <message>
+        <source>Saved to the library as “{name}”.</source>
+        <translation>已保存到资料库，名为“{name}”。</translation>
+    </message>
+    <message>
+        <source>Nothing to save yet: search first.</source>
+        <translation>还没有可保存的结果：请先搜索。</translation>
+    </message>
+    <message>
+        <source>Save to library</source>
+        <translation>保存到资料库</translation>
+    </message>
+    <message>
+        <source>Name (a named search is kept for good):</source>
+        <translation>名称（命名的搜索会一直保留）：</translation>
+    </message>
+    <message>
+        <source>Saved search · {date} · {name}</source>
+        <translation>已保存的搜索 · {date} · {name}</translation>
+    </message>
+    <message>
+        <source>{offers} listings in {groups} styles (saved).</source>
+        <translation>{offers} 个商品，{groups} 个款式（已保存）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) since the last search.</source>
+        <translation>
+            <numerusform>与上次搜索相比有 %n 处变化。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Note on “{title}”:</source>
+        <translation>“{title}”的备注：</translation>
+    </message>
+    <message>
+        <source>Save the search first (Ctrl+S) to mark listings.</source>
+        <translation>请先保存这次搜索（Ctrl+S），再标记商品。</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet: search first.</source>
+        <translation>还没有可导出的结果：请先搜索。</translation>
+    </message>
+    <message>
+        <source>Exported to {path}.</source>
+        <translation>已导出到 {path}。</translation>
+    </message>
+    <message>
+        <source>Save results</source>
+        <translation>保存结果</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Saved to {path}.</source>
+        <translation>已保存到 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>SearchController</name>
+    <message>
+        <source>Drop or open a photo first.</source>
+        <translation>请先拖入或打开一张照片。</translation>
+    </message>
+    <message>
+        <source>Searching {market}…</source>
+        <translation>正在搜索 {market}…</translation>
+    </message>
+    <message>
+        <source>Search cancelled.</source>
+        <translation>已取消搜索。</translation>
+    </message>
+    <message>
+        <source>from saved results</source>
+        <translation>来自已保存的结果</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n API call(s)</source>
+        <translation>
+            <numerusform>调用接口 %n 次</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{offers} listings in {groups} styles ({origin}).</source>
+        <translation>{offers} 个商品，{groups} 个款式（{origin}）。</translation>
     </message>
 </context>
 <context>
@@ -1459,6 +1397,81 @@
     <message>
         <source>Saving failed ({kind}).</source>
         <translation>保存失败（{kind}）。</translation>
+    </message>
+</context>
+<context>
+    <name>StatusArea</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancel the search</source>
+        <translation>取消搜索</translation>
+    </message>
+    <message>
+        <source>DEMO DATA</source>
+        <translation>演示数据</translation>
+    </message>
+    <message>
+        <source>Results come from the built-in demo marketplace, not a real one</source>
+        <translation>结果来自内置的演示市场，不是真实平台</translation>
+    </message>
+    <message>
+        <source>Drop a photo of a garment to start.</source>
+        <translation>拖入一张服装照片开始。</translation>
+    </message>
+    <message>
+        <source>Local catalog: offline, no quota</source>
+        <translation>本地图库：离线，不占额度</translation>
+    </message>
+    <message>
+        <source>No AppKey</source>
+        <translation>未配置 AppKey</translation>
+    </message>
+    <message>
+        <source>Quota {left}/{quota} per min</source>
+        <translation>本分钟额度 {left}/{quota}</translation>
+    </message>
+    <message>
+        <source>Preparing the photo…</source>
+        <translation>正在处理照片…</translation>
+    </message>
+    <message>
+        <source>Looking in saved results…</source>
+        <translation>正在查找已保存的结果…</translation>
+    </message>
+    <message>
+        <source>Waiting for the call quota…</source>
+        <translation>正在等待调用额度…</translation>
+    </message>
+    <message>
+        <source>Asking the marketplace…</source>
+        <translation>正在请求平台…</translation>
+    </message>
+    <message>
+        <source>The marketplace had a hiccup; trying again…</source>
+        <translation>平台暂时出错，正在重试…</translation>
+    </message>
+    <message>
+        <source>Fetching listing pictures…</source>
+        <translation>正在下载商品图片…</translation>
+    </message>
+    <message>
+        <source>Grouping the same styles…</source>
+        <translation>正在合并同款…</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <source>Search cancelled.</source>
+        <translation>已取消搜索。</translation>
+    </message>
+    <message>
+        <source>Unexpected error ({kind}); details are in the log file.</source>
+        <translation>出现意外错误（{kind}），详情见日志文件。</translation>
     </message>
 </context>
 </TS>

@@ -280,7 +280,7 @@ def test_ctrl_s_names_the_result_and_keeps_it(qtbot, make_window, sandbox, monke
     load_sample(qtbot, window)
     with qtbot.waitSignal(window.librarySaved, timeout=30000) as autosaved:
         window.start_search()
-    monkeypatch.setattr("vvic_desktop.ui.main_window.ask_text", lambda *a: "客户A的裙子")
+    monkeypatch.setattr("vvic_desktop.ui.saved_search_actions.ask_text", lambda *a: "客户A的裙子")
     with qtbot.waitSignal(window.librarySaved, timeout=5000) as named:
         window.action_save.trigger()
     assert named.args == [autosaved.args[0], None]  # the autosaved search got the name
@@ -296,11 +296,11 @@ def test_ctrl_s_without_autosave_saves_a_named_search(qtbot, make_window, sandbo
     with qtbot.waitSignal(window.searchFinished, timeout=30000):
         window.start_search()
     assert len(window.services.library) == 0
-    monkeypatch.setattr("vvic_desktop.ui.main_window.ask_text", lambda *a: "   ")
+    monkeypatch.setattr("vvic_desktop.ui.saved_search_actions.ask_text", lambda *a: "   ")
     window.action_save.trigger()  # a blank name saves nothing
     qtbot.waitUntil(lambda: window.pools.running == 0)
     assert len(window.services.library) == 0
-    monkeypatch.setattr("vvic_desktop.ui.main_window.ask_text", lambda *a: "留着")
+    monkeypatch.setattr("vvic_desktop.ui.saved_search_actions.ask_text", lambda *a: "留着")
     with qtbot.waitSignal(window.librarySaved, timeout=10000) as named:
         window.action_save.trigger()
     search_id, error = named.args
@@ -373,7 +373,7 @@ def test_shortlist_and_notes_persist_from_the_grid(qtbot, make_window, monkeypat
     offer = index.data(Roles.Offer)
     assert library.get(search_id).marks[offer.key].shortlisted
     assert window.results_model.index(0).data(Roles.Shortlisted) is True
-    monkeypatch.setattr("vvic_desktop.ui.main_window.ask_text", lambda *a: "问起批量")
+    monkeypatch.setattr("vvic_desktop.ui.saved_search_actions.ask_text", lambda *a: "问起批量")
     with qtbot.waitSignal(window.markSaved, timeout=5000):
         window.edit_note(offer)
     assert library.get(search_id).marks[offer.key] == OfferMark(True, "问起批量")
@@ -402,7 +402,7 @@ def test_the_export_menu_writes_a_workbook_of_the_live_result(qtbot, make_window
         window.start_search()
     out = tmp_path / "dress.xlsx"
     suggested = []
-    monkeypatch.setattr("vvic_desktop.ui.main_window.ask_export_path",
+    monkeypatch.setattr("vvic_desktop.ui.saved_search_actions.ask_export_path",
                         lambda parent, name: suggested.append(name) or str(out))
     window.action_export.trigger()
     qtbot.waitUntil(lambda: window.status_label.text() == f"Exported to {out}.", timeout=20000)
