@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from vvic_desktop.core import hashing
-from vvic_desktop.core.errors import DamagedImage, EmptyImage
+from vvic_desktop.core.errors import DamagedImage, EmptyImage, FileMissing, UnsupportedImage
 
 
 def _random_images(n: int, seed: int = 3) -> list[Image.Image]:
@@ -81,11 +81,14 @@ def test_signatures_tell_colours_apart_and_see_through_mirror_and_border() -> No
 
 
 def test_load_image_errors_are_taxonomy_errors(tmp_path) -> None:
+    # Every failure is one of the loader's PictureUnavailable family, naming the reason.
     with pytest.raises(EmptyImage):
         hashing.load_image(b"")
-    with pytest.raises(DamagedImage):
+    with pytest.raises(UnsupportedImage):
         hashing.load_image(b"not an image at all")
-    with pytest.raises(EmptyImage):
+    with pytest.raises(DamagedImage):
+        hashing.load_image(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    with pytest.raises(FileMissing):
         hashing.load_image(tmp_path / "absent.jpg")
     buf = io.BytesIO()
     Image.new("RGBA", (900, 700), (0, 0, 0, 0)).save(buf, "PNG")
@@ -98,7 +101,7 @@ def test_sources_batch_marks_bad_images_missing() -> None:
     _garment((10, 200, 10)).save(buf, "JPEG")
     batch, problems = hashing.signatures_from_sources([buf.getvalue(), b"junk", None])
     assert batch.ok.tolist() == [True, False, False]
-    assert problems == ["", "damaged_image", "missing"]
+    assert problems == ["", "unsupported_image", "missing"]
 
 
 def test_batch_hashes_are_imagehash_of_the_garment_crop() -> None:

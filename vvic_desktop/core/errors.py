@@ -44,6 +44,30 @@ def language() -> str:
     return _language
 
 
+class Both:
+    """A detail in both languages, for a message field: `message()` picks the reader's.
+
+    The technical English cause goes to `detail` (the log); what the reader sees inside a
+    Chinese sentence must be Chinese too."""
+
+    __slots__ = ("en", "zh")
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh, self.en = zh, en
+
+    def __str__(self) -> str:
+        return self.zh if _language.startswith("zh") else self.en
+
+    def __repr__(self) -> str:
+        return f"Both({self.zh!r}, {self.en!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Both) and (self.zh, self.en) == (other.zh, other.en)
+
+    def __hash__(self) -> int:
+        return hash((self.zh, self.en))
+
+
 class VvicError(Exception):
     code: ClassVar[str] = "error"
     retry: ClassVar[Retry] = Retry.NEVER
@@ -57,9 +81,14 @@ class VvicError(Exception):
 
     def message(self, lang: str | None = None) -> str:
         lang = lang or _language
-        template = self.zh if lang.startswith("zh") else self.en
+        zh = lang.startswith("zh")
+        template = self.zh if zh else self.en
+        fields = {
+            key: (value.zh if zh else value.en) if isinstance(value, Both) else value
+            for key, value in self.fields.items()
+        }
         try:
-            return template.format(**self.fields)
+            return template.format(**fields)
         except (KeyError, IndexError, ValueError):
             return template
 
@@ -92,34 +121,59 @@ class ImageError(VvicError):
     en = "This image cannot be read: {reason}. Try another JPG/PNG/WebP photo."
 
 
-class EmptyImage(ImageError):
+class PictureUnavailable(ImageError):
+    """A picture that cannot be used, whatever the reason (`intake.load_picture` raises only
+    this family): missing, not a file, not an allowed format, damaged, too large, too small.
+    A listing whose picture is unavailable keeps its place and is grouped on title and price.
+    """
+
+    code = "picture_unavailable"
+    zh = "图片无法使用（{reason}）。"
+    en = "The picture cannot be used ({reason})."
+
+
+class ImageTooSmall(PictureUnavailable):
+    code = "image_too_small"
+    zh = (
+        "图片太小（{width}×{height}，至少需要 {min_side}×{min_side}），无法用于搜索。"
+        "请换一张更大的照片。"
+    )
+    en = (
+        "The picture is too small ({width}×{height}; at least {min_side}×{min_side} is needed) "
+        "to search with. Use a larger photo."
+    )
+
+
+class EmptyImage(PictureUnavailable):
     code = "empty_image"
     zh = "文件是空的（0 字节）。请重新保存或下载这张图片。"
     en = "The file is empty (0 bytes). Save or download the picture again."
 
 
-class UnsupportedImage(ImageError):
+class UnsupportedImage(PictureUnavailable):
     code = "unsupported_image"
-    zh = "这不是支持的图片格式（{kind}）。支持 JPG、PNG、WebP、GIF、BMP、HEIC。"
-    en = "This is not a supported image ({kind}). Supported: JPG, PNG, WebP, GIF, BMP, HEIC."
+    zh = "这不是支持的图片格式（{kind}）。支持 JPG、PNG、WebP、GIF、BMP、HEIC、AVIF。"
+    en = (
+        "This is not a supported image ({kind}). Supported: JPG, PNG, WebP, GIF, BMP, HEIC, AVIF."
+    )
 
     def __init__(self, detail: str = "", kind: str = "?", **fields: Any) -> None:
         super().__init__(detail, kind=kind, **fields)
 
 
-class FileMissing(ImageError):
+class FileMissing(PictureUnavailable):
     code = "file_missing"
     zh = "找不到文件“{name}”。它可能已被移动或删除。"
     en = "File not found: “{name}”. It may have been moved or deleted."
 
 
-class NotAFile(ImageError):
+class NotAFile(PictureUnavailable):
     code = "not_a_file"
     zh = "“{name}”不是普通文件（可能是文件夹、设备或管道），已跳过。"
     en = "“{name}” is not a regular file (a folder, device or pipe) and was skipped."
 
 
-class FileUnreadable(ImageError):
+class FileUnreadable(PictureUnavailable):
     code = "file_unreadable"
     zh = "无法读取文件“{name}”（{reason}）。请检查文件权限。"
     en = "The file “{name}” cannot be read ({reason}). Check its permissions."
@@ -133,13 +187,13 @@ class VectorImage(UnsupportedImage):
     )
 
 
-class DamagedImage(ImageError):
+class DamagedImage(PictureUnavailable):
     code = "damaged_image"
     zh = "图片文件已损坏或不完整（{reason}）。请重新下载或换一张。"
     en = "The image file is damaged or incomplete ({reason}). Download it again or use another."
 
 
-class ImageTooLarge(ImageError):
+class ImageTooLarge(PictureUnavailable):
     code = "image_too_large"
     zh = (
         "图片尺寸过大（{width}×{height}，超过 {limit_mp} 百万像素），可能是恶意文件。请缩小后再试。"
@@ -150,7 +204,7 @@ class ImageTooLarge(ImageError):
     )
 
 
-class HeifUnavailable(ImageError):
+class HeifUnavailable(PictureUnavailable):
     code = "heif_unavailable"
     zh = "无法读取 HEIC 照片：缺少 pillow-heif 组件。请重新安装本软件，或把照片导出为 JPG。"
     en = "HEIC photos need the pillow-heif component. Reinstall the app or export the photo as JPG."

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from vvic_desktop.core.errors import DamagedImage, EmptyImage
+from vvic_desktop.core import intake
+from vvic_desktop.core.errors import PictureUnavailable
 
 HASH_SIZE = 8
 PHASH_FACTOR = 4
@@ -152,6 +153,8 @@ def garment_crop(rgb: np.ndarray, tolerance: int = 24) -> tuple[np.ndarray, np.n
        collage) do not widen the box.
     """
     rgb = np.ascontiguousarray(rgb)
+    if min(rgb.shape[:2]) < 8:  # a 1×1 GIF, a 1000×10 banner: nothing to trim
+        return rgb, np.ones(rgb.shape[:2], bool)
     rows = np.flatnonzero(~_plain_lines(rgb, tolerance, 1))
     cols = np.flatnonzero(~_plain_lines(rgb, tolerance, 0))
     if len(rows) < 4 or len(cols) < 4:
@@ -304,8 +307,10 @@ def _decode_jpeg(raw: bytes, size: int) -> np.ndarray | None:
     if header is None or raw.find(b"\xff\xda", raw.rfind(b"\xff\xd9") + 1) >= 0:
         return None
     width, height, exif = header
+    if width * height > intake.MAX_IMAGE_PIXELS:
+        return None  # the loader refuses it with the right message
     ratio = min(width // size, height // size)
-    scale = next(s for s in (8, 4, 2, 1) if ratio >= s)
+    scale = next((s for s in (8, 4, 2, 1) if ratio >= s), 1)
     rgb = cv2.imdecode(np.frombuffer(raw, np.uint8), _CV2_SCALE_FLAGS[scale] | _CV2_FLAGS)
     if rgb is None or rgb.ndim != 3 or rgb.shape[:2] != (-(-height // scale), -(-width // scale)):
         return None
@@ -321,11 +326,11 @@ def _decode_jpeg(raw: bytes, size: int) -> np.ndarray | None:
 def _load_rgb(source: bytes | str | Path | Image.Image, size: int = WORK_SIZE) -> np.ndarray:
     """`load_image` as an RGB array; JPEGs go straight from OpenCV into the array."""
     if not isinstance(source, Image.Image):
+        raw = source if isinstance(source, bytes) else intake.read_file(source)
         try:
-            raw = source if isinstance(source, bytes) else Path(source).read_bytes()
-        except OSError as exc:
-            raise EmptyImage(f"cannot read item image: {exc.strerror}") from None
-        rgb = _decode_jpeg(raw, size) if raw else None
+            rgb = _decode_jpeg(raw, size) if raw else None
+        except Exception:  # a header OpenCV's path misreads: the loader decides
+            rgb = None
         if rgb is not None:
             if max(rgb.shape[:2]) <= size * 2:
                 return rgb
@@ -337,37 +342,10 @@ def _load_rgb(source: bytes | str | Path | Image.Image, size: int = WORK_SIZE) -
 
 
 def load_image(source: bytes | str | Path | Image.Image, size: int = WORK_SIZE) -> Image.Image:
-    """Decode an item image small and upright: JPEG is decoded at reduced scale."""
-    if isinstance(source, Image.Image):
-        img = source
-    else:
-        try:
-            raw = source if isinstance(source, bytes) else Path(source).read_bytes()
-        except OSError as exc:
-            raise EmptyImage(f"cannot read item image: {exc.strerror}") from None
-        if not raw:
-            raise EmptyImage("item image is empty")
-        try:
-            img = Image.open(io.BytesIO(raw))
-            # The DCT-domain downscale: 800 px decodes as 100–200 px, ~10× faster.
-            img.draft("RGB", (size, size))
-            img.load()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise DamagedImage(f"item image cannot be decoded: {type(exc).__name__}") from None
-    with contextlib.suppress(Exception):  # a broken EXIF block must not cost the image
-        img = ImageOps.exif_transpose(img) or img
-    if img.mode != "RGB":
-        if img.mode in ("RGBA", "LA", "P", "PA"):
-            rgba = img.convert("RGBA")
-            flat = Image.new("RGB", rgba.size, (255, 255, 255))
-            flat.paste(rgba, mask=rgba.getchannel("A"))
-            img = flat
-        else:
-            img = img.convert("RGB")
-    if max(img.size) > size * 2:
-        img = img.copy()
-        img.thumbnail((size * 2, size * 2), Image.Resampling.BILINEAR)
-    return img
+    """Decode an item image small and upright through the one picture loader
+    (`intake.load_picture`): JPEG at reduced scale, longer side at most 2 × `size`.
+    Raises `PictureUnavailable`."""
+    return intake.load_picture(source, max_side=size)
 
 
 def _garment_hsv(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -537,7 +515,7 @@ def _decode_source(src: bytes | str | Path | Image.Image | None) -> np.ndarray |
         return "missing"
     try:
         return _load_rgb(src)
-    except (EmptyImage, DamagedImage) as exc:
+    except PictureUnavailable as exc:
         return exc.code
 
 
@@ -575,4 +553,9 @@ def signatures_from_sources(
 
 
 def _features_or_code(decoded: np.ndarray | str) -> _ImageFeatures | str:
-    return decoded if isinstance(decoded, str) else _features(decoded)
+    if isinstance(decoded, str):
+        return decoded
+    try:
+        return _features(decoded)
+    except Exception:  # one odd picture (shape, content) costs its row, never the batch
+        return PictureUnavailable.code

@@ -33,6 +33,7 @@ from PIL import Image, UnidentifiedImageError
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
+    Both,
     DamagedImage,
     DownloadTooLarge,
     EmptyImage,
@@ -42,6 +43,7 @@ from vvic_desktop.core.errors import (
     ImageTooLarge,
     NetworkError,
     NotAFile,
+    PictureUnavailable,
     Timeout,
     UnsupportedImage,
     UrlRefused,
@@ -57,10 +59,14 @@ URL_DEADLINE_S = 20.0  # total time for one URL, redirects included
 MAX_REDIRECTS = 3
 
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+# The bomb *warning* is an error, process-wide and once: `warnings.catch_warnings` is not
+# thread-safe (pictures decode on worker threads), a module-level filter is.
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 # Formats we decode; anything else is refused before a decoder runs (Pillow's own advice after
-# bombs in rarely-used formats: open only the formats you need).
-PIL_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "HEIF")
+# bombs in rarely-used formats: open only the formats you need). AVIF is Pillow's own (13+);
+# HEIC goes through pillow-heif.
+PIL_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "HEIF", "AVIF")
 
 try:  # HEIC/HEIF from iPhones. A missing plugin is a clear message, not an import error.
     import pillow_heif
@@ -70,10 +76,19 @@ try:  # HEIC/HEIF from iPhones. A missing plugin is a clear message, not an impo
 except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
     HEIF_AVAILABLE = False
 
+try:
+    from PIL import features as _features
+
+    AVIF_AVAILABLE = bool(_features.check("avif"))
+except Exception:  # pragma: no cover - Pillow 13 wheels ship libavif
+    AVIF_AVAILABLE = False
+
 
 # --- sniffing ---------------------------------------------------------------------------
 
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+_HEVC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis"}
+_AVIF_BRANDS = {b"avif", b"avis"}
 
 
 def sniff(data: bytes) -> str | None:
@@ -89,8 +104,14 @@ def sniff(data: bytes) -> str | None:
         return "WEBP"
     if head.startswith(b"BM") and len(head) >= 26:
         return "BMP"
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        return "HEIF"
+    if head[4:8] == b"ftyp":
+        # The major brand, then the compatible brands: an AVIF may name "mif1" first.
+        box = min(int.from_bytes(head[:4], "big"), len(head))
+        brands = {head[8:12], *(head[k:k + 4] for k in range(16, box - 3, 4))}
+        if brands & _AVIF_BRANDS and not brands & _HEVC_BRANDS:
+            return "AVIF"
+        if brands & _HEIF_BRANDS:
+            return "HEIF"
     return None
 
 
@@ -152,29 +173,154 @@ def open_bytes(data: bytes) -> OpenedImage:
         raise (VectorImage if vector else UnsupportedImage)(f"not an image: {kind}", kind=kind)
     if fmt == "HEIF" and not HEIF_AVAILABLE:  # pragma: no cover - dependency present in CI
         raise HeifUnavailable("pillow-heif missing")
+    if fmt == "AVIF" and not AVIF_AVAILABLE:  # pragma: no cover - Pillow 13 wheels have it
+        raise UnsupportedImage("Pillow built without AVIF", kind="AVIF")
     image = _open(data, fmt)
     return OpenedImage(image, fmt, len(data), data)
 
 
+def load_picture(
+    source: bytes | bytearray | str | os.PathLike[str] | Image.Image,
+    *,
+    max_side: int | None = None,
+) -> Image.Image:
+    """THE picture loader: every picture the app decodes goes through here.
+
+    `source` is raw bytes, a path (read only if it is a regular file, with a byte cap) or a
+    PIL image. Returns a decoded RGB image: format sniffed from the content and on the
+    allow-list, pixel limits enforced (Pillow's bomb warning is an error), EXIF-oriented,
+    alpha flattened on white, 16-bit reduced to 8, any size from 1×1 up. With `max_side`
+    a JPEG is decoded at reduced DCT scale (`draft`) and anything whose longer side is over
+    2 × `max_side` is shrunk to fit 2 × `max_side`.
+
+    Raises `PictureUnavailable` (a subclass naming the reason) and nothing else.
+    """
+    fmt = "?"
+    try:
+        if isinstance(source, Image.Image):
+            image = source
+            fmt = image.format or "PIL"
+            _check_pixels(image.width, image.height)
+        else:
+            opened = open_image(source)
+            image, fmt = opened.image, opened.format
+        return _decode_rgb(image, fmt, max_side)
+    except PictureUnavailable:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise ImageTooLarge(str(exc), width="?", height="?",
+                            limit_mp=MAX_IMAGE_PIXELS // 1_000_000) from None
+    except Exception as exc:  # any decoder failure (MemoryError too) means "unusable"
+        raise damaged(fmt, exc) from None
+
+
+_EXIF_TRANSPOSE = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """EXIF orientation 1–8 of an image whose pixels are already loaded; 1 when the EXIF
+    block is absent or broken (a broken EXIF block must not cost the picture — decode
+    errors are not swallowed here because the pixels were loaded first)."""
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except Exception:  # metadata only
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _decode_rgb(image: Image.Image, fmt: str, max_side: int | None) -> Image.Image:
+    if getattr(image, "is_animated", False):
+        image.seek(0)
+    if max_side is not None and fmt == "JPEG":
+        side = max(1, int(max_side))
+        # The DCT-domain downscale: an 800 px JPEG decodes as 100–200 px for a 64 px target.
+        image.draft("RGB" if image.mode in ("RGB", "YCbCr") else image.mode, (side, side))
+    image.load()  # decode errors surface here, not inside an EXIF read
+    orientation = exif_orientation(image)
+    rgb = _to_rgb(image)
+    for step in _EXIF_TRANSPOSE.get(orientation, ()):
+        rgb = rgb.transpose(step)
+    if max_side is not None and max(rgb.size) > 2 * max(1, int(max_side)):
+        target = 2 * max(1, int(max_side))
+        rgb = rgb.copy() if rgb is image else rgb
+        rgb.thumbnail((target, target), Image.Resampling.BILINEAR)
+    return rgb
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Any decoded mode as 8-bit RGB: alpha (and palette transparency) flattened on white,
+    16/32-bit integers by their high byte, floats clipped, CMYK converted."""
+    mode = image.mode
+    if mode == "RGB" and "transparency" not in image.info:
+        return image
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        import numpy as np
+
+        wide = np.asarray(image)
+        if mode == "I" and wide.size and int(wide.max()) <= 255:
+            grey = np.clip(wide, 0, 255).astype(np.uint8)
+        else:
+            grey = (np.clip(wide, 0, 65535).astype(np.uint32) >> 8).astype(np.uint8)
+        return Image.fromarray(grey, "L").convert("RGB")
+    if mode == "F":
+        import numpy as np
+
+        grey = np.clip(np.nan_to_num(np.asarray(image)), 0, 255).astype(np.uint8)
+        return Image.fromarray(grey, "L").convert("RGB")
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
 def _open(data: bytes, fmt: str) -> Image.Image:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(BytesIO(data), formats=[fmt])
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            width, height = _header_size(data, fmt)
-            raise ImageTooLarge(str(exc), **_too_large_fields(width, height)) from None
-        except UnidentifiedImageError as exc:
-            raise DamagedImage(f"{fmt} header unreadable") from exc
-        except (OSError, SyntaxError, ValueError) as exc:  # broken headers of every kind
-            raise DamagedImage(f"{fmt}: {exc}") from exc
+    try:
+        image = Image.open(BytesIO(data), formats=[fmt])
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        width, height = _header_size(data, fmt)
+        raise ImageTooLarge(str(exc), **_too_large_fields(width, height)) from None
+    except UnidentifiedImageError as exc:
+        raise damaged(fmt, exc) from None
+    except Exception as exc:  # broken headers of every kind (OSError, SyntaxError, struct...)
+        raise damaged(fmt, exc) from None
     _check_pixels(image.width, image.height)
     return image
 
 
+def damaged(fmt: str, exc: BaseException) -> DamagedImage:
+    """A decoder's failure as DamagedImage, its reason in both languages (the English
+    technical cause stays in `detail` for the log)."""
+    text = str(exc).lower()
+    if isinstance(exc, UnidentifiedImageError) or "cannot identify" in text:
+        reason = Both(f"{fmt} 文件头无法识别", f"{fmt} header unreadable")
+    elif "truncated" in text or isinstance(exc, EOFError) or "premature end" in text:
+        reason = Both(f"{fmt} 文件不完整（数据被截断）", f"{fmt} file is truncated")
+    elif "broken data stream" in text or "crc" in text or "decoder error" in text:
+        reason = Both(f"{fmt} 图像数据已损坏", f"{fmt} image data is corrupt")
+    elif isinstance(exc, MemoryError):
+        reason = Both(f"{fmt} 解码所需内存不足", f"not enough memory to decode the {fmt}")
+    else:
+        reason = Both(f"{fmt} 无法解码（{type(exc).__name__}）",
+                      f"{fmt} cannot be decoded ({type(exc).__name__})")
+    return DamagedImage(f"{fmt}: {type(exc).__name__}: {exc}"[:300], reason=reason)
+
+
 def _check_pixels(width: int, height: int) -> None:
     if width <= 0 or height <= 0:
-        raise DamagedImage(f"impossible size {width}×{height}")
+        raise DamagedImage(f"impossible size {width}×{height}",
+                           reason=Both(f"尺寸不可能（{width}×{height}）",
+                                       f"impossible size {width}×{height}"))
     if width * height > MAX_IMAGE_PIXELS:
         raise ImageTooLarge(f"{width}×{height}", **_too_large_fields(width, height))
 
@@ -203,8 +349,9 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> 
         st = p.stat()
     except FileNotFoundError:
         raise FileMissing(f"no such file: {p.name}", name=p.name) from None
-    except OSError as exc:
-        raise FileUnreadable(f"{p.name}: {exc.strerror}", name=p.name) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise FileUnreadable(f"{p.name}: {exc}", name=p.name,
+                             reason=getattr(exc, "strerror", None) or type(exc).__name__) from None
     if not stat.S_ISREG(st.st_mode):
         raise NotAFile(f"{p.name} is not a regular file", name=p.name)
     if st.st_size > max_bytes:
@@ -212,10 +359,28 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> 
             f"{st.st_size} bytes", width="?", height="?", limit_mp=MAX_IMAGE_PIXELS // 1_000_000
         )
     try:
-        with open(p, "rb") as fh:
-            return fh.read(max_bytes + 1)
+        # O_NONBLOCK: if the path was swapped for a FIFO after the stat, open does not block;
+        # fstat on the descriptor then sees what was really opened.
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise FileUnreadable(f"{p.name}: {exc.strerror}", name=p.name) from None
+        raise FileUnreadable(f"{p.name}: {exc.strerror}", name=p.name,
+                             reason=exc.strerror or type(exc).__name__) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotAFile(f"{p.name} is not a regular file", name=p.name)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise FileUnreadable(f"{p.name}: {exc.strerror}", name=p.name,
+                             reason=exc.strerror or type(exc).__name__) from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # it grew after the stat
+        raise ImageTooLarge(
+            f"more than {max_bytes} bytes", width="?", height="?",
+            limit_mp=MAX_IMAGE_PIXELS // 1_000_000,
+        )
+    return data
 
 
 def image_from_raw(

@@ -31,11 +31,12 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from vvic_desktop.core.errors import DamagedImage, EncodeFailed, ImageError
-from vvic_desktop.core.intake import OpenedImage, load_source
+from vvic_desktop.core.errors import EncodeFailed, ImageError, ImageTooSmall
+from vvic_desktop.core.intake import OpenedImage, damaged, exif_orientation, load_source
 from vvic_desktop.core.models import CropBox, PreparedImage
 
 MIN_SIDE = 800
+MIN_SOURCE_SIDE = 8  # below this there is nothing to search with (and no crop can fit)
 MAX_SHORT_SIDE = 1024
 MAX_LONG_SIDE = 2400
 MAX_JPEG_BYTES = 5 * 1024 * 1024
@@ -149,11 +150,12 @@ def _orient(array: np.ndarray, orientation: int) -> np.ndarray:
 
 
 def _exif_orientation(image: Image.Image) -> int:
-    try:
-        value = image.getexif().get(0x0112, 1)
-    except Exception:  # a broken EXIF block must not lose the photo
-        return 1
-    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+    """EXIF orientation. A JPEG's EXIF is read from its header; other formats (PNG keeps
+    EXIF after the pixel data) are decoded first, so a corrupt data stream raises here
+    instead of being swallowed with the metadata and the photo passing half black."""
+    if image.format not in ("JPEG", "MPO"):
+        image.load()
+    return exif_orientation(image)
 
 
 def _to_array(image: Image.Image, notes: list[str]) -> tuple[np.ndarray, bool]:
@@ -254,11 +256,10 @@ def prepare(
         return _prepare(opened, crop)
     except ImageError:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        # Pillow reports truncated and corrupt data as OSError at decode time.
-        raise DamagedImage(f"{opened.format}: {exc}") from None
-    except MemoryError:
-        raise DamagedImage(f"{opened.format}: not enough memory to decode") from None
+    except Exception as exc:
+        # Pillow reports truncated and corrupt data as OSError at decode time; a hostile
+        # file can make any decoder raise anything (MemoryError included).
+        raise damaged(opened.format, exc) from None
 
 
 _CV2_REDUCED = {
@@ -315,6 +316,9 @@ def _prepare(opened: OpenedImage, crop: CropBox | None) -> PreparedImage:
     upright_w, upright_h = (
         (stored_h, stored_w) if orientation in _SWAPS_AXES else (stored_w, stored_h)
     )
+    if min(upright_w, upright_h) < MIN_SOURCE_SIDE:
+        raise ImageTooSmall(f"{upright_w}×{upright_h}", width=upright_w, height=upright_h,
+                            min_side=MIN_SOURCE_SIDE)
 
     box = (crop or CropBox(0, 0, upright_w, upright_h)).clamped(upright_w, upright_h)
     plan = plan_size(box.w, box.h)
