@@ -75,3 +75,21 @@ def sandbox(sandbox_catalog):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def open_services(data_dir):
+    """`SearchServices.open` on the test's data dir (the app's and the CLI's composition root),
+    closed after the test. `sandbox=`: search that running demo marketplace."""
+    from vvic_desktop.services import SearchServices
+
+    opened = []
+
+    def open_(**kwargs):
+        services = SearchServices.open(data_dir, **kwargs)
+        opened.append(services)
+        return services
+
+    yield open_
+    for services in opened:
+        services.close()

@@ -8,20 +8,14 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import CropBox, SearchQuery
 from vvic_desktop.paths import AppPaths
-from vvic_desktop.services import DemoMarketplace, SearchServices, is_loopback, quota_key
-from vvic_desktop.storage.settings import Settings
+from vvic_desktop.services import SearchServices, is_loopback, quota_key
 
 SAMPLE = "resources/samples/dress-photo.jpg"
 
 
 @pytest.fixture
-def services(data_dir, sandbox):
-    paths = AppPaths.resolve(data_dir)
-    services = SearchServices(
-        paths, Settings.load(paths.ensure().settings_file), demo=DemoMarketplace(server=sandbox)
-    )
-    yield services
-    services.close()
+def services(open_services, sandbox):
+    return open_services(sandbox=sandbox)
 
 
 def test_demo_search_returns_grouped_offers_with_thumbnails(services, data_dir):
@@ -54,11 +48,10 @@ def test_quota_left_counts_this_minute(services):
     assert services.quota_left("vvic") == (quota - 1, quota)
 
 
-def test_without_credentials_the_message_says_how(data_dir, monkeypatch):
+def test_without_credentials_the_message_says_how(open_services, monkeypatch):
     for var in ("VVIC_APP_KEY", "VVIC_APP_SECRET"):
         monkeypatch.delenv(var, raising=False)
-    paths = AppPaths.resolve(data_dir)
-    services = SearchServices(paths, Settings.load(paths.ensure().settings_file))
+    services = open_services()
     with pytest.raises(errors.MissingCredentials) as info:
         services.target("vvic")
     assert "demo" in info.value.message("en")
@@ -74,3 +67,31 @@ def test_quota_key_and_loopback():
     target = Target("vvic", Credentials("k", "SECRET-xyz"), "http://127.0.0.1:1", True)
     assert quota_key(target) == "vvic:k@http://127.0.0.1:1"
     assert "SECRET-xyz" not in quota_key(target)
+
+
+def test_open_is_paths_then_settings_then_demo_then_services(data_dir, tmp_path):
+    from vvic_desktop.core.errors import language
+
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "config").mkdir(parents=True)
+    (elsewhere / "config" / "settings.json").write_text(
+        '{"version": 1, "values": {"search.max_results": 7}}', encoding="utf-8")
+    services = SearchServices.open(elsewhere, demo=True, demo_latency=(0, 0), language="zh_CN")
+    try:
+        assert services.paths == AppPaths.resolve(elsewhere)
+        assert services.settings.get("search.max_results") == 7
+        assert services.demo is not None and is_loopback(services.demo.url)
+        assert services.target("vvic").loopback  # the demo's own AppKey, no keyring
+        assert language() == "zh_CN" and services.language == "zh_CN"
+    finally:
+        services.close()
+    assert not any(data_dir.iterdir()), "an explicit data dir leaves the default one alone"
+
+
+def test_open_touches_no_database_until_one_is_needed(open_services, data_dir):
+    services = open_services()
+    assert services.settings.messages == []
+    assert not list(data_dir.rglob("*.sqlite3"))  # `vvic config show` creates no database
+    assert services.quota_left("vvic") is None  # no credentials: nothing to count
+    services.limiter.recent("vvic:key")
+    assert (data_dir / "quota.sqlite3").exists()

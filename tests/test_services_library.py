@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import SearchQuery
-from vvic_desktop.paths import AppPaths
-from vvic_desktop.services import DemoMarketplace, SearchServices
-from vvic_desktop.storage.settings import Settings
+from vvic_desktop.services import SearchServices
 
 
 def test_a_demo_search_is_saved_with_every_picture_and_opens_with_the_server_gone(
@@ -16,15 +14,14 @@ def test_a_demo_search_is_saved_with_every_picture_and_opens_with_the_server_gon
     photo = data_dir / "query.jpg"
     item = catalog.listings_of(catalog.styles[0].style_id)[0]
     photo.write_bytes(catalog.listing_image(item.item_id))
-    paths = AppPaths.resolve()
-    services = SearchServices(paths, Settings(), demo=DemoMarketplace(server=sandbox))
+    services = SearchServices.open(sandbox=sandbox)
     result = services.search(SearchQuery(str(photo), "vvic"), cancel=CancelToken(),
                              progress=lambda *_: None)
     search_id = services.save_search(result, name="demo dress")
     sandbox.stop()  # the network is gone from here on
     services.close()
 
-    offline = SearchServices(paths, Settings())
+    offline = SearchServices.open()
     saved = offline.library.get("demo dress")
     assert saved.id == search_id
     assert saved.result.offers and len(saved.thumbnails) == len(saved.result.offers)

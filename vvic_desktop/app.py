@@ -44,8 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from vvic_desktop.i18n import apply_language, choose_language
     from vvic_desktop.markets.http import install_excepthook_redaction, install_redaction
-    from vvic_desktop.services import DemoMarketplace, SearchServices
-    from vvic_desktop.storage.settings import Settings
+    from vvic_desktop.services import SearchServices
     from vvic_desktop.ui.identity import apply_identity
     from vvic_desktop.ui.main_window import MainWindow
 
@@ -53,14 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_excepthook_redaction()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     apply_identity(app, paths)  # names, icon, QSettings beside the platformdirs config
-    settings = Settings.load(paths.settings_file)
+    services = SearchServices.open(paths, demo=args.demo, language=args.lang)
+    settings = services.settings
     language = choose_language(args.lang or str(settings.get("ui.language")))
     apply_language(app, language)
     app.setApplicationDisplayName(app.translate("App", "VVIC Image Search"))
 
-    demo = DemoMarketplace() if args.demo else None
-    services = SearchServices(paths, settings, demo=demo)
-    window = MainWindow(services, settings, language=language, demo=demo is not None)
+    window = MainWindow(services, settings, language=language, demo=services.demo is not None)
     window.show()
     logging.getLogger(__name__).info(
         "window shown %.0f ms after start", (time.monotonic() - STARTED) * 1000

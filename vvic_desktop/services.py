@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEMO_MARKET = "vvic"
+# The demo's simulated network delay: short and visible, so a first try feels quick.
+DEMO_LATENCY = (0.3, 0.8)
 LOCAL_MARKET = LocalMarket.name
 
 
@@ -88,7 +92,7 @@ def is_loopback(url: str | None) -> bool:
 class DemoMarketplace:
     """The built-in sandbox marketplace on a free loopback port, with its demo AppKeys."""
 
-    def __init__(self, latency: tuple[float, float] = (0.3, 0.8), server: Any = None) -> None:
+    def __init__(self, latency: tuple[float, float] = DEMO_LATENCY, server: Any = None) -> None:
         """Start a sandbox with a short, visible latency, or use a running `server`."""
         from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
 
@@ -110,17 +114,87 @@ class DemoMarketplace:
 
 
 class SearchServices:
+    """What a search needs. Build it with `SearchServices.open(...)`: the one composition root
+    (paths → settings → demo sandbox → services) the app, every CLI command and the tests use."""
+
     def __init__(
-        self, paths: AppPaths, settings: Settings, *, demo: DemoMarketplace | None = None
+        self, paths: AppPaths, settings: Settings, *, demo: DemoMarketplace | None = None,
+        language: str | None = None,
     ) -> None:
         self.paths = paths.ensure()
         self.settings = settings
         self.demo = demo
-        self.limiter = QuotaLimiter(
-            paths.data / "quota.sqlite3", margin=int(settings.get("quota.safety_margin"))
-        )
-        self.cache = ResultCache(paths.cache / "results.sqlite3", settings.cache_ttl_seconds)
-        self.thumbnail_store = ThumbnailStore(paths.thumbnails)
+        self.language = language  # the caller's explicit choice (--lang), if any
+        self._lock = threading.Lock()
+        self._limiter: QuotaLimiter | None = None
+        self._cache: ResultCache | None = None
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | os.PathLike[str] | AppPaths | None = None,
+        *,
+        demo: bool = False,
+        sandbox: Any = None,
+        demo_latency: tuple[float, float] = DEMO_LATENCY,
+        language: str | None = None,
+        settings: Settings | None = None,
+    ) -> SearchServices:
+        """Paths (`data_dir`, else $VVIC_DESKTOP_DATA_DIR, else the platform's folders) →
+        settings (the settings file, unless `settings` is given) → the demo marketplace
+        (`demo`: a sandbox of our own; `sandbox`: a running one, tests) → services.
+        `language` ("zh_CN"/"en"), when given, is the language of every message from here on."""
+        paths = data_dir if isinstance(data_dir, AppPaths) else AppPaths.resolve(data_dir)
+        paths.ensure()
+        if settings is None:
+            settings = Settings.load(paths.settings_file)
+        if language:
+            errors.set_language(language)
+        marketplace = None
+        if sandbox is not None:
+            marketplace = DemoMarketplace(server=sandbox)
+        elif demo:
+            marketplace = DemoMarketplace(latency=demo_latency)
+        return cls(paths, settings, demo=marketplace, language=language or None)
+
+    def __enter__(self) -> SearchServices:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # The quota log and the result cache are opened on first use: `vvic config` and
+    # `vvic library` never touch them, and a window shows before they exist.
+    @property
+    def limiter(self) -> QuotaLimiter:
+        with self._lock:
+            if self._limiter is None:
+                self._limiter = QuotaLimiter(
+                    self.paths.data / "quota.sqlite3",
+                    margin=int(self.settings.get("quota.safety_margin")),
+                )
+            return self._limiter
+
+    @limiter.setter
+    def limiter(self, value: QuotaLimiter) -> None:
+        self._limiter = value
+
+    @property
+    def cache(self) -> ResultCache:
+        with self._lock:
+            if self._cache is None:
+                self._cache = ResultCache(
+                    self.paths.cache / "results.sqlite3", self.settings.cache_ttl_seconds
+                )
+            return self._cache
+
+    @cache.setter
+    def cache(self, value: ResultCache) -> None:
+        self._cache = value
+
+    @functools.cached_property
+    def thumbnail_store(self) -> ThumbnailStore:
+        return ThumbnailStore(self.paths.thumbnails)
 
     def target(self, market: str, endpoint: str | None = None) -> Target:
         if self.demo is not None:

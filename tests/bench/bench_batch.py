@@ -26,7 +26,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from vvic_desktop.paths import AppPaths
 from vvic_desktop.sandbox.catalog import Catalog
 from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
 from vvic_desktop.services import SearchServices
@@ -57,7 +56,7 @@ def main() -> None:
                       VVIC_DESKTOP_DATA_DIR=str(work / "data"))
     settings = Settings()
     settings.set("market.vvic.quota_per_minute", args.quota)
-    services = SearchServices(AppPaths.resolve(), settings)
+    services = SearchServices.open(settings=settings)
     photos = sorted(folder.iterdir())
     batch_id = services.batch_queue.create("bench", "vvic", [(str(p), None) for p in photos],
                                            endpoint=server.url)

@@ -32,7 +32,6 @@ from vvic_desktop.core.batch import (
     workers_for,
 )
 from vvic_desktop.core.ratelimit import QuotaLimiter
-from vvic_desktop.paths import AppPaths
 from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
 from vvic_desktop.services import SearchServices
 from vvic_desktop.storage.settings import Settings
@@ -62,10 +61,10 @@ def services_for(server: SandboxServer, monkeypatch, quota: int = 3) -> SearchSe
     monkeypatch.setenv("VVIC_APP_SECRET", secret)
     settings = Settings()
     settings.set("market.vvic.quota_per_minute", quota)
-    services = SearchServices(AppPaths.resolve(), settings)
+    services = SearchServices.open(settings=settings)
     # the guard for a request's way to the service is absolute (a loaded machine can take
     # 0.2 s to send one): 15 % of a 2 s window plays the part 3 % plays in 60 s
-    services.limiter = QuotaLimiter(AppPaths.resolve().data / "quota-test.sqlite3",
+    services.limiter = QuotaLimiter(services.paths.data / "quota-test.sqlite3",
                                     window=WINDOW, transit_guard=0.15)
     return services
 
@@ -297,7 +296,7 @@ def test_sigkill_mid_batch_then_resume_finishes_every_photo_without_repeats(
     assert len(uploads) == 9 and sum(uploads.values()) == len(calls)
     assert sum(1 for n in uploads.values() if n > 1) <= 1 and max(uploads.values()) <= 2
     monkeypatch.setenv("VVIC_DESKTOP_DATA_DIR", str(data_dir))
-    services = SearchServices(AppPaths.resolve(), Settings())
+    services = SearchServices.open()
     items = services.batch_queue.items(services.batch_queue.latest(unfinished=False))
     assert [i.state for i in items] == [DONE] * 9
     assert len({i.search_id for i in items}) == 9

@@ -31,3 +31,27 @@ def pools(qtbot):
     pools = Pools()
     yield pools
     pools.shutdown()
+
+
+@pytest.fixture
+def make_window(qtbot, request, open_services):
+    """The main window as the app builds it (`SearchServices.open`), in English; `demo`
+    searches the test's `sandbox`. `show=False` leaves showing to the test (to wait for the
+    start-up read). Windows and their services are closed after the test."""
+    from vvic_desktop.ui.main_window import MainWindow
+
+    made = []
+
+    def make(*, demo: bool = True, show: bool = True):
+        sandbox = request.getfixturevalue("sandbox") if demo else None
+        services = open_services(sandbox=sandbox)
+        window = MainWindow(services, services.settings, language="en", demo=demo)
+        qtbot.addWidget(window)
+        if show:
+            window.show()
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.close()

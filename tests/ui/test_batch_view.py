@@ -11,9 +11,7 @@ from batch_photos import listing_photos
 from PySide6.QtCore import Qt
 
 from vvic_desktop.core.batch import DONE, FAILED, PAUSED, QUEUED
-from vvic_desktop.paths import AppPaths
-from vvic_desktop.services import DemoMarketplace, SearchServices
-from vvic_desktop.storage.settings import Settings
+from vvic_desktop.services import SearchServices
 from vvic_desktop.ui.batch_view import BatchView
 
 
@@ -30,8 +28,7 @@ def make_view(qtbot, pools, sandbox):
     made = []
 
     def make() -> BatchView:
-        services = SearchServices(AppPaths.resolve(), Settings(),
-                                  demo=DemoMarketplace(server=sandbox))
+        services = SearchServices.open(sandbox=sandbox)
         view = BatchView(services, pools, services.settings)
         qtbot.addWidget(view)
         view.show()

@@ -6,9 +6,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from vvic_desktop.paths import AppPaths
 from vvic_desktop.services import SearchServices
-from vvic_desktop.storage.settings import Settings
 from vvic_desktop.ui.dialogs.import_dialog import ImportDialog
 
 
@@ -22,7 +20,7 @@ def test_import_runs_off_the_gui_thread_and_reports_skipped_files(
     (folder / "bad.jpg").write_bytes(b"\xff\xd8 not really")
     prices = tmp_path / "prices.csv"
     prices.write_text("file,title,price\n档口1_91_连衣裙1.jpg,蓝色连衣裙,88\n", encoding="utf-8")
-    services = SearchServices(AppPaths.resolve(), Settings())
+    services = SearchServices.open()
     dialog = ImportDialog(services, pools)
     qtbot.addWidget(dialog)
     dialog.start_import()
@@ -43,7 +41,7 @@ def test_import_runs_off_the_gui_thread_and_reports_skipped_files(
 
 
 def test_a_missing_folder_is_reported_in_the_dialog(qtbot, pools, tmp_path: Path) -> None:
-    services = SearchServices(AppPaths.resolve(), Settings())
+    services = SearchServices.open()
     dialog = ImportDialog(services, pools)
     qtbot.addWidget(dialog)
     dialog.folder.setText(str(tmp_path / "nowhere"))

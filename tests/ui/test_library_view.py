@@ -23,9 +23,7 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import OfferMark, SearchResult
 from vvic_desktop.paths import AppPaths
-from vvic_desktop.services import DemoMarketplace, SearchServices
 from vvic_desktop.storage.library import Library
-from vvic_desktop.storage.settings import Settings
 from vvic_desktop.ui.library import LibraryModel, LibraryView, export_file_name, split_tags
 from vvic_desktop.ui.library import view as library_view
 from vvic_desktop.ui.main_window import MainWindow
@@ -35,11 +33,8 @@ from .test_main_window import load_sample
 
 
 @pytest.fixture
-def services(data_dir):
-    paths = AppPaths.resolve(data_dir)
-    services = SearchServices(paths, Settings.load(paths.ensure().settings_file))
-    yield services
-    services.close()
+def services(open_services):
+    return open_services()
 
 
 @pytest.fixture
@@ -64,26 +59,6 @@ def result_with(store, *, title: str, stall: str, source: str) -> SearchResult:
               for i, o in enumerate(base.offers)]
     groups = [make_group(offers[i:i + 2]) for i in (0, 2)]
     return dataclasses.replace(base, offers=offers, groups=groups)
-
-
-@pytest.fixture
-def make_window(qtbot, data_dir):
-    made = []
-
-    def make(sandbox=None) -> MainWindow:
-        paths = AppPaths.resolve(data_dir)
-        settings = Settings.load(paths.ensure().settings_file)
-        demo = DemoMarketplace(server=sandbox) if sandbox is not None else None
-        window = MainWindow(SearchServices(paths, settings, demo=demo), settings,
-                            language="en", demo=demo is not None)
-        qtbot.addWidget(window)
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.close()
-        window.services.close()
 
 
 def started(qtbot, window: MainWindow) -> MainWindow:
@@ -215,7 +190,7 @@ def test_tags_and_file_names_from_what_the_user_typed():
 
 
 def test_a_saved_search_opens_offline_with_every_thumbnail(qtbot, make_window, sandbox):
-    window = started(qtbot, make_window(sandbox))
+    window = started(qtbot, make_window(show=False))
     assert window.findChild(QWidget, "libraryView") is window.library_view
     load_sample(qtbot, window)
     with qtbot.waitSignal(window.librarySaved, timeout=30000) as saved:  # autosave
@@ -226,7 +201,7 @@ def test_a_saved_search_opens_offline_with_every_thumbnail(qtbot, make_window, s
     window.close()
     sandbox.stop()  # the network is gone: pictures can only come from the store
 
-    again = started(qtbot, make_window())  # not even the demo marketplace
+    again = started(qtbot, make_window(demo=False, show=False))  # not even the demo marketplace
     assert [s.id for s in again.library_view.model.summaries()] == [search_id]
     with qtbot.waitSignal(again.library_view.searchOpened, timeout=5000):
         again.tabs.setCurrentWidget(again.library_view)
@@ -241,7 +216,7 @@ def test_a_saved_search_opens_offline_with_every_thumbnail(qtbot, make_window, s
 
 
 def test_autosave_can_be_switched_off(qtbot, make_window, sandbox):
-    window = started(qtbot, make_window(sandbox))
+    window = started(qtbot, make_window(show=False))
     window.settings.set("library.autosave", False)
     load_sample(qtbot, window)
     with qtbot.waitSignal(window.searchFinished, timeout=30000):
@@ -262,7 +237,7 @@ def test_a_full_disk_keeps_the_results_and_says_so(qtbot, make_window, sandbox, 
         raise failure
 
     monkeypatch.setattr(Library, "save", full)
-    window = started(qtbot, make_window(sandbox))
+    window = started(qtbot, make_window(show=False))
     load_sample(qtbot, window)
     with qtbot.waitSignal(window.librarySaved, timeout=30000) as saved:
         window.start_search()
@@ -276,7 +251,7 @@ def test_a_full_disk_keeps_the_results_and_says_so(qtbot, make_window, sandbox, 
 
 
 def test_ctrl_s_names_the_result_and_keeps_it(qtbot, make_window, sandbox, monkeypatch):
-    window = started(qtbot, make_window(sandbox))
+    window = started(qtbot, make_window(show=False))
     load_sample(qtbot, window)
     with qtbot.waitSignal(window.librarySaved, timeout=30000) as autosaved:
         window.start_search()
@@ -290,7 +265,7 @@ def test_ctrl_s_names_the_result_and_keeps_it(qtbot, make_window, sandbox, monke
 
 
 def test_ctrl_s_without_autosave_saves_a_named_search(qtbot, make_window, sandbox, monkeypatch):
-    window = started(qtbot, make_window(sandbox))
+    window = started(qtbot, make_window(show=False))
     window.settings.set("library.autosave", False)
     load_sample(qtbot, window)
     with qtbot.waitSignal(window.searchFinished, timeout=30000):
@@ -311,7 +286,7 @@ def test_ctrl_s_without_autosave_saves_a_named_search(qtbot, make_window, sandbo
 
 
 def test_search_again_marks_what_changed(qtbot, make_window, monkeypatch):
-    window = started(qtbot, make_window())
+    window = started(qtbot, make_window(demo=False, show=False))
     library = window.services.library
     original = make_result(window.services.thumbnail_store, 4, group_size=2)
     search_id = library.save(original, name="复查")
@@ -359,7 +334,7 @@ def test_search_again_marks_what_changed(qtbot, make_window, monkeypatch):
 
 
 def test_shortlist_and_notes_persist_from_the_grid(qtbot, make_window, monkeypatch):
-    window = started(qtbot, make_window())
+    window = started(qtbot, make_window(demo=False, show=False))
     library = window.services.library
     result = make_result(window.services.thumbnail_store, 4, group_size=2)
     search_id = library.save(result, name="标记")
@@ -381,7 +356,7 @@ def test_shortlist_and_notes_persist_from_the_grid(qtbot, make_window, monkeypat
 
 
 def test_the_window_exports_the_saved_search_on_screen(qtbot, make_window, tmp_path):
-    window = started(qtbot, make_window())
+    window = started(qtbot, make_window(demo=False, show=False))
     library = window.services.library
     search_id = library.save(make_result(window.services.thumbnail_store, 3), name="出口")
     with qtbot.waitSignal(window.library_view.searchOpened, timeout=5000):
@@ -395,7 +370,7 @@ def test_the_window_exports_the_saved_search_on_screen(qtbot, make_window, tmp_p
 def test_the_export_menu_writes_a_workbook_of_the_live_result(qtbot, make_window, sandbox,
                                                               tmp_path, monkeypatch):
     openpyxl = pytest.importorskip("openpyxl")
-    window = started(qtbot, make_window(sandbox))
+    window = started(qtbot, make_window(show=False))
     window.settings.set("library.autosave", False)
     load_sample(qtbot, window)
     with qtbot.waitSignal(window.searchFinished, timeout=30000) as finished:
@@ -415,7 +390,7 @@ def test_the_export_menu_writes_a_workbook_of_the_live_result(qtbot, make_window
 def test_a_corrupt_library_is_moved_aside_and_the_user_told(qtbot, make_window, data_dir):
     paths = AppPaths.resolve(data_dir).ensure()
     paths.database.write_bytes(b"this is not a database" * 100)
-    window = make_window()
+    window = make_window(demo=False, show=False)
     with qtbot.waitSignal(window.libraryReady, timeout=10000) as ready:
         window.show()
     assert isinstance(ready.args[0], errors.DatabaseRecovered)

@@ -4,39 +4,14 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from vvic_desktop.core import errors
 from vvic_desktop.i18n import resources_dir
-from vvic_desktop.paths import AppPaths
-from vvic_desktop.services import DemoMarketplace, SearchServices
-from vvic_desktop.storage.settings import Settings
 from vvic_desktop.ui.main_window import MainWindow
 
 SAMPLE = str(resources_dir() / "samples" / "dress-photo.jpg")
-
-
-@pytest.fixture
-def make_window(qtbot, data_dir, sandbox):
-    made = []
-
-    def make(demo: bool = True) -> MainWindow:
-        paths = AppPaths.resolve(data_dir)
-        settings = Settings.load(paths.ensure().settings_file)
-        services = SearchServices(
-            paths, settings, demo=DemoMarketplace(server=sandbox) if demo else None
-        )
-        window = MainWindow(services, settings, language="en", demo=demo)
-        qtbot.addWidget(window)
-        window.show()
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.close()
 
 
 def start_slow_search(qtbot, window: MainWindow, sandbox, start) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from vvic_desktop import __version__
 from vvic_desktop.cli import batch, config, group, library, prepare, sandbox, search
+from vvic_desktop.cli.common import add_common_options
 from vvic_desktop.core import errors
 from vvic_desktop.paths import AppPaths
 
@@ -37,16 +38,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="vvic", description="以图找款 / image search for wholesale buyers")
     parser.add_argument("--version", action="version", version=f"vvic {__version__}")
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="keep every file under DIR instead of the user's data folders",
-    )
-    parser.add_argument("--lang", choices=("zh_CN", "en"), help="language of messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for module in COMMANDS:
         module.register(sub)
+    add_common_options(parser, top=True)  # on every subcommand too: before or after it
     return parser
 
 

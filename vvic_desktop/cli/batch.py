@@ -21,15 +21,14 @@ from typing import Any
 
 from vvic_desktop.cli import search as cli_search
 from vvic_desktop.cli.args import positive_int
+from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.search import _filters, add_filter_arguments
 from vvic_desktop.core import errors
 from vvic_desktop.core.batch import DONE, FAILED, SKIPPED, BatchInfo, BatchItem, resumes_text
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.intake import walk_photos
 from vvic_desktop.markets.base import MARKET_NAMES
-from vvic_desktop.paths import AppPaths
-from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET, DemoMarketplace, SearchServices
-from vvic_desktop.storage.settings import Settings
+from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET
 
 MAX_PHOTOS = 2000
 
@@ -72,12 +71,10 @@ def collect_photos(arguments: list[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    paths = AppPaths.resolve(args.data_dir).ensure()
-    settings = Settings.load(paths.settings_file)
     if args.demo and args.endpoint:
         raise errors.ConfigError("--demo and --endpoint cannot be used together")
-    demo = DemoMarketplace(latency=cli_search.DEMO_LATENCY) if args.demo else None
-    services = SearchServices(paths, settings, demo=demo)
+    services = open_services(args, demo=args.demo, demo_latency=cli_search.DEMO_LATENCY)
+    settings = services.settings
     try:
         queue = services.batch_queue
         if args.resume is not None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import keyring
 
+from vvic_desktop.cli.common import open_services
 from vvic_desktop.core import errors
-from vvic_desktop.paths import AppPaths
 from vvic_desktop.storage import secrets
 from vvic_desktop.storage.settings import API_MARKETS, OPTIONS, Kind, Settings
 
@@ -54,10 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.load(AppPaths.resolve(args.data_dir).settings_file)
-    for message in settings.messages:
-        sys.stderr.write(f"note: {message}\n")
-    return settings
+    return open_services(args).settings
 
 
 def set_credentials(args: argparse.Namespace) -> int:

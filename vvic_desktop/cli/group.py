@@ -17,15 +17,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vvic_desktop.cli.common import open_services
 from vvic_desktop.core import errors, hashing
 from vvic_desktop.core.grouping import group_offers
 from vvic_desktop.core.intake import is_url
 from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.markets.normalise import parse_int, parse_price
-from vvic_desktop.paths import AppPaths
 from vvic_desktop.storage.cache import decimal_text
 from vvic_desktop.storage.export import group_to_json
-from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
+from vvic_desktop.storage.thumbs import ThumbnailDownloader
 
 MAX_ITEMS = 100_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -101,7 +101,8 @@ def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
     images: dict[str, bytes | Path] = {}
     urls = [o.image_url for o in offers if is_url(o.image_url)]
     fetched: dict[str, str] = {}
-    store = ThumbnailStore(AppPaths.resolve(args.data_dir).thumbnails)
+    with open_services(args) as services:
+        store = services.thumbnail_store
     if urls:
         report = ThumbnailDownloader(store, allow_private=args.allow_private).fetch_all(urls)
         fetched = report.shas

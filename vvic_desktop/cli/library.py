@@ -12,12 +12,11 @@ import json
 import sys
 from typing import Any
 
+from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.search import print_table
 from vvic_desktop.core import errors
-from vvic_desktop.paths import AppPaths
 from vvic_desktop.services import SearchServices
 from vvic_desktop.storage.library import SavedSearch, SearchSummary
-from vvic_desktop.storage.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,9 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _services(args: argparse.Namespace) -> SearchServices:
-    paths = AppPaths.resolve(args.data_dir).ensure()
-    settings = Settings.load(paths.settings_file)
-    services = SearchServices(paths, settings)
+    services = open_services(args)
     notice = services.database.notice
     if notice is not None:
         sys.stderr.write(f"note: {notice.message()}\n")

@@ -13,12 +13,12 @@ import json
 import sys
 
 from vvic_desktop.cli.args import crop_arg, positive_int, price_arg
+from vvic_desktop.cli.common import open_services
 from vvic_desktop.core import errors
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
 from vvic_desktop.markets.base import MARKET_NAMES
-from vvic_desktop.paths import AppPaths
-from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET, DemoMarketplace, SearchServices
+from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET, SearchServices
 from vvic_desktop.storage.cache import decimal_text
 from vvic_desktop.storage.export import result_to_json
 from vvic_desktop.storage.settings import Settings
@@ -67,19 +67,14 @@ DEMO_LATENCY = (0.1, 0.3)
 
 
 def run(args: argparse.Namespace) -> int:
-    paths = AppPaths.resolve(args.data_dir).ensure()
-    settings = Settings.load(paths.settings_file)
-    for message in settings.messages:
-        sys.stderr.write(f"note: {message}\n")
-    market_name = args.market or (DEMO_MARKET if args.demo else LOCAL_MARKET)
     if args.demo and args.endpoint:
         raise errors.ConfigError("--demo and --endpoint cannot be used together")
-    filters = _filters(args, settings)
-    query = SearchQuery(source=args.photo, market=market_name, crop=args.crop, filters=filters)
-
-    demo = DemoMarketplace(latency=DEMO_LATENCY) if args.demo else None
-    services = SearchServices(paths, settings, demo=demo)
+    services = open_services(args, demo=args.demo, demo_latency=DEMO_LATENCY)
     try:
+        market_name = args.market or (DEMO_MARKET if args.demo else LOCAL_MARKET)
+        filters = _filters(args, services.settings)
+        query = SearchQuery(source=args.photo, market=market_name, crop=args.crop,
+                            filters=filters)
         if args.save is not None:
             _check_name_free(services, args.save)  # before paying for the call
         show_progress = not args.json and sys.stderr.isatty()
