@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,10 @@ class SearchServices:
         )
         self.cache = ResultCache(paths.cache / "results.sqlite3", settings.cache_ttl_seconds)
         self.thumbnail_store = ThumbnailStore(paths.thumbnails)
+        # The time searches and batches go by (quota penalties, Retry-After waits, a paused
+        # batch's resume time); tests put a virtual clock here so nothing waits for real.
+        self.clock: Callable[[], float] = time.time
+        self.sleep: Callable[[float], None] | None = None  # None: the cancel token's sleep
 
     def target(self, market: str, endpoint: str | None = None) -> Target:
         if self.demo is not None:
@@ -187,6 +192,8 @@ class SearchServices:
             use_cache=use_cache,
             allow_lan_images=bool(self.settings.get("images.allow_lan_hosts")),
             prepared=prepared,
+            sleep=self.sleep,
+            clock=self.clock,
         )
 
     def _search_local(
@@ -306,7 +313,7 @@ class SearchServices:
         return BatchRunner(
             queue, batch_id, search=search, save=save,
             workers=workers or workers_for(quota), quota_per_minute=quota,
-            on_event=on_event, cancel=cancel, calls_used=calls_used,
+            on_event=on_event, cancel=cancel, calls_used=calls_used, clock=self.clock,
             lock_path=self.paths.data / "batch-locks" / f"{batch_id}.lock",
         )
 
