@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +129,10 @@ class SearchServices:
         self._lock = threading.Lock()
         self._limiter: QuotaLimiter | None = None
         self._cache: ResultCache | None = None
+        # The time searches and batches go by (quota penalties, Retry-After waits, a paused
+        # batch's resume time); tests put a virtual clock here so nothing waits for real.
+        self.clock: Callable[[], float] = time.time
+        self.sleep: Callable[[float], None] | None = None  # None: the cancel token's sleep
 
     @classmethod
     def open(
@@ -261,6 +266,8 @@ class SearchServices:
             use_cache=use_cache,
             allow_lan_images=bool(self.settings.get("images.allow_lan_hosts")),
             prepared=prepared,
+            sleep=self.sleep,
+            clock=self.clock,
         )
 
     def _search_local(
@@ -380,7 +387,7 @@ class SearchServices:
         return BatchRunner(
             queue, batch_id, search=search, save=save,
             workers=workers or workers_for(quota), quota_per_minute=quota,
-            on_event=on_event, cancel=cancel, calls_used=calls_used,
+            on_event=on_event, cancel=cancel, calls_used=calls_used, clock=self.clock,
             lock_path=self.paths.data / "batch-locks" / f"{batch_id}.lock",
         )
 

@@ -1,8 +1,10 @@
 """Batch search against the sandbox: within the quota, duplicates once, faults alone, 429s
 honoured, pause/cancel/retry, and a SIGKILL mid-batch resumed with no repeated call.
 
-The quota window is shortened to 2 s (limiter and sandbox alike) so a batch that would take
-minutes takes seconds; the arithmetic is the same.
+The runner, the limiter, the retries and the sandbox share one virtual clock
+(tests/virtual_clock.py): the platform's real 60-s window and a 7-s Retry-After are waited
+out in virtual time, which moves only while every worker sleeps, so no test waits for them
+and a loaded machine changes nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from batch_photos import listing_photos
+from virtual_clock import VirtualClock
 
 from vvic_desktop.core import errors
 from vvic_desktop.core.batch import (
@@ -37,7 +42,7 @@ from vvic_desktop.services import SearchServices
 from vvic_desktop.storage.settings import Settings
 
 SEARCH_PATH = "/api/search/item/image"
-WINDOW = 2.0
+WINDOW = 60.0  # the platform's quota window, in virtual seconds
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -47,32 +52,39 @@ def photos(tmp_path: Path, sandbox_catalog) -> list[Path]:
 
 
 @pytest.fixture
-def quota_sandbox(sandbox_catalog):
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def quota_sandbox(sandbox_catalog, clock):
     server = SandboxServer(port=0, latency=(0.05, 0.15), quota=3, seed=7,
-                           catalog=sandbox_catalog, window=WINDOW)
+                           catalog=sandbox_catalog, window=WINDOW, clock=clock)
     server.start()
     yield server
     server.stop()
 
 
-def services_for(server: SandboxServer, monkeypatch, quota: int = 3) -> SearchServices:
+def services_for(server: SandboxServer, monkeypatch, clock: VirtualClock,
+                 quota: int = 3) -> SearchServices:
+    """Services on `server`, everything (sandbox included) on the virtual `clock`."""
     app_key, secret = DEMO_CREDENTIALS["vvic"]
     monkeypatch.setenv("VVIC_APP_KEY", app_key)
     monkeypatch.setenv("VVIC_APP_SECRET", secret)
     settings = Settings()
     settings.set("market.vvic.quota_per_minute", quota)
     services = SearchServices.open(settings=settings)
-    # the guard for a request's way to the service is absolute (a loaded machine can take
-    # 0.2 s to send one): 15 % of a 2 s window plays the part 3 % plays in 60 s
+    server.clock = clock
+    services.clock, services.sleep = clock, clock.sleep
     services.limiter = QuotaLimiter(services.paths.data / "quota-test.sqlite3",
-                                    window=WINDOW, transit_guard=0.15)
+                                    clock=clock, sleeper=clock.limiter_sleep, window=WINDOW)
     return services
 
 
-def new_batch(server: SandboxServer, monkeypatch, name: str, photos: list[Path],
-              quota: int = 1000) -> tuple[SearchServices, int]:
+def new_batch(server: SandboxServer, monkeypatch, clock: VirtualClock, name: str,
+              photos: list[Path], quota: int = 1000) -> tuple[SearchServices, int]:
     """Services on `server` and a vvic batch of `photos` named `name`."""
-    services = services_for(server, monkeypatch, quota=quota)
+    services = services_for(server, monkeypatch, clock, quota=quota)
     batch_id = services.batch_queue.create(name, "vvic", [(str(p), None) for p in photos],
                                            endpoint=server.url)
     return services, batch_id
@@ -83,9 +95,9 @@ def search_calls(server: SandboxServer) -> list:
 
 
 def test_a_batch_spends_the_quota_fully_and_never_exceeds_it(
-    quota_sandbox, photos, monkeypatch
+    quota_sandbox, photos, monkeypatch, clock
 ) -> None:
-    services = services_for(quota_sandbox, monkeypatch)
+    services = services_for(quota_sandbox, monkeypatch, clock)
     queue = services.batch_queue
     batch_id = queue.create("wish list", "vvic", [(str(p), None) for p in photos],
                             endpoint=quota_sandbox.url)
@@ -107,9 +119,9 @@ def test_a_batch_spends_the_quota_fully_and_never_exceeds_it(
 
 
 def test_duplicates_cost_one_call_and_a_broken_photo_fails_alone(
-    sandbox, photos, tmp_path, monkeypatch
+    sandbox, photos, tmp_path, monkeypatch, clock
 ) -> None:
-    services = services_for(sandbox, monkeypatch, quota=1000)
+    services = services_for(sandbox, monkeypatch, clock, quota=1000)
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(photos[1].read_bytes()[:300])
     copy = tmp_path / "copy of p0.jpg"
@@ -135,9 +147,9 @@ def test_duplicates_cost_one_call_and_a_broken_photo_fails_alone(
 
 
 def test_quota_exhausted_pauses_with_resume_time_and_loses_nothing(
-    sandbox, photos, monkeypatch
+    sandbox, photos, monkeypatch, clock
 ) -> None:
-    services, batch_id = new_batch(sandbox, monkeypatch, "long wait", photos[:4])
+    services, batch_id = new_batch(sandbox, monkeypatch, clock, "long wait", photos[:4])
     sandbox.inject("429-long")  # Retry-After: one day
     runner = None
 
@@ -158,9 +170,9 @@ def test_quota_exhausted_pauses_with_resume_time_and_loses_nothing(
 
 
 def test_a_429_with_retry_after_holds_every_worker_until_then(
-    sandbox, photos, monkeypatch
+    sandbox, photos, monkeypatch, clock
 ) -> None:
-    services, batch_id = new_batch(sandbox, monkeypatch, "rush", photos[:4])
+    services, batch_id = new_batch(sandbox, monkeypatch, clock, "rush", photos[:4])
     sandbox.inject("429")  # Retry-After: 7
     info = services.batch_runner(batch_id, workers=3).run()
     assert info.state == FINISHED and info.counts == {DONE: 4}
@@ -169,21 +181,22 @@ def test_a_429_with_retry_after_holds_every_worker_until_then(
     assert len(refused) == 1 and len(calls) == 5  # the refused photo asked once more
     at = refused[0].time
     later = [c.time for c in calls if c.time > at]
-    # the other two workers' calls were already on their way when the 429 came; after it,
-    # no worker sent anything before the time the platform gave
-    in_flight = [t for t in later if t < at + 0.5]
+    # the other two workers' calls were already on their way when the 429 came (virtual
+    # time stands still while a call is in flight); after it, no worker sent anything
+    # before the time the platform gave
+    in_flight = [t for t in later if t == at]
     assert len(in_flight) <= 2
-    assert len(later) - len(in_flight) >= 1 and all(
-        t >= at + 7 - 0.05 for t in later if t not in in_flight)
+    assert len(later) - len(in_flight) >= 1 and all(t >= at + 7 for t in later if t != at)
+    assert 7 in clock.slept  # the refused photo's retry waited the Retry-After
     assert [i.attempts for i in services.batch_queue.items(batch_id)] == [1, 1, 1, 1]
     services.close()
 
 
 @pytest.mark.parametrize("stop", ["pause", "cancel"])
 def test_pause_or_cancel_keeps_unsent_photos_queued_and_resume_continues(
-    sandbox, photos, monkeypatch, stop
+    sandbox, photos, monkeypatch, clock, stop
 ) -> None:
-    services, batch_id = new_batch(sandbox, monkeypatch, stop, photos)
+    services, batch_id = new_batch(sandbox, monkeypatch, clock, stop, photos)
     runner = None
 
     def on_event(kind, payload) -> None:
@@ -202,8 +215,8 @@ def test_pause_or_cancel_keeps_unsent_photos_queued_and_resume_continues(
     services.close()
 
 
-def test_a_batch_runs_in_one_place_at_a_time(sandbox, photos, monkeypatch) -> None:
-    services, batch_id = new_batch(sandbox, monkeypatch, "twice", photos[:3])
+def test_a_batch_runs_in_one_place_at_a_time(sandbox, photos, monkeypatch, clock) -> None:
+    services, batch_id = new_batch(sandbox, monkeypatch, clock, "twice", photos[:3])
     refused: list[str] = []
 
     def on_event(kind, payload) -> None:
@@ -227,11 +240,11 @@ class _Killed(BaseException):
 
 
 def test_an_answer_paid_for_before_a_crash_is_not_paid_again(
-    sandbox, photos, monkeypatch
+    sandbox, photos, monkeypatch, clock
 ) -> None:
     from vvic_desktop.core.batch import BatchQueue
 
-    services, batch_id = new_batch(sandbox, monkeypatch, "crash", photos[:3])
+    services, batch_id = new_batch(sandbox, monkeypatch, clock, "crash", photos[:3])
     real_finish = BatchQueue.finish
 
     def die_before_done(self, item_id, search_id, result) -> None:
@@ -253,14 +266,19 @@ def test_an_answer_paid_for_before_a_crash_is_not_paid_again(
 def test_sigkill_mid_batch_then_resume_finishes_every_photo_without_repeats(
     sandbox, photos, data_dir, monkeypatch
 ) -> None:
-    sandbox.latency = (0.2, 0.3)
     uploads: collections.Counter[str] = collections.Counter()  # image sent -> times
     dispatch = sandbox._dispatch
+    count_lock = threading.Lock()
+    release = threading.Event()  # the 4th call is held until the process is killed
 
     def counting(protocol, req, fault):
         if protocol == "vvic" and req.path == SEARCH_PATH:
             image = json.loads(req.raw_body)["image_base64"]
-            uploads[hashlib.sha256(image.encode()).hexdigest()] += 1
+            with count_lock:
+                uploads[hashlib.sha256(image.encode()).hexdigest()] += 1
+                nth = sum(uploads.values())
+            if nth == 4:  # a call in flight at the kill, whatever the machine's speed
+                release.wait(120)
         return dispatch(protocol, req, fault)
 
     monkeypatch.setattr(sandbox, "_dispatch", counting)
@@ -281,13 +299,18 @@ def test_sigkill_mid_batch_then_resume_finishes_every_photo_without_repeats(
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     proc.stderr.close()
-    before = len(search_calls(sandbox))
-    assert 3 <= before < 9
+    release.set()
+    before = sum(uploads.values())
+    assert 3 <= before <= 4  # the 4th call (if sent) was held: the process got no further
     resume = subprocess.run(
         [sys.executable, "-m", "vvic_desktop.cli", "batch", "--resume"],
         capture_output=True, text=True, env=env, cwd=REPO)
     assert resume.returncode == 0, resume.stderr
     assert "9 done" in resume.stdout
+    # the call held at the kill is answered to no one; wait until the log has it too
+    until = time.monotonic() + 60
+    while len(search_calls(sandbox)) < sum(uploads.values()) and time.monotonic() < until:
+        time.sleep(0.01)
     calls = search_calls(sandbox)
     # one call per photo; the one call in flight at the kill may have been charged by the
     # service without its answer ever arriving, and only that one can be asked again

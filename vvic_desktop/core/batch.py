@@ -381,6 +381,8 @@ class BatchRunner:
 
     def _wait_until(self, when: float) -> bool:
         while self._clock() < when:
+            if self._pause.is_set():  # paused already (e.g. on the PAUSED event): no wait
+                return False
             self._on_event("waiting", when - self._clock())  # a countdown for the CLI
             if self.cancel.wait(min(1.0, when - self._clock())) or self._pause.is_set():
                 if self.cancel.cancelled:
