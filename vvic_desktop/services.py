@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from vvic_desktop.core import errors
-from vvic_desktop.core.batch import BatchItem, BatchQueue, BatchRunner, workers_for
+from vvic_desktop.core.batch import BatchItem, BatchRunner, workers_for
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import PreparedImage, SearchQuery, SearchResult
 from vvic_desktop.core.pipeline import Progress, run_search, thumbnails_from
@@ -30,9 +30,11 @@ from vvic_desktop.markets.base import Credentials
 from vvic_desktop.markets.local import LocalMarket
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.storage import secrets
+from vvic_desktop.storage.batch_queue import BatchQueue
 from vvic_desktop.storage.cache import ResultCache
 from vvic_desktop.storage.db import Database
 from vvic_desktop.storage.library import Library
+from vvic_desktop.storage.quota_log import QuotaLog
 from vvic_desktop.storage.settings import Settings
 from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
 
@@ -175,7 +177,7 @@ class SearchServices:
         with self._lock:
             if self._limiter is None:
                 self._limiter = QuotaLimiter(
-                    self.paths.data / "quota.sqlite3",
+                    QuotaLog(self.paths.data / "quota.sqlite3"),
                     margin=int(self.settings.get("quota.safety_margin")),
                 )
             return self._limiter
@@ -425,6 +427,12 @@ class SearchServices:
     def close(self) -> None:
         if "database" in self.__dict__:
             self.database.close()
+        with self._lock:
+            limiter, cache = self._limiter, self._cache
+        if limiter is not None:
+            limiter.close()
+        if cache is not None:
+            cache.close()
         if self.demo is not None:
             self.demo.close()
             self.demo = None

@@ -39,6 +39,7 @@ from vvic_desktop.core.batch import (
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
 from vvic_desktop.services import SearchServices
+from vvic_desktop.storage.quota_log import QuotaLog
 from vvic_desktop.storage.settings import Settings
 
 SEARCH_PATH = "/api/search/item/image"
@@ -76,7 +77,7 @@ def services_for(server: SandboxServer, monkeypatch, clock: VirtualClock,
     services = SearchServices.open(settings=settings)
     server.clock = clock
     services.clock, services.sleep = clock, clock.sleep
-    services.limiter = QuotaLimiter(services.paths.data / "quota-test.sqlite3",
+    services.limiter = QuotaLimiter(QuotaLog(services.paths.data / "quota-test.sqlite3"),
                                     clock=clock, sleeper=clock.limiter_sleep, window=WINDOW)
     return services
 
@@ -242,7 +243,7 @@ class _Killed(BaseException):
 def test_an_answer_paid_for_before_a_crash_is_not_paid_again(
     sandbox, photos, monkeypatch, clock
 ) -> None:
-    from vvic_desktop.core.batch import BatchQueue
+    from vvic_desktop.storage.batch_queue import BatchQueue
 
     services, batch_id = new_batch(sandbox, monkeypatch, clock, "crash", photos[:3])
     real_finish = BatchQueue.finish

@@ -29,6 +29,7 @@ from vvic_desktop.core.pipeline import filter_offers, run_search
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Acquire, MarketAnswer
 from vvic_desktop.storage.cache import ResultCache
+from vvic_desktop.storage.quota_log import QuotaLog
 
 US = 1_000_000
 
@@ -92,7 +93,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def limiter(tmp_path: Path, clock: FakeClock) -> QuotaLimiter:
-    return QuotaLimiter(tmp_path / "quota.sqlite3", clock=clock, sleeper=clock.limiter_sleep)
+    return QuotaLimiter(QuotaLog(tmp_path / "quota.sqlite3"), clock=clock,
+                        sleeper=clock.limiter_sleep)
 
 
 @pytest.fixture
@@ -215,7 +217,7 @@ def test_progress_stages_in_order(limiter, cache, clock) -> None:
 
 def test_cancel_while_waiting_for_quota_returns_within_one_second(tmp_path: Path) -> None:
     """Real clock and real waits: the quota is spent, so the search waits ~60 s unless cancelled."""
-    limiter = QuotaLimiter(tmp_path / "quota.sqlite3")
+    limiter = QuotaLimiter(QuotaLog(tmp_path / "quota.sqlite3"))
     limiter.acquire("vvic:KEY", 1, CancelToken())
     market = FakeMarket([offer("1")])
     cancel = CancelToken()

@@ -3,7 +3,9 @@ threads, processes and restarts; waits are cancellable; long waits become QuotaE
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import Cancelled, QuotaExhausted
 from vvic_desktop.core.ratelimit import QuotaLimiter
+from vvic_desktop.storage.quota_log import QuotaLog
 
 US = 1_000_000
 WINDOW_US = 60 * US
@@ -22,7 +25,8 @@ WINDOW_US = 60 * US
 
 def exact_limiter(db, clock, **options) -> QuotaLimiter:
     """A limiter spacing grants by exactly the window (no transit guard): exact arithmetic."""
-    return QuotaLimiter(db, clock=clock, sleeper=clock.sleeper, transit_guard=0, **options)
+    return QuotaLimiter(QuotaLog(db), clock=clock, sleeper=clock.sleeper, transit_guard=0,
+                        **options)
 
 
 class FakeClock:
@@ -181,7 +185,7 @@ def test_restart_keeps_the_log(tmp_path: Path) -> None:
 
 def test_cancel_during_wait_raises_cancelled_promptly(tmp_path: Path) -> None:
     """Real clock and the default sleeper: a waiting acquire stops as soon as cancelled."""
-    limiter = QuotaLimiter(tmp_path / "q.sqlite3")
+    limiter = QuotaLimiter(QuotaLog(tmp_path / "q.sqlite3"))
     limiter.acquire("k", 1, CancelToken())
     cancel = CancelToken()
     outcome: list[BaseException] = []
@@ -206,7 +210,7 @@ def test_cancel_during_wait_raises_cancelled_promptly(tmp_path: Path) -> None:
 
 def test_two_limiters_in_two_threads_share_the_quota(tmp_path: Path) -> None:
     db = tmp_path / "q.sqlite3"
-    limiters = [QuotaLimiter(db), QuotaLimiter(db)]
+    limiters = [QuotaLimiter(QuotaLog(db)), QuotaLimiter(QuotaLog(db))]
     granted: list[int] = []
     lock = threading.Lock()
     barrier = threading.Barrier(2)
@@ -235,7 +239,7 @@ class EventLike(Protocol):
 
 
 def _greedy_process(db: str, start: EventLike, out: multiprocessing.Queue[int]) -> None:
-    limiter = QuotaLimiter(db)
+    limiter = QuotaLimiter(QuotaLog(db))
     start.wait(10)
     count = 0
     for _ in range(10):
@@ -250,7 +254,7 @@ def _greedy_process(db: str, start: EventLike, out: multiprocessing.Queue[int]) 
 def test_two_processes_never_exceed_the_quota_together(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("spawn")  # fork is unsafe beside threads
     db = str(tmp_path / "q.sqlite3")
-    QuotaLimiter(db)  # create the schema before the race
+    QuotaLimiter(QuotaLog(db))  # create the schema before the race
     start, out = ctx.Event(), ctx.Queue()
     procs = [ctx.Process(target=_greedy_process, args=(db, start, out)) for _ in range(2)]
     for p in procs:
@@ -261,15 +265,39 @@ def test_two_processes_never_exceed_the_quota_together(tmp_path: Path) -> None:
         p.join(10)
         assert p.exitcode == 0
     assert sum(counts) == 6
-    assert len(QuotaLimiter(db).recent("k")) == 6
+    assert len(QuotaLimiter(QuotaLog(db)).recent("k")) == 6
 
 
 def test_the_transit_guard_spaces_grants_a_little_more_than_the_window(tmp_path) -> None:
     """Requests take varying time to reach the service: at exactly 60 s apart the service
     may count Q + 1 in its window; the default guard keeps 1.8 s of slack."""
     clock = FakeClock()
-    limiter = QuotaLimiter(tmp_path / "q.sqlite3", clock=clock, sleeper=clock.sleeper)
+    limiter = QuotaLimiter(QuotaLog(tmp_path / "q.sqlite3"), clock=clock, sleeper=clock.sleeper)
     for _ in range(3):
         limiter.acquire("k", 3, CancelToken())
     limiter.acquire("k", 3, CancelToken())
     assert clock.slept == [pytest.approx(60 * 1.03)]
+
+
+def test_the_log_has_a_schema_version_and_keeps_an_older_file(tmp_path: Path) -> None:
+    db = tmp_path / "q.sqlite3"
+    first = QuotaLimiter(QuotaLog(db))
+    first.acquire("k", 5, CancelToken())
+    first.close()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        conn.execute("PRAGMA user_version = 0")  # as the files written before versions
+        conn.commit()
+    assert len(QuotaLimiter(QuotaLog(db)).recent("k")) == 1
+
+
+def test_a_log_that_cannot_be_written_still_keeps_the_quota_in_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    clock = FakeClock()
+    limiter = exact_limiter(blocker / "q.sqlite3", clock)
+    for _ in range(2):
+        limiter.acquire("k", 2, CancelToken())
+    with pytest.raises(QuotaExhausted):
+        limiter.acquire("k", 2, CancelToken(), max_wait=10)
+    assert limiter.store.db.in_memory

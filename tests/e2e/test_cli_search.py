@@ -22,6 +22,7 @@ from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Credentials
 from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
 from vvic_desktop.services import Target, quota_key
+from vvic_desktop.storage.quota_log import QuotaLog
 
 
 def run_json(capsys, argv: list[str]) -> dict:
@@ -158,7 +159,7 @@ def test_quota_exhaustion_from_the_limiter_shows_when_it_resumes(tmp_path, data_
     endpoint = "http://127.0.0.1:9"  # never contacted: the quota stops the call first
     until = time.time() + 15 * 60
     target = Target("vvic", Credentials("QKEY", "QSECRET"), endpoint, loopback=True)
-    QuotaLimiter(data_dir / "quota.sqlite3").penalise(quota_key(target), until)
+    QuotaLimiter(QuotaLog(data_dir / "quota.sqlite3")).penalise(quota_key(target), until)
     assert main(["search", str(photo), "--market", "vvic", "--endpoint", endpoint]) == 2
     err = capsys.readouterr().err
     expected = dt.datetime.fromtimestamp(until).astimezone().strftime("%H:%M")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -110,13 +111,29 @@ def test_corrupt_file_is_a_miss_and_is_set_aside(tmp_path: Path) -> None:
     assert cache.get(SHA, "vvic", "f", "") is not None
 
 
-def test_unwritable_location_raises_storage_error(tmp_path: Path) -> None:
+def test_unwritable_location_keeps_the_cache_in_memory(tmp_path: Path) -> None:
+    """A cache folder that cannot be made: the session still caches (in memory), nothing on
+    disk, no error for the search."""
     blocker = tmp_path / "file"
     blocker.write_text("x")
     cache = ResultCache(blocker / "c.sqlite3")
     assert cache.get(SHA, "vvic", "f", "") is None
-    with pytest.raises(StorageError):
-        cache.put(SHA, "vvic", "f", "", sample_offers())
+    cache.put(SHA, "vvic", "f", "", sample_offers())
+    assert cache.get(SHA, "vvic", "f", "") is not None
+    assert blocker.read_text() == "x" and not list(tmp_path.rglob("c.sqlite3*"))
+
+
+def test_a_cache_file_from_before_schema_versions_is_kept(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    ResultCache(db).put(SHA, "vvic", "f", "", sample_offers())
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA user_version = 0")  # as files written before the versioned opener
+        conn.commit()
+    again = ResultCache(db)
+    assert again.get(SHA, "vvic", "f", "") is not None
+    again.close()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
 
 
 def test_size_is_bounded_oldest_first(tmp_path: Path) -> None:
@@ -146,6 +163,6 @@ def test_full_disk_is_a_storage_error_and_keeps_old_entries(tmp_path: Path, monk
 
     with monkeypatch.context() as patch, pytest.raises(StorageError):
         patch.setattr(sqlite3, "connect", capped)
-        cache.put("b" * 64, "vvic", "f", "", big)
+        ResultCache(db).put("b" * 64, "vvic", "f", "", big)  # a process on a full disk
     assert cache.get(SHA, "vvic", "f", "") is not None
     assert cache.get("b" * 64, "vvic", "f", "") is None

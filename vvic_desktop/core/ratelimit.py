@@ -1,15 +1,16 @@
-"""Per-credential call quota: a sliding-window log persisted in SQLite (DESIGN §5).
+"""Per-credential call quota: a sliding-window log, persisted (DESIGN §5).
 
 Why a log and not a token bucket: a bucket of capacity N refills while it is being spent,
 so a greedy caller gets up to 2N-1 calls into some 60-s window (the reliability matrix
 measured 39 for N=20). A log of grant times answers the question the platform asks —
 "how many calls in the last 60 s?" — exactly.
 
-Why SQLite: the quota belongs to the AppKey, not to the process. The GUI and a CLI run
-beside it, or a restart a few seconds after a burst, must all see the same log. Every
-acquire is one `BEGIN IMMEDIATE` transaction (read the window, then insert the grant), so
-two processes cannot both see a free slot and both take it (the seed's Redis
-`lrange`-then-`rpush` race).
+Why persisted: the quota belongs to the AppKey, not to the process. The GUI and a CLI run
+beside it, or a restart a few seconds after a burst, must all see the same log. The log is
+a `QuotaStore` (storage/quota_log.py: SQLite, one file shared by every process); every
+acquire is one write transaction (read the window, then insert the grant: SQLite's
+`BEGIN IMMEDIATE`), so two processes cannot both see a free slot and both take it (the
+seed's Redis `lrange`-then-`rpush` race). The rule lives here; the SQL lives in storage.
 
 Times are stored as integer microseconds: a slot frees at exactly `grant + 60 s`, and
 integer arithmetic keeps "the window no longer holds this grant" free of float rounding.
@@ -17,16 +18,14 @@ integer arithmetic keeps "the window no longer holds this grant" free of float r
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-import os
-import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Protocol
 
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.errors import QuotaExhausted, StorageError
+from vvic_desktop.core.errors import QuotaExhausted
 
 WINDOW_SECONDS = 60.0
 TRANSIT_GUARD = 0.03  # 1.8 s of a 60 s window, for the request's way to the service
@@ -41,17 +40,27 @@ def _cancellable_sleep(cancel: CancelToken, seconds: float) -> None:
     cancel.sleep(seconds)
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS grants (
-    key TEXT NOT NULL,
-    at_us INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS grants_key_at ON grants (key, at_us);
-CREATE TABLE IF NOT EXISTS penalties (
-    key TEXT PRIMARY KEY,
-    until_us INTEGER NOT NULL
-);
-"""
+class QuotaView(Protocol):
+    """The log as seen inside one transaction (times in integer microseconds)."""
+
+    def penalty_until(self, key: str) -> int | None: ...
+    def newest_grants(self, key: str, after_us: int, limit: int) -> list[int]:
+        """Grant times after `after_us`, newest first, at most `limit`."""
+        ...
+    def move_future_grants(self, key: str, now_us: int) -> None: ...
+    def add_grant(self, key: str, at_us: int) -> None: ...
+    def forget_grants(self, key: str, upto_us: int) -> None: ...
+    def raise_penalty(self, key: str, until_us: int) -> None: ...
+
+
+class QuotaStore(Protocol):
+    """Where the log is kept: `writing()` is one atomic read-then-write transaction across
+    processes; `reading()` a consistent read."""
+
+    def writing(self) -> AbstractContextManager[QuotaView]: ...
+    def reading(self) -> AbstractContextManager[QuotaView]: ...
+    def grants_since(self, key: str, since_us: int) -> list[int]: ...
+    def close(self) -> None: ...
 
 
 class QuotaLimiter:
@@ -63,18 +72,17 @@ class QuotaLimiter:
 
     def __init__(
         self,
-        db_path: str | os.PathLike[str],
+        store: QuotaStore,
         clock: Clock = time.time,
         sleeper: Sleeper = _cancellable_sleep,
         *,
         margin: int = 0,
-        busy_timeout_ms: int = 10_000,
         window: float = WINDOW_SECONDS,
         transit_guard: float = TRANSIT_GUARD,
     ) -> None:
         """`window` is the platform's 60 s; tests and benchmarks may shorten it.
         `transit_guard` lengthens the spacing window by that fraction (see below)."""
-        self.db_path = Path(db_path)
+        self.store = store
         self.window = float(window)
         self._window_us = int(self.window * _US)
         # Grants are spaced over a slightly longer window than the platform's: a request
@@ -85,14 +93,6 @@ class QuotaLimiter:
         self._clock = clock
         self._sleeper = sleeper
         self._margin = max(0, int(margin))
-        self._busy_timeout_ms = busy_timeout_ms
-        try:
-            self.db_path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
-            raise StorageError(f"quota log {self.db_path.name}: {exc}") from exc
 
     # --- public API ---------------------------------------------------------------------
 
@@ -121,107 +121,56 @@ class QuotaLimiter:
 
     def penalise(self, key: str, until: float) -> None:
         """The service answered 429 / Retry-After: grant nothing for `key` before `until`."""
-        until_us = round(until * _US)
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO penalties (key, until_us) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET until_us = MAX(until_us, excluded.until_us)",
-                (key, until_us),
-            )
+        with self.store.writing() as log:
+            log.raise_penalty(key, round(until * _US))
 
     def recent(self, key: str, window: float | None = None) -> list[float]:
         """Grant times (epoch seconds, oldest first) for `key` within the last `window` s."""
         since_us = self._now_us() - int((self.window if window is None else window) * _US)
-        with contextlib.closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT at_us FROM grants WHERE key = ? AND at_us > ? ORDER BY at_us",
-                (key, since_us),
-            ).fetchall()
-        return [at_us / _US for (at_us,) in rows]
+        return [at_us / _US for at_us in self.store.grants_since(key, since_us)]
 
     def next_free(self, key: str, quota: int) -> float:
         """When the next call for `key` could be granted (epoch seconds; now if free now)."""
         limit = self.effective_limit(quota)
-        with contextlib.closing(self._connect()) as conn:
-            now_us = self._now_us()
-            return self._free_at(conn, key, limit, now_us) / _US
+        with self.store.reading() as log:
+            return self._free_at(log, key, limit, self._now_us()) / _US
 
     def effective_limit(self, quota: int) -> int:
         return max(1, int(quota) - self._margin)
+
+    def close(self) -> None:
+        self.store.close()
 
     # --- internals ----------------------------------------------------------------------
 
     def _now_us(self) -> int:
         return round(self._clock() * _US)
 
-    def _connect(self) -> sqlite3.Connection:
-        # One short-lived connection per operation: safe from any thread, and cheap next
-        # to an HTTP call. isolation_level=None lets us issue BEGIN IMMEDIATE ourselves.
-        conn = sqlite3.connect(self.db_path, timeout=self._busy_timeout_ms / 1000,
-                               isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
-        # WAL + NORMAL survives an app crash; only a power cut can lose the last grants,
-        # and a few seconds of quota history is not worth an fsync per API call.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return conn
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        try:
-            conn = self._connect()
-        except sqlite3.Error as exc:
-            raise StorageError(f"quota log {self.db_path.name}: {exc}") from exc
-        try:
-            # IMMEDIATE takes the write lock before reading, so read-check-insert is atomic
-            # across processes (a DEFERRED read could be followed by another writer).
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise StorageError(f"quota log {self.db_path.name}: {exc}") from exc
-        finally:
-            conn.close()
-
-    def _free_at(self, conn: sqlite3.Connection, key: str, limit: int, now_us: int) -> int:
+    def _free_at(self, log: QuotaView, key: str, limit: int, now_us: int) -> int:
         """The earliest time >= now at which a grant would keep every window within `limit`."""
         free_at = now_us
-        row = conn.execute("SELECT until_us FROM penalties WHERE key = ?", (key,)).fetchone()
-        if row is not None and row[0] > free_at:
-            free_at = row[0]
+        penalty = log.penalty_until(key)
+        if penalty is not None and penalty > free_at:
+            free_at = penalty
         # Grants still inside the window ending at `free_at`; a grant at g stops counting at
         # g + window exactly. If `limit` or more remain, the slot frees when the oldest of
         # the newest `limit` leaves the window.
-        in_window = [
-            at for (at,) in conn.execute(
-                "SELECT at_us FROM grants WHERE key = ? AND at_us > ? ORDER BY at_us DESC "
-                "LIMIT ?",
-                (key, free_at - self._spacing_us, limit),
-            )
-        ]
+        in_window = log.newest_grants(key, free_at - self._spacing_us, limit)
         if len(in_window) >= limit:
             free_at = max(free_at, min(in_window[limit - 1], now_us) + self._spacing_us)
         return free_at
 
     def _try_grant(self, key: str, limit: int) -> tuple[int, int | None]:
         """(now, None) if a grant was recorded now, else (now, when a slot frees)."""
-        with self._transaction() as conn:
+        with self.store.writing() as log:
             now_us = self._now_us()
             # A grant "in the future" means the wall clock was set back (by the user or NTP):
             # move it to now, so the wait stays within one window, not the size of the jump.
-            conn.execute(
-                "UPDATE grants SET at_us = ? WHERE key = ? AND at_us > ?", (now_us, key, now_us)
-            )
-            free_at = self._free_at(conn, key, limit, now_us)
+            log.move_future_grants(key, now_us)
+            free_at = self._free_at(log, key, limit, now_us)
             if free_at > now_us:
                 return now_us, free_at
-            conn.execute("INSERT INTO grants (key, at_us) VALUES (?, ?)", (key, now_us))
+            log.add_grant(key, now_us)
             # Keep the log small: nothing older than one window can matter again.
-            conn.execute(
-                "DELETE FROM grants WHERE key = ? AND at_us <= ?",
-                (key, now_us - 2 * self._window_us),
-            )
+            log.forget_grants(key, now_us - 2 * self._window_us)
             return now_us, None

@@ -5,9 +5,11 @@ of one photo are different queries, and the same crop of a re-saved file is the 
 the market, `Filters.cache_key()` and the endpoint (a sandbox's results must never answer
 for production). Values are JSON; prices keep their exact Decimal text.
 
-One short-lived connection per call, so the GUI's worker threads and a CLI can share it.
-A broken cache never breaks a search: read errors count as a miss (and the corrupt file is
-set aside), write errors are reported to the caller to log.
+The file is opened like every database of ours (storage/db.py: WAL, user_version
+migrations, quick_check at open), on first use, with one connection per thread, so the
+GUI's worker threads and a CLI can share it. A broken cache never breaks a search: read
+errors count as a miss (and a file found damaged is set aside for a fresh one), write
+errors are reported to the caller to log; a cache that cannot be written lives in memory.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,19 +28,27 @@ from typing import Any
 
 from vvic_desktop.core.errors import StorageError
 from vvic_desktop.core.models import Offer, Stall
+from vvic_desktop.storage.db import Database, Migration
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS results (
-    image_sha256 TEXT NOT NULL,
-    market TEXT NOT NULL,
-    filters_key TEXT NOT NULL,
-    endpoint TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    payload TEXT NOT NULL,
-    PRIMARY KEY (image_sha256, market, filters_key, endpoint)
-);
-CREATE INDEX IF NOT EXISTS results_created ON results (created_at);
-"""
+CACHE_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "results",
+        (
+            # IF NOT EXISTS: files from before the cache had a schema version hold these
+            """CREATE TABLE IF NOT EXISTS results (
+                image_sha256 TEXT NOT NULL,
+                market TEXT NOT NULL,
+                filters_key TEXT NOT NULL,
+                endpoint TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                payload TEXT NOT NULL,
+                PRIMARY KEY (image_sha256, market, filters_key, endpoint)
+            )""",
+            "CREATE INDEX IF NOT EXISTS results_created ON results (created_at)",
+        ),
+    ),
+)
 
 FORMAT_VERSION = 1
 
@@ -142,7 +153,8 @@ class ResultCache:
         self.ttl_seconds = float(ttl_seconds)
         self.max_entries = max(1, int(max_entries))
         self._clock = clock
-        self._ready = False
+        self._db: Database | None = None
+        self._lock = threading.Lock()
 
     def get(
         self, image_sha256: str, market: str, filters_key: str, endpoint: str = ""
@@ -223,33 +235,37 @@ class ResultCache:
         with self._connection() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
 
+    def close(self) -> None:
+        with self._lock:
+            db, self._db = self._db, None
+        if db is not None:
+            db.close()
+
+    def _database(self) -> Database:
+        with self._lock:
+            if self._db is None:
+                self._db = Database(self.db_path, migrations=CACHE_MIGRATIONS,
+                                    sweep_temp_files=False, label="result cache",
+                                    writes_needed=True)
+            return self._db
+
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
+        """One transaction on this thread's connection: all of it commits, or none."""
         try:
-            if not self._ready:
-                self.db_path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.db_path, timeout=10)
-        except (sqlite3.Error, OSError) as exc:
-            raise StorageError(f"result cache: {exc}") from exc
-        try:
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: crash-safe; a cache needs no more
-            if not self._ready:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
-                self._ready = True
-            with conn:  # one transaction: commit on success, roll back on error
+            db = self._database()
+            with db.transaction() as conn:
                 yield conn
-        except sqlite3.DatabaseError as exc:
+        except StorageError as exc:
             if _is_corrupt(exc):
-                conn.close()
                 self._set_aside()
-            raise StorageError(f"result cache: {exc}") from exc
-        finally:
-            conn.close()
+            raise StorageError(f"result cache: {exc.detail}", reason=exc.detail) from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"result cache: {exc}", reason=str(exc)) from exc
 
     def _set_aside(self) -> None:
-        """A corrupt cache is only a cache: move it away and start a fresh one next time."""
+        """A damaged cache is only a cache: move it away and start a fresh one next time."""
+        self.close()
         stamp = time.strftime("%Y%m%d-%H%M%S")
         for suffix in ("", "-wal", "-shm"):
             path = Path(str(self.db_path) + suffix)
@@ -258,9 +274,8 @@ class ResultCache:
                     path.unlink()
                 else:
                     path.replace(path.with_name(f"{path.name}.corrupt-{stamp}"))
-        self._ready = False
 
 
-def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
-    text = str(exc).lower()
+def _is_corrupt(exc: BaseException) -> bool:
+    text = str(getattr(exc, "detail", "") or exc).lower()
     return "malformed" in text or "not a database" in text

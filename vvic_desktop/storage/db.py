@@ -186,8 +186,16 @@ class Database:
         *,
         migrations: Sequence[Migration] = MIGRATIONS,
         sweep_temp_files: bool = True,
+        label: str = "library",
+        writes_needed: bool = False,
     ) -> None:
+        """`migrations` make the schema of this file (every database of ours opens here:
+        the library, the quota log, the result cache); `label` names it in the log.
+        `writes_needed`: a file that can only be read is no use (a log, a cache): use an
+        in-memory database for the session instead of opening it read-only."""
         self.path = Path(path)
+        self.label = label
+        self._writes_needed = writes_needed
         self.migrations = tuple(migrations)
         self.schema_version = self.migrations[-1].version if self.migrations else 0
         self.read_only = False
@@ -264,10 +272,13 @@ class Database:
                     side.replace(Path(str(moved) + suffix))
         except OSError as exc:
             raise _storage_error(exc) from None
-        log.warning("library database was damaged; moved to %s", moved.name)
+        log.warning("%s database was damaged; moved to %s", self.label, moved.name)
         self.notice = DatabaseRecovered("quick_check failed", moved_to=moved.name)
 
     def _open_read_only(self, notice: StorageError) -> None:
+        if self._writes_needed:
+            self._open_in_memory(notice.detail)
+            return
         self.read_only = True
         self.notice = notice
         # immutable=1 reads a WAL file in a folder where no -shm can be created; nobody can
@@ -287,7 +298,8 @@ class Database:
         self.in_memory = True
         self.read_only = False
         self.notice = DataDirReadOnly(reason, folder=str(self.path.parent), reason=reason)
-        self._uri = f"file:vvic-library-{os.getpid()}-{next(_memory_ids)}?mode=memory&cache=shared"
+        name = self.label.replace(" ", "-")
+        self._uri = f"file:vvic-{name}-{os.getpid()}-{next(_memory_ids)}?mode=memory&cache=shared"
         self._anchor = self._connect(self._uri)
         self._migrate(self._anchor, 0, backup=False)
 
@@ -306,7 +318,7 @@ class Database:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            log.info("library schema migrated to %d (%s)", step.version, step.description)
+            log.info("%s schema migrated to %d (%s)", self.label, step.version, step.description)
 
     def _backup(self, conn: sqlite3.Connection, version: int) -> None:
         target = self.path.with_name(f"{self.path.name}.v{version}.bak")
