@@ -17,6 +17,8 @@ import requests
 from PIL import Image
 
 from vvic_desktop.sandbox import server as server_module
+from vvic_desktop.sandbox import taobao as sandbox_taobao
+from vvic_desktop.sandbox import wire as sandbox_wire
 from vvic_desktop.sandbox.catalog import Catalog
 from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, FAULTS, SandboxServer
 
@@ -291,7 +293,7 @@ def test_top_md5_matches_taobaos_published_example() -> None:
               "method": "taobao.item.seller.get", "num_iid": "11223344", "session": "test",
               "sign_method": "md5", "timestamp": "2016-01-01 12:00:00", "v": "2.0"}
     expected = "66987CB115214E59E6EC978214934FB8"
-    assert server_module._top_sign(params, "helloworld", "md5") == expected
+    assert sandbox_taobao.top_sign(params, "helloworld", "md5") == expected
     assert top_reference_sign(params, "helloworld", "md5") == expected
 
 
@@ -320,7 +322,7 @@ def test_top_image_search(sandbox, sandbox_catalog, sign_method: str) -> None:
 def test_top_accepts_an_image_url_on_the_server_and_a_category(sandbox, sandbox_catalog) -> None:
     listing = sandbox_catalog.listings[90]
     category = sandbox_catalog.style(listing.style_id).category
-    cat = server_module.TAOBAO_CATS[category]
+    cat = sandbox_wire.TAOBAO_CATS[category]
     answer = requests.post(sandbox.url + "/router/rest", timeout=10,
                            data=top_params(sandbox.image_url(listing.item_id), cat=cat))
     items = answer.json()["image_search_response"]["items"]["item"]
