@@ -86,3 +86,32 @@ def animated(fmt: str) -> bytes:
 SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 HTML = b"<!DOCTYPE html><html><body>Hotlinking not allowed</body></html>"
+
+
+def scene(seed: int, width: int = 640, height: int = 800,
+          body: tuple[int, int, int] | None = None) -> Image.Image:
+    """A distinct product-shot-like picture per seed: a garment-shaped body on a white
+    studio background, with a print of random shapes and a few seams. Two seeds share
+    layout statistics but no structure (as two photos of different garments); `body`
+    recolours the garment of one seed's picture (the same photo, another product)."""
+    from PIL import ImageDraw
+
+    rng = np.random.default_rng(seed)
+    img = Image.new("RGB", (width, height), (250, 250, 250))
+    draw = ImageDraw.Draw(img)
+    drawn = tuple(int(v) for v in rng.integers(30, 220, 3))
+    body = body or drawn
+    w0, h0 = width * rng.uniform(0.15, 0.25), height * rng.uniform(0.1, 0.2)
+    draw.polygon([(w0, h0), (width - w0, h0), (width - w0 * 0.6, height - h0 * 0.5),
+                  (w0 * 0.6, height - h0 * 0.5)], fill=body)
+    for _ in range(60):
+        x, y = rng.uniform(w0, width - w0), rng.uniform(h0, height - h0)
+        r = rng.uniform(6, 40)
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        if rng.random() < 0.5:
+            draw.ellipse((x - r, y - r * rng.uniform(0.4, 1), x + r, y + r), fill=colour)
+        else:
+            draw.line((x, y, x + rng.uniform(-80, 80), y + rng.uniform(-80, 80)),
+                      fill=colour, width=int(rng.integers(2, 7)))
+    noise = rng.normal(0, 3, (height, width, 3))
+    return Image.fromarray(np.clip(np.asarray(img) + noise, 0, 255).astype(np.uint8))

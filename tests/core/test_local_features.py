@@ -1,0 +1,111 @@
+"""Local features: a crop, frame, pad, stamp, mirror or collage of one photo matches it
+geometrically; another photo does not; a recoloured copy matches in geometry but not in
+colour inside the aligned overlap."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from tests.imagegen import scene
+from vvic_desktop.core import local_features as lf
+
+MATCH = 25  # inliers: a copy finds far more, another photo a handful
+
+
+@pytest.fixture(scope="module")
+def original() -> Image.Image:
+    return scene(3)
+
+
+def _jpeg(img: Image.Image, quality: int = 70) -> Image.Image:
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+def _stamp(img: Image.Image) -> Image.Image:
+    out = img.copy()
+    draw = ImageDraw.Draw(out)
+    draw.rectangle((180, 380, 470, 430), fill=(250, 250, 250))
+    draw.text((200, 390), "STALL 13-A12", fill=(200, 0, 0))
+    return out
+
+
+def _collage(img: Image.Image, other: Image.Image) -> Image.Image:
+    out = Image.new("RGB", (640, 400), "white")
+    out.paste(img.resize((300, 375)), (10, 12))
+    out.paste(other.resize((300, 375)), (330, 12))
+    return out
+
+
+EDITS = {
+    "recompressed": lambda im: _jpeg(im, 40),
+    "resized": lambda im: im.resize((300, 375)),
+    "cropped": lambda im: im.crop((40, 60, 600, 720)),
+    "bordered": lambda im: ImageOps.expand(im, 30, fill=(200, 20, 20)),
+    "padded": lambda im: ImageOps.pad(im, (900, 900), color=(255, 255, 255)),
+    "stamped": _stamp,
+    "mirrored": ImageOps.mirror,
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_listing_edits_match_and_keep_their_colour(original, edit) -> None:
+    a = lf.extract(original)
+    b = lf.extract(_jpeg(EDITS[edit](original)))
+    match = lf.verify(a, b)
+    assert match.inliers >= MATCH
+    assert match.mirrored == (edit == "mirrored")
+    assert 0.3 < match.scale < 3.0 and abs(match.rotation) < 5
+    colour = lf.overlap_colour(a, b, match)
+    assert colour.changed < 0.1
+    assert colour.coverage > 0.5
+
+
+def test_a_photo_inside_a_collage_matches(original) -> None:
+    other = scene(11)
+    collage = lf.extract(_jpeg(_collage(original, other)))
+    match = lf.verify(collage, lf.extract(original))
+    assert match.inliers >= 15  # fewer than a whole copy: the photo is half as large
+    # The photo lands in the left cell of the collage.
+    x, _y = match.transform @ np.array([128.0, 128.0, 1.0])
+    assert x < collage.width / 2
+
+
+def test_another_photo_does_not_match(original) -> None:
+    a = lf.extract(original)
+    for seed in (5, 7, 9):
+        assert lf.verify(a, lf.extract(scene(seed))).inliers < MATCH // 2
+
+
+def test_a_recoloured_copy_fits_but_its_colour_differs(original) -> None:
+    recoloured = scene(3, body=(40, 90, 200))  # the same photo, the garment in blue
+    a, b = lf.extract(original), lf.extract(_jpeg(recoloured))
+    match = lf.verify(a, b)
+    assert match.inliers >= MATCH
+    assert lf.overlap_colour(a, b, match).changed > 0.3
+
+
+def test_features_round_trip_through_bytes_and_refuse_foreign_data(original) -> None:
+    feats = lf.extract(original)
+    back = lf.LocalFeatures.from_bytes(feats.to_bytes())
+    assert (back.width, back.height) == (feats.width, feats.height)
+    assert np.array_equal(back.descriptors, feats.descriptors)
+    assert np.array_equal(back.mirror_points, feats.mirror_points)
+    assert np.array_equal(back.colour, feats.colour)
+    assert lf.verify(back, feats).inliers >= MATCH
+    data = feats.to_bytes()
+    for bad in (b"", b"nonsense", data[:-1], b"VLF\x09" + data[4:]):
+        with pytest.raises(ValueError):
+            lf.LocalFeatures.from_bytes(bad)
+
+
+def test_tiny_and_plain_pictures_give_empty_features_that_match_nothing() -> None:
+    for img in (Image.new("RGB", (1, 1)), Image.new("RGB", (300, 300), (240, 240, 240))):
+        feats = lf.extract(img)
+        assert lf.verify(feats, feats).transform is None
+        assert lf.overlap_colour(feats, feats, lf.NO_MATCH).changed == 1.0

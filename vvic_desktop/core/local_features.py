@@ -1,0 +1,323 @@
+"""Local features of a picture and their geometric verification (no Qt, no storage).
+
+Two listings of one style re-post the same factory photo, edited: recompressed, resized,
+cropped, framed, padded, stamped with a stall's name, mirrored, set inside a collage. Hashes
+of the whole picture move under such edits; the photo's corners and blobs do not. So:
+
+- `extract(image)` reduces a picture once to ORB keypoints and binary descriptors on a
+  modest grey image (`ANALYSIS_SIDE`), the same for its mirror image, plus a small Lab
+  thumbnail for comparing colour later. `LocalFeatures.to_bytes()` / `from_bytes()` store
+  them (versioned) beside the picture's thumbnail, so a picture is analysed once.
+- `verify(a, b)` matches descriptors (2-NN Hamming with Lowe's ratio test), then fits a
+  similarity transform (rotation, uniform scale, shift: `cv2.estimateAffinePartial2D`
+  under RANSAC) mapping b into a, plain and mirrored; the answer is the better fit's inlier
+  count, whether b was mirrored, and the transform. Two shots of different garments find a
+  handful of chance inliers; a crop, frame, pad, stamp or collage of one photo finds tens.
+- `overlap_colour(a, b, match)` warps b's colour thumbnail onto a's through the transform
+  and compares colour only where both pictures show the same place and at least one shows
+  the garment (studio background left out): a frame or pad does not count, a recoloured
+  copy of one photo (the same cut in another colour: another product) shows its colour
+  difference in full.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+# The grey image the keypoints are found on: the longer side in pixels (a collage's cell of
+# an 800-px listing is still ~120 px; ORB on both orientations takes ~2 ms).
+ANALYSIS_SIDE = 256
+MAX_FEATURES = 250
+# The colour thumbnail (RGB) compared inside the aligned overlap: the longer side.
+COLOUR_SIDE = 96
+RATIO = 0.8  # Lowe's ratio test
+FORMAT_VERSION = 1
+_MAGIC = b"VLF"
+_HEADER = struct.Struct("<3sBHHHHHH")  # magic, version, w, h, n plain, n mirror, thumb w, h
+DESCRIPTOR_BYTES = 32
+
+_orb = cv2.ORB_create(  # type: ignore[attr-defined]
+    nfeatures=MAX_FEATURES, scaleFactor=1.3, nlevels=5, edgeThreshold=19, patchSize=19,
+    fastThreshold=8,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFeatures:
+    """ORB keypoints of a picture analysed at `width` × `height`, and of its mirror image.
+
+    `points` are (k, 2) float32 pixel positions in the analysed image; `mirror_points` are
+    in the mirrored image's own frame (x' = width − 1 − x). `colour` is a (h, w, 3) uint8
+    RGB thumbnail of the same picture.
+    """
+
+    width: int
+    height: int
+    points: np.ndarray
+    descriptors: np.ndarray
+    mirror_points: np.ndarray
+    mirror_descriptors: np.ndarray
+    colour: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def to_bytes(self) -> bytes:
+        th, tw = self.colour.shape[:2]
+        head = _HEADER.pack(_MAGIC, FORMAT_VERSION, self.width, self.height,
+                            len(self.points), len(self.mirror_points), tw, th)
+        return b"".join([
+            head,
+            self.points.astype("<f4").tobytes(), self.descriptors.astype(np.uint8).tobytes(),
+            self.mirror_points.astype("<f4").tobytes(),
+            self.mirror_descriptors.astype(np.uint8).tobytes(),
+            np.ascontiguousarray(self.colour, dtype=np.uint8).tobytes(),
+        ])
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LocalFeatures:
+        """The features `to_bytes` wrote; ValueError for anything else (another version, a
+        truncated or foreign file), so a stale or damaged store entry is recomputed."""
+        if len(data) < _HEADER.size:
+            raise ValueError("local features: too short")
+        magic, version, w, h, n, nm, tw, th = _HEADER.unpack_from(data)
+        if magic != _MAGIC or version != FORMAT_VERSION:
+            raise ValueError("local features: unknown format")
+        sizes = (n * 8, n * DESCRIPTOR_BYTES, nm * 8, nm * DESCRIPTOR_BYTES, tw * th * 3)
+        if len(data) != _HEADER.size + sum(sizes) or not (w and h):
+            raise ValueError("local features: wrong length")
+        parts = []
+        pos = _HEADER.size
+        for size in sizes:
+            parts.append(data[pos: pos + size])
+            pos += size
+        return cls(
+            w, h,
+            np.frombuffer(parts[0], "<f4").reshape(n, 2).astype(np.float32),
+            np.frombuffer(parts[1], np.uint8).reshape(n, DESCRIPTOR_BYTES).copy(),
+            np.frombuffer(parts[2], "<f4").reshape(nm, 2).astype(np.float32),
+            np.frombuffer(parts[3], np.uint8).reshape(nm, DESCRIPTOR_BYTES).copy(),
+            np.frombuffer(parts[4], np.uint8).reshape(th, tw, 3).copy(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The best geometric fit of picture b onto picture a.
+
+    `transform` (2×3) maps b's analysed-image pixels (of its mirror image when `mirrored`)
+    to a's; None when no fit was found. `scale` and `rotation` (degrees) are read from it.
+    """
+
+    inliers: int = 0
+    matches: int = 0  # descriptor pairs that passed the ratio test
+    mirrored: bool = False
+    transform: np.ndarray | None = None
+    scale: float = 0.0
+    rotation: float = 0.0
+
+
+NO_MATCH = Match()
+
+
+def _grey_and_colour(image: np.ndarray | Image.Image) -> tuple[np.ndarray, np.ndarray]:
+    rgb = np.asarray(image.convert("RGB")) if isinstance(image, Image.Image) else image
+    if rgb.ndim == 2:
+        rgb = cv2.cvtColor(rgb, cv2.COLOR_GRAY2RGB)
+    rgb = np.ascontiguousarray(rgb[:, :, :3], dtype=np.uint8)
+    h, w = rgb.shape[:2]
+    scale = min(1.0, ANALYSIS_SIDE / max(h, w))
+    if scale < 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    h, w = rgb.shape[:2]
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    cscale = min(1.0, COLOUR_SIDE / max(h, w))
+    csize = (max(1, round(w * cscale)), max(1, round(h * cscale)))
+    small = cv2.resize(rgb, csize, interpolation=cv2.INTER_AREA)
+    return grey, small
+
+
+def _points(keypoints: tuple[cv2.KeyPoint, ...] | list[cv2.KeyPoint]) -> np.ndarray:
+    if not keypoints:
+        return np.zeros((0, 2), np.float32)
+    return np.array([kp.pt for kp in keypoints], np.float32)
+
+
+def _descriptors(desc: np.ndarray | None, n: int) -> np.ndarray:
+    if desc is None or n == 0:
+        return np.zeros((0, DESCRIPTOR_BYTES), np.uint8)
+    return np.ascontiguousarray(desc, dtype=np.uint8)
+
+
+def extract(image: np.ndarray | Image.Image) -> LocalFeatures:
+    """Local features of an RGB picture (a PIL image or an (h, w, 3) uint8 array).
+
+    ORB's descriptors are not mirror-invariant, so the mirror image is analysed too (as
+    fast as describing mirrored keypoints, which must rebuild the pyramid anyway). A
+    picture too small or too plain for keypoints gives empty features, which match
+    nothing.
+    """
+    grey, colour = _grey_and_colour(image)
+    h, w = grey.shape
+    if min(h, w) < 24:  # nothing to find keypoints in
+        empty_p, empty_d = _points([]), _descriptors(None, 0)
+        return LocalFeatures(w, h, empty_p, empty_d, empty_p, empty_d, colour)
+    kps, desc = _orb.detectAndCompute(grey, None)
+    mkps, mdesc = _orb.detectAndCompute(np.ascontiguousarray(grey[:, ::-1]), None)
+    return LocalFeatures(
+        w, h, _points(kps), _descriptors(desc, len(kps)),
+        _points(mkps), _descriptors(mdesc, len(mkps)), colour,
+    )
+
+
+_matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+
+
+def _fit(pa: np.ndarray, da: np.ndarray, pb: np.ndarray, db: np.ndarray,
+         tolerance: float) -> tuple[int, int, np.ndarray | None]:
+    """(inliers, ratio-test matches, transform b→a) of one descriptor set against another."""
+    if len(da) < 2 or len(db) < 2:
+        return 0, 0, None
+    pairs = _matcher.knnMatch(db, da, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+    # Two keypoints of b matched to one of a: only the closer counts (a repeated pattern
+    # must not vote twice).
+    best: dict[int, cv2.DMatch] = {}
+    for m in good:
+        if m.trainIdx not in best or m.distance < best[m.trainIdx].distance:
+            best[m.trainIdx] = m
+    if len(best) < 4:
+        return 0, len(best), None
+    chosen = list(best.values())
+    src = pb[[m.queryIdx for m in chosen]]
+    dst = pa[[m.trainIdx for m in chosen]]
+    transform, inlier_mask = cv2.estimateAffinePartial2D(
+        src, dst, method=cv2.RANSAC, ransacReprojThreshold=tolerance, maxIters=1000,
+        confidence=0.995, refineIters=10,
+    )
+    if transform is None or inlier_mask is None:
+        return 0, len(best), None
+    return int(inlier_mask.sum()), len(best), transform
+
+
+def verify(a: LocalFeatures, b: LocalFeatures, *, try_mirror: bool = True,
+           tolerance: float | None = None) -> Match:
+    """The best similarity-transform fit of b onto a, plain or mirrored (see `Match`).
+
+    `tolerance` is RANSAC's reprojection error in a's pixels (default 1.5 % of a's longer
+    side). The mirrored fit is tried unless the plain one is already unambiguous.
+    """
+    tol = tolerance if tolerance is not None else 0.015 * max(a.width, a.height)
+    inl, count, transform = _fit(a.points, a.descriptors, b.points, b.descriptors, tol)
+    mirrored = False
+    if try_mirror and inl < 100:
+        m_inl, m_count, m_transform = _fit(
+            a.points, a.descriptors, b.mirror_points, b.mirror_descriptors, tol)
+        if m_inl > inl:
+            inl, count, transform, mirrored = m_inl, m_count, m_transform, True
+    if transform is None:
+        return Match(matches=count)
+    scale = float(np.hypot(transform[0, 0], transform[1, 0]))
+    rotation = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
+    return Match(inl, count, mirrored, transform, scale, rotation)
+
+
+# --------------------------------------------------------------------------- colour
+
+
+@dataclass(frozen=True, slots=True)
+class OverlapColour:
+    """Colour agreement of two aligned pictures, inside their shared garment area.
+
+    `changed` is the share of the compared pixels whose colour differs by more than a
+    re-post's slight colour shift could make (another lightness, chroma or hue; thin lines
+    of misalignment and thin watermark strokes opened away), `shift` the distance of the
+    mean colours (RGB); `coverage` the compared pixels' share of a's garment pixels.
+    A recolour (the same photo, another colour: another product) changes a solid part of
+    the garment; a brighter or warmer copy changes nothing beyond the tolerances.
+    """
+
+    changed: float
+    shift: float
+    coverage: float
+    pixels: int
+
+
+NO_OVERLAP = OverlapColour(1.0, float("inf"), 0.0, 0)
+
+
+def _colour_planes(thumb: np.ndarray) -> np.ndarray:
+    """(h, w, 4) float32: CIE L*, chroma (from a*, b*), HSV hue in degrees, HSV saturation.
+
+    Hue is HSV's, not Lab's: Lab squeezes blue to purple into a few degrees, where a
+    slight white-balance shift of a blue garment moves its Lab hue as far as a recolour to
+    purple does; in HSV the recolour is four times the shift.
+    """
+    rgb = cv2.GaussianBlur(thumb, (3, 3), 0)
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).astype(np.float32)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL).astype(np.float32)
+    return np.dstack([
+        lab[..., 0] * (100.0 / 255.0),
+        np.hypot(lab[..., 1] - 128.0, lab[..., 2] - 128.0),
+        hsv[..., 0] * (360.0 / 256.0),
+        np.minimum(hsv[..., 1], hsv[..., 2]),  # low for grey and for near-black pixels
+    ])
+
+
+def _foreground(thumb: np.ndarray) -> np.ndarray:
+    """Pixels that differ from the picture's background (the median of its outer ring)."""
+    lab = cv2.cvtColor(thumb, cv2.COLOR_RGB2Lab).astype(np.float32)
+    ring = np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])
+    d = lab - np.median(ring, axis=0)
+    return np.sqrt((d * d).sum(axis=-1)) > 12.0
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pixel (`_colour_planes` of both): is the colour another, beyond a slight shift."""
+    d_light = np.abs(a[..., 0] - b[..., 0]) - 0.12 * np.maximum(a[..., 0], b[..., 0])
+    d_chroma = np.abs(a[..., 1] - b[..., 1]) - 0.2 * np.maximum(a[..., 1], b[..., 1])
+    hue = np.abs(a[..., 2] - b[..., 2])
+    hue = np.minimum(hue, 360.0 - hue)
+    coloured = (a[..., 3] > 60.0) & (b[..., 3] > 60.0)
+    return (d_light > 8.0) | (d_chroma > 10.0) | (coloured & (hue > 11.0))
+
+
+def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match) -> OverlapColour:
+    """Compare colour where b, aligned by `match`, covers a (see `OverlapColour`)."""
+    if match.transform is None:
+        return NO_OVERLAP
+    thumb_b = np.ascontiguousarray(b.colour[:, ::-1] if match.mirrored else b.colour)
+    ha, wa = a.colour.shape[:2]
+    hb, wb = thumb_b.shape[:2]
+    # b's thumbnail → b's analysed frame → a's analysed frame → a's thumbnail.
+    sa = np.diag([wa / a.width, ha / a.height, 1.0])
+    sb = np.diag([b.width / wb, b.height / hb, 1.0])
+    to_a = (sa @ np.vstack([match.transform, [0.0, 0.0, 1.0]]) @ sb)[:2]
+    warped = cv2.warpAffine(thumb_b, to_a, (wa, ha), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    # Where b lies, less a pixel of seam (interpolated with the outside).
+    footprint = cv2.warpAffine(np.full((hb, wb), 255, np.uint8), to_a, (wa, ha),
+                               flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT)
+    valid: np.ndarray = cv2.erode(footprint, np.ones((3, 3), np.uint8)) > 0
+    lab_a, lab_b = _colour_planes(a.colour), _colour_planes(warped)
+    fg_b = cv2.warpAffine(_foreground(thumb_b).astype(np.uint8), to_a, (wa, ha),
+                          flags=cv2.INTER_NEAREST) > 0
+    fg_a = _foreground(a.colour)
+    use = valid & (fg_a | fg_b)
+    count = int(use.sum())
+    garment = max(int(fg_a.sum()), 1)
+    if count < 12:
+        return OverlapColour(1.0, float("inf"), count / garment, count)
+    # Thin lines (an edge a pixel off, a watermark's strokes) open away; a recoloured part
+    # of the garment stays.
+    changed = cv2.morphologyEx((_changed(lab_a, lab_b) & use).astype(np.uint8),
+                               cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    d = a.colour[use].mean(axis=0) - warped[use].mean(axis=0)
+    return OverlapColour(float(changed.sum()) / count, float(np.sqrt((d * d).sum())),
+                         count / garment, count)
