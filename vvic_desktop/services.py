@@ -24,7 +24,7 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.batch import BatchItem, BatchRunner, workers_for
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import PreparedImage, SearchQuery, SearchResult
-from vvic_desktop.core.pipeline import Progress, run_search, thumbnails_from
+from vvic_desktop.core.pipeline import Progress, run_search
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Credentials
 from vvic_desktop.markets.local import LocalMarket
@@ -36,7 +36,7 @@ from vvic_desktop.storage.db import Database
 from vvic_desktop.storage.library import Library
 from vvic_desktop.storage.quota_log import QuotaLog
 from vvic_desktop.storage.settings import Settings
-from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
+from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore, thumbnails_from
 
 if TYPE_CHECKING:
     from vvic_desktop.storage.local_catalog import LocalCatalog

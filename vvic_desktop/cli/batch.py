@@ -27,7 +27,7 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.batch import DONE, FAILED, SKIPPED, BatchInfo, BatchItem, resumes_text
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.intake import walk_photos
-from vvic_desktop.markets.base import MARKET_NAMES
+from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET
 
 MAX_PHOTOS = 2000

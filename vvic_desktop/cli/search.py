@@ -16,8 +16,8 @@ from vvic_desktop.cli.args import crop_arg, positive_int, price_arg
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.core import errors
 from vvic_desktop.core.cancel import CancelToken
+from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
-from vvic_desktop.markets.base import MARKET_NAMES
 from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET, SearchServices
 from vvic_desktop.storage.cache import decimal_text
 from vvic_desktop.storage.export import result_to_json

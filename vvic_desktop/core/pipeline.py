@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Protocol
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
@@ -25,6 +24,12 @@ from vvic_desktop.core.errors import (
     VvicError,
 )
 from vvic_desktop.core.grouping import GroupingSettings, group_offers
+from vvic_desktop.core.marketplace import (
+    MarketAnswer,
+    Marketplace,
+    ResultStore,
+    ThumbnailFetcher,
+)
 from vvic_desktop.core.models import (
     CREDIT_LEVELS,
     Filters,
@@ -36,11 +41,6 @@ from vvic_desktop.core.models import (
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.core.result_rows import sort_groups
 from vvic_desktop.core.retry import call_with_retry
-from vvic_desktop.markets.base import MarketAnswer, Marketplace
-
-if TYPE_CHECKING:  # storage depends on core, not the other way round at run time
-    from vvic_desktop.storage.cache import ResultCache
-    from vvic_desktop.storage.thumbs import ThumbnailDownloader
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +57,6 @@ STAGE_GROUP = "group"
 STAGE_DONE = "done"
 
 
-class ThumbnailFetcher(Protocol):
-    """What grouping needs from storage.thumbs: item pictures by offer key."""
-
-    def __call__(self, offers: list[Offer], cancel: CancelToken,
-                 progress: Callable[[int, int], None]) -> Mapping[str, object]: ...
-
-
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     attempts: int = 3
@@ -76,23 +69,6 @@ def _no_progress(stage: str, percent: int) -> None:
     pass
 
 
-def thumbnails_from(downloader: ThumbnailDownloader) -> ThumbnailFetcher:
-    """Adapt a ThumbnailDownloader (storage.thumbs) to the pipeline's `thumbnails` hook:
-    each URL is fetched once (the store remembers it), an item whose picture failed is
-    grouped on its title and price."""
-
-    def fetch(offers: list[Offer], cancel: CancelToken,
-              progress: Callable[[int, int], None]) -> Mapping[str, object]:
-        report = downloader.fetch_all([o.image_url for o in offers if o.image_url],
-                                      cancel=cancel, progress=progress)
-        return {
-            o.key: downloader.store.path_for(report.shas[o.image_url])
-            for o in offers if o.image_url in report.shas
-        }
-
-    return fetch
-
-
 def run_search(
     query: SearchQuery,
     market: Marketplace,
@@ -100,7 +76,7 @@ def run_search(
     cancel: CancelToken,
     progress: Progress = _no_progress,
     limiter: QuotaLimiter | None,
-    cache: ResultCache | None,
+    cache: ResultStore | None,
     quota_key: str,
     quota: int,
     endpoint: str = "",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from vvic_desktop.core.errors import ConfigError, StorageError
-from vvic_desktop.markets.base import MARKET_NAMES
+from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.storage.files import write_atomically
 
 SCHEMA_VERSION = 1

@@ -18,13 +18,15 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import Cancelled, StorageError, VvicError
+from vvic_desktop.core.marketplace import ThumbnailFetcher
+from vvic_desktop.core.models import Offer
 from vvic_desktop.storage.files import write_atomically
 
 log = logging.getLogger(__name__)
@@ -219,3 +221,19 @@ def small_jpeg(data: bytes, size: int) -> bytes:
         picture.save(out, "JPEG", quality=85)
         return out.getvalue()
 
+
+def thumbnails_from(downloader: ThumbnailDownloader) -> ThumbnailFetcher:
+    """Adapt a ThumbnailDownloader to the pipeline's `thumbnails` hook (core.marketplace):
+    each URL is fetched once (the store remembers it), an item whose picture failed is
+    grouped on its title and price."""
+
+    def fetch(offers: list[Offer], cancel: CancelToken,
+              progress: Callable[[int, int], None]) -> Mapping[str, object]:
+        report = downloader.fetch_all([o.image_url for o in offers if o.image_url],
+                                      cancel=cancel, progress=progress)
+        return {
+            o.key: downloader.store.path_for(report.shas[o.image_url])
+            for o in offers if o.image_url in report.shas
+        }
+
+    return fetch

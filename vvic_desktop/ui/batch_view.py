@@ -53,7 +53,7 @@ from vvic_desktop.core.batch import (
     resumes_text,
 )
 from vvic_desktop.core.intake import walk_photos
-from vvic_desktop.markets.base import MARKET_NAMES
+from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.storage.settings import Settings
 from vvic_desktop.ui.intake_strip import make_thumbnail
 from vvic_desktop.workers.tasks import Pools, Task
