@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vvic_desktop import __version__
 from vvic_desktop.paths import AppPaths
+from vvic_desktop.storage.settings import UI_LANGUAGE
 
 STARTED = time.monotonic()
 
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_identity(app, paths)  # names, icon, QSettings beside the platformdirs config
     services = SearchServices.open(paths, demo=args.demo, language=args.lang)
     settings = services.settings
-    language = choose_language(args.lang or str(settings.get("ui.language")))
+    language = choose_language(args.lang or settings.value(UI_LANGUAGE))
     apply_language(app, language)
     app.setApplicationDisplayName(app.translate("App", "VVIC Image Search"))
 

@@ -35,7 +35,13 @@ from vvic_desktop.storage.cache import ResultCache
 from vvic_desktop.storage.db import Database
 from vvic_desktop.storage.library import Library
 from vvic_desktop.storage.quota_log import QuotaLog
-from vvic_desktop.storage.settings import Settings
+from vvic_desktop.storage.settings import (
+    ALLOW_LAN_IMAGES,
+    LIBRARY_MAX_UNNAMED,
+    NETWORK_PROXY,
+    QUOTA_SAFETY_MARGIN,
+    Settings,
+)
 from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore, thumbnails_from
 
 if TYPE_CHECKING:
@@ -178,7 +184,7 @@ class SearchServices:
             if self._limiter is None:
                 self._limiter = QuotaLimiter(
                     QuotaLog(self.paths.data / "quota.sqlite3"),
-                    margin=int(self.settings.get("quota.safety_margin")),
+                    margin=self.settings.value(QUOTA_SAFETY_MARGIN),
                 )
             return self._limiter
 
@@ -222,11 +228,11 @@ class SearchServices:
 
     def picture_downloader(self) -> ThumbnailDownloader:
         """For pictures the pipeline did not fetch (the GUI's lazy thumbnails)."""
-        allow_private = self.demo is not None or bool(self.settings.get("images.allow_lan_hosts"))
+        allow_private = self.demo is not None or self.settings.value(ALLOW_LAN_IMAGES)
         return ThumbnailDownloader(self.thumbnail_store, allow_private=allow_private)
 
     def downloader(self, target: Target) -> ThumbnailDownloader:
-        allow_private = target.loopback or bool(self.settings.get("images.allow_lan_hosts"))
+        allow_private = target.loopback or self.settings.value(ALLOW_LAN_IMAGES)
         return ThumbnailDownloader(self.thumbnail_store, allow_private=allow_private)
 
     def search(
@@ -246,7 +252,7 @@ class SearchServices:
         from vvic_desktop.markets.registry import create_market
 
         target = self.target(query.market, endpoint)
-        proxy = str(self.settings.get("network.proxy"))
+        proxy = self.settings.value(NETWORK_PROXY)
         session = make_session({"http": proxy, "https": proxy}) if proxy else None
         market = create_market(
             target.market,
@@ -266,7 +272,7 @@ class SearchServices:
             endpoint=target.endpoint or "",
             thumbnails=thumbnails_from(self.downloader(target)),
             use_cache=use_cache,
-            allow_lan_images=bool(self.settings.get("images.allow_lan_hosts")),
+            allow_lan_images=self.settings.value(ALLOW_LAN_IMAGES),
             prepared=prepared,
             sleep=self.sleep,
             clock=self.clock,
@@ -287,7 +293,7 @@ class SearchServices:
             quota_key=LOCAL_MARKET,
             quota=0,
             thumbnails=thumbnails_from(self.picture_downloader()),
-            allow_lan_images=bool(self.settings.get("images.allow_lan_hosts")),
+            allow_lan_images=self.settings.value(ALLOW_LAN_IMAGES),
             prepared=prepared,
         )
 
@@ -309,7 +315,7 @@ class SearchServices:
     def library(self) -> Library:
         return Library(
             self.database, self.thumbnail_store,
-            max_unnamed=int(self.settings.get("library.max_unnamed")),
+            max_unnamed=self.settings.value(LIBRARY_MAX_UNNAMED),
         )
 
     def save_search(
@@ -332,7 +338,7 @@ class SearchServices:
         if missing:
             allow_private = (
                 self.demo is not None or is_loopback(endpoint)
-                or bool(self.settings.get("images.allow_lan_hosts"))
+                or self.settings.value(ALLOW_LAN_IMAGES)
             )
             downloader = ThumbnailDownloader(self.thumbnail_store, allow_private=allow_private)
             downloader.fetch_all(missing, cancel=cancel)

@@ -83,3 +83,24 @@ def test_user_settings_and_ui_state_are_apart() -> None:
     assert kinds == {Kind.USER, Kind.UI_STATE}
     user_names = dict(Settings().items(Kind.USER))
     assert "state.last_market" not in user_names and "market.vvic.quota_per_minute" in user_names
+
+
+def test_typed_options_read_with_their_own_type(tmp_path) -> None:
+    from vvic_desktop.storage.settings import (
+        ALLOW_LAN_IMAGES,
+        CACHE_TTL_HOURS,
+        MAX_RESULTS,
+        OPTIONS,
+        Settings,
+    )
+
+    settings = Settings(tmp_path / "s.json")
+    assert settings.value(MAX_RESULTS) == 20 and settings.value(ALLOW_LAN_IMAGES) is False
+    settings.set("search.max_results", "35")
+    settings.set("images.allow_lan_hosts", "yes")
+    settings.set("cache.ttl_hours", 2)
+    assert settings.value(MAX_RESULTS) == 35
+    assert settings.value(ALLOW_LAN_IMAGES) is True
+    ttl = settings.value(CACHE_TTL_HOURS)
+    assert ttl == 2.0 and isinstance(ttl, float)
+    assert OPTIONS["search.max_results"] is MAX_RESULTS  # declared once

@@ -21,7 +21,7 @@ from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, Search
 from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET, SearchServices
 from vvic_desktop.storage.cache import decimal_text
 from vvic_desktop.storage.export import result_to_json
-from vvic_desktop.storage.settings import Settings
+from vvic_desktop.storage.settings import MAX_RESULTS, Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -122,7 +122,7 @@ def _filters(args: argparse.Namespace, settings: Settings) -> Filters:
         min_order_max=args.min_order,
         in_stock_only=args.in_stock,
         credit_level=args.credit,
-        max_results=args.max_results or int(settings.get("search.max_results")),
+        max_results=args.max_results or settings.value(MAX_RESULTS),
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from vvic_desktop.core.errors import ConfigError, StorageError
 from vvic_desktop.core.marketplace import MARKET_NAMES
@@ -29,11 +29,16 @@ class Kind(Enum):
     UI_STATE = "ui"  # remembered for convenience (last market, last folder)
 
 
+T = TypeVar("T", int, float, bool, str)
+
+
 @dataclass(frozen=True, slots=True)
-class Option:
+class Option(Generic[T]):
+    """One setting, declared once: `settings.value(OPTION)` reads it with its own type."""
+
     name: str
-    type: type
-    default: Any
+    type: type[T]
+    default: T
     kind: Kind = Kind.USER
     help: str = ""
     minimum: float | None = None
@@ -90,43 +95,53 @@ def _is_http_url(text: str) -> bool:
 _DEFAULT_QUOTA = {"vvic": 20, "taobao": 60, "onebound-vvic": 60, "onebound-taobao": 60, "1688": 60}
 
 
-def _declare() -> dict[str, Option]:
-    options: list[Option] = []
+QUOTA_SAFETY_MARGIN = Option("quota.safety_margin", int, 0,
+                             help="quota calls per minute kept unused", minimum=0, maximum=100)
+CACHE_TTL_HOURS = Option("cache.ttl_hours", float, 24.0,
+                         help="how long a search result is reused", minimum=0, maximum=24 * 365)
+ALLOW_LAN_IMAGES = Option("images.allow_lan_hosts", bool, False,
+                          help="allow image URLs on private / LAN addresses")
+UI_LANGUAGE = Option("ui.language", str, "", help="zh_CN, en, or empty for the system language",
+                     choices=("", "zh_CN", "en"))
+NETWORK_PROXY = Option("network.proxy", str, "", help="HTTP(S) proxy URL; empty = system proxy")
+MAX_RESULTS = Option("search.max_results", int, 20, help="results asked for per search",
+                     minimum=1, maximum=50)
+LIBRARY_AUTOSAVE = Option(
+    "library.autosave", bool, True,
+    help="save every search to the library (unnamed ones are trimmed oldest first)")
+LIBRARY_MAX_UNNAMED = Option("library.max_unnamed", int, 200,
+                             help="how many unnamed searches the library keeps",
+                             minimum=1, maximum=100_000)
+LAST_MARKET = Option("state.last_market", str, "local", Kind.UI_STATE, choices=MARKET_NAMES)
+LAST_FOLDER = Option("state.last_folder", str, "", Kind.UI_STATE)
+
+
+def base_url_option(market: str) -> Option[str]:
+    return Option(f"market.{market}.base_url", str, "",
+                  help=f"{market} API base URL; empty = the production service")
+
+
+def quota_option(market: str) -> Option[int]:
+    return Option(f"market.{market}.quota_per_minute", int, _DEFAULT_QUOTA[market],
+                  help=f"{market} calls per minute allowed for your AppKey",
+                  minimum=1, maximum=10_000)
+
+
+def _declare() -> dict[str, Option[Any]]:
+    options: list[Option[Any]] = []
     for market in API_MARKETS:
-        options.append(Option(
-            f"market.{market}.base_url", str, "",
-            help=f"{market} API base URL; empty = the production service",
-        ))
-        options.append(Option(
-            f"market.{market}.quota_per_minute", int, _DEFAULT_QUOTA[market],
-            help=f"{market} calls per minute allowed for your AppKey", minimum=1, maximum=10_000,
-        ))
+        options += [base_url_option(market), quota_option(market)]
     options += [
-        Option("quota.safety_margin", int, 0, help="quota calls per minute kept unused",
-               minimum=0, maximum=100),
-        Option("cache.ttl_hours", float, 24.0, help="how long a search result is reused",
-               minimum=0, maximum=24 * 365),
-        Option("images.allow_lan_hosts", bool, False,
-               help="allow image URLs on private / LAN addresses"),
-        Option("ui.language", str, "", help="zh_CN, en, or empty for the system language",
-               choices=("", "zh_CN", "en")),
-        Option("network.proxy", str, "", help="HTTP(S) proxy URL; empty = system proxy"),
-        Option("search.max_results", int, 20, help="results asked for per search",
-               minimum=1, maximum=50),
-        Option("library.autosave", bool, True,
-               help="save every search to the library (unnamed ones are trimmed oldest first)"),
-        Option("library.max_unnamed", int, 200,
-               help="how many unnamed searches the library keeps", minimum=1, maximum=100_000),
-        Option("state.last_market", str, "local", Kind.UI_STATE, choices=MARKET_NAMES),
-        Option("state.last_folder", str, "", Kind.UI_STATE),
+        QUOTA_SAFETY_MARGIN, CACHE_TTL_HOURS, ALLOW_LAN_IMAGES, UI_LANGUAGE, NETWORK_PROXY,
+        MAX_RESULTS, LIBRARY_AUTOSAVE, LIBRARY_MAX_UNNAMED, LAST_MARKET, LAST_FOLDER,
     ]
     return {option.name: option for option in options}
 
 
-OPTIONS: dict[str, Option] = _declare()
+OPTIONS: dict[str, Option[Any]] = _declare()
 
 
-def option(name: str) -> Option:
+def option(name: str) -> Option[Any]:
     try:
         return OPTIONS[name]
     except KeyError:
@@ -175,7 +190,13 @@ class Settings:
         return settings
 
     def get(self, name: str) -> Any:
+        """The value of a setting named at run time (`vvic config`, the settings dialog's
+        lists); code that knows which setting it wants reads `value(OPTION)`."""
         return self._values.get(name, option(name).default)
+
+    def value(self, opt: Option[T]) -> T:
+        """`opt`'s value, of `opt`'s type."""
+        return cast(T, self._values.get(opt.name, opt.default))
 
     def set(self, name: str, value: Any) -> None:
         self._values[name] = option(name).coerce(value)
@@ -192,14 +213,14 @@ class Settings:
     # --- market helpers -----------------------------------------------------------------
 
     def quota_for(self, market: str) -> int:
-        return int(self.get(f"market.{market}.quota_per_minute")) if market in API_MARKETS else 0
+        return self.value(quota_option(market)) if market in API_MARKETS else 0
 
     def base_url_for(self, market: str) -> str:
-        return str(self.get(f"market.{market}.base_url")) if market in API_MARKETS else ""
+        return self.value(base_url_option(market)) if market in API_MARKETS else ""
 
     @property
     def cache_ttl_seconds(self) -> float:
-        return float(self.get("cache.ttl_hours")) * 3600
+        return self.value(CACHE_TTL_HOURS) * 3600
 
     # --- saving -------------------------------------------------------------------------
 

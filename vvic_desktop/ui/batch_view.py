@@ -54,7 +54,7 @@ from vvic_desktop.core.batch import (
 )
 from vvic_desktop.core.intake import walk_photos
 from vvic_desktop.core.marketplace import MARKET_NAMES
-from vvic_desktop.storage.settings import Settings
+from vvic_desktop.storage.settings import LAST_MARKET, Settings
 from vvic_desktop.ui.intake_strip import make_thumbnail
 from vvic_desktop.workers.tasks import Pools, Task
 
@@ -187,7 +187,7 @@ class BatchView(QWidget):
         self.market_box.setAccessibleName(self.tr("Marketplace for the batch"))
         for name in MARKET_NAMES:
             self.market_box.addItem(self._market_label(name), name)
-        last = self.market_box.findData(str(settings.get("state.last_market")))
+        last = self.market_box.findData(settings.value(LAST_MARKET))
         if services.demo is not None:
             last = self.market_box.findData("vvic")
         self.market_box.setCurrentIndex(max(0, last))

@@ -64,7 +64,7 @@ from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import ImageTooLarge, NotAFile, VvicError
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.storage.files import write_atomically
-from vvic_desktop.storage.settings import Settings
+from vvic_desktop.storage.settings import ALLOW_LAN_IMAGES, LAST_FOLDER, Settings
 from vvic_desktop.workers.tasks import Pools
 
 MAX_FILES = 2000  # photos taken from one drop (folders included)
@@ -393,7 +393,7 @@ class DropArea(QFrame):
                 self.tr("Only the first {n} image addresses are downloaded.").format(n=MAX_URLS)
             )
             urls = urls[:MAX_URLS]
-        allow_lan = bool(self._settings.get("images.allow_lan_hosts")) if self._settings else False
+        allow_lan = self._settings.value(ALLOW_LAN_IMAGES) if self._settings else False
         allow_private = self._allow_private_hosts
         folder = self._paths.cache / "intake"
         for url in urls:
@@ -452,7 +452,7 @@ class DropArea(QFrame):
 
     def open_files_dialog(self) -> None:
         """Ctrl+O: choose photos; the last folder is remembered (UI state)."""
-        start = str(self._settings.get("state.last_folder")) if self._settings else ""
+        start = self._settings.value(LAST_FOLDER) if self._settings else ""
         files, _filter = QFileDialog.getOpenFileNames(
             self,
             self.tr("Open photos"),

@@ -42,7 +42,7 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.models import SearchResult
 from vvic_desktop.services import LOCAL_MARKET, SearchServices
 from vvic_desktop.storage.library import SavedSearch
-from vvic_desktop.storage.settings import API_MARKETS, Settings
+from vvic_desktop.storage.settings import API_MARKETS, LAST_MARKET, Settings
 from vvic_desktop.ui.batch_view import BatchView
 from vvic_desktop.ui.compare_view import CompareView
 from vvic_desktop.ui.crop_tool import CropTool
@@ -104,7 +104,7 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         # marketplace, which is then remembered (state.last_market).
         self.filter_bar = FilterBar((*API_MARKETS, LOCAL_MARKET))
         self.filter_bar.set_market(
-            "vvic" if self.demo else str(self.settings.get("state.last_market"))
+            "vvic" if self.demo else self.settings.value(LAST_MARKET)
         )
 
         self.drop_area = DropArea(

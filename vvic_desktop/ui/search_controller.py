@@ -11,6 +11,7 @@ import functools
 from typing import Any
 
 from vvic_desktop.core.models import SearchQuery, SearchResult
+from vvic_desktop.storage.settings import LIBRARY_AUTOSAVE, MAX_RESULTS
 
 
 class SearchController:
@@ -24,7 +25,7 @@ class SearchController:
             source=str(photo.path),
             market=self.filter_bar.market(),
             crop=self.crop_view.crop_box(),
-            filters=self.filter_bar.filters(int(self.settings.get("search.max_results"))),
+            filters=self.filter_bar.filters(self.settings.value(MAX_RESULTS)),
         )
 
     def start_search(self) -> None:
@@ -100,7 +101,7 @@ class SearchController:
                 )
             )
         self._update_quota()
-        if error is None and bool(self.settings.get("library.autosave")):
+        if error is None and self.settings.value(LIBRARY_AUTOSAVE):
             self._save(result, None)
         self.searchFinished.emit(result, error)
 

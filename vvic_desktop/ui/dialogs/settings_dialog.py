@@ -55,7 +55,16 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.errors import ConfigError, VvicError
 from vvic_desktop.markets.registry import MARKETS
 from vvic_desktop.storage import secrets
-from vvic_desktop.storage.settings import API_MARKETS, Settings, option
+from vvic_desktop.storage.settings import (
+    ALLOW_LAN_IMAGES,
+    API_MARKETS,
+    CACHE_TTL_HOURS,
+    MAX_RESULTS,
+    NETWORK_PROXY,
+    UI_LANGUAGE,
+    Settings,
+    option,
+)
 from vvic_desktop.workers.tasks import Pools
 
 QUOTA_TIERS = (20, 80)  # VVIC's AppKey tiers (seed article); other services: custom
@@ -228,7 +237,7 @@ class SettingsDialog(QDialog):
         group = QButtonGroup(page)
         for button in (production, sandbox, custom):
             group.addButton(button)
-        current = str(self.settings.get(f"market.{market}.base_url"))
+        current = self.settings.base_url_for(market)
         if not current or current == production_url:
             production.setChecked(True)
         elif has_sandbox and current == sandbox_url:
@@ -256,7 +265,7 @@ class SettingsDialog(QDialog):
                               self.tr("Custom calls per minute"))
         custom_quota.setRange(int(quota_option.minimum or 1), int(quota_option.maximum or 10_000))
         custom_quota.setSuffix(self.tr(" per minute"))
-        quota = int(self.settings.get(quota_name))
+        quota = self.settings.quota_for(market)
         custom_quota.setValue(quota)
         tier.setCurrentIndex(QUOTA_TIERS.index(quota) if quota in QUOTA_TIERS else len(QUOTA_TIERS))
         custom_quota.setEnabled(tier.currentData() == 0)
@@ -286,7 +295,7 @@ class SettingsDialog(QDialog):
         self.cache_hours.setRange(float(ttl.minimum or 0), float(ttl.maximum or 8760))
         self.cache_hours.setDecimals(1)
         self.cache_hours.setSuffix(self.tr(" hours"))
-        self.cache_hours.setValue(float(self.settings.get("cache.ttl_hours")))
+        self.cache_hours.setValue(self.settings.value(CACHE_TTL_HOURS))
         self.cache_hours.setToolTip(
             self.tr("How long a search result is reused for the same photo; 0 turns it off.")
         )
@@ -296,7 +305,7 @@ class SettingsDialog(QDialog):
         self.language.addItem(self.tr("Follow the system"), "")
         self.language.addItem("中文（简体）", "zh_CN")  # each language in its own name
         self.language.addItem("English", "en")
-        index = self.language.findData(str(self.settings.get("ui.language")))
+        index = self.language.findData(self.settings.value(UI_LANGUAGE))
         self.language.setCurrentIndex(max(index, 0))
         form.addRow(self.tr("Language:"), self.language)
         language_note = QLabel(self.tr("A new language takes effect after a restart."))
@@ -307,13 +316,13 @@ class SettingsDialog(QDialog):
             QCheckBox(self.tr("Allow image addresses on the local network (LAN)")),
             "allowLanHosts", self.tr("Allow LAN image hosts"),
         )
-        self.allow_lan.setChecked(bool(self.settings.get("images.allow_lan_hosts")))
+        self.allow_lan.setChecked(self.settings.value(ALLOW_LAN_IMAGES))
         self.allow_lan.setToolTip(
             self.tr("Off by default: a web page could otherwise make the app probe your network.")
         )
         form.addRow(self.allow_lan)
 
-        self.proxy = _named(QLineEdit(str(self.settings.get("network.proxy"))), "proxy",
+        self.proxy = _named(QLineEdit(self.settings.value(NETWORK_PROXY)), "proxy",
                             self.tr("HTTP proxy"))
         self.proxy.setPlaceholderText(self.tr("Empty: use the system proxy"))
         form.addRow(self.tr("HTTP(S) proxy:"), self.proxy)
@@ -321,7 +330,7 @@ class SettingsDialog(QDialog):
         results = option("search.max_results")
         self.max_results = _named(QSpinBox(), "maxResults", self.tr("Results per search"))
         self.max_results.setRange(int(results.minimum or 1), int(results.maximum or 50))
-        self.max_results.setValue(int(self.settings.get("search.max_results")))
+        self.max_results.setValue(self.settings.value(MAX_RESULTS))
         form.addRow(self.tr("Results per search:"), self.max_results)
         return tab
 
