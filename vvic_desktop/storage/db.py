@@ -1,7 +1,7 @@
 """The library database: SQLite with WAL, `PRAGMA user_version` and ordered migrations.
 
-One file (`AppPaths.database`) holds the saved searches, the batch queue and the local
-catalog. What it promises:
+One file (`AppPaths.database`) holds the saved searches, the batch queue, the local
+catalog and the purchase list. What it promises:
 
 - **All or nothing.** Every write is one `BEGIN IMMEDIATE … COMMIT`; a process killed in the
   middle leaves the last committed state (WAL, `synchronous=NORMAL`: an app crash loses
@@ -169,6 +169,28 @@ MIGRATIONS: tuple[Migration, ...] = (
                 vector BLOB NOT NULL,
                 PRIMARY KEY (thumb_sha, embedder)
             )""",
+        ),
+    ),
+    Migration(
+        4,
+        "the purchase list (进货单): lines with their offer, picture and style group",
+        (
+            """CREATE TABLE purchase_lines (
+                id INTEGER PRIMARY KEY,
+                offer_key TEXT NOT NULL,          -- market:item_id
+                item_id TEXT NOT NULL,
+                data TEXT NOT NULL,               -- offer_to_json: the offer as it was added
+                picture BLOB,                     -- a small JPEG, so the line works offline
+                thumb_sha TEXT,                   -- the full picture in the store, if any
+                quantity INTEGER NOT NULL DEFAULT 1 CHECK (quantity > 0),
+                note TEXT NOT NULL DEFAULT '',    -- colour, size …
+                group_data TEXT NOT NULL DEFAULT '[]',  -- JSON: the style group's other offers
+                source TEXT NOT NULL DEFAULT '',  -- the saved search's name, if any
+                search_id INTEGER REFERENCES searches (id) ON DELETE SET NULL,
+                added_at REAL NOT NULL,
+                changed_at REAL NOT NULL
+            )""",
+            "CREATE INDEX purchase_lines_item ON purchase_lines (item_id)",
         ),
     ),
 )

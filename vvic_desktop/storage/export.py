@@ -14,7 +14,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -285,9 +285,7 @@ def write_xlsx(
     import xlsxwriter
 
     zh = _zh(language)
-    path = Path(path)
-    tmp = _temp_beside(path)
-    try:
+    with written_beside(Path(path)) as tmp:
         book = xlsxwriter.Workbook(
             str(tmp),
             {"strings_to_formulas": False, "strings_to_urls": False,
@@ -348,6 +346,15 @@ def write_xlsx(
                 r += 1
         sheet.autofilter(0, 0, max(r - 1, 1), len(COLUMNS) - 1)
         book.close()
+
+
+@contextlib.contextmanager
+def written_beside(path: Path) -> Iterator[Path]:
+    """A temp file beside `path` to write; renamed into place when the block ends, removed
+    on any error (an OSError becomes the user's StorageError)."""
+    tmp = _temp_beside(path)
+    try:
+        yield tmp
         os.replace(tmp, path)
     except OSError as exc:
         _discard(tmp)

@@ -37,7 +37,7 @@ from vvic_desktop.core.models import (
 )
 from vvic_desktop.storage.cache import offer_from_json, offer_to_json
 from vvic_desktop.storage.db import Database
-from vvic_desktop.storage.thumbs import ThumbnailStore, small_jpeg
+from vvic_desktop.storage.thumbs import ThumbnailStore, small_jpeg, stored_picture_sha
 
 if TYPE_CHECKING:
     from vvic_desktop.storage.export import ExportSection
@@ -426,13 +426,7 @@ class Library:
         )
 
     def _picture_sha(self, offer: Offer) -> str | None:
-        if not offer.image_url:
-            return None
-        try:
-            sha = self.thumbnails.sha_for_url(offer.image_url)
-        except (StorageError, OSError, ValueError):
-            return None
-        return sha if sha and self.thumbnails.has(sha) else None
+        return stored_picture_sha(self.thumbnails, offer.image_url)
 
     def _write_tags(self, conn: sqlite3.Connection, search_id: int, tags: Iterable[str]) -> None:
         clean = sorted({t.strip() for t in tags if t and t.strip()})

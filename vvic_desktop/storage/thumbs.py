@@ -209,6 +209,16 @@ class ThumbnailDownloader:
             mine.set()
 
 
+def stored_picture_sha(store: ThumbnailStore, url: str) -> str | None:
+    """The sha of the picture `url` gave, if it is in the store; None on any fault."""
+    if not url:
+        return None
+    try:
+        return store.sha_for_url(url)
+    except (StorageError, OSError, ValueError):
+        return None
+
+
 def small_jpeg(data: bytes, size: int) -> bytes:
     """A small JPEG of a picture (query thumbnails, imported photos, exports)."""
     from PIL import Image
