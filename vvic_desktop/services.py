@@ -46,6 +46,7 @@ from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore, thu
 
 if TYPE_CHECKING:
     from vvic_desktop.storage.local_catalog import LocalCatalog
+    from vvic_desktop.storage.purchase import PurchaseList
 
 log = logging.getLogger(__name__)
 
@@ -317,6 +318,13 @@ class SearchServices:
             self.database, self.thumbnail_store,
             max_unnamed=self.settings.value(LIBRARY_MAX_UNNAMED),
         )
+
+    @functools.cached_property
+    def purchase_list(self) -> PurchaseList:
+        """The purchase list (进货单) in the library database."""
+        from vvic_desktop.storage.purchase import PurchaseList
+
+        return PurchaseList(self.database, self.thumbnail_store)
 
     def save_search(
         self,

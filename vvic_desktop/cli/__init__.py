@@ -15,13 +15,22 @@ import traceback
 from collections.abc import Sequence
 
 from vvic_desktop import __version__
-from vvic_desktop.cli import batch, config, group, library, prepare, sandbox, search
+from vvic_desktop.cli import (
+    batch,
+    config,
+    group,
+    library,
+    prepare,
+    purchase,
+    sandbox,
+    search,
+)
 from vvic_desktop.cli.common import add_common_options
 from vvic_desktop.core import errors
 from vvic_desktop.paths import AppPaths
 
 # Subcommand modules, in the order `vvic --help` lists them.
-COMMANDS = (prepare, search, batch, group, library, config, sandbox)
+COMMANDS = (prepare, search, batch, group, library, purchase, config, sandbox)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE_OR_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
