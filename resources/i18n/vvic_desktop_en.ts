@@ -287,6 +287,10 @@
         <source>This listing has no web link.</source>
         <translation>This listing has no web link.</translation>
     </message>
+    <message>
+        <source>Add to purchase list</source>
+        <translation>Add to purchase list</translation>
+    </message>
 </context>
 <context>
     <name>CropTool</name>
@@ -892,6 +896,10 @@
         <source>&amp;Import stall photos…</source>
         <translation>&amp;Import stall photos…</translation>
     </message>
+    <message>
+        <source>Export &amp;purchase list…</source>
+        <translation>Export &amp;purchase list…</translation>
+    </message>
 </context>
 <context>
     <name>PriceSpreadStrip</name>
@@ -922,6 +930,185 @@
     <message>
         <source>Best offer {price}</source>
         <translation>Best offer {price}</translation>
+    </message>
+</context>
+<context>
+    <name>PurchaseView</name>
+    <message>
+        <source>Purchase list</source>
+        <translation>Purchase list</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <source>Export the purchase list</source>
+        <translation>Export the purchase list</translation>
+    </message>
+    <message>
+        <source>Excel to print, an HTML route sheet for the phone, or text per stall</source>
+        <translation>Excel to print, an HTML route sheet for the phone, or text per stall</translation>
+    </message>
+    <message>
+        <source>Copy for messaging</source>
+        <translation>Copy for messaging</translation>
+    </message>
+    <message>
+        <source>Copy the list as text</source>
+        <translation>Copy the list as text</translation>
+    </message>
+    <message>
+        <source>Copy the selected stall (or every stall) as text, to send by WeChat</source>
+        <translation>Copy the selected stall (or every stall) as text, to send by WeChat</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Remove the selected line</source>
+        <translation>Remove the selected line</translation>
+    </message>
+    <message>
+        <source>Clear list</source>
+        <translation>Clear list</translation>
+    </message>
+    <message>
+        <source>Clear the purchase list</source>
+        <translation>Clear the purchase list</translation>
+    </message>
+    <message>
+        <source>Stalls and lines in walking order</source>
+        <translation>Stalls and lines in walking order</translation>
+    </message>
+    <message>
+        <source>Stall / listing</source>
+        <translation>Stall / listing</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>Qty</translation>
+    </message>
+    <message>
+        <source>Subtotal</source>
+        <translation>Subtotal</translation>
+    </message>
+    <message>
+        <source>Min. order</source>
+        <translation>Min. order</translation>
+    </message>
+    <message>
+        <source>Cheaper stall</source>
+        <translation>Cheaper stall</translation>
+    </message>
+    <message>
+        <source>The purchase list is empty. Right-click a result, a compared stall or a saved result and choose “Add to purchase list”.</source>
+        <translation>The purchase list is empty. Right-click a result, a compared stall or a saved result and choose “Add to purchase list”.</translation>
+    </message>
+    <message>
+        <source>Purchase list (%1)</source>
+        <translation>Purchase list (%1)</translation>
+    </message>
+    <message>
+        <source>Added to the purchase list: %1</source>
+        <translation>Added to the purchase list: %1</translation>
+    </message>
+    <message>
+        <source>Swapped to the cheaper stall.</source>
+        <translation>Swapped to the cheaper stall.</translation>
+    </message>
+    <message>
+        <source>Purchase list written to %1</source>
+        <translation>Purchase list written to %1</translation>
+    </message>
+    <message>
+        <source>Copied to the clipboard.</source>
+        <translation>Copied to the clipboard.</translation>
+    </message>
+    <message>
+        <source>purchase-list</source>
+        <translation>purchase-list</translation>
+    </message>
+    <message>
+        <source>Excel with pictures (*.xlsx);;Route sheet for the phone (*.html);;Text per stall (*.txt)</source>
+        <translation>Excel with pictures (*.xlsx);;Route sheet for the phone (*.html);;Text per stall (*.txt)</translation>
+    </message>
+    <message>
+        <source>Remove every line from the purchase list?</source>
+        <translation>Remove every line from the purchase list?</translation>
+    </message>
+    <message>
+        <source>Colour, size …</source>
+        <translation>Colour, size …</translation>
+    </message>
+    <message>
+        <source>Note…</source>
+        <translation>Note…</translation>
+    </message>
+    <message>
+        <source>Swap to the cheaper stall</source>
+        <translation>Swap to the cheaper stall</translation>
+    </message>
+    <message>
+        <source>Copy this stall for messaging</source>
+        <translation>Copy this stall for messaging</translation>
+    </message>
+    <message>
+        <source>The purchase list could not be changed (%1).</source>
+        <translation>The purchase list could not be changed (%1).</translation>
+    </message>
+    <message>
+        <source>%1 stalls · %2 lines · %3 pieces · total ¥%4</source>
+        <translation>%1 stalls · %2 lines · %3 pieces · total ¥%4</translation>
+    </message>
+    <message>
+        <source>%1 below the minimum order</source>
+        <translation>%1 below the minimum order</translation>
+    </message>
+    <message>
+        <source>cheaper stalls could save ¥%1</source>
+        <translation>cheaper stalls could save ¥%1</translation>
+    </message>
+    <message>
+        <source>(unknown stall)</source>
+        <translation>(unknown stall)</translation>
+    </message>
+    <message>
+        <source>credit %1</source>
+        <translation>credit %1</translation>
+    </message>
+    <message>
+        <source>mixing allowed</source>
+        <translation>mixing allowed</translation>
+    </message>
+    <message>
+        <source>below minimum</source>
+        <translation>below minimum</translation>
+    </message>
+    <message>
+        <source>Below the minimum order of %1</source>
+        <translation>Below the minimum order of %1</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>Quantity</translation>
+    </message>
+    <message>
+        <source>%1 ¥%2 · save ¥%3</source>
+        <translation>%1 ¥%2 · save ¥%3</translation>
+    </message>
+    <message>
+        <source>Same style at %1 (%2), credit %3: swap this line to that stall</source>
+        <translation>Same style at %1 (%2), credit %3: swap this line to that stall</translation>
     </message>
 </context>
 <context>
@@ -1084,6 +1271,10 @@
     <message>
         <source>Note on this listing…</source>
         <translation>Note on this listing…</translation>
+    </message>
+    <message>
+        <source>Add to purchase list</source>
+        <translation>Add to purchase list</translation>
     </message>
 </context>
 <context>

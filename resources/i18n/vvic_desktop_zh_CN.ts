@@ -284,6 +284,10 @@
         <source>This listing has no web link.</source>
         <translation>这个商品没有网页链接。</translation>
     </message>
+    <message>
+        <source>Add to purchase list</source>
+        <translation>加入进货单</translation>
+    </message>
 </context>
 <context>
     <name>CropTool</name>
@@ -887,6 +891,10 @@
         <source>&amp;Import stall photos…</source>
         <translation>导入档口照片(&amp;I)…</translation>
     </message>
+    <message>
+        <source>Export &amp;purchase list…</source>
+        <translation>导出进货单(&amp;P)…</translation>
+    </message>
 </context>
 <context>
     <name>PriceSpreadStrip</name>
@@ -917,6 +925,185 @@
     <message>
         <source>Best offer {price}</source>
         <translation>最优 {price}</translation>
+    </message>
+</context>
+<context>
+    <name>PurchaseView</name>
+    <message>
+        <source>Purchase list</source>
+        <translation>进货单</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>Export the purchase list</source>
+        <translation>导出进货单</translation>
+    </message>
+    <message>
+        <source>Excel to print, an HTML route sheet for the phone, or text per stall</source>
+        <translation>可打印的 Excel、手机上看的 HTML 拿货路线，或按档口分开的文字</translation>
+    </message>
+    <message>
+        <source>Copy for messaging</source>
+        <translation>复制发给档口</translation>
+    </message>
+    <message>
+        <source>Copy the list as text</source>
+        <translation>把进货单复制为文字</translation>
+    </message>
+    <message>
+        <source>Copy the selected stall (or every stall) as text, to send by WeChat</source>
+        <translation>把选中的档口（或全部档口）复制为文字，用微信发送</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Remove the selected line</source>
+        <translation>移除选中的一行</translation>
+    </message>
+    <message>
+        <source>Clear list</source>
+        <translation>清空进货单</translation>
+    </message>
+    <message>
+        <source>Clear the purchase list</source>
+        <translation>清空进货单</translation>
+    </message>
+    <message>
+        <source>Stalls and lines in walking order</source>
+        <translation>按拿货路线排列的档口和货品</translation>
+    </message>
+    <message>
+        <source>Stall / listing</source>
+        <translation>档口 / 货品</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Subtotal</source>
+        <translation>小计</translation>
+    </message>
+    <message>
+        <source>Min. order</source>
+        <translation>起批量</translation>
+    </message>
+    <message>
+        <source>Cheaper stall</source>
+        <translation>更便宜的档口</translation>
+    </message>
+    <message>
+        <source>The purchase list is empty. Right-click a result, a compared stall or a saved result and choose “Add to purchase list”.</source>
+        <translation>进货单是空的。在搜索结果、档口比价或已保存的结果上点右键，选择“加入进货单”。</translation>
+    </message>
+    <message>
+        <source>Purchase list (%1)</source>
+        <translation>进货单 (%1)</translation>
+    </message>
+    <message>
+        <source>Added to the purchase list: %1</source>
+        <translation>已加入进货单：%1</translation>
+    </message>
+    <message>
+        <source>Swapped to the cheaper stall.</source>
+        <translation>已换到更便宜的档口。</translation>
+    </message>
+    <message>
+        <source>Purchase list written to %1</source>
+        <translation>进货单已导出到 %1</translation>
+    </message>
+    <message>
+        <source>Copied to the clipboard.</source>
+        <translation>已复制到剪贴板。</translation>
+    </message>
+    <message>
+        <source>purchase-list</source>
+        <translation>进货单</translation>
+    </message>
+    <message>
+        <source>Excel with pictures (*.xlsx);;Route sheet for the phone (*.html);;Text per stall (*.txt)</source>
+        <translation>带图片的 Excel (*.xlsx);;手机拿货路线 (*.html);;按档口分开的文字 (*.txt)</translation>
+    </message>
+    <message>
+        <source>Remove every line from the purchase list?</source>
+        <translation>要清空进货单里的所有货品吗？</translation>
+    </message>
+    <message>
+        <source>Colour, size …</source>
+        <translation>颜色、尺码…</translation>
+    </message>
+    <message>
+        <source>Note…</source>
+        <translation>备注…</translation>
+    </message>
+    <message>
+        <source>Swap to the cheaper stall</source>
+        <translation>换到更便宜的档口</translation>
+    </message>
+    <message>
+        <source>Copy this stall for messaging</source>
+        <translation>复制这个档口的拿货单</translation>
+    </message>
+    <message>
+        <source>The purchase list could not be changed (%1).</source>
+        <translation>进货单没能修改（%1）。</translation>
+    </message>
+    <message>
+        <source>%1 stalls · %2 lines · %3 pieces · total ¥%4</source>
+        <translation>%1 个档口 · %2 款 · %3 件 · 合计 ¥%4</translation>
+    </message>
+    <message>
+        <source>%1 below the minimum order</source>
+        <translation>%1 款未达起批量</translation>
+    </message>
+    <message>
+        <source>cheaper stalls could save ¥%1</source>
+        <translation>换更便宜的档口可省 ¥%1</translation>
+    </message>
+    <message>
+        <source>(unknown stall)</source>
+        <translation>（未知档口）</translation>
+    </message>
+    <message>
+        <source>credit %1</source>
+        <translation>信誉 %1</translation>
+    </message>
+    <message>
+        <source>mixing allowed</source>
+        <translation>可混批</translation>
+    </message>
+    <message>
+        <source>below minimum</source>
+        <translation>未达起批量</translation>
+    </message>
+    <message>
+        <source>Below the minimum order of %1</source>
+        <translation>未达起批量 %1</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>%1 ¥%2 · save ¥%3</source>
+        <translation>%1 ¥%2 · 省 ¥%3</translation>
+    </message>
+    <message>
+        <source>Same style at %1 (%2), credit %3: swap this line to that stall</source>
+        <translation>同款在 %1（%2），信誉 %3：把这一行换到那个档口</translation>
     </message>
 </context>
 <context>
@@ -1076,6 +1263,10 @@
     <message>
         <source>Note on this listing…</source>
         <translation>给这个商品写备注…</translation>
+    </message>
+    <message>
+        <source>Add to purchase list</source>
+        <translation>加入进货单</translation>
     </message>
 </context>
 <context>

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QMenu,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -351,6 +352,7 @@ class PriceSpreadStrip(QWidget):
 class CompareView(QWidget):
     listingOpened = Signal(str)
     statusMessage = Signal(str)
+    purchaseRequested = Signal(object, object)  # Offer, its StyleGroup: add to 进货单
 
     def __init__(self, thumbnails: ThumbnailLoader | None = None,
                  parent: QWidget | None = None) -> None:
@@ -387,6 +389,8 @@ class CompareView(QWidget):
         header.setSectionResizeMode(Column.Stall, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.table.doubleClicked.connect(self.open_listing)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
@@ -413,6 +417,24 @@ class CompareView(QWidget):
         ).format(listings=len(group.offers),
                  in_stock=group.in_stock_count, low=format_price(group.price_min),
                  high=format_price(group.price_max)))
+
+    def context_menu_for(self, row: int) -> QMenu:
+        """The menu of one compared offer: add it to the purchase list."""
+        menu = QMenu(self)
+        menu.setObjectName("compareContextMenu")
+        offer, group = self.model.offer(row), self._group
+        add = menu.addAction(self.tr("Add to purchase list"))
+        add.setObjectName("addToPurchase")
+        add.triggered.connect(lambda: self.purchaseRequested.emit(offer, group))
+        return menu
+
+    def _context_menu(self, pos: Any) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid() or self._group is None:
+            return
+        menu = self.context_menu_for(index.row())
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+        menu.deleteLater()
 
     def open_listing(self, index: QModelIndex) -> bool:
         if not index.isValid():

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from vvic_desktop.core import errors
-from vvic_desktop.core.models import SearchResult
+from vvic_desktop.core.models import Offer, SearchResult
 from vvic_desktop.services import LOCAL_MARKET, SearchServices
 from vvic_desktop.storage.library import SavedSearch
 from vvic_desktop.storage.settings import API_MARKETS, LAST_MARKET, Settings
@@ -50,6 +50,7 @@ from vvic_desktop.ui.drop_area import DropArea
 from vvic_desktop.ui.filter_bar import FilterBar
 from vvic_desktop.ui.intake_strip import IntakeStrip
 from vvic_desktop.ui.library import LibraryView
+from vvic_desktop.ui.purchase_view import PurchaseView
 from vvic_desktop.ui.results import UI_SORT_KEYS, ResultsModel, ResultsView, ThumbnailLoader
 from vvic_desktop.ui.saved_search_actions import SavedSearchActions
 from vvic_desktop.ui.search_controller import SearchController
@@ -215,6 +216,12 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         self.batch_view = BatchView(self.services, self.pools, self.settings)
         self.batch_view.batchFinished.connect(lambda _info: self._update_quota())
         self.tabs.addTab(self.batch_view, self.tr("Batch"))
+        self.purchase_view = PurchaseView(self.services, self.pools)
+        self.tabs.addTab(self.purchase_view, self.purchase_view.tab_title(0))
+        self.purchase_view.countChanged.connect(self._purchase_count)
+        self.purchase_view.statusMessage.connect(self.show_message)
+        self.results_view.purchaseRequested.connect(self.add_to_purchase)
+        self.libraryReady.connect(lambda _notice: self.purchase_view.refresh())
 
         self.notice_label = QLabel(objectName="libraryNotice")
         self.notice_label.setWordWrap(True)
@@ -285,6 +292,10 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         menu_export = menu_file.addMenu(self.tr("E&xport"))
         menu_export.addAction(self.action_export)
         menu_export.addAction(self.action_export_json)
+        self.action_export_purchase = self._action(
+            self.tr("Export &purchase list…"), QKeySequence(), self.purchase_view.export_dialog
+        )
+        menu_export.addAction(self.action_export_purchase)
         menu_file.addAction(self.action_import)
         menu_file.addSeparator()
         menu_file.addAction(self.action_settings)
@@ -337,6 +348,19 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
 
     # --- other actions ------------------------------------------------------------------------
 
+    def add_to_purchase(self, offer: Offer, group: Any) -> None:
+        """An offer from the results (live or a saved search) onto the purchase list."""
+        saved = self._saved
+        if saved is not None and any(o.key == offer.key for o in saved.result.offers):
+            self.purchase_view.add_offer(offer, group, source=saved.summary.title,
+                                         search_id=saved.id, pictures=dict(saved.thumbnails))
+        else:
+            self.purchase_view.add_offer(offer, group)
+
+    def _purchase_count(self, count: int) -> None:
+        self.tabs.setTabText(self.tabs.indexOf(self.purchase_view),
+                             self.purchase_view.tab_title(count))
+
     def open_compare(self, group: Any) -> None:
         window = QDialog(self, objectName="compareWindow")
         window.setWindowTitle(self.tr("Compare stalls"))
@@ -344,6 +368,7 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         layout = QVBoxLayout(window)
         compare = CompareView(self.thumbnails, parent=window)
         compare.statusMessage.connect(self.show_message)
+        compare.purchaseRequested.connect(self.add_to_purchase)
         compare.set_group(group)
         layout.addWidget(compare)
         window.resize(980, 620)

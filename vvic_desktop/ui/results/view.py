@@ -58,6 +58,7 @@ class ResultsView(QListView):
     statusMessage = Signal(str)
     shortlistRequested = Signal(object, bool)  # Offer, shortlisted (a saved search is shown)
     noteRequested = Signal(object)  # Offer
+    purchaseRequested = Signal(object, object)  # Offer, its StyleGroup: add to 进货单
 
     def __init__(self, model: ResultsModel, thumbnails: ThumbnailLoader | None = None,
                  parent: QWidget | None = None) -> None:
@@ -153,6 +154,9 @@ class ResultsView(QListView):
         compare = menu.addAction(self.tr("Compare stalls side by side"))
         compare.setObjectName("compareGroup")
         compare.triggered.connect(lambda: self.compareRequested.emit(group))
+        purchase = menu.addAction(self.tr("Add to purchase list"))
+        purchase.setObjectName("addToPurchase")
+        purchase.triggered.connect(lambda: self.purchaseRequested.emit(offer, group))
         if self.marks_enabled:
             menu.addSeparator()
             starred = self.results_model().mark(offer.key).shortlisted
