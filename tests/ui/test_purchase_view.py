@@ -14,23 +14,15 @@ from library_data import make_result
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QPushButton, QSpinBox
 
-from vvic_desktop.paths import AppPaths
-from vvic_desktop.services import SearchServices
 from vvic_desktop.storage.purchase import PurchaseList
-from vvic_desktop.storage.settings import Settings
 from vvic_desktop.ui.compare_view import CompareView
 from vvic_desktop.ui.purchase_view import LINE_ROLE, Col, PurchaseView
 from vvic_desktop.ui.results import Roles
 
+from . import test_library_view
 from .test_library_view import make_window, started  # noqa: F401
 
-
-@pytest.fixture
-def services(data_dir):
-    paths = AppPaths.resolve(data_dir)
-    services = SearchServices(paths, Settings.load(paths.ensure().settings_file))
-    yield services
-    services.close()
+services = test_library_view.services  # the same fixture
 
 
 @pytest.fixture
@@ -116,7 +108,7 @@ def test_quantity_in_place_swap_copy_remove_export(qtbot, view, services, tmp_pa
     shown(qtbot, view)
     first = line_items(view)[0]
     line_id = first.data(0, LINE_ROLE)
-    spin = view.tree.itemWidget(first, Col.Qty)
+    spin = view.tree.itemWidget(first, Col.Qty).findChild(QSpinBox)
     assert isinstance(spin, QSpinBox) and spin.value() == 3
     shown(qtbot, view, lambda: spin.setValue(7))
     assert services.purchase_list.line(line_id).quantity == 7
@@ -125,7 +117,7 @@ def test_quantity_in_place_swap_copy_remove_export(qtbot, view, services, tmp_pa
     # item-0 (120, A) has item-2 (90, now A) at another stall: the hint and its swap
     item0 = ids["item-0"]
     row = next(it for it in line_items(view) if it.data(0, LINE_ROLE) == item0)
-    button = view.tree.itemWidget(row, Col.Cheaper)
+    button = view.tree.itemWidget(row, Col.Cheaper).findChild(QPushButton)
     assert isinstance(button, QPushButton)
     assert "save ¥" in button.text() and "¥90.00" in button.text()
     shown(qtbot, view, button.click)

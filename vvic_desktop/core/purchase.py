@@ -456,14 +456,14 @@ def _line_json(p: PlannedLine) -> dict[str, Any]:
     }
 
 
-def line_label(offer: Offer) -> str:
-    """货号 when the listing has one, else its title (shortened)."""
+def line_label(offer: Offer, width: int = 40) -> str:
+    """货号 when the listing has one, then its title, shortened to about `width` characters."""
     title = " ".join(offer.title.split())
     art = " ".join(offer.art_no.split())
     if art:
         title = re.sub(rf"(?<![0-9A-Za-z]){re.escape(art)}#?\s*", "", title, count=1).strip()
-        return f"{art}# {title[:24]}".strip()
-    return title[:40]
+        return f"{art}# {title[:max(8, width - len(art) - 2)]}".strip()
+    return title[:width]
 
 
 def stall_text(section: StallSection, *, zh: bool = True) -> str:

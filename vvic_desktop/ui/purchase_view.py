@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -387,7 +387,7 @@ class PurchaseView(QWidget):
         font.setBold(True)
         for col in range(7):
             head.setFont(col, font)
-            head.setBackground(col, Qt.GlobalColor.transparent)
+            head.setBackground(col, QColor("#fff4ec"))
         head.setFirstColumnSpanned(False)
         if section.below_moq:
             head.setText(Col.Moq, self.tr("below minimum"))
@@ -405,7 +405,7 @@ class PurchaseView(QWidget):
         image = images.get(line.id)
         if image is not None:
             item.setIcon(Col.Item, QIcon(QPixmap.fromImage(image)))
-        item.setText(Col.Item, line_label(o))
+        item.setText(Col.Item, line_label(o, 80))
         item.setToolTip(Col.Item, o.title)
         item.setText(Col.Note, line.note)
         item.setText(Col.Price, f"¥{money(o.price)}" if o.price is not None else "—")
@@ -424,7 +424,7 @@ class PurchaseView(QWidget):
         spin.setKeyboardTracking(False)
         line_id = line.id
         spin.valueChanged.connect(lambda value: self.set_quantity(line_id, int(value)))
-        self.tree.setItemWidget(item, Col.Qty, spin)
+        self.tree.setItemWidget(item, Col.Qty, _centred(spin))
         if planned.cheaper is not None:
             c = planned.cheaper
             button = QPushButton(objectName=f"purchaseSwap{line.id}")
@@ -438,4 +438,15 @@ class PurchaseView(QWidget):
             button.setAccessibleName(self.tr("Swap to the cheaper stall"))
             key = c.offer.key
             button.clicked.connect(lambda: self.swap(line_id, key))
-            self.tree.setItemWidget(item, Col.Cheaper, button)
+            self.tree.setItemWidget(item, Col.Cheaper, _centred(button))
+
+
+def _centred(widget: QWidget) -> QWidget:
+    """`widget` at its natural height, centred in a tall picture row."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(2, 0, 2, 0)
+    layout.addStretch(1)
+    layout.addWidget(widget)
+    layout.addStretch(1)
+    return box
