@@ -20,7 +20,7 @@ from vvic_desktop.ui.purchase_view import LINE_ROLE, Col, PurchaseView
 from vvic_desktop.ui.results import Roles
 
 from . import test_library_view
-from .test_library_view import make_window, started  # noqa: F401
+from .test_library_view import started
 
 services = test_library_view.services  # the same fixture
 
@@ -156,8 +156,8 @@ def test_errors_are_messages_not_crashes(qtbot, view, services) -> None:
     assert is_error and "not on the purchase list" in text
 
 
-def test_add_from_a_saved_result_compare_view_and_badge(qtbot, make_window) -> None:  # noqa: F811
-    window = started(qtbot, make_window())
+def test_add_from_a_saved_result_compare_view_and_badge(qtbot, make_window) -> None:
+    window = started(qtbot, make_window(demo=False, show=False))
     tab = window.tabs.indexOf(window.purchase_view)
     assert window.tabs.tabText(tab) == "Purchase list"
     library = window.services.library
