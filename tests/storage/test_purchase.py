@@ -218,6 +218,11 @@ def test_xlsx_reads_back_with_pictures_sections_ticks_and_one_page_wide(
     assert int(sheet.page_setup.fitToHeight) == 0
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows.replace("$", "") == "1:1"
+    import zipfile
+
+    with zipfile.ZipFile(out) as book_zip:  # each picture links to its listing
+        rels = book_zip.read("xl/drawings/_rels/drawing1.xml.rels").decode()
+    assert rels.count('Target="https://www.vvic.com/item/') == 4
 
 
 class _Page(HTMLParser):

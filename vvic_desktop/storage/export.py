@@ -364,11 +364,16 @@ def written_beside(path: Path) -> Iterator[Path]:
         raise
 
 
-def _place_picture(sheet: Any, row: int, col: int, name: str, data: bytes) -> None:
-    """A picture anchored to its cell (moves and sizes with it; every spreadsheet shows it)."""
-    sheet.insert_image(row, col, name, {
+def _place_picture(sheet: Any, row: int, col: int, name: str, data: bytes,
+                   url: str = "") -> None:
+    """A picture anchored to its cell (moves and sizes with it; every spreadsheet shows it);
+    with `url`, clicking it opens that link."""
+    options: dict[str, Any] = {
         "image_data": io.BytesIO(data), "x_offset": 3, "y_offset": 3, "object_position": 1,
-    })
+    }
+    if url:
+        options["url"] = url
+    sheet.insert_image(row, col, name, options)
 
 
 def write_html(

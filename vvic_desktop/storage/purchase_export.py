@@ -41,13 +41,13 @@ PictureLookup = Callable[[PurchaseLine], bytes | None]
 COLUMNS: tuple[tuple[str, str, str, int], ...] = (
     ("tick", "✓", "✓", 4),
     ("picture", "图片", "Picture", 12),
-    ("item", "货号 / 标题", "Style no. / title", 30),
+    ("item", "货号 / 标题", "Style no. / title", 32),
     ("note", "备注", "Note", 12),
     ("price", "单价", "Price", 8),
     ("qty", "数量", "Qty", 6),
     ("subtotal", "小计", "Subtotal", 10),
     ("moq", "起批", "MOQ", 6),
-    ("hint", "提示", "Hint", 22),
+    ("hint", "提示", "Hint", 20),
 )
 
 
@@ -61,20 +61,23 @@ def section_heading(index: int, section: StallSection, zh: bool) -> str:
     return f"{index}. {stall}" + (f" · {where}" if where else "") + credit + mixed
 
 
-def section_total(section: StallSection, zh: bool) -> str:
-    text = (f"合计 {section.quantity} 件 ¥{money(section.total)}" if zh
-            else f"Total {section.quantity} pcs ¥{money(section.total)}")
+def section_total(section: StallSection, zh: bool, *, with_money: bool = True) -> str:
+    amount = f" ¥{money(section.total)}" if with_money else ""
+    text = (f"合计 {section.quantity} 件{amount}" if zh
+            else f"Total {section.quantity} pcs{amount}")
     if section.below_moq:
         text += " · 未达起批量" if zh else " · below minimum order"
     return text
 
 
-def grand_total(plan: PurchasePlan, zh: bool) -> str:
+def grand_total(plan: PurchasePlan, zh: bool, *, with_money: bool = True) -> str:
     if zh:
+        amount = f"，¥{money(plan.total)}" if with_money else ""
         return (f"总计：{len(plan.sections)} 个档口，{plan.line_count} 款，"
-                f"{plan.quantity} 件，¥{money(plan.total)}")
+                f"{plan.quantity} 件{amount}")
+    amount = f", ¥{money(plan.total)}" if with_money else ""
     return (f"Grand total: {len(plan.sections)} stalls, {plan.line_count} lines, "
-            f"{plan.quantity} pcs, ¥{money(plan.total)}")
+            f"{plan.quantity} pcs{amount}")
 
 
 def hint_text(planned: PlannedLine, zh: bool) -> str:
@@ -138,13 +141,11 @@ def write_xlsx(plan: PurchasePlan, path: Path, pictures: PictureLookup, *,
                 sheet.write_string(r, keys.index("tick"), "", tick)
                 pic = _picture(pictures(line), ROW_PICTURE_PX)
                 if pic is not None:
-                    _place_picture(sheet, r, keys.index("picture"), f"{line.id}.jpg", pic)
-                label = line_label(o)
-                if _is_web_link(o.detail_url):
-                    sheet.write_url(r, keys.index("item"), o.detail_url, text,
-                                    string=neutralise(label)[:250])
-                else:
-                    sheet.write_string(r, keys.index("item"), neutralise(label), text)
+                    link = o.detail_url if _is_web_link(o.detail_url) else ""
+                    _place_picture(sheet, r, keys.index("picture"), f"{line.id}.jpg", pic,
+                                   url=link)
+                # the text wraps in its cell (a link cell would not): the picture is the link
+                sheet.write_string(r, keys.index("item"), neutralise(line_label(o, 60)), text)
                 if line.note:
                     sheet.write_string(r, keys.index("note"), neutralise(line.note), text)
                 if o.price is not None:
@@ -161,13 +162,13 @@ def write_xlsx(plan: PurchasePlan, path: Path, pictures: PictureLookup, *,
                                        warn if planned.below_moq else text)
                 r += 1
             sheet.merge_range(r, 0, r, keys.index("subtotal") - 1,
-                              section_total(section, zh),
+                              section_total(section, zh, with_money=False),
                               total_warn if section.below_moq else total_text)
             sheet.write_number(r, keys.index("subtotal"), float(section.total), total_fmt)
             r += 2
         sheet.set_row(r, 22)
-        sheet.merge_range(r, 0, r, keys.index("subtotal") - 1, grand_total(plan, zh),
-                          total_text)
+        sheet.merge_range(r, 0, r, keys.index("subtotal") - 1,
+                          grand_total(plan, zh, with_money=False), total_text)
         sheet.write_number(r, keys.index("subtotal"), float(plan.total), total_fmt)
         sheet.print_area(0, 0, r, last)
         book.close()
