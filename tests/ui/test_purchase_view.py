@@ -110,7 +110,9 @@ def test_quantity_in_place_swap_copy_remove_export(qtbot, view, services, tmp_pa
     line_id = first.data(0, LINE_ROLE)
     spin = view.tree.itemWidget(first, Col.Qty).findChild(QSpinBox)
     assert isinstance(spin, QSpinBox) and spin.value() == 3
+    view.tree.setCurrentItem(first)
     shown(qtbot, view, lambda: spin.setValue(7))
+    assert view.tree.currentItem().data(0, LINE_ROLE) == line_id  # still selected
     assert services.purchase_list.line(line_id).quantity == 7
     assert view.plan.find(line_id).line.quantity == 7
 

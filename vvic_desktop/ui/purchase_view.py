@@ -333,12 +333,18 @@ class PurchaseView(QWidget):
                 "%1", type(error).__name__)
         self.statusMessage.emit(text, True)
 
+    def _line_items(self) -> list[QTreeWidgetItem]:
+        heads = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        return [head.child(j) for head in heads for j in range(head.childCount())]
+
     def _section_of(self, item: QTreeWidgetItem | None) -> int | None:
         while item is not None and item.data(0, SECTION_ROLE) is None:
             item = item.parent()
         return None if item is None else int(item.data(0, SECTION_ROLE))
 
     def _show(self, plan: PurchasePlan | None, images: dict[int, QImage]) -> None:
+        current = self.tree.currentItem()
+        keep = current.data(0, LINE_ROLE) if current is not None else None
         self.plan = plan
         self.tree.clear()
         count = plan.line_count if plan else 0
@@ -354,6 +360,10 @@ class PurchaseView(QWidget):
             for index, section in enumerate(plan.sections):
                 self._add_section(index, section, images)
             self.tree.expandAll()
+            again = next((it for it in self._line_items() if it.data(0, LINE_ROLE) == keep),
+                         None)
+            if again is not None:  # the line being edited stays selected
+                self.tree.setCurrentItem(again)
         self.countChanged.emit(count)
         self.planShown.emit()
 
