@@ -99,7 +99,7 @@ def test_quota_exhausted_shows_when_it_resumes_and_a_restart_offers_to_resume(
                     timeout=10_000)
     import sqlite3
 
-    with sqlite3.connect(again.services.limiter.db_path) as conn:  # the next day has come
+    with sqlite3.connect(again.services.paths.data / "quota.sqlite3") as conn:  # next day
         conn.execute("DELETE FROM penalties")
     with qtbot.waitSignal(again.batchFinished, timeout=60_000) as done:
         again.start()
