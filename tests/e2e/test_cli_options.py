@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -55,3 +56,29 @@ def test_lang_after_the_subcommand_picks_the_language_of_errors(tmp_path, capsys
     assert code == 2 and err.startswith("error: ")
     assert errors.language() == "zh_CN"
     assert any("\u4e00" <= ch <= "\u9fff" for ch in err), err
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("listings in", "styles", "stall(s)", "median")),
+                                         ("zh_CN", ("个商品", "个款式", "个档口", "中位价"))])
+def test_the_search_table_speaks_the_chosen_language_and_prices_read_yuan_cents(
+        lang, words, capsys):
+    from e2e_helpers import SAMPLE
+
+    assert main(["search", SAMPLE, "--demo", "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    for word in words:
+        assert word in out
+    prices = re.findall(r"¥\S+", out)
+    assert prices and all(re.fullmatch(r"¥\d+\.\d\d(–¥\d+\.\d\d)?", p) for p in prices), prices
+
+
+def test_prices_have_one_format():
+    from decimal import Decimal
+
+    from vvic_desktop.core.prices import format_price, format_price_range
+
+    assert format_price(Decimal("12.5")) == "¥12.50"
+    assert format_price(Decimal("69")) == "¥69.00"
+    assert format_price(None) == "—" and format_price(Decimal("NaN")) == "—"
+    assert format_price_range(Decimal("12.5"), Decimal("18")) == "¥12.50–¥18.00"
+    assert format_price_range(Decimal("12.5"), Decimal("12.50")) == "¥12.50"

@@ -13,7 +13,6 @@ import pytest
 import requests
 
 from vvic_desktop.cli import main
-from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH = "import sys; from vvic_desktop.cli import main; sys.exit(main())"
@@ -35,18 +34,13 @@ def test_sandbox_command_serves_and_stops_on_sigterm() -> None:
         first = process.stdout.readline()  # blocks until the flushed line arrives
         assert first.startswith("listening on http://127.0.0.1:")
         url = first.split()[-1]
-        protocols = {k: v for k, v in DEMO_CREDENTIALS.items() if not k.startswith("onebound-")}
-        keys = [process.stdout.readline() for _ in protocols]
-        for name, (app_key, secret) in protocols.items():
-            assert any(name in line and app_key in line for line in keys)
-            assert all(secret not in line for line in keys)
         assert requests.get(url + "/api/nothing", timeout=10).status_code == 404
         process.send_signal(signal.SIGTERM)
         started = time.monotonic()
         assert process.wait(timeout=10) == 0
         assert time.monotonic() - started < 5
         stdout, stderr = process.communicate(timeout=5)
-        assert all(secret not in stdout + stderr for _, secret in DEMO_CREDENTIALS.values())
+        assert stderr == ""
     finally:
         if process.poll() is None:
             process.kill()

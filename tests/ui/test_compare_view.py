@@ -55,7 +55,7 @@ def test_offers_side_by_side_best_first(compare, group):
     assert compare.objectName() == "compareView" and compare.accessibleName()
     assert model.rowCount() == 4
     assert [model.offer(r).item_id for r in range(4)] == ["000002", "000001", "000004", "000003"]
-    assert _cell(compare, 0, Column.Price) == "¥60 (best offer)"
+    assert _cell(compare, 0, Column.Price) == "¥60.00 (best offer)"
     assert model.index(0, Column.Price).data(Qt.ItemDataRole.FontRole).bold()
     assert not isinstance(model.index(1, Column.Price).data(Qt.ItemDataRole.FontRole), QFont)
     assert _cell(compare, 1, Column.Stock) == "Out of stock"
@@ -66,7 +66,7 @@ def test_offers_side_by_side_best_first(compare, group):
     assert _cell(compare, 0, Column.Position) == "3F-002"
     assert _cell(compare, 0, Column.Stall) == "乙"
     assert _cell(compare, 0, Column.Similarity) == "88%"
-    assert "4 stalls" in compare.summary.text() and "¥50 to ¥90" in compare.summary.text()
+    assert "4 stalls" in compare.summary.text() and "¥50.00 to ¥90.00" in compare.summary.text()
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
     assert headers[Column.MinOrder] == "Min. order"
 
@@ -87,7 +87,7 @@ def test_strip_marks_min_median_max_and_best(compare, group):
     marks = strip.marker_positions()
     assert marks["min"] < marks["median"] < marks["max"]
     assert marks["best"] == pytest.approx(marks["min"] + (marks["max"] - marks["min"]) * 0.25)
-    assert strip.describe() == "Lowest ¥50, median ¥60, highest ¥90, best offer ¥60."
+    assert strip.describe() == "Lowest ¥50.00, median ¥60.00, highest ¥90.00, best offer ¥60.00."
     image = strip.grab().toImage()
     ratio = image.devicePixelRatio()
     y = strip.height() / 2 + 4
@@ -100,7 +100,7 @@ def test_strip_counts_the_top_of_a_price_range(qtbot):
     qtbot.addWidget(strip)
     ranged = dataclasses.replace(offer("000009", "60"), price_max=Decimal("95"))
     strip.set_group(make_group([offer("000008", "50"), ranged]))
-    assert "highest ¥95" in strip.describe()
+    assert "highest ¥95.00" in strip.describe()
 
 
 def test_one_price_and_no_group(qtbot):

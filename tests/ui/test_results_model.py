@@ -202,9 +202,9 @@ def test_large_result_sets_are_flattened_in_a_worker(qtbot, qtmodeltester):
 
 
 def test_format_price():
-    assert format_price(Decimal("69.00")) == "¥69"
-    assert format_price(Decimal("69.50")) == "¥69.5"
-    assert format_price(Decimal("100")) == "¥100"
+    assert format_price(Decimal("69.00")) == "¥69.00"
+    assert format_price(Decimal("69.5")) == "¥69.50"
+    assert format_price(Decimal("100")) == "¥100.00"
     assert format_price(None) == "—"
 
 

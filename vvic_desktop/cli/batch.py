@@ -23,11 +23,13 @@ from vvic_desktop.cli import search as cli_search
 from vvic_desktop.cli.args import positive_int
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.search import _filters, add_filter_arguments
+from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
 from vvic_desktop.core.batch import DONE, FAILED, SKIPPED, BatchInfo, BatchItem, resumes_text
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.intake import walk_photos
 from vvic_desktop.core.marketplace import MARKET_NAMES
+from vvic_desktop.core.prices import format_price
 from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET
 
 MAX_PHOTOS = 2000
@@ -144,12 +146,15 @@ def _exit_code(info: BatchInfo) -> int:
 def _summary(info: BatchInfo, items: list[BatchItem]) -> int:
     out = sys.stdout
     counts = info.counts
-    out.write(f"batch #{info.id} {info.state}: {counts.get(DONE, 0)} done, "
-              f"{counts.get(SKIPPED, 0)} duplicate(s), {counts.get(FAILED, 0)} failed, "
-              f"{info.remaining} left\n")
+    done, dupes, failed = counts.get(DONE, 0), counts.get(SKIPPED, 0), counts.get(FAILED, 0)
+    out.write(lang_text(
+        f"batch #{info.id} {info.state}: {done} done, {dupes} duplicate(s), {failed} failed, "
+        f"{info.remaining} left",
+        f"批量 #{info.id} {info.state}：完成 {done}，重复 {dupes}，失败 {failed}，"
+        f"剩余 {info.remaining}") + "\n")
     for item in items:
         if item.state == FAILED:
-            out.write(f"  failed: {item.name}: {item.error_message}\n")
+            out.write(f"  {lang_text('failed', '失败')}: {item.name}: {item.error_message}\n")
     if info.state == "paused" and info.paused_until:
         out.write(resumes_text(info) + f"  (vvic batch --resume {info.id})\n")
     return _exit_code(info)
@@ -171,7 +176,9 @@ class _Progress:
                 if payload.state == SKIPPED:
                     extra = "same photo as another in this batch: searched once"
                 elif payload.state == DONE:
-                    extra = f"{payload.group_count} styles, from ¥{payload.cheapest}"
+                    cheapest = format_price(payload.cheapest, "?")
+                    extra = lang_text(f"{payload.group_count} styles, from {cheapest}",
+                                      f"{payload.group_count} 个款式，最低 {cheapest}")
                 else:
                     extra = payload.error_message
                 self.stream.write(f"{payload.state:>7}  {payload.name}  {extra}\n")

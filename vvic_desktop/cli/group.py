@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from vvic_desktop.cli.common import open_services
+from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors, hashing
 from vvic_desktop.core.grouping import group_offers
 from vvic_desktop.core.intake import is_url
 from vvic_desktop.core.models import Offer, Stall
+from vvic_desktop.core.prices import format_price
 from vvic_desktop.markets.normalise import parse_int, parse_price
-from vvic_desktop.storage.cache import decimal_text
 from vvic_desktop.storage.export import group_to_json
 from vvic_desktop.storage.thumbs import ThumbnailDownloader
 
@@ -144,13 +145,13 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     for k, g in enumerate(groups, 1):
-        spread = " / ".join(
-            str(decimal_text(p)) for p in (g.price_min, g.price_median, g.price_max)
-        )
-        sys.stdout.write(
-            f"{k:3d}. {len(g.offers)} listings, {g.stall_count} stalls, price {spread}, "
-            f"best {g.best_offer.item_id}  {g.best_offer.title}\n"
-        )
+        spread = " / ".join(format_price(p, "?")
+                            for p in (g.price_min, g.price_median, g.price_max))
+        best = f"{g.best_offer.item_id}  {g.best_offer.title}"
+        sys.stdout.write(f"{k:3d}. " + lang_text(
+            f"{len(g.offers)} listings, {g.stall_count} stalls, price {spread}, best {best}",
+            f"{len(g.offers)} 个商品，{g.stall_count} 个档口，价格 {spread}，最优 {best}",
+        ) + "\n")
     for item_id, note in notes.items():
         sys.stdout.write(f"note: {item_id}: {note}\n")
     return 0

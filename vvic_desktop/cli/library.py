@@ -14,6 +14,7 @@ from typing import Any
 
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.search import print_table
+from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
 from vvic_desktop.services import SearchServices
 from vvic_desktop.storage.library import SavedSearch, SearchSummary
@@ -79,12 +80,13 @@ def run_list(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     if not summaries:
-        sys.stdout.write("no saved searches\n")
+        sys.stdout.write(lang_text("no saved searches", "还没有保存的搜索") + "\n")
+    styles, offers = lang_text("styles", "个款式"), lang_text("offers", "个商品")
     for s in summaries:
         kept = "*" if s.name else " "
         sys.stdout.write(
             f"#{s.id:<5} {kept} {_local_time(s.created_at)}  {s.market:<15} "
-            f"{s.group_count:>3} styles {s.offer_count:>4} offers  {s.title}\n"
+            f"{s.group_count:>3} {styles} {s.offer_count:>4} {offers}  {s.title}\n"
         )
     return 0
 
@@ -103,10 +105,11 @@ def run_show(args: argparse.Namespace) -> int:
     s = saved.summary
     sys.stdout.write(f"{s.title}  (#{s.id}, {s.market}, {_local_time(s.created_at)})\n")
     if s.notes:
-        sys.stdout.write(f"notes: {s.notes}\n")
+        sys.stdout.write(f"{lang_text('notes', '备注')}: {s.notes}\n")
     print_table(saved.result)
     if missing:
-        sys.stdout.write(f"note: {missing} picture(s) missing from the store\n")
+        sys.stdout.write("note: " + lang_text(f"{missing} picture(s) missing from the store",
+                                              f"图片库中缺少 {missing} 张图片") + "\n")
     return 0
 
 
@@ -131,7 +134,7 @@ def run_delete(args: argparse.Namespace) -> int:
         library.delete(search_id)
     finally:
         services.close()
-    sys.stderr.write(f"deleted #{search_id}\n")
+    sys.stderr.write(lang_text(f"deleted #{search_id}", f"已删除 #{search_id}") + "\n")
     return 0
 
 

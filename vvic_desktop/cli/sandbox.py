@@ -1,19 +1,24 @@
 """`vvic sandbox [--port 0] [--quota N] [--latency A-B] [--fail-rate R] [--seed S]`.
 
 Serves the built-in demo marketplace on 127.0.0.1 until Ctrl+C or SIGTERM (exit 0). Prints
-`listening on http://127.0.0.1:PORT` first (flushed, so a parent process can read the port)
-and the demo credentials' app keys, never their secrets.
+`listening on http://127.0.0.1:PORT` first (flushed, so a parent process can read the port),
+then each market's demo AppKey and secret as the environment variables `vvic search` reads,
+and a ready-to-paste `vvic search … --endpoint URL` command. The demo secrets are public (they
+are in the source) and valid on this sandbox only.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from vvic_desktop.cli.args import whole_number
+from vvic_desktop.cli.text import lang_text
 from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
 
 
@@ -75,9 +80,7 @@ def run(args: argparse.Namespace) -> int:
     previous = _install_handlers(stop)
     try:
         sys.stdout.write(f"listening on {server.url}\n")
-        for name, (app_key, _secret) in DEMO_CREDENTIALS.items():
-            if not name.startswith("onebound-"):  # aliases of "onebound"
-                sys.stdout.write(f"demo app key {name}: {app_key}\n")
+        sys.stdout.write(recipe(server.url))
         sys.stdout.flush()
         # Wake now and then: on some platforms a bare wait() delays Ctrl+C until it returns.
         while not stop.wait(0.5):
@@ -88,6 +91,58 @@ def run(args: argparse.Namespace) -> int:
         server.stop()
         _restore_handlers(previous)
     return 0
+
+
+def demo_environment(market: str) -> dict[str, str]:
+    """The environment variables `vvic search --market MARKET` reads, set to the demo's key."""
+    from vvic_desktop.storage.secrets import env_var_names
+
+    app_key, secret = DEMO_CREDENTIALS[market]
+    key_var, secret_var = env_var_names(market)
+    return {key_var: app_key, secret_var: secret}
+
+
+def _assignments(env: dict[str, str]) -> str:
+    if sys.platform == "win32":  # PowerShell
+        return "".join(f'$env:{name}="{value}"; ' for name, value in env.items())
+    return "".join(f"{name}={shlex.quote(value)} " for name, value in env.items())
+
+
+def sample_photo() -> str:
+    """The bundled sample photo when this is a checkout or an install that carries it."""
+    for root in (Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[2]):
+        sample = root / "resources" / "samples" / "dress-photo.jpg"
+        if sample.is_file():
+            return str(sample)
+    return "PHOTO.jpg"
+
+
+def recipe(url: str) -> str:
+    """What to paste to search this sandbox: every market's demo AppKey and secret, and a
+    `vvic search` command that works as printed."""
+    from vvic_desktop.markets.registry import MARKETS
+
+    lines = [lang_text("demo AppKeys and secrets (valid on this sandbox only):",
+                       "演示 AppKey 和密钥（仅对这个演示市场有效）：")]
+    for market in MARKETS:
+        if market in DEMO_CREDENTIALS:
+            lines.append(f"  {market:<16} {_assignments(demo_environment(market)).strip()}")
+    photo = sample_photo()
+    command = (f"{_assignments(demo_environment('vvic'))}vvic search {_quote(photo)} "
+               f"--market vvic --endpoint {url}")
+    lines += [
+        lang_text("search it from another terminal (keys saved with `vvic config "
+                  "set-credentials` take precedence over these variables):",
+                  "在另一个终端里搜索它（用 `vvic config set-credentials` 保存的密钥优先于这些"
+                  "环境变量）："),
+        f"  {command}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _quote(text: str) -> str:
+    return f'"{text}"' if sys.platform == "win32" and " " in text else (
+        text if sys.platform == "win32" else shlex.quote(text))
 
 
 def _install_handlers(stop: threading.Event) -> dict[int, object]:

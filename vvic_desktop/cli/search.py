@@ -14,12 +14,13 @@ import sys
 
 from vvic_desktop.cli.args import crop_arg, positive_int, price_arg
 from vvic_desktop.cli.common import open_services
+from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
+from vvic_desktop.core.prices import format_price, format_price_range
 from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET, SearchServices
-from vvic_desktop.storage.cache import decimal_text
 from vvic_desktop.storage.export import result_to_json
 from vvic_desktop.storage.settings import MAX_RESULTS, Settings
 
@@ -93,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
             search_id = services.save_search(
                 result, name=args.save, endpoint=args.endpoint, cancel=cancel
             )
-            sys.stderr.write(f"saved as “{args.save.strip()}” (#{search_id})\n")
+            name = args.save.strip()
+            sys.stderr.write(lang_text(f"saved as “{name}” (#{search_id})",
+                                       f"已保存为“{name}”（#{search_id}）") + "\n")
     finally:
         services.close()
     return 0
@@ -141,22 +144,29 @@ def _print_progress(stage: str, percent: int) -> None:
 
 
 def print_table(result: SearchResult) -> None:
+    """The result as a table in the user's language; prices as ¥12.50 (core.prices)."""
     out = sys.stdout
     stats = result.stats
-    origin = "cache" if stats.get("cached") else f"{stats.get('api_calls', 0)} API call(s)"
-    out.write(f"{len(result.offers)} listings in {len(result.groups)} styles ({origin})\n")
+    calls = stats.get("api_calls", 0)
+    origin = lang_text("cache", "缓存") if stats.get("cached") else lang_text(
+        f"{calls} API call(s)", f"{calls} 次接口调用")
+    offers, styles = len(result.offers), len(result.groups)
+    out.write(lang_text(f"{offers} listings in {styles} styles ({origin})",
+                        f"{offers} 个商品，{styles} 个款式（{origin}）") + "\n")
     for number, group in enumerate(result.groups, 1):
-        spread = "-".join(
-            dict.fromkeys(decimal_text(p) or "?" for p in (group.price_min, group.price_max))
-        )
-        out.write(f"\n#{number}  {group.stall_count} stall(s)  ¥{spread}  "
-                  f"median ¥{decimal_text(group.price_median) or '?'}\n")
+        spread = format_price_range(group.price_min, group.price_max, "?")
+        median = format_price(group.price_median, "?")
+        stalls = group.stall_count
+        out.write(f"\n#{number}  " + lang_text(
+            f"{stalls} stall(s)  {spread}  median {median}",
+            f"{stalls} 个档口  {spread}  中位价 {median}") + "\n")
+        stock_word = lang_text("stock", "库存")
         for offer in group.offers:
             mark = "*" if offer is group.best_offer else " "
-            price = decimal_text(offer.price) or "?"
+            price = format_price(offer.price, "?")
             credit = offer.stall.credit_level or "-"
             stock = "?" if offer.stock is None else str(offer.stock)
-            out.write(f" {mark} {price:>8}  {credit}  stock {stock:>5}  "
+            out.write(f" {mark} {price:>9}  {credit}  {stock_word} {stock:>5}  "
                       f"{offer.stall.name or '-'}  {offer.title[:40]}\n")
     from vvic_desktop.core.prepare import note_text
 

@@ -29,6 +29,7 @@ from vvic_desktop.core.models import (
     StyleGroup,
     filters_to_json,
 )
+from vvic_desktop.core.prices import format_price
 from vvic_desktop.storage.cache import decimal_text, offer_to_json
 from vvic_desktop.storage.files import storage_error, temp_prefix, write_atomically
 from vvic_desktop.storage.thumbs import small_jpeg
@@ -423,7 +424,7 @@ def write_html(
                     parts.append(f'<td><a href="{e(value)}" rel="noopener noreferrer">'
                                  f"{e(value[:60])}</a></td>")
                 elif isinstance(value, Decimal):
-                    parts.append(f'<td class="num">¥{e(decimal_text(value) or "")}</td>')
+                    parts.append(f'<td class="num">{e(format_price(value, ""))}</td>')
                 elif key == "similarity" and value is not None:
                     parts.append(f'<td class="num">{float(value):.0%}</td>')
                 elif isinstance(value, int | float):

@@ -54,6 +54,7 @@ from vvic_desktop.core.batch import (
 )
 from vvic_desktop.core.intake import walk_photos
 from vvic_desktop.core.marketplace import MARKET_NAMES
+from vvic_desktop.core.prices import format_price
 from vvic_desktop.storage.settings import LAST_MARKET, Settings
 from vvic_desktop.ui.intake_strip import make_thumbnail
 from vvic_desktop.workers.tasks import Pools, Task
@@ -138,7 +139,7 @@ class BatchModel(QAbstractTableModel):
             if column == "styles":
                 return "" if item.group_count is None else item.group_count
             if column == "cheapest":
-                return "" if item.cheapest is None else f"¥{item.cheapest}"
+                return "" if item.cheapest is None else format_price(item.cheapest)
             if column == "message":
                 if item.state == SKIPPED:
                     return self.tr("Same photo as another in this batch: searched once.")

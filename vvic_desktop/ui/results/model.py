@@ -43,6 +43,7 @@ from vvic_desktop.core import result_rows
 from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import Filters, Offer, OfferMark, StyleGroup
 from vvic_desktop.core.pipeline import filter_offers
+from vvic_desktop.core.prices import format_price as core_format_price
 from vvic_desktop.core.result_rows import SORT_KEYS, ResultRow, RowKind, build_rows
 from vvic_desktop.ui.results.thumbnails import ThumbnailLoader, ThumbState
 from vvic_desktop.workers.tasks import Pools
@@ -547,8 +548,6 @@ class ResultsModel(QAbstractListModel):
 
 
 def format_price(value: Decimal | None) -> str:
-    """¥69, ¥69.5 — no trailing zeros; "—" for an unknown price."""
-    if value is None:
-        return "—"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"¥{text}"
+    """¥69.00, ¥69.50 — the one price format of the window, the CLI and the exports
+    (core.prices); "—" for an unknown price."""
+    return core_format_price(value)
