@@ -39,7 +39,7 @@ def test_sandbox_command_serves_and_stops_on_sigterm() -> None:
         started = time.monotonic()
         assert process.wait(timeout=10) == 0
         assert time.monotonic() - started < 5
-        stdout, stderr = process.communicate(timeout=5)
+        _, stderr = process.communicate(timeout=5)
         assert stderr == ""
     finally:
         if process.poll() is None:
