@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from vvic_desktop import __version__
@@ -38,6 +39,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.self_test:
         args.demo = True
+    if not has_display():
+        if not args.self_test:
+            from vvic_desktop.core import errors
+
+            if args.lang:
+                errors.set_language(args.lang)
+            sys.stderr.write(errors.NoDisplay().message() + "\n")
+            return 2
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the self-test needs no screen
     paths = AppPaths.resolve(args.data_dir).ensure()
     _setup_logging(paths)
 
@@ -74,6 +84,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         services.close()
     return int(code)
+
+
+def has_display(environ: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
+    """False where Qt would abort for want of a screen: on X11/Wayland systems (not Windows
+    or macOS) with neither DISPLAY nor WAYLAND_DISPLAY, and no QT_QPA_PLATFORM chosen."""
+    env = os.environ if environ is None else environ
+    if (platform or sys.platform) in ("win32", "darwin", "cygwin"):
+        return True
+    return any(env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
 def _setup_logging(paths: AppPaths) -> None:

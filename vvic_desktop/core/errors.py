@@ -398,6 +398,15 @@ class ConfigError(VvicError):
     en = "Invalid setting: {reason}"
 
 
+class NoDisplay(VvicError):
+    code = "no_display"
+    zh = ("没有可用的显示器（未设置 DISPLAY 或 WAYLAND_DISPLAY）。无界面运行：用 `xvfb-run -a "
+          "vvic-desktop`，或 `vvic-desktop --self-test out.png` 自检，或用命令行 `vvic search`。")
+    en = ("No display found (DISPLAY and WAYLAND_DISPLAY are unset). To run headless: "
+          "`xvfb-run -a vvic-desktop`, `vvic-desktop --self-test out.png` for the self-test, "
+          "or the command line, `vvic search`.")
+
+
 class BatchBusy(VvicError):
     code = "batch_busy"
     zh = "这个批量搜索正在另一个窗口或命令中运行。请等它结束，或先在那里暂停。"
