@@ -63,7 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_excepthook_redaction()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     apply_identity(app, paths)  # names, icon, QSettings beside the platformdirs config
-    services = SearchServices.open(paths, demo=args.demo, language=args.lang)
+    # the demo marketplace starts on a thread: the window shows while its catalog is drawn
+    services = SearchServices.open(paths, demo=args.demo, demo_background=True,
+                                   language=args.lang)
     settings = services.settings
     language = choose_language(args.lang or settings.value(UI_LANGUAGE))
     apply_language(app, language)

@@ -29,7 +29,6 @@ from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Credentials
 from vvic_desktop.markets.local import LocalMarket
 from vvic_desktop.paths import AppPaths
-from vvic_desktop.storage import secrets
 from vvic_desktop.storage.batch_queue import BatchQueue
 from vvic_desktop.storage.cache import ResultCache
 from vvic_desktop.storage.db import Database
@@ -100,27 +99,69 @@ def is_loopback(url: str | None) -> bool:
 
 
 class DemoMarketplace:
-    """The built-in sandbox marketplace on a free loopback port, with its demo AppKeys."""
+    """The built-in sandbox marketplace on a free loopback port, with its demo AppKeys.
 
-    def __init__(self, latency: tuple[float, float] = DEMO_LATENCY, server: Any = None) -> None:
+    `background=True` starts it on a thread (the app: the window shows while the demo
+    catalog is drawn); `url` and `credentials` wait until it listens."""
+
+    def __init__(self, latency: tuple[float, float] = DEMO_LATENCY, server: Any = None, *,
+                 background: bool = False) -> None:
         """Start a sandbox with a short, visible latency, or use a running `server`."""
-        from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
-
-        self._credentials: dict[str, Any] = dict(DEMO_CREDENTIALS)
         self._owns_server = server is None
-        self.server = server or SandboxServer(port=0, latency=latency)
-        if self._owns_server:
-            self.server.start()
-        self.url: str = self.server.url
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._credentials: dict[str, Any] = {}
+        self.server: Any = server
+        if server is not None:
+            self._load_credentials()
+            self._ready.set()
+        elif background:
+            threading.Thread(target=self._start, args=(latency,), name="demo-marketplace",
+                             daemon=True).start()
+        else:
+            self._start(latency)
+            self._check()
+
+    def _load_credentials(self) -> None:
+        from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
+
+        self._credentials = dict(DEMO_CREDENTIALS)
+
+    def _start(self, latency: tuple[float, float]) -> None:
+        try:
+            from vvic_desktop.sandbox.server import SandboxServer
+
+            self._load_credentials()
+            server = SandboxServer(port=0, latency=latency)
+            server.start()
+            self.server = server
+        except BaseException as exc:  # reported to whoever first needs the demo
+            log.warning("demo marketplace did not start: %r", exc)
+            self._error = exc
+        finally:
+            self._ready.set()
+
+    def _check(self) -> None:
+        self._ready.wait()
+        if self._error is not None:
+            raise errors.ConfigError(f"the demo marketplace did not start: {self._error!r}")
+
+    @property
+    def url(self) -> str:
+        self._check()
+        return str(self.server.url)
 
     def credentials(self, market: str) -> Credentials:
+        self._check()
         key = {"onebound-vvic": "onebound", "onebound-taobao": "onebound"}.get(market, market)
         app_key, app_secret = self._credentials[key]
         return Credentials(app_key=app_key, app_secret=app_secret)
 
     def close(self) -> None:
         if self._owns_server:
-            self.server.stop()
+            self._ready.wait()
+            if self.server is not None:
+                self.server.stop()
 
 
 class SearchServices:
@@ -150,13 +191,15 @@ class SearchServices:
         *,
         demo: bool = False,
         sandbox: Any = None,
+        demo_background: bool = False,
         demo_latency: tuple[float, float] = DEMO_LATENCY,
         language: str | None = None,
         settings: Settings | None = None,
     ) -> SearchServices:
         """Paths (`data_dir`, else $VVIC_DESKTOP_DATA_DIR, else the platform's folders) →
         settings (the settings file, unless `settings` is given) → the demo marketplace
-        (`demo`: a sandbox of our own; `sandbox`: a running one, tests) → services.
+        (`demo`: a sandbox of our own, started on a thread with `demo_background`; `sandbox`:
+        a running one, tests) → services.
         `language` ("zh_CN"/"en"), when given, is the language of every message from here on."""
         paths = data_dir if isinstance(data_dir, AppPaths) else AppPaths.resolve(data_dir)
         paths.ensure()
@@ -168,7 +211,7 @@ class SearchServices:
         if sandbox is not None:
             marketplace = DemoMarketplace(server=sandbox)
         elif demo:
-            marketplace = DemoMarketplace(latency=demo_latency)
+            marketplace = DemoMarketplace(latency=demo_latency, background=demo_background)
         return cls(paths, settings, demo=marketplace, language=language or None)
 
     def __enter__(self) -> SearchServices:
@@ -215,6 +258,8 @@ class SearchServices:
             if endpoint:
                 raise errors.ConfigError("the demo marketplace and an endpoint exclude each other")
             return Target(market, self.demo.credentials(market), self.demo.url, loopback=True)
+        from vvic_desktop.storage import secrets  # keyring and the adapters: on first use
+
         credentials = secrets.load(market)
         if credentials is None:
             key_var, secret_var = secrets.env_var_names(market)

@@ -60,12 +60,12 @@ def paths_from(args: argparse.Namespace) -> AppPaths:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # --help and usage errors end here, before any HTTP code
     from vvic_desktop.markets.http import install_excepthook_redaction, install_redaction
 
     install_redaction()
     install_excepthook_redaction()
-    parser = build_parser()
-    args = parser.parse_args(argv)
     if args.lang:
         errors.set_language(args.lang)
     try:

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from vvic_desktop.core import errors
 from vvic_desktop.core.models import CropBox
-from vvic_desktop.core.pipeline import parse_price
 
 
 def crop_arg(text: str) -> CropBox:
@@ -18,6 +17,8 @@ def crop_arg(text: str) -> CropBox:
 
 
 def price_arg(text: str) -> Decimal:
+    from vvic_desktop.core.pipeline import parse_price  # not at import: `vvic --help` is fast
+
     try:
         return parse_price(text)
     except errors.ConfigError as exc:

@@ -26,11 +26,8 @@ from vvic_desktop.cli.search import _filters, add_filter_arguments
 from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
 from vvic_desktop.core.batch import DONE, FAILED, SKIPPED, BatchInfo, BatchItem, resumes_text
-from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.intake import walk_photos
 from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.core.prices import format_price
-from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET
 
 MAX_PHOTOS = 2000
 
@@ -60,6 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def collect_photos(arguments: list[str]) -> list[str]:
     """Files as given; folders walked (regular photo files, no symlinked folders, capped)."""
+    from vvic_desktop.core.intake import walk_photos
+
     photos: list[str] = []
     for argument in arguments:
         path = Path(argument).expanduser()
@@ -73,6 +72,10 @@ def collect_photos(arguments: list[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # loaded here, not at import: `vvic --help` stays fast (tests/bench/bench_startup.py)
+    from vvic_desktop.core.cancel import CancelToken
+    from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET
+
     if args.demo and args.endpoint:
         raise errors.ConfigError("--demo and --endpoint cannot be used together")
     services = open_services(args, demo=args.demo, demo_latency=cli_search.DEMO_LATENCY)

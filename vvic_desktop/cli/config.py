@@ -13,11 +13,8 @@ import json
 import sys
 from typing import Any
 
-import keyring
-
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.core import errors
-from vvic_desktop.storage import secrets
 from vvic_desktop.storage.settings import API_MARKETS, OPTIONS, Kind, Settings
 
 
@@ -58,6 +55,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def set_credentials(args: argparse.Namespace) -> int:
+    import keyring  # loaded here, not at import: `vvic --help` stays fast
+
+    from vvic_desktop.storage import secrets
+
     market = args.market
     # Say so before the user types a secret that could not be kept.
     reason = secrets.insecure_backend_reason()
@@ -99,6 +100,8 @@ def set_value(args: argparse.Namespace) -> int:
 
 def credential_status(market: str) -> dict[str, Any]:
     """Where `market`'s credentials come from; the AppKey at most, never the secret."""
+    from vvic_desktop.storage import secrets
+
     stored = secrets.from_keyring(market)
     if stored is not None:
         return {"source": "keyring", "app_key": stored.app_key}
@@ -109,6 +112,8 @@ def credential_status(market: str) -> dict[str, Any]:
 
 
 def show_settings(args: argparse.Namespace) -> int:
+    from vvic_desktop.storage import secrets
+
     settings = _settings(args)
     values = dict(settings.items(Kind.USER))
     creds = {market: credential_status(market) for market in API_MARKETS}

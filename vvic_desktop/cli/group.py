@@ -19,14 +19,9 @@ from typing import Any
 
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.text import lang_text
-from vvic_desktop.core import errors, hashing
-from vvic_desktop.core.grouping import group_offers
-from vvic_desktop.core.intake import is_url
+from vvic_desktop.core import errors
 from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.core.prices import format_price
-from vvic_desktop.markets.normalise import parse_int, parse_price
-from vvic_desktop.storage.export import group_to_json
-from vvic_desktop.storage.thumbs import ThumbnailDownloader
 
 MAX_ITEMS = 100_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -79,6 +74,8 @@ def _load(path: Path) -> list[dict[str, Any]]:
 
 
 def _offer(item: dict[str, Any]) -> Offer:
+    from vvic_desktop.markets.normalise import parse_int, parse_price
+
     low, high = parse_price(item.get("price"))
     credit = item.get("credit_level")
     return Offer(
@@ -99,6 +96,9 @@ def _offer(item: dict[str, Any]) -> Offer:
 
 def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
             notes: dict[str, str]) -> dict[str, bytes | Path]:
+    from vvic_desktop.core.intake import is_url
+    from vvic_desktop.storage.thumbs import ThumbnailDownloader
+
     images: dict[str, bytes | Path] = {}
     urls = [o.image_url for o in offers if is_url(o.image_url)]
     fetched: dict[str, str] = {}
@@ -126,6 +126,11 @@ def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
 
 
 def run(args: argparse.Namespace) -> int:
+    # loaded here, not at import: `vvic --help` stays fast (tests/bench/bench_startup.py)
+    from vvic_desktop.core import hashing
+    from vvic_desktop.core.grouping import group_offers
+    from vvic_desktop.storage.export import group_to_json
+
     path = Path(args.items)
     offers = [_offer(item) for item in _load(path)]
     notes: dict[str, str] = {}

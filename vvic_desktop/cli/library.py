@@ -10,14 +10,16 @@ import argparse
 import datetime as _dt
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.search import print_table
 from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
-from vvic_desktop.services import SearchServices
-from vvic_desktop.storage.library import SavedSearch, SearchSummary
+
+if TYPE_CHECKING:  # loaded when a command runs, not at import: `vvic --help` stays fast
+    from vvic_desktop.services import SearchServices
+    from vvic_desktop.storage.library import SavedSearch, SearchSummary
 
 
 def register(sub: argparse._SubParsersAction) -> None:

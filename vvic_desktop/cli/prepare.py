@@ -9,9 +9,6 @@ from pathlib import Path
 
 from vvic_desktop.cli.args import crop_arg
 from vvic_desktop.core import errors
-from vvic_desktop.core.intake import fetch_url, is_url, open_bytes
-from vvic_desktop.core.prepare import note_text, prepare
-from vvic_desktop.storage.files import write_atomically
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # loaded here, not at import: `vvic --help` stays fast (tests/bench/bench_startup.py)
+    from vvic_desktop.core.intake import fetch_url, is_url, open_bytes
+    from vvic_desktop.core.prepare import note_text, prepare
+    from vvic_desktop.storage.files import write_atomically
+
     source = args.photo
     if is_url(source):
         prepared = prepare(open_bytes(fetch_url(source, allow_lan=args.allow_lan)), args.crop)

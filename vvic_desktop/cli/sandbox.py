@@ -19,7 +19,6 @@ from types import FrameType
 
 from vvic_desktop.cli.args import whole_number
 from vvic_desktop.cli.text import lang_text
-from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,6 +68,9 @@ def _rate(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    # loaded here, not at import: `vvic --help` stays fast (tests/bench/bench_startup.py)
+    from vvic_desktop.sandbox.server import SandboxServer
+
     stop = threading.Event()
     server = SandboxServer(port=args.port, quota=args.quota, latency=args.latency,
                            fail_rate=args.fail_rate, seed=args.seed)
@@ -95,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
 def demo_environment(market: str) -> dict[str, str]:
     """The environment variables `vvic search --market MARKET` reads, set to the demo's key."""
+    from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
     from vvic_desktop.storage.secrets import env_var_names
 
     app_key, secret = DEMO_CREDENTIALS[market]
@@ -121,6 +124,7 @@ def recipe(url: str) -> str:
     """What to paste to search this sandbox: every market's demo AppKey and secret, and a
     `vvic search` command that works as printed."""
     from vvic_desktop.markets.registry import MARKETS
+    from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
 
     lines = [lang_text("demo AppKeys and secrets (valid on this sandbox only):",
                        "演示 AppKey 和密钥（仅对这个演示市场有效）：")]

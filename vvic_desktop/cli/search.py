@@ -11,18 +11,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from vvic_desktop.cli.args import crop_arg, positive_int, price_arg
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
-from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
 from vvic_desktop.core.prices import format_price, format_price_range
-from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET, SearchServices
-from vvic_desktop.storage.export import result_to_json
 from vvic_desktop.storage.settings import MAX_RESULTS, Settings
+
+if TYPE_CHECKING:
+    from vvic_desktop.services import SearchServices
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,6 +69,11 @@ DEMO_LATENCY = (0.1, 0.3)
 
 
 def run(args: argparse.Namespace) -> int:
+    # loaded here, not at import: `vvic --help` stays fast (tests/bench/bench_startup.py)
+    from vvic_desktop.core.cancel import CancelToken
+    from vvic_desktop.services import DEMO_MARKET, LOCAL_MARKET
+    from vvic_desktop.storage.export import result_to_json
+
     if args.demo and args.endpoint:
         raise errors.ConfigError("--demo and --endpoint cannot be used together")
     services = open_services(args, demo=args.demo, demo_latency=DEMO_LATENCY)

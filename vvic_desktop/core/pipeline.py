@@ -2,8 +2,10 @@
 
     prepare → cache? → quota + retry → market.search → filter → thumbnails → group
 
-Pure Python, no Qt. `progress(stage, percent)` reports each stage; `cancel` stops it at the
-next check or during any wait (quota slot, retry back-off, HTTP read).
+Pure Python, no Qt; importing it loads neither numpy, PIL nor OpenCV (grouping and picture
+preparation load them when a search runs), so `vvic --help` stays fast.
+`progress(stage, percent)` reports each stage; `cancel` stops it at the next check or during
+any wait (quota slot, retry back-off, HTTP read).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
@@ -23,7 +26,6 @@ from vvic_desktop.core.errors import (
     StorageError,
     VvicError,
 )
-from vvic_desktop.core.grouping import GroupingSettings, group_offers
 from vvic_desktop.core.marketplace import (
     MarketAnswer,
     Marketplace,
@@ -39,8 +41,10 @@ from vvic_desktop.core.models import (
     SearchResult,
 )
 from vvic_desktop.core.ratelimit import QuotaLimiter
-from vvic_desktop.core.result_rows import sort_groups
 from vvic_desktop.core.retry import call_with_retry
+
+if TYPE_CHECKING:
+    from vvic_desktop.core.grouping import GroupingSettings
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +162,9 @@ def run_search(
     cancel.raise_if_cancelled()
 
     progress(STAGE_GROUP, 85)
+    from vvic_desktop.core.grouping import GroupingSettings, group_offers  # numpy, cv2
+    from vvic_desktop.core.result_rows import sort_groups
+
     settings = grouping or GroupingSettings(strictness=filters.strictness)
     # Relevance first: the style that looks most like the photo leads (CLI, JSON, batch).
     groups = sort_groups(

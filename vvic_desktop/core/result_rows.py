@@ -12,10 +12,20 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from vvic_desktop.core.grouping import best_offer_key
 from vvic_desktop.core.models import Offer, StyleGroup
+
+if TYPE_CHECKING:
+    from vvic_desktop.core.grouping import BestOfferKey
+
+
+def best_offer_key(offer: Offer, order: Sequence[BestOfferKey] | None = None) -> tuple:
+    """core.grouping.best_offer_key, loaded on first use: grouping brings numpy and OpenCV,
+    which the window need not load before it is shown."""
+    from vvic_desktop.core.grouping import best_offer_key as key
+
+    return key(offer, order) if order is not None else key(offer)
 
 SortKey = Literal["similarity", "best", "price", "price_desc", "stalls", "sales", "credit"]
 SORT_KEYS: tuple[SortKey, ...] = (

@@ -455,10 +455,12 @@ class BatchView(QWidget):
                          name="batch-thumbnail")
 
     def _load_unfinished(self) -> None:
-        queue = self.services.batch_queue
+        services = self.services
 
         def read(cancel: Any, progress: Any) -> int | None:
-            return queue.latest()
+            # services.batch_queue opens (creates, migrates) the library file: not on the
+            # GUI thread, where a first start spent over a second on it before the window
+            return services.batch_queue.latest()
 
         def found(batch_id: Any, error: Any) -> None:
             if error is None and batch_id is not None and self.batch_id is None \

@@ -51,8 +51,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vvic_desktop.core.grouping import best_offer_key
 from vvic_desktop.core.models import Offer, StyleGroup
+from vvic_desktop.core.result_rows import best_offer_key
 from vvic_desktop.ui.results.model import format_price
 from vvic_desktop.ui.results.thumbnails import ThumbnailLoader, ThumbState
 from vvic_desktop.ui.results.view import open_in_browser

@@ -28,9 +28,8 @@ photo pixel (Shift: 10), Delete/Backspace resets it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PIL import ImageOps
 from PySide6.QtCore import QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
@@ -58,8 +57,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+if TYPE_CHECKING:
+    import numpy as np
+
 from vvic_desktop.core import intake
-from vvic_desktop.core.autocrop import analyse
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import VvicError
 from vvic_desktop.core.models import CropBox
@@ -100,6 +101,8 @@ def load_upright_preview(path: str, max_side: int = PREVIEW_PX) -> dict[str, Any
     image = ImageOps.exif_transpose(image)
     image = image.convert("RGB")
     image.thumbnail((max_side, max_side))
+    import numpy as np  # on the worker, not at import: the window shows before numpy loads
+
     preview = np.ascontiguousarray(np.asarray(image))
     return {"preview": preview, "width": width, "height": height}
 
@@ -465,6 +468,8 @@ class CropTool(QWidget):
         self.info.setText(self.tr("Looking for the garment…"))
 
         def work(_cancel: CancelToken, _progress: Any) -> tuple[CropBox | None, bool]:
+            from vvic_desktop.core.autocrop import analyse  # OpenCV: on first use
+
             proposal = analyse(preview)
             if not proposal.found:
                 return None, False

@@ -40,7 +40,6 @@ from PySide6.QtCore import (
 )
 
 from vvic_desktop.core import result_rows
-from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import Filters, Offer, OfferMark, StyleGroup
 from vvic_desktop.core.pipeline import filter_offers
 from vvic_desktop.core.prices import format_price as core_format_price
@@ -110,6 +109,8 @@ def narrow_group(group: StyleGroup, keep: Sequence[Offer]) -> StyleGroup | None:
         return group
     if not keep:
         return None
+    from vvic_desktop.core.grouping import make_group  # numpy, cv2: not before the window shows
+
     narrowed = make_group(keep, representative=group.representative
                           if group.representative in keep else None)
     narrowed.group_id = group.group_id
