@@ -145,3 +145,31 @@ def test_language_follows_the_system_unless_chosen():
     assert choose_language(None, "en_US") == "en"
     assert choose_language("en", "zh_CN") == "en"
     assert choose_language("zh_CN", "de_DE") == "zh_CN"
+
+
+def _setup_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("vvic_setup", ROOT / "setup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_wheel_carries_the_translations_compiled_or_as_ts(tmp_path):
+    """The build hook: resources/ go into the package; without lrelease (pip's isolated
+    build) the .ts files go in and a stale .qm is dropped, so i18n reads the .ts."""
+    setup_py = _setup_module()
+    without = tmp_path / "without-lrelease"
+    setup_py.ship_resources(without, None)
+    for lang in build_translations.LANGUAGES:
+        assert (without / "i18n" / f"vvic_desktop_{lang}.ts").is_file()
+    assert (without / "icons" / "vvic-desktop-256.png").is_file()
+    assert (without / "samples" / "dress-photo.jpg").is_file()
+    assert not list(without.rglob("*.py"))
+
+    with_tool = tmp_path / "with-lrelease"
+    setup_py.ship_resources(with_tool, build_translations.tool("pyside6-lrelease"))
+    for lang in build_translations.LANGUAGES:
+        assert (with_tool / "i18n" / f"vvic_desktop_{lang}.qm").stat().st_size > 1000

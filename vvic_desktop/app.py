@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from vvic_desktop.i18n import apply_language, choose_language
+    from vvic_desktop.i18n import apply_language, choose_language, translation_problem
     from vvic_desktop.markets.http import install_excepthook_redaction, install_redaction
     from vvic_desktop.services import SearchServices
     from vvic_desktop.ui.identity import apply_identity
@@ -73,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow(services, settings, language=language, demo=services.demo is not None)
     window.show()
+    problem = translation_problem()
+    if problem:  # logged in apply_language; said once, where the user looks
+        window.statusBar().showMessage(problem)
     logging.getLogger(__name__).info(
         "window shown %.0f ms after start", (time.monotonic() - STARTED) * 1000
     )
