@@ -24,7 +24,7 @@ import contextlib
 import datetime as _dt
 import logging
 import math
-import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -351,7 +351,7 @@ def _run_lock(path: Path | None) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as handle:
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":  # (mypy narrows on sys.platform, not os.name)
                 import msvcrt
 
                 handle.seek(0)

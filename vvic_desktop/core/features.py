@@ -178,7 +178,7 @@ class LearnedEmbedder:
         y, x = (side - h) // 2, (side - w) // 2
         canvas[y:y + h, x:x + w] = rgb
         small = cv2.resize(canvas, (MODEL_INPUT, MODEL_INPUT), interpolation=cv2.INTER_AREA)
-        return small[..., ::-1].astype(np.float32) - np.float32(MODEL_MEAN_BGR)
+        return small[..., ::-1].astype(np.float32) - np.asarray(MODEL_MEAN_BGR, np.float32)
 
 
 class CombinedEmbedder:

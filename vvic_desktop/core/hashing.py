@@ -488,10 +488,10 @@ def _assemble(features: Sequence[_ImageFeatures | None]) -> SignatureBatch:
     pending = [f for f in rows if f.colour is None]
     if pending:
         _finish(pending)
-    batch.colour[idx] = np.stack([f.colour for f in rows])
+    batch.colour[idx] = np.stack(_computed([f.colour for f in rows]))
     sil = np.stack([f.silhouette for f in rows]).reshape(len(rows), -1)
     batch.silhouette[idx] = np.clip(np.rint(sil * 255), 0, 255).astype(np.uint8)
-    tex = np.stack([f.texture for f in rows])
+    tex = np.stack(_computed([f.texture for f in rows]))
     batch.texture[idx] = tex
     batch.texture_mirror[idx] = tex[:, _TEXTURE_MIRROR]
     batch.ok[idx] = True
@@ -559,3 +559,11 @@ def _features_or_code(decoded: np.ndarray | str) -> _ImageFeatures | str:
         return _features(decoded)
     except Exception:  # one odd picture (shape, content) costs its row, never the batch
         return PictureUnavailable.code
+
+
+def _computed(values: list[np.ndarray | None]) -> list[np.ndarray]:
+    """The arrays `_finish` has filled in (it fills every one it is given)."""
+    arrays = [v for v in values if v is not None]
+    if len(arrays) != len(values):
+        raise ValueError("features used before they were computed")
+    return arrays

@@ -13,6 +13,7 @@ mark on offers that are still there.
 
 from __future__ import annotations
 
+import builtins  # `list` in the class body is Library.list
 import datetime as _dt
 import json
 import logging
@@ -464,10 +465,10 @@ class Library:
         if conn.execute("SELECT 1 FROM searches WHERE id = ?", (search_id,)).fetchone() is None:
             raise SearchNotFound("not found", name=f"#{search_id}")
 
-    def _tags_for(self, ids: Sequence[int]) -> dict[int, list[str]]:
+    def _tags_for(self, ids: Sequence[int]) -> dict[int, builtins.list[str]]:
         if not ids:
             return {}
-        out: dict[int, list[str]] = {}
+        out: dict[int, builtins.list[str]] = {}
         for chunk_start in range(0, len(ids), 500):
             chunk = ids[chunk_start:chunk_start + 500]
             marks = ",".join("?" * len(chunk))
