@@ -18,6 +18,7 @@ COMMANDS = [
     ["batch", "photos"],
     ["group", "items.json"],
     ["library", "list"],
+    ["purchase", "list"],
     ["config", "show"],
     ["config", "set", "search.max_results", "9"],
     ["sandbox"],

@@ -43,8 +43,8 @@ def test_help_and_the_pipeline_load_no_heavy_library(setup):
     assert loaded_after(setup) == []
 
 
-@pytest.mark.parametrize("command", ["prepare", "search", "batch", "group", "library", "config",
-                                     "sandbox"])
+@pytest.mark.parametrize("command", ["prepare", "search", "batch", "group", "library",
+                                     "purchase", "config", "sandbox"])
 def test_each_subcommands_help_loads_no_heavy_library(command):
     setup = HELP.replace('["--help"]', f'["{command}", "--help"]')
     assert loaded_after(setup) == []
