@@ -18,10 +18,12 @@ import argparse
 import base64
 import io
 import math
+import os
 import random
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,8 +33,9 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for imagegen
-from imagegen import encode, photo_like
+from imagegen import encode, photo_like, png_bomb
 
+from vvic_desktop.core.errors import VvicError
 from vvic_desktop.core.prepare import prepare
 from vvic_desktop.markets.signing import vvic_body_image
 
@@ -209,6 +212,30 @@ def main() -> None:
         print(f"  ours / decode floor  {times['ours'] / times['decode']:6.2f}×  (goal ≤ 1.3)")
         print(f"  seed / ours          {times['seed'] / times['ours']:6.2f}×")
         print(f"  PSNR vs careful resize: {quality:.1f} dB\n")
+    refusals()
+
+
+def refused_ms(source: object) -> float:
+    """Milliseconds `prepare` takes to refuse `source` (it must refuse it)."""
+    started = time.perf_counter()
+    try:
+        prepare(source)  # type: ignore[arg-type]
+    except VvicError:
+        return (time.perf_counter() - started) * 1000
+    raise AssertionError(f"{source!r:.40} was accepted")
+
+
+def refusals() -> None:
+    """What the tests check by counting (no pixel decoded, a FIFO never opened), timed."""
+    print("refusals (ms; the tests once held these to 500 ms and 1 s)")
+    for side in (9_000, 20_000, 60_000):
+        bomb = png_bomb(side, side)
+        label = f"PNG bomb {side}×{side}"
+        print(f"  {label:<24}{min(refused_ms(bomb) for _ in range(5)):8.2f}")
+    with tempfile.TemporaryDirectory() as folder:
+        fifo = Path(folder) / "pipe.jpg"
+        os.mkfifo(fifo)
+        print(f"  {'FIFO named .jpg':<24}{min(refused_ms(fifo) for _ in range(5)):8.2f}")
 
 
 if __name__ == "__main__":

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import numpy as np
 from PIL import Image
 
+from vvic_desktop.sandbox import catalog as catalog_module
 from vvic_desktop.sandbox.catalog import CATEGORIES, PRINT_KINDS, VARIATIONS, Catalog
 
 
@@ -27,10 +27,22 @@ def test_other_seed_gives_other_catalog() -> None:
     assert [x.item_id for x in a.listings] != [x.item_id for x in b.listings]
 
 
-def test_metadata_is_fast() -> None:
-    started = time.perf_counter()
-    Catalog(seed=11, n_styles=48)
-    assert time.perf_counter() - started < 0.5
+def test_metadata_draws_no_picture_until_one_is_asked_for(monkeypatch) -> None:
+    drawn: list[str] = []
+    real_draw, real_render = catalog_module._draw_style, catalog_module._render_listing
+    monkeypatch.setattr(catalog_module, "_draw_style",
+                        lambda style, *a: drawn.append(style.style_id) or real_draw(style, *a))
+    monkeypatch.setattr(catalog_module, "_render_listing",
+                        lambda cat, listing, *a: drawn.append(listing.item_id)
+                        or real_render(cat, listing, *a))
+    cat = Catalog(seed=11, n_styles=48)
+    assert len(cat.listings) > 48 and drawn == []  # metadata only: pictures are lazy
+    first = cat.listings[0]
+    cat.listing_image(first.item_id)
+    assert first.item_id in drawn
+    again = len(drawn)
+    cat.listing_image(first.item_id)
+    assert len(drawn) == again  # and cached once drawn
 
 
 def test_catalog_shape_and_spreads() -> None:
