@@ -35,36 +35,37 @@ def test_session_verifies_tls_and_trusts_the_system_proxy_settings() -> None:
 
 
 def test_slow_loris_ends_in_timeout_at_the_deadline(server: ScriptedServer) -> None:
+    # A byte every 0.4 s: no read ever times out and the body would take 40 s, so only the
+    # total deadline can end it (how soon after the deadline: tests/bench/bench_http.py).
     server.script(Reply(200, b"x" * 100, drip=0.4))
     start = time.monotonic()
-    with pytest.raises(Timeout):
-        http.request(http.make_session(), "GET", server.url, read_timeout=5, deadline=1.0)
-    elapsed = time.monotonic() - start
-    assert 0.9 <= elapsed < 2.0
+    with pytest.raises(Timeout) as info:
+        http.request(http.make_session(), "GET", server.url, read_timeout=60, deadline=1.0)
+    assert info.value.detail.endswith("total deadline")
+    assert time.monotonic() - start >= 1.0  # not before it either
 
 
 def test_silent_server_after_headers_ends_at_the_deadline(server: ScriptedServer) -> None:
-    # Headers promise 100 bytes, then nothing comes: the read timeout (5 s) is longer than
-    # the deadline, so only the watchdog can end it in time.
-    server.script(Reply(200, b"x", content_length=100, drip=30))
-    start = time.monotonic()
-    with pytest.raises(Timeout):
-        http.request(http.make_session(), "GET", server.url, read_timeout=5, deadline=1.0)
-    assert time.monotonic() - start < 2.0
+    # Headers promise 100 bytes, then nothing comes: the read timeout (60 s) is longer than
+    # the deadline, so only the watchdog can end it, and it says so.
+    server.script(Reply(200, b"x", content_length=100, drip=600))
+    with pytest.raises(Timeout) as info:
+        http.request(http.make_session(), "GET", server.url, read_timeout=60, deadline=1.0)
+    assert info.value.detail.endswith("total deadline")
 
 
-def test_cancel_during_a_slow_body_raises_cancelled_quickly(server: ScriptedServer) -> None:
+def test_cancel_during_a_slow_body_raises_cancelled(server: ScriptedServer) -> None:
+    # The body would take 40 s and the deadline is 60 s: only the cancel can end it.
     server.script(Reply(200, b"x" * 100, drip=0.4))
     token = CancelToken()
     timer = threading.Timer(0.3, token.cancel)
     timer.start()
-    start = time.monotonic()
     try:
         with pytest.raises(Cancelled):
-            http.request(http.make_session(), "GET", server.url, deadline=10, cancel=token)
+            http.request(http.make_session(), "GET", server.url, read_timeout=60, deadline=60,
+                         cancel=token)
     finally:
         timer.cancel()
-    assert time.monotonic() - start < 1.5
 
 
 def test_already_cancelled_sends_nothing(server: ScriptedServer) -> None:
@@ -213,30 +214,27 @@ def _drip_headers(conn: socket.socket, stop: threading.Event) -> None:
 
 
 def test_headers_dripping_end_in_timeout_at_the_deadline() -> None:
-    url, close = _raw_server(_drip_headers)
-    start = time.monotonic()
+    url, close = _raw_server(_drip_headers)  # a header byte every 0.4 s, for 80 s
     try:
-        with pytest.raises(Timeout):
-            http.request(http.make_session(), "GET", url, read_timeout=5, deadline=1.0)
+        with pytest.raises(Timeout) as info:
+            http.request(http.make_session(), "GET", url, read_timeout=60, deadline=1.0)
     finally:
         close()
-    assert time.monotonic() - start < 2.0
+    assert info.value.detail.endswith("total deadline")
 
 
 def test_cancel_while_waiting_for_headers(server: ScriptedServer) -> None:
-    url, close = _raw_server(lambda conn, stop: stop.wait(10) and None)
+    url, close = _raw_server(lambda conn, stop: stop.wait(600) and None)  # no answer at all
     token = CancelToken()
     timer = threading.Timer(0.3, token.cancel)
     timer.start()
-    start = time.monotonic()
     try:
         with pytest.raises(Cancelled):
-            http.request(http.make_session(), "GET", url, read_timeout=10, deadline=10,
+            http.request(http.make_session(), "GET", url, read_timeout=60, deadline=60,
                          cancel=token)
     finally:
         timer.cancel()
         close()
-    assert time.monotonic() - start < 1.5
 
 
 def test_uncaught_exceptions_are_printed_redacted() -> None:
