@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import json
+import math
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -475,8 +476,10 @@ def test_quota_is_a_sliding_window_per_key(sandbox_catalog) -> None:
 def test_each_fault_on_vvic(sandbox, sandbox_catalog, fault: str) -> None:
     image = query_jpeg(sandbox_catalog, sandbox_catalog.listings[0].item_id)
     sandbox.inject(fault)
+    sent = time.time()
     answer = requests.post(sandbox.url + "/api/search/item/image", json=vvic_body(image),
                            timeout=10)
+    answered = time.time()
     if fault in ("500", "502", "503", "504"):
         assert answer.status_code == int(fault)
         if fault != "500":
@@ -487,7 +490,8 @@ def test_each_fault_on_vvic(sandbox, sandbox_catalog, fault: str) -> None:
                     "429-http-date": "GMT"}[fault]
         if fault == "429-http-date":
             when = server_module.http_date_to_epoch(answer.headers["Retry-After"])
-            assert 5 <= when - time.time() <= 9
+            # 7 s after the server's clock when it answered, in whole seconds
+            assert math.floor(sent + 7) <= when <= answered + 7
         else:
             assert answer.headers.get("Retry-After") == expected
     elif fault == "malformed":
@@ -589,21 +593,20 @@ def test_slow_fault_outlasts_a_read_timeout_and_stop_does_not_hang(sandbox_catal
     try:
         server.inject("slow")
         image = query_jpeg(sandbox_catalog, sandbox_catalog.listings[0].item_id)
-        started = time.monotonic()
         with pytest.raises(requests.exceptions.ConnectionError):
             # requests reports a read timeout inside the body as a ConnectionError.
             answer = requests.post(server.url + "/api/search/item/image",
                                    json=vvic_body(image), timeout=(2, 0.2))
             assert answer.content is None
-        assert time.monotonic() - started < 5
         server.inject("slow")
         streaming = requests.post(server.url + "/api/search/item/image",
                                   json=vvic_body(image), timeout=(2, 5), stream=True)
-        assert streaming.status_code == 200  # headers came; the body drips
+        assert streaming.status_code == 200  # headers came; the body drips (for minutes)
     finally:
-        started = time.monotonic()
-        server.stop()
-        assert time.monotonic() - started < 3
+        stopper = threading.Thread(target=server.stop)
+        stopper.start()
+        stopper.join(60)  # bounds a hang only: the drip it cuts short lasts minutes
+        assert not stopper.is_alive()
 
 
 def test_stop_interrupts_the_latency_wait(sandbox_catalog) -> None:
@@ -619,11 +622,9 @@ def test_stop_interrupts_the_latency_wait(sandbox_catalog) -> None:
 
     worker = threading.Thread(target=call)
     worker.start()
-    assert server.wait_for_requests(1, timeout=10)
-    started = time.monotonic()
+    assert server.wait_for_requests(1, timeout=60)
     server.stop()
-    worker.join(timeout=10)
-    assert time.monotonic() - started < 3
+    worker.join(timeout=60)
     assert not worker.is_alive()
     assert outcome and isinstance(outcome[0], requests.RequestException)
     assert server.call_log == []  # the call was never answered
@@ -732,12 +733,15 @@ def test_concurrent_calls_never_exceed_the_quota(sandbox_catalog) -> None:
 
 def test_latency_is_applied(sandbox_catalog) -> None:
     with SandboxServer(latency=(0.3, 0.3), catalog=sandbox_catalog) as server:
+        waits: list[bool] = []
+        real_wait = server._wait_latency
+        server._wait_latency = lambda: waits.append(True) or real_wait()  # type: ignore[method-assign]
         started = time.monotonic()
         requests.get(server.url + "/api/item/detail/v1", params=open_params("1"), timeout=10)
-        assert time.monotonic() - started >= 0.3
-        started = time.monotonic()
-        requests.get(server.image_url(sandbox_catalog.listings[0].item_id), timeout=10)
-        assert time.monotonic() - started < 5  # pictures are not API calls: no latency
+        assert time.monotonic() - started >= 0.3 and len(waits) == 1
+        answer = requests.get(server.image_url(sandbox_catalog.listings[0].item_id), timeout=10)
+        assert answer.status_code == 200
+        assert len(waits) == 1  # pictures are not API calls: no latency
 
 
 def test_a_bad_content_length_is_refused(sandbox) -> None:
