@@ -61,7 +61,7 @@ def test_each_url_is_fetched_once_across_calls_and_duplicates(store: ThumbnailSt
 def test_concurrency_is_bounded(store: ThumbnailStore) -> None:
     active, peak = 0, 0
     lock = threading.Lock()
-    gate = threading.Barrier(3, timeout=5)
+    gate = threading.Barrier(3, timeout=60)
 
     def fetch(url: str, **kw: object) -> bytes:
         nonlocal active, peak

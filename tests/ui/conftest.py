@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# A qtbot wait is a bound for a hang, never a speed budget: it returns as soon as its
+# condition holds, so a generous floor costs a passing test nothing, while a machine whose
+# cores are busy with another job (CI, seven other test runs) no longer fails a test that
+# asked for 2-5 s. No test here relies on a wait timing out.
+HANG_BOUND_MS = 120_000
+
+
+def _with_hang_bound(method):  # type: ignore[no-untyped-def]
+    @functools.wraps(method)
+    def wait(self, *args, timeout: int = HANG_BOUND_MS, **kwargs):  # type: ignore[no-untyped-def]
+        if timeout is not None and timeout >= 0:
+            timeout = max(timeout, HANG_BOUND_MS)
+        return method(self, *args, timeout=timeout, **kwargs)
+
+    return wait
+
+
+for _name in ("waitUntil", "waitSignal", "waitSignals", "waitCallback", "waitExposed",
+              "waitActive"):
+    setattr(QtBot, _name, _with_hang_bound(getattr(QtBot, _name)))
 
 
 @pytest.fixture(scope="session", autouse=True)
