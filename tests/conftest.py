@@ -62,8 +62,14 @@ def english_messages():
 def sandbox_catalog():
     """The demo catalog (seed 7), built once per session: servers share it and its caches."""
     from vvic_desktop.sandbox.catalog import Catalog
+    from vvic_desktop.sandbox.matching import index_for
 
-    return Catalog(seed=7)
+    catalog = Catalog(seed=7)
+    # The style signatures every server on this catalog matches against, computed now: a
+    # server otherwise computes them during its first search, which on a loaded machine can
+    # outlast the client's read timeout and cost a retried (double-counted) call.
+    index_for(catalog).warm()
+    return catalog
 
 
 @pytest.fixture
