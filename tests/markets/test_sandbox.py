@@ -31,16 +31,21 @@ from vvic_desktop.core.prepare import prepare
 from vvic_desktop.markets.adapter import Timeouts
 from vvic_desktop.markets.base import Credentials
 from vvic_desktop.markets.registry import create_market
-from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
+from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, DEMO_TOKENS, SandboxServer
 
 ACCOUNT = {"vvic": "vvic", "taobao": "taobao", "onebound-vvic": "onebound",
-           "onebound-taobao": "onebound"}
+           "onebound-taobao": "onebound", "1688": "1688"}
 MARKETS = list(ACCOUNT)
+
+
+# 1688's image upload answers no content faults: aim those at the image query.
+AOP_QUERY = ("/openapi/param2/1/com.alibaba.fenxiao.crossborder/product.search.imageQuery/"
+             + DEMO_CREDENTIALS["1688"][0])
 
 
 def creds(account: str) -> Credentials:
     key, secret = DEMO_CREDENTIALS[account]
-    return Credentials(key, secret)
+    return Credentials(key, secret, session=DEMO_TOKENS.get(account, ""))
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +153,7 @@ def test_injected_faults(
     query: tuple[PreparedImage, str],
 ) -> None:
     protocol = "onebound" if name.startswith("onebound") else name
-    sandbox.inject(fault, endpoint=protocol)
+    sandbox.inject(fault, endpoint=AOP_QUERY if name == "1688" else protocol)
     market = create_market(name, credentials=creds(ACCOUNT[name]), endpoint=sandbox.url)
     with pytest.raises(expected) as caught:
         market.search(query[0], Filters(), CancelToken(), Permits())
@@ -163,7 +168,7 @@ def test_damaged_items_are_skipped_and_counted(
     name: str, sandbox: SandboxServer, query: tuple[PreparedImage, str]
 ) -> None:
     protocol = "onebound" if name.startswith("onebound") else name
-    endpoint = {"onebound-vvic": "/vvic/item_search_img/",
+    endpoint = {"onebound-vvic": "/vvic/item_search_img/", "1688": AOP_QUERY,
                 "onebound-taobao": "/taobao/item_search_img/"}.get(name, protocol)
     sandbox.inject("missing-fields", endpoint=endpoint)
     market = create_market(name, credentials=creds(ACCOUNT[name]), endpoint=sandbox.url)
