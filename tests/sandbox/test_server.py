@@ -16,6 +16,7 @@ import pytest
 import requests
 from PIL import Image
 
+from vvic_desktop.sandbox import alibaba1688 as sandbox_aop
 from vvic_desktop.sandbox import server as server_module
 from vvic_desktop.sandbox import taobao as sandbox_taobao
 from vvic_desktop.sandbox import wire as sandbox_wire
@@ -752,6 +753,12 @@ def test_1688_gateway_errors(sandbox, sandbox_catalog) -> None:
     missing = aop_post(sandbox, "product.search.imageQuery", fields).json()["result"]
     assert missing["success"] is False and "image" in missing["message"]
     assert aop_post(sandbox, "product.nothing", fields).status_code == 404
+
+
+def test_1688_gateway_signer_reproduces_the_published_vector() -> None:
+    path = "param2/1/com.alibaba.fenxiao.crossborder/x/1688-demo-key"
+    assert sandbox_aop.aop_signature(path, {"a": "z", "ab": "1"}, "s") == (
+        "9E95E311239856EC1B7B863E8E68064ED4930670")
 
 
 def test_1688_signature_sorts_key_value_strings(sandbox) -> None:
