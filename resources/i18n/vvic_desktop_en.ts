@@ -1376,6 +1376,18 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source>OneBound result language</source>
+        <translation>OneBound result language</translation>
+    </message>
+    <message>
+        <source>Follow the interface language</source>
+        <translation>Follow the interface language</translation>
+    </message>
+    <message>
+        <source>OneBound titles in:</source>
+        <translation>OneBound titles in:</translation>
+    </message>
+    <message>
         <source>Set {variables} instead</source>
         <translation>Set {variables} instead</translation>
     </message>

@@ -1366,6 +1366,18 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source>OneBound result language</source>
+        <translation>万邦结果语言</translation>
+    </message>
+    <message>
+        <source>Follow the interface language</source>
+        <translation>跟随界面语言</translation>
+    </message>
+    <message>
+        <source>OneBound titles in:</source>
+        <translation>万邦商品标题语言：</translation>
+    </message>
+    <message>
         <source>Set {variables} instead</source>
         <translation>请改为设置 {variables}</translation>
     </message>

@@ -277,3 +277,12 @@ def test_vvic_open_platform_needs_both_id_and_secret(qtbot, dialog, memory_keyri
     assert not save(qtbot, dialog)
     assert "open platform" in dialog.error_label.text()
     assert memory_keyring.store == {}
+
+
+def test_onebound_lang_follows_the_interface_unless_chosen(qtbot, dialog, settings_path) -> None:
+    combo = child(dialog, QWidget, "oneboundLang")
+    assert combo.currentData() == ""  # default: cn for a Chinese UI, en otherwise
+    assert [combo.itemData(i) for i in range(combo.count())] == ["", "cn", "en", "ru"]
+    combo.setCurrentIndex(combo.findData("ru"))
+    assert save(qtbot, dialog)
+    assert Settings.load(settings_path).get("market.onebound.lang") == "ru"

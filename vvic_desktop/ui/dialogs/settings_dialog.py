@@ -63,6 +63,7 @@ from vvic_desktop.storage.settings import (
     CACHE_TTL_HOURS,
     MAX_RESULTS,
     NETWORK_PROXY,
+    ONEBOUND_LANG,
     UI_LANGUAGE,
     Settings,
     option,
@@ -392,6 +393,17 @@ class SettingsDialog(QDialog):
         self.max_results.setRange(int(results.minimum or 1), int(results.maximum or 50))
         self.max_results.setValue(self.settings.value(MAX_RESULTS))
         form.addRow(self.tr("Results per search:"), self.max_results)
+
+        # OneBound's documented `lang` (the language of titles it returns).
+        self.onebound_lang = _named(QComboBox(), "oneboundLang",
+                                    self.tr("OneBound result language"))
+        self.onebound_lang.addItem(self.tr("Follow the interface language"), "")
+        self.onebound_lang.addItem("中文 (cn)", "cn")  # each language in its own name
+        self.onebound_lang.addItem("English (en)", "en")
+        self.onebound_lang.addItem("Русский (ru)", "ru")
+        index = self.onebound_lang.findData(self.settings.value(ONEBOUND_LANG))
+        self.onebound_lang.setCurrentIndex(max(index, 0))
+        form.addRow(self.tr("OneBound titles in:"), self.onebound_lang)
         return tab
 
     # --- saving ---------------------------------------------------------------------------------
@@ -403,6 +415,7 @@ class SettingsDialog(QDialog):
             "images.allow_lan_hosts": self.allow_lan.isChecked(),
             "network.proxy": self.proxy.text().strip(),
             "search.max_results": self.max_results.value(),
+            "market.onebound.lang": self.onebound_lang.currentData(),
         }
         for market, page in self.pages.items():
             info = MARKETS.get(market)
