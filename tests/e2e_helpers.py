@@ -10,7 +10,7 @@ import pytest
 
 from vvic_desktop.cli import search as cli_search
 from vvic_desktop.sandbox import server as sandbox_server
-from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
+from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, DEMO_TOKENS
 
 SAMPLE = str(Path(__file__).resolve().parents[1] / "resources" / "samples" / "dress-photo.jpg")
 CROP = "270,440,620,900"
@@ -39,11 +39,15 @@ def no_ambient_credentials(monkeypatch) -> None:
     for prefix in set(MARKET_ENV.values()):
         monkeypatch.delenv(f"{prefix}_APP_KEY", raising=False)
         monkeypatch.delenv(f"{prefix}_APP_SECRET", raising=False)
+    for name in ("ALI1688_ACCESS_TOKEN", "VVIC_OPEN_APP_ID", "VVIC_OPEN_APP_SECRET"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def demo_env(monkeypatch, market: str) -> None:
     app_key, secret = DEMO_CREDENTIALS[market]
     monkeypatch.setenv(f"{MARKET_ENV[market]}_APP_KEY", app_key)
     monkeypatch.setenv(f"{MARKET_ENV[market]}_APP_SECRET", secret)
+    if market in DEMO_TOKENS:
+        monkeypatch.setenv("ALI1688_ACCESS_TOKEN", DEMO_TOKENS[market])
 
 

@@ -47,7 +47,7 @@ TEXT_CALLS = {
 
 
 # Shown as they are in every language: language names in their own language, addresses.
-NOT_TRANSLATED = {"English", "中文（简体）"}
+NOT_TRANSLATED = {"English", "中文（简体）", "中文 (cn)", "English (en)", "Русский (ru)"}
 
 
 def messages(path: Path) -> dict[tuple[str, str], ET.Element]:

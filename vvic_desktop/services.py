@@ -38,6 +38,7 @@ from vvic_desktop.storage.settings import (
     ALLOW_LAN_IMAGES,
     LIBRARY_MAX_UNNAMED,
     NETWORK_PROXY,
+    ONEBOUND_LANG,
     QUOTA_SAFETY_MARGIN,
     Settings,
 )
@@ -152,10 +153,15 @@ class DemoMarketplace:
         return str(self.server.url)
 
     def credentials(self, market: str) -> Credentials:
+        """The demo AppKey of `market` (or of the "vvic-open" account), with the demo access
+        token where the market's calls carry one (1688)."""
+        from vvic_desktop.sandbox.server import DEMO_TOKENS
+
         self._check()
         key = {"onebound-vvic": "onebound", "onebound-taobao": "onebound"}.get(market, market)
         app_key, app_secret = self._credentials[key]
-        return Credentials(app_key=app_key, app_secret=app_secret)
+        return Credentials(app_key=app_key, app_secret=app_secret,
+                           session=DEMO_TOKENS.get(key, ""))
 
     def close(self) -> None:
         if self._owns_server:
@@ -272,6 +278,31 @@ class SearchServices:
         endpoint = endpoint or self.settings.base_url_for(market) or None
         return Target(market, credentials, endpoint, loopback=is_loopback(endpoint))
 
+    def market_options(self, market: str) -> dict[str, Any]:
+        """What an adapter needs besides its AppKey: OneBound's `lang` (the setting, else the
+        UI language's), and for vvic the open platform's own credentials with the shared
+        detail cache (none configured: no enrichment, nothing asked). The demo skips the
+        enrichment: its V2.2 answers carry market and stall already, and a second call per
+        search would halve what a newcomer can try in a minute."""
+        if market.startswith("onebound"):
+            from vvic_desktop.markets.onebound import lang_for
+
+            return {"lang": lang_for(self.settings.value(ONEBOUND_LANG), errors.language())}
+        if market == "vvic" and self.demo is None:
+            from vvic_desktop.storage import secrets
+
+            open_credentials = secrets.load(secrets.VVIC_OPEN)
+            if open_credentials is not None:
+                return {"open_credentials": open_credentials, "detail_cache": self.vvic_details}
+        return {}
+
+    @functools.cached_property
+    def vvic_details(self) -> Any:
+        """VVIC open-platform item details, shared by every vvic search of this run."""
+        from vvic_desktop.markets.vvic import DetailCache
+
+        return DetailCache()
+
     def picture_downloader(self) -> ThumbnailDownloader:
         """For pictures the pipeline did not fetch (the GUI's lazy thumbnails)."""
         allow_private = self.demo is not None or self.settings.value(ALLOW_LAN_IMAGES)
@@ -305,6 +336,7 @@ class SearchServices:
             credentials=target.credentials,
             endpoint=target.endpoint,
             session=session,
+            **self.market_options(target.market),
         )
         return run_search(
             query,

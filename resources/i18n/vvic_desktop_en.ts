@@ -1376,6 +1376,66 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source>OneBound result language</source>
+        <translation>OneBound result language</translation>
+    </message>
+    <message>
+        <source>Follow the interface language</source>
+        <translation>Follow the interface language</translation>
+    </message>
+    <message>
+        <source>OneBound titles in:</source>
+        <translation>OneBound titles in:</translation>
+    </message>
+    <message>
+        <source>Set {variables} instead</source>
+        <translation>Set {variables} instead</translation>
+    </message>
+    <message>
+        <source>Access token</source>
+        <translation>Access token</translation>
+    </message>
+    <message>
+        <source>Access token:</source>
+        <translation>Access token:</translation>
+    </message>
+    <message>
+        <source>1688 searches act for a 1688 member: authorise this app with your 1688 account on open.1688.com and paste the access_token here. It expires; when 1688 says so, authorise again and paste the new one.</source>
+        <translation>1688 searches act for a 1688 member: authorise this app with your 1688 account on open.1688.com and paste the access_token here. It expires; when 1688 says so, authorise again and paste the new one.</translation>
+    </message>
+    <message>
+        <source>VVIC open platform (optional: stall details)</source>
+        <translation>VVIC open platform (optional: stall details)</translation>
+    </message>
+    <message>
+        <source>Open platform App ID</source>
+        <translation>Open platform App ID</translation>
+    </message>
+    <message>
+        <source>Open platform secret</source>
+        <translation>Open platform secret</translation>
+    </message>
+    <message>
+        <source>App ID:</source>
+        <translation>App ID:</translation>
+    </message>
+    <message>
+        <source>Secret:</source>
+        <translation>Secret:</translation>
+    </message>
+    <message>
+        <source>With an app of VVIC&apos;s open platform (api.vvic.com), VVIC results also show the stall&apos;s market, floor and stall number. Each lookup of up to 20 listings uses one call of the quota; looked-up stalls are kept for a day. Leave empty to skip.</source>
+        <translation>With an app of VVIC&apos;s open platform (api.vvic.com), VVIC results also show the stall&apos;s market, floor and stall number. Each lookup of up to 20 listings uses one call of the quota; looked-up stalls are kept for a day. Leave empty to skip.</translation>
+    </message>
+    <message>
+        <source>VVIC open platform: enter both the App ID and its secret</source>
+        <translation>VVIC open platform: enter both the App ID and its secret</translation>
+    </message>
+    <message>
+        <source>Saved; paste a new token to replace it</source>
+        <translation>Saved; paste a new token to replace it</translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation>Settings</translation>
     </message>

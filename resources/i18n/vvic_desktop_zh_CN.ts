@@ -1366,6 +1366,66 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source>OneBound result language</source>
+        <translation>万邦结果语言</translation>
+    </message>
+    <message>
+        <source>Follow the interface language</source>
+        <translation>跟随界面语言</translation>
+    </message>
+    <message>
+        <source>OneBound titles in:</source>
+        <translation>万邦商品标题语言：</translation>
+    </message>
+    <message>
+        <source>Set {variables} instead</source>
+        <translation>请改为设置 {variables}</translation>
+    </message>
+    <message>
+        <source>Access token</source>
+        <translation>访问令牌</translation>
+    </message>
+    <message>
+        <source>Access token:</source>
+        <translation>访问令牌（access_token）：</translation>
+    </message>
+    <message>
+        <source>1688 searches act for a 1688 member: authorise this app with your 1688 account on open.1688.com and paste the access_token here. It expires; when 1688 says so, authorise again and paste the new one.</source>
+        <translation>1688 搜索以 1688 会员的身份进行：请用你的 1688 账号在 open.1688.com 为这个应用授权，把得到的 access_token 粘贴到这里。令牌会过期；1688 提示过期时，请重新授权并粘贴新的令牌。</translation>
+    </message>
+    <message>
+        <source>VVIC open platform (optional: stall details)</source>
+        <translation>搜款网开放平台（可选：档口详情）</translation>
+    </message>
+    <message>
+        <source>Open platform App ID</source>
+        <translation>开放平台 App ID</translation>
+    </message>
+    <message>
+        <source>Open platform secret</source>
+        <translation>开放平台密钥</translation>
+    </message>
+    <message>
+        <source>App ID:</source>
+        <translation>App ID：</translation>
+    </message>
+    <message>
+        <source>Secret:</source>
+        <translation>密钥：</translation>
+    </message>
+    <message>
+        <source>With an app of VVIC&apos;s open platform (api.vvic.com), VVIC results also show the stall&apos;s market, floor and stall number. Each lookup of up to 20 listings uses one call of the quota; looked-up stalls are kept for a day. Leave empty to skip.</source>
+        <translation>填写搜款网开放平台（api.vvic.com）应用的 App ID 和密钥后，VVIC 的结果还会显示档口所在市场、楼层和档口号。每查询最多 20 个商品占用一次调用额度；查到的档口信息保留一天。不需要可留空。</translation>
+    </message>
+    <message>
+        <source>VVIC open platform: enter both the App ID and its secret</source>
+        <translation>搜款网开放平台：请同时填写 App ID 和对应的密钥</translation>
+    </message>
+    <message>
+        <source>Saved; paste a new token to replace it</source>
+        <translation>已保存；粘贴新令牌可替换</translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation>设置</translation>
     </message>

@@ -104,3 +104,47 @@ def test_corrupt_settings_file_is_a_note_not_a_crash(capsys, data_dir: Path) -> 
     (data_dir / "config" / "settings.json").write_text("{oops", encoding="utf-8")
     assert main(["config", "show"]) == 0
     assert "corrupt" in capsys.readouterr().err
+
+
+def test_1688_asks_for_the_access_token_too(monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", FakeStdin("", tty=True))
+    prompts: list[str] = []
+    answers = iter([CANARY, CANARY + "-token"])
+    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "ALIKEY")
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or next(answers))
+    assert main(["config", "set-credentials", "1688"]) == 0
+    creds = secrets.load("1688", environ={})
+    assert creds is not None and (creds.app_key, creds.session) == ("ALIKEY", CANARY + "-token")
+    assert len(prompts) == 3 and "access_token" in prompts[2] and "hidden" in prompts[2]
+    # Renewed authorisation: only the token changes.
+    monkeypatch.setattr("sys.stdin", FakeStdin("renewed-token\n", tty=False))
+    assert main(["config", "set-credentials", "1688", "--token-only"]) == 0
+    creds = secrets.load("1688", environ={})
+    assert creds is not None and (creds.app_secret, creds.session) == (CANARY, "renewed-token")
+    capsys.readouterr()
+    assert main(["config", "show", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["credentials"]["1688"]["access_token"] == "keyring"
+    assert shown["credentials"]["vvic-open"]["source"] is None
+    assert CANARY not in json.dumps(shown) and "renewed-token" not in json.dumps(shown)
+    assert main(["config", "set-credentials", "vvic", "--token-only"]) == 2
+
+
+def test_piped_1688_credentials_take_the_token_from_the_next_line(monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", FakeStdin(f"{CANARY}\ntok-2\n", tty=False))
+    assert main(["config", "set-credentials", "1688", "--app-key", "K"]) == 0
+    creds = secrets.load("1688", environ={})
+    assert creds is not None and (creds.app_secret, creds.session) == (CANARY, "tok-2")
+    monkeypatch.setattr("sys.stdin", FakeStdin(f"{CANARY}\n", tty=False))
+    assert main(["config", "set-credentials", "1688", "--app-key", "K2"]) == 0
+    assert "no access_token yet" in capsys.readouterr().out
+
+
+def test_vvic_open_platform_credentials(monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", FakeStdin(CANARY + "\n", tty=False))
+    assert main(["config", "set-credentials", "vvic-open", "--app-key", "OPEN1"]) == 0
+    creds = secrets.load("vvic-open", environ={})
+    assert creds is not None and (creds.app_key, creds.app_secret) == ("OPEN1", CANARY)
+    capsys.readouterr()
+    assert main(["config", "show"]) == 0
+    assert "vvic-open" in capsys.readouterr().out

@@ -14,6 +14,7 @@ from scripted_server import Permits, Reply, ScriptedServer, Seen
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
+    AccessTokenNeeded,
     AuthError,
     BadRequest,
     BadResponse,
@@ -22,7 +23,6 @@ from vvic_desktop.core.errors import (
     PermissionDenied,
     QuotaExceeded,
     ServiceError,
-    SessionExpired,
     SignatureError,
     VvicError,
 )
@@ -91,16 +91,17 @@ def test_upload_then_image_query(server: ScriptedServer, permits: Permits,
     assert second.price == Decimal("39") and second.price_max == Decimal("49")
 
 
-def gateway(status: int, code: str) -> Reply:
-    return Reply(status, {"error_code": code, "error_message": f"{code} happened",
-                          "exception": code})
+def gateway(status: int, code: str, message: str = "") -> Reply:
+    message = message or f"{code} happened"
+    return Reply(status, {"error_code": code, "error_message": message, "exception": message})
 
 
 @pytest.mark.parametrize(
     ("upload", "query", "expected"),
     [
         (gateway(401, "gw.SignatureInvalid"), None, SignatureError),
-        (gateway(401, "gw.AccessTokenExpired"), None, SessionExpired),
+        (gateway(401, "gw.AccessTokenExpired"), None, AccessTokenNeeded),
+        (None, gateway(401, "401", "Request need user authorized"), AccessTokenNeeded),
         (gateway(400, "gw.AppKeyNotExists"), None, AuthError),
         (gateway(403, "gw.IsvNotAuthorized"), None, PermissionDenied),
         (None, gateway(429, "gw.QpsOverrun"), QuotaExceeded),
@@ -131,3 +132,17 @@ def test_registered_as_1688() -> None:
     adapter = create_market("1688", credentials=Credentials("k", "s"),
                             endpoint="http://127.0.0.1:1")
     assert isinstance(adapter, Alibaba1688Market) and adapter.name == "1688"
+
+
+def test_no_access_token_means_no_call_and_a_message_saying_how_to_renew(
+    server: ScriptedServer, permits: Permits, prepared: PreparedImage
+) -> None:
+    adapter = Alibaba1688Market(Credentials("ali-key", SECRET), server.url)
+    with pytest.raises(AccessTokenNeeded) as caught:
+        adapter.search(prepared, Filters(), CancelToken(), permits)
+    assert server.requests == [] and permits.count == 0
+    zh, en = caught.value.message("zh_CN"), caught.value.message("en")
+    for text in (zh, en):
+        assert "open.1688.com" in text and "vvic config set-credentials 1688" in text
+        assert "ALI1688_ACCESS_TOKEN" in text
+    assert "设置" in zh and "Settings" in en

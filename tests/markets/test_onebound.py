@@ -15,6 +15,7 @@ from vvic_desktop.core.errors import (
     AuthError,
     BadRequest,
     BadResponse,
+    ConfigError,
     ImageRejected,
     PermissionDenied,
     QuotaExceeded,
@@ -28,6 +29,7 @@ from vvic_desktop.markets.onebound import (
     OneBoundMarket,
     OneBoundTaobao,
     OneBoundVvic,
+    lang_for,
     next_china_midnight,
 )
 
@@ -72,10 +74,13 @@ def test_upload_then_search(
     assert (upload.method, upload.path) == ("POST", "/taobao/upload_img/")
     form = upload.form()
     assert base64.b64decode(form["imgcode"]) == prepared.jpeg
-    assert form["key"] == "ob-key" and form["secret"] == SECRET
+    # The key in the URL on every call (the documents' rule), the secret in the body.
+    assert upload.query["key"] == "ob-key" and "key" not in form
+    assert form["secret"] == SECRET and "secret" not in upload.query
     assert (search.method, search.path) == ("GET", f"/{platform}/item_search_img/")
     assert search.query["imgid"] == "/2026/11/21/abc123.jpg"
     assert search.query["key"] == "ob-key" and search.query["secret"] == SECRET
+    assert upload.query["lang"] == search.query["lang"] == "cn"
 
     assert permits.count == 2 and answer.api_calls == 2
     assert answer.quota_left == 10100 - 58
@@ -148,3 +153,44 @@ def test_daily_quota_resumes_at_china_midnight() -> None:
     now = dt.datetime(2026, 11, 21, 17, 30, tzinfo=dt.UTC)  # 01:30 on the 22nd in China
     resumes = next_china_midnight(now)
     assert resumes.astimezone(dt.UTC) == dt.datetime(2026, 11, 22, 16, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("item", "imgid"), [
+    ({"name": "https://img.alicdn.com/imgextra/i1/O1CN01.jpg", "status": 1},
+     "https://img.alicdn.com/imgextra/i1/O1CN01.jpg"),
+    ({"name": "TB14_f0bsrrK1Rjy1zeXXXalFXa", "status": 1,
+      "url": "//g-search3.alicdn.com/img/bao/uploaded/i4/TB14_f0bsrrK1Rjy1zeXXXalFXa"},
+     "http://g-search3.alicdn.com/img/bao/uploaded/i4/TB14_f0bsrrK1Rjy1zeXXXalFXa"),
+    ({"name": "TB14_x", "url": "https://g-search3.alicdn.com/TB14_x"},
+     "https://g-search3.alicdn.com/TB14_x"),
+])
+def test_both_shapes_of_the_upload_answer(
+    server: ScriptedServer, permits: Permits, prepared: PreparedImage,
+    item: dict[str, Any], imgid: str,
+) -> None:
+    upload = {"items": {"item": item}, "error": "", "reason": "", "error_code": "0000"}
+    server.script(routed(upload=Reply(200, upload)))
+    run(OneBoundTaobao(Credentials("ob-key", SECRET), server.url), prepared, permits)
+    assert server.requests[1].query["imgid"] == imgid
+
+
+def test_an_upload_answer_without_an_address_is_a_bad_response(
+    server: ScriptedServer, permits: Permits, prepared: PreparedImage
+) -> None:
+    upload = {"items": {"item": {"status": 1}}, "error": "", "reason": "", "error_code": "0000"}
+    server.script(routed(upload=Reply(200, upload)))
+    with pytest.raises(BadResponse):
+        run(OneBoundTaobao(Credentials("ob-key", SECRET), server.url), prepared, permits)
+    assert len(server.requests) == 1
+
+
+def test_lang_follows_the_setting_or_the_ui_language(
+    server: ScriptedServer, permits: Permits, prepared: PreparedImage
+) -> None:
+    assert lang_for("", "zh_CN") == "cn" and lang_for("", "en") == "en"
+    assert lang_for("ru", "zh_CN") == "ru" and lang_for("zh-CN", "en") == "en"
+    server.script(routed())
+    run(OneBoundVvic(Credentials("ob-key", SECRET), server.url, lang="en"), prepared, permits)
+    assert {seen.query["lang"] for seen in server.requests} == {"en"}
+    with pytest.raises(ConfigError):
+        OneBoundVvic(Credentials("ob-key", SECRET), server.url, lang="zh-CN")

@@ -31,16 +31,22 @@ from vvic_desktop.core.prepare import prepare
 from vvic_desktop.markets.adapter import Timeouts
 from vvic_desktop.markets.base import Credentials
 from vvic_desktop.markets.registry import create_market
-from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
+from vvic_desktop.markets.vvic import DetailCache
+from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, DEMO_TOKENS, SandboxServer
 
 ACCOUNT = {"vvic": "vvic", "taobao": "taobao", "onebound-vvic": "onebound",
-           "onebound-taobao": "onebound"}
+           "onebound-taobao": "onebound", "1688": "1688"}
 MARKETS = list(ACCOUNT)
+
+
+# 1688's image upload answers no content faults: aim those at the image query.
+AOP_QUERY = ("/openapi/param2/1/com.alibaba.fenxiao.crossborder/product.search.imageQuery/"
+             + DEMO_CREDENTIALS["1688"][0])
 
 
 def creds(account: str) -> Credentials:
     key, secret = DEMO_CREDENTIALS[account]
-    return Credentials(key, secret)
+    return Credentials(key, secret, session=DEMO_TOKENS.get(account, ""))
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +115,31 @@ def test_vvic_open_platform_enrichment(
         assert offer.extra["supply_level"].endswith("档口")
 
 
+def test_vvic_details_are_cached_across_searches(
+    sandbox: SandboxServer, sandbox_catalog: Any, query: tuple[PreparedImage, str]
+) -> None:
+    image, _ = query
+    now = [0.0]
+    cache = DetailCache(ttl=3600, clock=lambda: now[0])
+
+    def search(max_results: int) -> Any:
+        market = create_market("vvic", credentials=creds("vvic"), endpoint=sandbox.url,
+                               open_credentials=creds("vvic-open"), detail_cache=cache)
+        return market.search(image, Filters(max_results=max_results), CancelToken(), Permits())
+
+    first = search(10)
+    second = search(30)  # the first 10 are known: 20 new ids, one detail call
+    endpoints = [r.endpoint for r in sandbox.call_log]
+    assert endpoints == ["/api/search/item/image", "/api/item/detail/v1",
+                         "/api/search/item/image", "/api/item/detail/v1"]
+    assert first.api_calls == 2 and second.api_calls == 2
+    assert all(o.extra.get("supply_level") for o in second.offers)
+    now[0] = 3601.0  # a day's worth later (here: the cache's hour) they are asked again
+    search(10)
+    assert [r.endpoint for r in sandbox.call_log][4:] == [
+        "/api/search/item/image", "/api/item/detail/v1"]
+
+
 def test_vvic_enrichment_with_a_wrong_open_secret_keeps_the_result(
     sandbox: SandboxServer, query: tuple[PreparedImage, str]
 ) -> None:
@@ -148,7 +179,7 @@ def test_injected_faults(
     query: tuple[PreparedImage, str],
 ) -> None:
     protocol = "onebound" if name.startswith("onebound") else name
-    sandbox.inject(fault, endpoint=protocol)
+    sandbox.inject(fault, endpoint=AOP_QUERY if name == "1688" else protocol)
     market = create_market(name, credentials=creds(ACCOUNT[name]), endpoint=sandbox.url)
     with pytest.raises(expected) as caught:
         market.search(query[0], Filters(), CancelToken(), Permits())
@@ -163,7 +194,7 @@ def test_damaged_items_are_skipped_and_counted(
     name: str, sandbox: SandboxServer, query: tuple[PreparedImage, str]
 ) -> None:
     protocol = "onebound" if name.startswith("onebound") else name
-    endpoint = {"onebound-vvic": "/vvic/item_search_img/",
+    endpoint = {"onebound-vvic": "/vvic/item_search_img/", "1688": AOP_QUERY,
                 "onebound-taobao": "/taobao/item_search_img/"}.get(name, protocol)
     sandbox.inject("missing-fields", endpoint=endpoint)
     market = create_market(name, credentials=creds(ACCOUNT[name]), endpoint=sandbox.url)

@@ -125,3 +125,12 @@ def test_aop_sign_known_answer() -> None:
     expected = hmac.new(b"alisecret", message.encode(), hashlib.sha1).hexdigest().upper()
     assert aop_sign(path, params, "alisecret") == expected
     assert aop_sign(path, {**params, "_aop_signature": "x"}, "alisecret") == expected
+
+
+def test_aop_sign_sorts_the_key_value_strings_not_the_names() -> None:
+    # The published rule's example: sorted names give "azab1", sorted key+value strings
+    # "ab1az"; only the second is what the 1688 gateway checks.
+    path = "param2/1/com.alibaba.fenxiao.crossborder/x/1688-demo-key"
+    assert aop_sign(path, {"a": "z", "ab": "1"}, "s") == "9E95E311239856EC1B7B863E8E68064ED4930670"
+    by_names = hmac.new(b"s", (path + "azab1").encode(), hashlib.sha1).hexdigest().upper()
+    assert by_names != "9E95E311239856EC1B7B863E8E68064ED4930670"

@@ -24,6 +24,8 @@ from vvic_desktop.core.errors import (
     ImageRejected,
     PermissionDenied,
     QuotaExceeded,
+    RequestRefused,
+    Retry,
     ServiceError,
     SessionExpired,
     SignatureError,
@@ -137,7 +139,10 @@ def error(code: int, sub_code: str = "", sub_msg: str = "", msg: str = "") -> Re
         (error(41, "isv.invalid-parameter:image_data"), ImageRejected),
         (error(40, "isv.missing-parameter:page"), BadRequest),
         (error(999, "isp.top-remote-connection-timeout"), ServiceError),
-        (error(998, "isv.item-not-exist"), BadRequest),
+        (error(998, "isv.item-not-exist"), RequestRefused),
+        (error(15, "isv.invalid-parameter:cat", "类目ID不存在"), RequestRefused),
+        (error(15, "isv.invalid-parameter:image_data"), ImageRejected),
+        (error(10, "isp.service-unavailable"), ServiceError),
         (Reply(503, "<html>Service Unavailable</html>", {"Content-Type": "text/html"}),
          BadResponse),
         (Reply(200, "{'not': json}"), BadResponse),
@@ -169,6 +174,20 @@ def test_code_7_takes_the_ban_length_from_sub_msg_or_retry_after(
     with pytest.raises(QuotaExceeded) as caught:
         run(market(server), prepared, permits)
     assert caught.value.retry_after == 60
+
+
+def test_an_isv_sub_code_is_the_callers_error_shown_in_its_own_words(
+    server: ScriptedServer, permits: Permits, prepared: PreparedImage
+) -> None:
+    server.script(error(15, "isv.invalid-parameter:cat", "类目ID不存在或已失效",
+                        msg="Remote service error"))
+    with pytest.raises(RequestRefused) as caught:
+        run(market(server), prepared, permits)
+    refused = caught.value
+    assert refused.retry is Retry.NEVER
+    assert "类目ID不存在或已失效" in refused.message("zh_CN")
+    assert "isv.invalid-parameter:cat" in refused.message("en")
+    assert len(server.requests) == permits.count == 1
 
 
 # --- clock skew -----------------------------------------------------------------------------

@@ -17,11 +17,12 @@ import pytest
 import requests
 from PIL import Image
 
+from vvic_desktop.sandbox import alibaba1688 as sandbox_aop
 from vvic_desktop.sandbox import server as server_module
 from vvic_desktop.sandbox import taobao as sandbox_taobao
 from vvic_desktop.sandbox import wire as sandbox_wire
 from vvic_desktop.sandbox.catalog import Catalog
-from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, FAULTS, SandboxServer
+from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, DEMO_TOKENS, FAULTS, SandboxServer
 
 VVIC_KEY, VVIC_SECRET = DEMO_CREDENTIALS["vvic"]
 OPEN_ID, OPEN_SECRET = DEMO_CREDENTIALS["vvic-open"]
@@ -357,6 +358,27 @@ def test_top_error_codes(sandbox, sandbox_catalog) -> None:
     assert _top_error(sandbox, top_params("http://example.com/a.jpg"))["code"] == 41
 
 
+def test_top_takes_both_timestamp_forms_of_the_router(sandbox, sandbox_catalog) -> None:
+    image = base64.b64encode(sandbox_catalog.listing_image(
+        sandbox_catalog.listings[0].item_id)).decode()
+    dated = top_params(image)
+    assert "image_search_response" in requests.post(sandbox.url + "/router/rest", data=dated,
+                                                    timeout=10).json()
+    # What Taobao's own Python SDK sends: str(int(time.time() * 1000)).
+    epoch = {k: v for k, v in dated.items() if k != "sign"}
+    epoch["timestamp"] = str(int(time.time() * 1000))
+    epoch["sign"] = top_reference_sign(epoch, TOP_SECRET, "md5")
+    assert "image_search_response" in requests.post(sandbox.url + "/router/rest", data=epoch,
+                                                    timeout=10).json()
+    late = {**epoch, "timestamp": str(int((time.time() - 3600) * 1000))}
+    late["sign"] = top_reference_sign(late, TOP_SECRET, "md5")
+    assert _top_error(sandbox, late)["code"] == 31
+    for stamp in ("2026/01/01 12:00:00", "1700000000", "soon"):
+        odd = {**epoch, "timestamp": stamp}
+        odd["sign"] = top_reference_sign(odd, TOP_SECRET, "md5")
+        assert _top_error(sandbox, odd)["code"] == 31
+
+
 def test_date_header_follows_the_server_clock(sandbox_catalog) -> None:
     clock = FakeClock(time.time() + 3600)
     with SandboxServer(latency=(0, 0), catalog=sandbox_catalog, clock=clock) as server:
@@ -379,6 +401,7 @@ def test_date_header_follows_the_server_clock(sandbox_catalog) -> None:
 def test_onebound_upload_then_search(sandbox, sandbox_catalog) -> None:
     listing = sandbox_catalog.listings[120]
     code = base64.b64encode(sandbox_catalog.listing_image(listing.item_id)).decode()
+    sandbox.onebound_upload_shape = "url"
     upload = requests.post(sandbox.url + "/taobao/upload_img/", params={"key": OB_KEY},
                            data={"secret": OB_SECRET, "imgcode": code}, timeout=10).json()
     assert upload["error_code"] == "0000"
@@ -401,6 +424,42 @@ def test_onebound_upload_then_search(sandbox, sandbox_catalog) -> None:
         "key": OB_KEY, "secret": OB_SECRET, "imgid": sandbox.image_url(listing.item_id),
     }).json()["items"]["item"][0]
     assert vvic_item["hid"] and vvic_item["position"]
+
+
+def test_onebound_upload_answers_in_both_documented_shapes(sandbox, sandbox_catalog) -> None:
+    code = base64.b64encode(sandbox_catalog.listing_image(
+        sandbox_catalog.listings[3].item_id)).decode()
+    items = {}
+    for shape in ("url", "id"):
+        sandbox.onebound_upload_shape = shape
+        items[shape] = requests.post(
+            sandbox.url + "/taobao/upload_img/", params={"key": OB_KEY},
+            data={"secret": OB_SECRET, "imgcode": code}, timeout=10).json()["items"]["item"]
+    assert items["url"]["name"].startswith(sandbox.url + "/img/upload/")
+    bare = items["id"]
+    assert "/" not in bare["name"] and bare["url"].startswith("//127.0.0.1:")
+    assert "http:" + bare["url"] == items["url"]["name"]
+
+
+def test_onebound_wants_the_key_in_the_url_and_a_documented_lang(sandbox, sandbox_catalog) -> None:
+    code = base64.b64encode(sandbox_catalog.listing_image(
+        sandbox_catalog.listings[0].item_id)).decode()
+    upload = sandbox.url + "/taobao/upload_img/"
+    in_body = requests.post(upload, data={"key": OB_KEY, "secret": OB_SECRET, "imgcode": code},
+                            timeout=10).json()
+    assert in_body["error_code"] == "4005" and in_body["error"] == "缺少key(须在URL中)"
+    secret_in_query = requests.post(upload, params={"key": OB_KEY, "secret": OB_SECRET},
+                                    data={"imgcode": code}, timeout=10).json()
+    assert secret_in_query["error_code"] == "0000"
+    imgid = sandbox.image_url(sandbox_catalog.listings[0].item_id)
+    search = sandbox.url + "/taobao/item_search_img/"
+    good = {"key": OB_KEY, "secret": OB_SECRET, "imgid": imgid}
+    for lang in ("cn", "en", "ru"):
+        answer = requests.get(search, params={**good, "lang": lang}, timeout=10).json()
+        assert answer["error_code"] == "0000"
+    for lang in ("zh-CN", "zh", ""):
+        answer = requests.get(search, params={**good, "lang": lang}, timeout=10).json()
+        assert answer["error_code"] == "4006" and "lang" in answer["reason"]
 
 
 def test_onebound_bad_key_and_daily_quota(sandbox_catalog) -> None:
@@ -516,6 +575,8 @@ def test_each_fault_on_vvic(sandbox, sandbox_catalog, fault: str) -> None:
         assert answer.status_code == 403
     elif fault == "isp":
         assert answer.status_code == 500
+    elif fault == "isv":
+        assert answer.status_code == 400 and answer.json()["msg"] == "参数无效"
     # The fault was used up: the next call is answered normally.
     again = requests.post(sandbox.url + "/api/search/item/image", json=vvic_body(image),
                           timeout=10)
@@ -523,7 +584,7 @@ def test_each_fault_on_vvic(sandbox, sandbox_catalog, fault: str) -> None:
 
 
 @pytest.mark.parametrize("fault", ["missing-fields", "empty", "malformed", "429", "isp",
-                                   "permission"])
+                                   "permission", "isv"])
 def test_faults_on_top_and_onebound(sandbox, sandbox_catalog, fault: str) -> None:
     image = base64.b64encode(sandbox_catalog.listing_image(
         sandbox_catalog.listings[0].item_id)).decode()
@@ -555,6 +616,10 @@ def test_faults_on_top_and_onebound(sandbox, sandbox_catalog, fault: str) -> Non
     elif fault == "permission":
         assert top.json()["error_response"]["code"] == 11
         assert ob.json()["error_code"] == "4004"
+    elif fault == "isv":
+        error = top.json()["error_response"]
+        assert error["code"] == 15 and error["sub_code"].startswith("isv.") and error["sub_msg"]
+        assert ob.json()["error_code"] == "4006"
 
 
 def test_faults_are_scoped_counted_and_validated(sandbox, sandbox_catalog) -> None:
@@ -642,10 +707,17 @@ AOP_KEY, AOP_SECRET = DEMO_CREDENTIALS["1688"]
 
 
 def aop_post(sandbox, api: str, fields: dict[str, str], *, key: str = AOP_KEY,
-             secret: str = AOP_SECRET, now: float | None = None) -> requests.Response:
+             secret: str = AOP_SECRET, now: float | None = None,
+             token: str | None = DEMO_TOKENS["1688"], by_names: bool = False
+             ) -> requests.Response:
     url_path = f"param2/1/com.alibaba.fenxiao.crossborder/{api}/{key}"
     form = {**fields, "_aop_timestamp": str(int((time.time() if now is None else now) * 1000))}
-    text = url_path + "".join(k + v for k, v in sorted(form.items()))
+    if token is not None:
+        form["access_token"] = token
+    # The published rule sorts the key+value strings; `by_names` plays the old mistake.
+    pieces = [k + form[k] for k in sorted(form)] if by_names else sorted(
+        k + v for k, v in form.items())
+    text = url_path + "".join(pieces)
     form["_aop_signature"] = hmac.new(secret.encode(), text.encode(),
                                       hashlib.sha1).hexdigest().upper()
     return requests.post(f"{sandbox.url}/openapi/{url_path}", data=form, timeout=10)
@@ -682,6 +754,35 @@ def test_1688_gateway_errors(sandbox, sandbox_catalog) -> None:
     missing = aop_post(sandbox, "product.search.imageQuery", fields).json()["result"]
     assert missing["success"] is False and "image" in missing["message"]
     assert aop_post(sandbox, "product.nothing", fields).status_code == 404
+
+
+def test_1688_gateway_signer_reproduces_the_published_vector() -> None:
+    path = "param2/1/com.alibaba.fenxiao.crossborder/x/1688-demo-key"
+    assert sandbox_aop.aop_signature(path, {"a": "z", "ab": "1"}, "s") == (
+        "9E95E311239856EC1B7B863E8E68064ED4930670")
+
+
+def test_1688_signature_sorts_key_value_strings(sandbox) -> None:
+    # {"a": "z", "ab": "1"}: by names "azab1", by key+value strings "ab1az". The gateway
+    # checks the second; a client sorting names is refused.
+    fields = {"offerQueryParam": json.dumps({"imageId": "nope"}), "a": "z", "ab": "1"}
+    right = aop_post(sandbox, "product.search.imageQuery", fields)
+    assert right.status_code == 200  # signature and token accepted (a business error follows)
+    wrong = aop_post(sandbox, "product.search.imageQuery", fields, by_names=True)
+    assert wrong.status_code == 401 and wrong.json()["error_code"] == "gw.SignatureInvalid"
+
+
+def test_1688_needs_the_access_token_on_every_call(sandbox, sandbox_catalog) -> None:
+    b64 = base64.b64encode(sandbox_catalog.listing_image(sandbox_catalog.listings[0].item_id))
+    upload = {"uploadImageParam": json.dumps({"imageBase64": b64.decode()})}
+    query = {"offerQueryParam": json.dumps({"imageId": "x"})}
+    for api, fields in (("product.image.upload", upload), ("product.search.imageQuery", query)):
+        missing = aop_post(sandbox, api, fields, token=None)
+        assert missing.status_code == 401
+        assert missing.json()["error_message"] == "Request need user authorized"
+        assert aop_post(sandbox, api, fields, token="someone-elses").status_code == 401
+    sandbox.tokens["1688"].discard(DEMO_TOKENS["1688"])  # the authorisation expired
+    assert aop_post(sandbox, "product.image.upload", upload).status_code == 401
 
 
 def test_image_download_faults(sandbox, sandbox_catalog) -> None:
@@ -795,7 +896,8 @@ def test_multipart_uploads(sandbox, sandbox_catalog) -> None:
                                   **{k: (None, v) for k, v in params.items()}})
     items = answer.json()["image_search_response"]["items"]["item"]
     assert style_of(sandbox_catalog, items[0]["num_iid"]) == listing.style_id
-    # OneBound: imgcode as a file part, key and secret as fields.
+    # OneBound: imgcode as a file part, the secret as a field, the key in the URL.
+    sandbox.onebound_upload_shape = "url"
     upload = requests.post(sandbox.url + "/taobao/upload_img/", timeout=10,
                            params={"key": OB_KEY},
                            files={"imgcode": ("q.jpg", photo, "image/jpeg"),

@@ -144,3 +144,41 @@ def test_chained_backends_are_judged_by_the_one_that_stores(memory_keyring) -> N
         is None
     assert "plain text" in (secrets.insecure_backend_reason(
         FakeChainer([PlaintextKeyring(), MemoryKeyring()])) or "")
+
+
+def test_vvic_open_platform_is_an_account_of_its_own(memory_keyring) -> None:
+    assert secrets.load(secrets.VVIC_OPEN, environ={}) is None
+    env = {"VVIC_OPEN_APP_ID": "open-7", "VVIC_OPEN_APP_SECRET": CANARY}
+    from_env = secrets.load(secrets.VVIC_OPEN, environ=env)
+    assert from_env is not None and (from_env.app_key, from_env.app_secret) == ("open-7", CANARY)
+    secrets.store(secrets.VVIC_OPEN, "open-8", "open-secret")
+    assert memory_keyring.store[("vvic_desktop/vvic-open", "open-8")] == "open-secret"
+    stored = secrets.load(secrets.VVIC_OPEN, environ=env)
+    assert stored is not None and stored.app_key == "open-8"
+    assert secrets.load("vvic", environ={}) is None  # the search AppKey is another account
+    assert secrets.env_var_names(secrets.VVIC_OPEN) == ("VVIC_OPEN_APP_ID", "VVIC_OPEN_APP_SECRET")
+
+
+def test_1688_access_token_in_the_keyring_or_the_environment(memory_keyring) -> None:
+    secrets.store("1688", "ali-1", "ali-secret", token=CANARY)
+    assert memory_keyring.store[("vvic_desktop/1688", "__access_token__")] == CANARY
+    creds = secrets.load("1688", environ={})
+    assert creds is not None and creds.session == CANARY and CANARY not in repr(creds)
+    secrets.store_token("1688", "renewed-token")
+    creds = secrets.load("1688", environ={"ALI1688_ACCESS_TOKEN": "from-env"})
+    assert creds is not None and (creds.app_key, creds.session) == ("ali-1", "renewed-token")
+    # A new AppKey without a token drops the old app's token; the environment's fills in.
+    secrets.store("1688", "ali-2", "ali-secret-2")
+    assert secrets.stored_token("1688") is None
+    creds = secrets.load("1688", environ={"ALI1688_ACCESS_TOKEN": "from-env"})
+    assert creds is not None and creds.session == "from-env"
+    secrets.delete("1688")
+    env = {"ALI1688_APP_KEY": "k", "ALI1688_APP_SECRET": "s", "ALI1688_ACCESS_TOKEN": "t"}
+    creds = secrets.load("1688", environ=env)
+    assert creds is not None and creds.session == "t"
+    assert "ALI1688_ACCESS_TOKEN" in secrets.how_to_set("1688")
+    for bad in ("", "two words"):
+        with pytest.raises(ConfigError):
+            secrets.store_token("1688", bad)
+    with pytest.raises(ConfigError):
+        secrets.store("vvic", "k", "s", token="t")  # no access token for VVIC

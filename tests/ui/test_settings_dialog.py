@@ -236,3 +236,53 @@ def test_keyring_calls_never_run_on_the_gui_thread(qtbot, settings_path, memory_
     assert save(qtbot, dlg)
     assert calls, "the keyring was never asked"
     assert threading.main_thread().name not in calls
+
+
+def test_1688_access_token_and_vvic_open_platform_reach_the_keyring(
+    qtbot, dialog, settings_path, memory_keyring
+) -> None:
+    page = dialog.pages["1688"]
+    token = child(dialog, QWidget, "accessToken_1688")
+    assert token.echoMode() == token.EchoMode.Password and token.isEnabled()
+    type_into(qtbot, page.app_key, "ali-key")
+    type_into(qtbot, page.secret, "ali-secret")
+    type_into(qtbot, token, "canary-token-1688")
+    open_id = child(dialog, QWidget, "openAppId")
+    open_secret = child(dialog, QWidget, "openAppSecret")
+    type_into(qtbot, open_id, "open-app")
+    type_into(qtbot, open_secret, "canary-open-secret")
+    assert save(qtbot, dialog)
+    creds = secrets.load("1688", environ={})
+    assert creds is not None and creds.session == "canary-token-1688"
+    opened = secrets.load(secrets.VVIC_OPEN, environ={})
+    assert opened is not None and (opened.app_key, opened.app_secret) == (
+        "open-app", "canary-open-secret")
+    text = settings_path.read_text(encoding="utf-8")
+    assert "canary-token-1688" not in text and "canary-open-secret" not in text
+    assert token.text() == "" and open_secret.text() == ""
+
+    # Reopened: the token shows as saved; a renewed token alone replaces just the token.
+    again = build(qtbot, Settings.load(settings_path))
+    renewed = child(again, QWidget, "accessToken_1688")
+    assert "Saved" in renewed.placeholderText()
+    assert child(again, QWidget, "openAppId").text() == "open-app"
+    type_into(qtbot, renewed, "renewed-token")
+    assert save(qtbot, again)
+    creds = secrets.load("1688", environ={})
+    assert (creds.app_secret, creds.session) == ("ali-secret", "renewed-token")
+
+
+def test_vvic_open_platform_needs_both_id_and_secret(qtbot, dialog, memory_keyring) -> None:
+    type_into(qtbot, child(dialog, QWidget, "openAppId"), "open-app")
+    assert not save(qtbot, dialog)
+    assert "open platform" in dialog.error_label.text()
+    assert memory_keyring.store == {}
+
+
+def test_onebound_lang_follows_the_interface_unless_chosen(qtbot, dialog, settings_path) -> None:
+    combo = child(dialog, QWidget, "oneboundLang")
+    assert combo.currentData() == ""  # default: cn for a Chinese UI, en otherwise
+    assert [combo.itemData(i) for i in range(combo.count())] == ["", "cn", "en", "ru"]
+    combo.setCurrentIndex(combo.findData("ru"))
+    assert save(qtbot, dialog)
+    assert Settings.load(settings_path).get("market.onebound.lang") == "ru"

@@ -3,6 +3,9 @@
 The secret is read from a hidden prompt, or from stdin when stdin is not a terminal
 (`printf %s "$SECRET" | vvic config set-credentials vvic --app-key KEY`), never from argv:
 command lines are visible to every user of the machine (`ps`) and end up in shell history.
+1688 also asks for the member's access_token (hidden; piped: the line after the secret;
+`--token-only` replaces just the token after a renewed authorisation). `vvic-open` is VVIC's
+open platform (its own app id and secret), which adds stall details to vvic results.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from typing import Any
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.core import errors
 from vvic_desktop.storage.settings import API_MARKETS, OPTIONS, Kind, Settings
+
+# Every account `set-credentials` knows: the markets, and VVIC's open platform (stall
+# details for vvic results, with its own app id and secret).
+CREDENTIAL_ACCOUNTS = (*API_MARKETS, "vvic-open")  # storage.secrets.VVIC_OPEN (loaded lazily)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,8 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="The secret is asked for (hidden) or read from stdin; never give it as "
                     "an argument.",
     )
-    creds.add_argument("market", choices=API_MARKETS)
+    creds.add_argument("market", choices=CREDENTIAL_ACCOUNTS)
     creds.add_argument("--app-key", metavar="KEY", help="the AppKey (asked for if omitted)")
+    creds.add_argument("--token-only", action="store_true",
+                       help="1688: replace only the access_token (after renewing the "
+                            "authorisation on open.1688.com)")
     creds.set_defaults(handler=set_credentials)
 
     quota = actions.add_parser("set-quota", help="calls per minute your AppKey may make")
@@ -64,8 +74,15 @@ def set_credentials(args: argparse.Namespace) -> int:
     reason = secrets.insecure_backend_reason()
     if reason:
         raise errors.NoSecureKeyring(reason)
-    app_key = args.app_key
     interactive = sys.stdin.isatty()
+    wants_token = secrets.needs_token(market)
+    if args.token_only:
+        if not wants_token:
+            raise errors.ConfigError(f"{market} has no access_token")
+        secrets.store_token(market, _read_token(market, interactive) or "")
+        sys.stdout.write(f"saved the new {market} access_token in the keyring\n")
+        return 0
+    app_key = args.app_key
     if not app_key:
         if not interactive:
             raise errors.ConfigError("give --app-key KEY when the secret comes from stdin")
@@ -74,11 +91,26 @@ def set_credentials(args: argparse.Namespace) -> int:
         secret = getpass.getpass(f"{market} secret (hidden): ")
     else:
         secret = sys.stdin.readline().rstrip("\r\n")
-    secrets.store(market, app_key, secret)
+    token = _read_token(market, interactive) if wants_token else None
+    secrets.store(market, app_key, secret, token=token)
     backend = type(keyring.get_keyring()).__name__
-    sys.stdout.write(f"saved the {market} AppKey {app_key} and its secret in the keyring "
+    also = " and access_token" if token else ""
+    sys.stdout.write(f"saved the {market} AppKey {app_key}, its secret{also} in the keyring "
                      f"({backend})\n")
+    if wants_token and not token and not secrets.stored_token(market):
+        sys.stdout.write(f"note: no access_token yet: searches need one "
+                         f"({secrets.how_to_set(market)})\n")
     return 0
+
+
+def _read_token(market: str, interactive: bool) -> str | None:
+    """The access_token from a hidden prompt or the next stdin line; None if left empty."""
+    if interactive:
+        token = getpass.getpass(f"{market} access_token (hidden; from authorising the app on "
+                                f"open.1688.com; empty: keep the saved one): ")
+    else:
+        token = sys.stdin.readline()
+    return token.strip() or None
 
 
 def set_quota(args: argparse.Namespace) -> int:
@@ -99,16 +131,24 @@ def set_value(args: argparse.Namespace) -> int:
 
 
 def credential_status(market: str) -> dict[str, Any]:
-    """Where `market`'s credentials come from; the AppKey at most, never the secret."""
+    """Where `market`'s credentials come from; the AppKey at most, never the secret (nor the
+    access_token: only where it comes from)."""
     from vvic_desktop.storage import secrets
 
+    status: dict[str, Any]
     stored = secrets.from_keyring(market)
-    if stored is not None:
-        return {"source": "keyring", "app_key": stored.app_key}
     from_env = secrets.from_environment(market)
-    if from_env is not None:
-        return {"source": "environment", "app_key": from_env.app_key}
-    return {"source": None, "app_key": None, "how_to_set": secrets.how_to_set(market)}
+    if stored is not None:
+        status = {"source": "keyring", "app_key": stored.app_key}
+    elif from_env is not None:
+        status = {"source": "environment", "app_key": from_env.app_key}
+    else:
+        status = {"source": None, "app_key": None, "how_to_set": secrets.how_to_set(market)}
+    if secrets.needs_token(market):
+        status["access_token"] = ("keyring" if secrets.stored_token(market) else
+                                  "environment" if secrets.token_from_environment(market)
+                                  else None)
+    return status
 
 
 def show_settings(args: argparse.Namespace) -> int:
@@ -116,7 +156,7 @@ def show_settings(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     values = dict(settings.items(Kind.USER))
-    creds = {market: credential_status(market) for market in API_MARKETS}
+    creds = {market: credential_status(market) for market in CREDENTIAL_ACCOUNTS}
     keyring_problem = secrets.insecure_backend_reason()
     if args.json:
         json.dump({"settings": values, "credentials": creds, "keyring_problem": keyring_problem,
@@ -136,8 +176,12 @@ def show_settings(args: argparse.Namespace) -> int:
         out.write(f"  {name:<{width}}  {shown}{default}\n")
     out.write("credentials:\n")
     for market, status in creds.items():
+        token = ""
+        if "access_token" in status:
+            token = (f", access_token ({status['access_token']})" if status["access_token"]
+                     else ", no access_token")
         if status["source"]:
-            out.write(f"  {market:<16} AppKey {status['app_key']} ({status['source']})\n")
+            out.write(f"  {market:<16} AppKey {status['app_key']} ({status['source']}){token}\n")
         else:
             out.write(f"  {market:<16} not set: {status['how_to_set']}\n")
     if keyring_problem:

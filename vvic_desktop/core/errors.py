@@ -283,6 +283,23 @@ class SessionExpired(AuthError):
     en = "The {market} authorisation expired or is invalid. Authorise again."
 
 
+class AccessTokenNeeded(SessionExpired):
+    """1688: the member's OAuth access_token is missing, expired or revoked."""
+
+    code = "access_token"
+    zh = (
+        "{market} 的 access_token（会员授权令牌）缺失或已过期。请用你的 1688 账号在 1688 开放平台"
+        "（open.1688.com）为这个应用重新授权，取得新的 access_token，然后在“文件 ▸ 设置”中填写，"
+        "或运行 `vvic config set-credentials {market}`；命令行也可以设置环境变量 {env_var}。"
+    )
+    en = (
+        "The {market} access_token (the member's authorisation) is missing or has expired. "
+        "Authorise this app again with your 1688 account on the 1688 open platform "
+        "(open.1688.com) to get a new access_token, then enter it in File ▸ Settings or run "
+        "`vvic config set-credentials {market}`; on the command line you can also set {env_var}."
+    )
+
+
 class MissingCredentials(AuthError):
     code = "missing_credentials"
     zh = "还没有配置 {market} 的 AppKey。请在设置中填写，或使用“本地图库”/演示市场。"
@@ -343,6 +360,16 @@ class BadRequest(VvicError):
     code = "bad_request"
     zh = "{market} 认为请求参数无效（{reason}）。请检查筛选条件。"
     en = "{market} found the request parameters invalid ({reason}). Check the filters."
+
+
+class RequestRefused(VvicError):
+    """The platform says the request itself is wrong (TOP's `isv.*` sub-codes): the same call
+    fails the same way again, so it is never retried; its own words are shown."""
+
+    code = "request_refused"
+    zh = "{market} 拒绝了这次请求：{sub_msg}（{sub_code}）。这是请求本身的问题，重试也不会成功。"
+    en = ("{market} refused the request: {sub_msg} ({sub_code}). The request itself is at "
+          "fault, so trying again will not help.")
 
 
 class ServiceError(VvicError):

@@ -3,7 +3,10 @@
 Two calls, each after its own limiter permit: `product.image.upload` (base64 → imageId), then
 `product.search.imageQuery` (imageId + price range / category / page). Both are form POSTs to
 `{base}/openapi/param2/1/com.alibaba.fenxiao.crossborder/<api>/<app_key>`, signed with
-`_aop_signature` over the URL path after `/openapi/` plus the sorted parameters.
+`_aop_signature` over the URL path after `/openapi/` plus the sorted `key+value` strings
+(signing.aop_sign), and both carry the member's OAuth `access_token` (Credentials.session):
+without one no call is sent; a gateway that says the authorisation is missing or expired
+("401 Request need user authorized") gets AccessTokenNeeded, whose message says how to renew.
 Field names follow the published crossborder SDK models (offerId, subject, priceInfo.price,
 monthSold, repurchaseRate); this adapter is not yet checked against a live 1688 account.
 """
@@ -20,6 +23,7 @@ from typing import Any, ClassVar
 import requests
 
 from vvic_desktop.core.errors import (
+    AccessTokenNeeded,
     AuthError,
     BadRequest,
     BadResponse,
@@ -28,7 +32,6 @@ from vvic_desktop.core.errors import (
     PermissionDenied,
     QuotaExceeded,
     ServiceError,
-    SessionExpired,
     SignatureError,
     VvicError,
 )
@@ -46,13 +49,14 @@ SANDBOX_URL = "https://gw.open.1688.com"  # 1688 has no public sandbox host: tes
 NAMESPACE = "com.alibaba.fenxiao.crossborder"
 UPLOAD_API = "product.image.upload"
 QUERY_API = "product.search.imageQuery"
+TOKEN_ENV_VAR = "ALI1688_ACCESS_TOKEN"  # the CLI's way to give the token (storage.secrets)
 
 # Gateway error codes (gw.*) by the words they contain; first match wins.
 _GATEWAY_WORDS: tuple[tuple[tuple[str, ...], type[VvicError]], ...] = (
     (("qps", "overrun", "limit", "flowcontrol"), QuotaExceeded),
     (("signature",), SignatureError),
     (("timestamp",), ClockSkew),
-    (("accesstoken", "token", "session"), SessionExpired),
+    (("accesstoken", "token", "session"), AccessTokenNeeded),
     (("appkey",), AuthError),
     (("permission", "notauthorized", "unauthorized", "forbidden", "apiunsupported"),
      PermissionDenied),
@@ -89,10 +93,12 @@ class Alibaba1688Market(HttpAdapter):
     def signed_form(self, api: str, params: Mapping[str, Any]) -> dict[str, str]:
         form = {key: str(value) for key, value in params.items()}
         form["_aop_timestamp"] = str(int(time.time() * 1000))
-        if self.credentials.session:
-            form["access_token"] = self.credentials.session
+        form["access_token"] = self.credentials.session
         form["_aop_signature"] = aop_sign(self.api_path(api), form, self.credentials.app_secret)
         return form
+
+    def token_needed(self, detail: str) -> AccessTokenNeeded:
+        return AccessTokenNeeded(detail, market=self.market_label, env_var=TOKEN_ENV_VAR)
 
     def _post(self, call: SearchCall, api: str, params: Mapping[str, Any]) -> dict[str, Any]:
         url = f"{self.base_url}/openapi/{self.api_path(api)}"
@@ -100,6 +106,9 @@ class Alibaba1688Market(HttpAdapter):
         return self._check(response, upload=api == UPLOAD_API)
 
     def _search(self, image: PreparedImage, filters: Filters, call: SearchCall) -> MarketAnswer:
+        if not self.credentials.session:
+            # Both APIs refuse a call without the member's token: say so without paying a call.
+            raise self.token_needed("no access_token")
         upload = self._post(call, UPLOAD_API, {"uploadImageParam": json.dumps(
             {"imageBase64": base64.b64encode(image.jpeg).decode("ascii")})})
         image_id = nz.text(upload.get("result"), 200)
@@ -153,6 +162,8 @@ class Alibaba1688Market(HttpAdapter):
         market = self.market_label
         reason = f"{code} {message}".strip()
         lowered = code.lower()
+        if code == "401" or "need user authorized" in message.lower():
+            return self.token_needed(reason)  # the gateway's words for no or a stale token
         for words, kind in _GATEWAY_WORDS:
             if any(word in lowered for word in words):
                 if kind is QuotaExceeded:
@@ -160,6 +171,8 @@ class Alibaba1688Market(HttpAdapter):
                                          retry_after=nz.retry_after(response.header("Retry-After")))
                 if kind is ClockSkew:
                     return ClockSkew(reason, market=market, offset="?")
+                if kind is AccessTokenNeeded:
+                    return self.token_needed(reason)
                 return kind(reason, market=market)
         return ServiceError(reason, market=market)
 

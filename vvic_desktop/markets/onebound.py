@@ -1,10 +1,17 @@
 """OneBound gateway: the documented route to VVIC and Taobao image search.
 
 Two API calls per search, each after its own limiter permit: upload the prepared JPEG
-(`{base}/taobao/upload_img/`, `imgcode` = base64, answer `items.item.name` = imgid), then
-`GET {base}/{vvic|taobao}/item_search_img/?key=&secret=&imgid=`. OneBound wants the secret in
-the query, so every text built from a URL here goes through `redact()` (http.py does it for
-the transport errors) and the secret is registered for literal removal too.
+(`POST {base}/taobao/upload_img/?key=&lang=`, `secret` and `imgcode` = base64 in the form
+body), then `GET {base}/{vvic|taobao}/item_search_img/?key=&secret=&imgid=&lang=`.
+
+The documents (open.onebound.cn/help/api/*.item_search_img.html, taobao.upload_img): `key`
+"必须以GET方式拼接在URL中" on every call, the upload included; `secret` in the query or the
+body; `lang` one of cn, en, ru (default cn). The upload answers either the picture's address
+in `items.item.name`, or a bare image id in `name` beside the address in `url`
+(scheme-relative, "//g-search3.alicdn.com/..."); `imgid` is always the address. The search
+GET carries the secret in its URL, so every text built from a URL here goes through
+`redact()` (http.py does it for the transport errors) and the secret is registered for
+literal removal too.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from vvic_desktop.core.errors import (
     AuthError,
     BadRequest,
     BadResponse,
+    ConfigError,
     ImageRejected,
     PermissionDenied,
     QuotaExceeded,
@@ -40,6 +48,17 @@ log = logging.getLogger(__name__)
 PRODUCTION_URL = "https://api-gw.onebound.cn"
 UPLOAD_PATH = "/taobao/upload_img/"
 CHINA = _dt.timezone(_dt.timedelta(hours=8))
+
+LANGS = ("cn", "en", "ru")  # the documented `lang` values
+
+
+def lang_for(setting: str, ui_language: str) -> str:
+    """The `lang` to send: the setting when it is one of LANGS, else the UI language's
+    (cn for Chinese, en for anything else)."""
+    if setting in LANGS:
+        return setting
+    return "cn" if ui_language.lower().startswith("zh") else "en"
+
 
 _API_INFO_RE = re.compile(r"today\s*:\s*(\d+).*?max\s*:\s*(\d+)", re.IGNORECASE | re.DOTALL)
 
@@ -70,6 +89,24 @@ def next_china_midnight(now: _dt.datetime | None = None) -> _dt.datetime:
     return midnight.astimezone()
 
 
+def uploaded_image_address(item: Any) -> str:
+    """The `imgid` an upload answer gives: `name` when it is the picture's address, else its
+    `url` (a scheme-relative "//host/..." gets http:, as in the documents' own examples),
+    else a bare `name` as it is; "" when there is neither."""
+    if not isinstance(item, Mapping):
+        return ""
+    name = nz.text(item.get("name"), 2000)
+    url = nz.text(item.get("url"), 2000)
+    if name.startswith(("http://", "https://")):
+        return name
+    for address in (url, name):
+        if address.startswith("//"):
+            return "http:" + address
+        if address.startswith(("http://", "https://")):
+            return address
+    return name
+
+
 def quota_left(api_info: Any) -> int | None:
     """"today:58 max:10100" → 10042 calls left today; None when absent or unreadable."""
     match = _API_INFO_RE.search(nz.text(api_info))
@@ -89,8 +126,13 @@ class OneBoundMarket(HttpAdapter):
         base_url: str = PRODUCTION_URL,
         session: requests.Session | None = None,
         timeouts: Timeouts | None = None,
+        *,
+        lang: str = "cn",
     ) -> None:
         super().__init__(credentials, base_url, session, timeouts)
+        if lang not in LANGS:
+            raise ConfigError(f"OneBound lang must be one of {', '.join(LANGS)}, got {lang!r}")
+        self.lang = lang
 
     def _search(self, image: PreparedImage, filters: Filters, call: SearchCall) -> MarketAnswer:
         imgid, _ = self._upload(call, image)
@@ -98,7 +140,7 @@ class OneBoundMarket(HttpAdapter):
             "key": self.credentials.app_key,
             "secret": self.credentials.app_secret,
             "imgid": imgid,
-            "lang": "zh-CN",
+            "lang": self.lang,
         }
         if filters.max_results:
             params["page_size"] = max(1, min(50, int(filters.max_results)))
@@ -113,16 +155,18 @@ class OneBoundMarket(HttpAdapter):
         )
 
     def _upload(self, call: SearchCall, image: PreparedImage) -> tuple[str, dict[str, Any]]:
+        # The key in the URL (the documents insist), the secret and the picture in the body.
+        query = {"key": self.credentials.app_key, "lang": self.lang}
         form = {
-            "key": self.credentials.app_key,
             "secret": self.credentials.app_secret,
             "imgcode": base64.b64encode(image.jpeg).decode("ascii"),
         }
-        response = self.send(call, "POST", self.base_url + UPLOAD_PATH, data=form)
+        response = self.send(call, "POST", self.base_url + UPLOAD_PATH, params=query, data=form)
         data = self._check(response, upload=True)
-        imgid = nz.text(nz.dig(data, "items", "item", "name"), 2000)
+        imgid = uploaded_image_address(nz.dig(data, "items", "item"))
         if not imgid:
-            raise BadResponse("upload answer without items.item.name", market=self.market_label)
+            raise BadResponse("upload answer without items.item.name or url",
+                              market=self.market_label)
         return imgid, data
 
     def _check(self, response: HttpResponse, upload: bool = False) -> dict[str, Any]:

@@ -109,10 +109,19 @@ def vvic_open_sign(params: Mapping[str, Any], secret: str) -> str:
 
 
 def aop_sign(url_path: str, params: Mapping[str, Any], secret: str) -> str:
-    """1688 (AOP) `_aop_signature`: upper hex HMAC-SHA1(secret, url_path + concat)."""
-    concat = _concat(params, ("_aop_signature",), skip_empty=False)
+    """1688 (AOP) `_aop_signature`: upper hex HMAC-SHA1(secret, url_path + concat).
+
+    `concat` joins the `key + value` strings sorted as strings (the published rule and the
+    AOP SDK's: build every `key+value`, sort that list, join), which is not the order of the
+    names: `{"a": "z", "ab": "1"}` signs "ab1az", not "azab1". `url_path` is the part after
+    `/openapi/` (`param2/1/<namespace>/<api>/<app_key>`); `_aop_signature` is excluded.
+    """
+    pieces = sorted(
+        key + value_text(value) for key, value in params.items() if key != "_aop_signature"
+    )
+    message = url_path + "".join(pieces)
     return (
-        hmac.new(secret.encode("utf-8"), (url_path + concat).encode("utf-8"), hashlib.sha1)
+        hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha1)
         .hexdigest()
         .upper()
     )

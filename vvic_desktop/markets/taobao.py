@@ -1,7 +1,9 @@
 """Taobao TOP router: `taobao.image.search` (seed 003, with Alibaba's real error codes).
 
 Form POST (never GET: a GET puts `sign` into urllib3's debug log and into requests' error
-texts) to `{base}/router/rest`. Error codes follow Alibaba's list, not the seed's table.
+texts) to `{base}/router/rest`. Error codes follow Alibaba's list, not the seed's table; for
+code 15 (remote service error) the sub-code decides: `isv.*` is the caller's error (one call,
+never retried, the sub-message shown), `isp.*` or none a platform fault worth a retry.
 Code 31 (invalid timestamp) means the computer's clock is off: the server's `Date` header
 gives the offset, the call is re-signed once with it (a new limiter permit), and the offset is
 kept for later calls.
@@ -28,6 +30,7 @@ from vvic_desktop.core.errors import (
     ImageRejected,
     PermissionDenied,
     QuotaExceeded,
+    RequestRefused,
     ServiceError,
     SessionExpired,
     SignatureError,
@@ -208,18 +211,19 @@ class TaobaoMarket(HttpAdapter):
                        else retry_after_from_sub_msg(sub_msg))
             return QuotaExceeded(reason, market=market, retry_after=seconds)
         kind = _CODE_ERRORS.get(code) if code is not None else None
+        image = any(w in sub_code.lower() for w in _IMAGE_WORDS)
         if kind is not None and kind is not ServiceError:
-            if kind is BadRequest and any(w in sub_code.lower() for w in _IMAGE_WORDS):
+            if kind is BadRequest and image:
                 return ImageRejected(reason, market=market)
             return kind(reason, market=market)
-        if sub_code.startswith("isp."):
-            return ServiceError(reason, market=market)
-        if kind is ServiceError:
-            return ServiceError(reason, market=market)
+        # Code 15 (and 3, 10, or a code not listed) says little by itself; the sub-code
+        # decides: isv.* is the caller's error, permanent, shown in the platform's words;
+        # isp.* (or no sub-code) a fault on the platform's side, worth a retry later.
         if sub_code.startswith("isv."):
-            if any(w in sub_code.lower() for w in _IMAGE_WORDS):
+            if image:
                 return ImageRejected(reason, market=market)
-            return BadRequest(reason, market=market)
+            return RequestRefused(reason, market=market, sub_code=sub_code,
+                                  sub_msg=sub_msg or nz.text(failure.get("msg"), 100))
         return ServiceError(reason or "unknown error_response", market=market)
 
     def _offer(self, item: Mapping[str, Any]) -> Offer | None:

@@ -3,8 +3,9 @@
 Search: POST JSON `{base}/api/search/item/image` signed with `vvic_v22_sign` (DESIGN §4;
 this endpoint is the seed's contract, not in VVIC's public docs). Enrichment: the real open
 platform's GET `{open_base}/item/detail/v1` (`vvic_open_sign`) adds market, floor/stall,
-supply level and art number when open-platform credentials are configured; it never costs
-the search result (a failure adds a note).
+supply level and art number when open-platform credentials (their own app id and secret)
+are configured: batched, under the search's limiter, cached a day (DetailCache); it never
+costs the search result (a failure adds a note). Without them nothing is asked.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
+import threading
 import time
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -52,6 +55,44 @@ _SIGN_WORDS = ("签名", "sign")
 _KEY_WORDS = ("app_key", "appkey", "app key", "密钥", "secret")
 
 
+class DetailCache:
+    """item/detail/v1 rows by item id, kept a day: a stall's market, floor and number move
+    seldom, and every detail call costs a permit of the AppKey's quota. Bounded (oldest out
+    first), thread-safe; an id the platform did not know is remembered too (as None), so that
+    it is not asked for again and again. One per app (services), shared by its searches."""
+
+    def __init__(self, max_items: int = 5000, ttl: float = 24 * 3600.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_items, self.ttl, self.clock = max_items, ttl, clock
+        self._rows: OrderedDict[tuple[str, str], tuple[float, Mapping[str, Any] | None]] = (
+            OrderedDict())
+        self._lock = threading.Lock()
+
+    def get(self, scope: str, ids: list[str]) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
+        """(rows known for `ids`, ids not in the cache); `scope` is the open-platform app."""
+        found: dict[str, Mapping[str, Any]] = {}
+        missing: list[str] = []
+        now = self.clock()
+        with self._lock:
+            for item_id in ids:
+                entry = self._rows.get((scope, item_id))
+                if entry is None or now - entry[0] > self.ttl:
+                    missing.append(item_id)
+                elif entry[1] is not None:
+                    found[item_id] = entry[1]
+        return found, missing
+
+    def put(self, scope: str, asked: list[str], rows: Mapping[str, Mapping[str, Any]]) -> None:
+        now = self.clock()
+        with self._lock:
+            for item_id in asked:
+                key = (scope, item_id)
+                self._rows[key] = (now, rows.get(item_id))
+                self._rows.move_to_end(key)
+            while len(self._rows) > self.max_items:
+                self._rows.popitem(last=False)
+
+
 def _json_number(value: Decimal) -> int | float:
     """Filters go into the JSON body as numbers; integral prices as ints (\"50\", not 50.0)."""
     return int(value) if value == value.to_integral_value() else float(value)
@@ -70,9 +111,11 @@ class VvicMarket(HttpAdapter):
         *,
         open_credentials: Credentials | None = None,
         open_base_url: str | None = None,
+        detail_cache: DetailCache | None = None,
     ) -> None:
         super().__init__(credentials, base_url, session, timeouts)
         self.open_credentials = open_credentials
+        self.detail_cache = detail_cache if detail_cache is not None else DetailCache()
         if open_credentials is not None:
             register_secret(open_credentials.app_secret)
         self.open_base_url = (open_base_url or self.base_url + OPEN_API_PATH).rstrip("/")
@@ -174,13 +217,20 @@ class VvicMarket(HttpAdapter):
     # --- open-platform enrichment ---------------------------------------------------------
 
     def _enrich(self, call: SearchCall, offers: list[Offer], notes: list[str]) -> list[Offer]:
-        """Merge item/detail/v1 data into the offers; on any failure keep them as they are."""
+        """Merge item/detail/v1 data into the offers; on any failure keep them as they are.
+
+        Ids already in the detail cache cost nothing; the others go out DETAIL_BATCH to a
+        call, each call after its own permit of the search's limiter."""
         assert self.open_credentials is not None
-        details: dict[str, Mapping[str, Any]] = {}
-        ids = [offer.item_id for offer in offers]
+        scope = f"{self.open_credentials.app_key}@{self.open_base_url}"
+        ids = list(dict.fromkeys(offer.item_id for offer in offers))
+        details, missing = self.detail_cache.get(scope, ids)
         try:
-            for start in range(0, len(ids), DETAIL_BATCH):
-                details.update(self._details(call, ids[start:start + DETAIL_BATCH]))
+            for start in range(0, len(missing), DETAIL_BATCH):
+                batch = missing[start:start + DETAIL_BATCH]
+                fetched = self._details(call, batch)
+                self.detail_cache.put(scope, batch, fetched)
+                details.update(fetched)
         except Cancelled:
             raise
         except VvicError as exc:

@@ -1,6 +1,7 @@
 """1688's AOP gateway (documented): ``POST /openapi/param2/1/<namespace>/<api>/<app_key>``
 for ``product.image.upload`` and ``product.search.imageQuery``, signed with
-``_aop_signature`` (HMAC-SHA1).
+``_aop_signature`` = upper hex HMAC-SHA1(secret, url path + the sorted ``key+value`` strings),
+both carrying the member's OAuth ``access_token``.
 """
 
 from __future__ import annotations
@@ -71,10 +72,12 @@ class AopGateway:
             raise gateway(401, "gw.AppKeyNotExist", "AppKey does not exist")
         params = {**req.query, **req.form}
         given = params.pop("_aop_signature", "")
-        message = url_path + "".join(k + params[k] for k in sorted(params))
-        expected = hmac.new(secret.encode(), message.encode("utf-8"), hashlib.sha1).hexdigest()
-        if not given or not same(given, expected.upper()):
+        if not given or not same(given, aop_signature(url_path, params, secret)):
             raise gateway(401, "gw.SignatureInvalid", "Request signature is invalid")
+        # Both image-search APIs act for a 1688 member: the OAuth access_token is required.
+        # The gateway answers a missing, expired or unknown token alike.
+        if not self.server.token_valid("1688", params.get("access_token", "")):
+            raise gateway(401, "401", "Request need user authorized")
         if "_aop_timestamp" in params:
             try:
                 sent = int(params["_aop_timestamp"]) / 1000.0
@@ -157,3 +160,11 @@ class AopGateway:
             "companyName": f"{listing.market_name}{listing.stall_name}",
             "sellerIdentities": identities,
         }
+
+
+def aop_signature(url_path: str, params: dict[str, str], secret: str) -> str:
+    """What the gateway expects in `_aop_signature`: upper hex HMAC-SHA1(secret, url path +
+    the `key + value` strings sorted as strings; the published rule sorts those, not the
+    names). `params` holds everything sent but the signature itself."""
+    message = url_path + "".join(sorted(k + v for k, v in params.items()))
+    return hmac.new(secret.encode(), message.encode("utf-8"), hashlib.sha1).hexdigest().upper()

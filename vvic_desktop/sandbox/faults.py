@@ -16,7 +16,7 @@ from vvic_desktop.sandbox.wire import Answer, json_answer
 
 FAULTS = (
     "500", "502", "503", "504", "429", "429-no-retry-after", "429-long", "429-http-date",
-    "malformed", "html", "slow", "missing-fields", "empty", "permission", "isp",
+    "malformed", "html", "slow", "missing-fields", "empty", "permission", "isp", "isv",
 )
 # What each fault does (API calls; image downloads: see `image_fault_answer`).
 FAULT_DESCRIPTIONS: dict[str, str] = {
@@ -37,6 +37,8 @@ FAULT_DESCRIPTIONS: dict[str, str] = {
     "empty": "HTTP 200, a success with no items",
     "permission": "the protocol's permission error (TOP 11, OneBound 4004, HTTP 403)",
     "isp": "TOP: HTTP 200 with code 15 isp.remote-service-timeout; elsewhere as 500",
+    "isv": "TOP: HTTP 200 with code 15 isv.invalid-parameter:cat (the caller's error, never "
+           "worth a retry); elsewhere the protocol's bad-parameter answer",
 }
 assert set(FAULT_DESCRIPTIONS) == set(FAULTS)
 # Faults that replace the answer before the request is looked at; the others change a
@@ -166,12 +168,31 @@ def fault_answer(fault: str, protocol: str, now: float) -> Answer:
     if fault == "permission":
         return json_answer(200 if protocol in ("taobao", "onebound") else 403,
                            _permission_body(protocol), outcome=403)
+    if fault == "isv":
+        return _caller_error(protocol)
     # "isp": TOP's transient remote-service error; elsewhere a plain 500.
     if protocol == "taobao":
         return json_answer(200, {"error_response": {
             "code": 15, "msg": "Remote service error", "sub_code": "isp.remote-service-timeout",
             "sub_msg": "服务超时,请稍后重试"}}, outcome=503)
     return json_answer(500, _server_error_body(protocol), outcome=500)
+
+
+def _caller_error(protocol: str) -> Answer:
+    """A refusal that is the caller's fault: trying again changes nothing."""
+    if protocol == "taobao":
+        return json_answer(200, {"error_response": {
+            "code": 15, "msg": "Remote service error", "sub_code": "isv.invalid-parameter:cat",
+            "sub_msg": "类目ID不存在或已失效"}}, outcome=400)
+    if protocol == "onebound":
+        return json_answer(200, {"error": "参数错误", "reason": "cat参数无效",
+                                 "error_code": "4006"}, outcome=400)
+    if protocol == "vvic-open":
+        return json_answer(400, {"status": 400, "message": "参数无效"})
+    if protocol == "1688":
+        return json_answer(200, {"result": {"success": False, "code": "400",
+                                            "message": "categoryId 无效"}}, outcome=400)
+    return json_answer(400, {"code": 400, "msg": "参数无效", "detail": "bad filter value"})
 
 
 def _quota_body(protocol: str) -> dict[str, Any]:

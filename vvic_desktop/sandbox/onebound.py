@@ -1,6 +1,9 @@
 """OneBound's gateway (documented: open.onebound.cn): ``GET /vvic/item_search_img/``,
 ``GET /taobao/item_search_img/`` and ``POST|GET /taobao/upload_img/``; envelope
 ``{items, error, reason, error_code ("0000" ok), api_info ("today:N max:M")}``.
+
+As strict as the documents: ``key`` only in the URL query (a key in a form body is a 4005),
+``secret`` in the query or the body, ``lang`` one of cn/en/ru, ``imgid`` an image address.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
 
 PATHS = ("/vvic/item_search_img/", "/taobao/item_search_img/", "/taobao/upload_img/")
 UPLOAD_PATH = "/taobao/upload_img/"
+LANGS = ("cn", "en", "ru")  # the documented `lang` values (default cn)
+# The two shapes of an upload answer seen in the documents: the picture's URL in `name`, or
+# a bare image id in `name` with the URL (scheme-relative) in `url`.
+UPLOAD_SHAPES = ("mixed", "url", "id")
 MARKET_AREAS = {"广州十三行": "广东 广州", "广州沙河": "广东 广州", "广州白马": "广东 广州",
                 "杭州四季青": "浙江 杭州", "濮院": "浙江 嘉兴", "深圳南油": "广东 深圳"}
 
@@ -52,8 +59,18 @@ class OneBound:
         return self._search(req, fault)
 
     def _auth(self, req: Request) -> str:
-        key = req.param("key") or ""
+        # The documents: "key: 调用key(必须以GET方式拼接在URL中)", on every API, upload_img
+        # included; the secret may come in the query or the form body.
+        if not req.query.get("key"):
+            raise Refusal(envelope_answer(401, error="缺少key(须在URL中)",
+                                          reason="key必须以GET方式拼接在URL中",
+                                          error_code="4005"))
+        key = req.query["key"]
         secret = req.param("secret") or ""
+        lang = req.param("lang")
+        if lang is not None and lang not in LANGS:
+            raise Refusal(envelope_answer(400, error="参数错误", error_code="4006",
+                                          reason=f"lang参数无效,可选值: {','.join(LANGS)}"))
         known = self.server.secret("onebound", key)
         if known is None or not same(secret, known):
             raise Refusal(envelope_answer(401, error="授权验证失败", reason="key或secret错误",
@@ -109,12 +126,19 @@ class OneBound:
                                           error_code="4006", api_info=self._api_info(key)))
         upload_id = hashlib.sha1(data).hexdigest()[:20]
         self.server.remember_upload(upload_id, data)
-        name = f"{req.base_url}/img/upload/{upload_id}.jpg"
+        url = f"{req.base_url}/img/upload/{upload_id}.jpg"
+        shape = self.server.onebound_upload_shape
+        if shape == "mixed":
+            shape = "url" if int(upload_id[0], 16) % 2 else "id"
+        item: dict[str, Any] = {"name": url, "status": 1}
+        if shape == "id":
+            item = {"name": upload_id, "url": url.split(":", 1)[1], "status": 1,
+                    "extraInfo": f"width:{image.width}height:{image.height}size={len(data)}"}
         if fault in CONTENT_FAULTS:
-            return content_fault(fault, {"items": {"item": {"name": name}}, "error": "",
+            return content_fault(fault, {"items": {"item": item}, "error": "",
                                          "reason": "", "error_code": "0000",
                                          "api_info": self._api_info(key)}, empty_key=None)
-        return envelope_answer(200, items={"item": {"name": name}}, api_info=self._api_info(key))
+        return envelope_answer(200, items={"item": item}, api_info=self._api_info(key))
 
     def _search(self, req: Request, fault: str | None) -> Answer:
         key = self._auth(req)
@@ -122,8 +146,8 @@ class OneBound:
         data = self.server.image_bytes_from_url(imgid) if imgid else None
         if data is None:
             raise Refusal(envelope_answer(400, error="参数错误", error_code="4006",
-                                     reason="imgid无效,请先调用upload_img上传图片",
-                                     api_info=self._api_info(key)))
+                                          reason="imgid无效,请先调用upload_img上传图片",
+                                          api_info=self._api_info(key)))
         image = check_image(data, min_side=1)
         if isinstance(image, str):
             raise Refusal(envelope_answer(400, error="图片无法识别", reason=image,
@@ -164,7 +188,7 @@ class OneBound:
 
 def envelope_answer(outcome: int, *, error: str = "", reason: str = "",
                     error_code: str = "0000", items: Any = None, api_info: str = "",
-              headers: dict[str, str] | None = None) -> Answer:
+                    headers: dict[str, str] | None = None) -> Answer:
     payload: dict[str, Any] = {}
     if items is not None:
         payload["items"] = items

@@ -71,6 +71,8 @@ DEMO_CREDENTIALS: dict[str, tuple[str, str]] = {
     "onebound": ("onebound-demo-key", "onebound-demo-secret-2b8f"),
     "1688": ("1688-demo-key", "1688-demo-secret-c4e1"),
 }
+# The OAuth access tokens the sandbox accepts (1688: a member's authorisation of the app).
+DEMO_TOKENS: dict[str, str] = {"1688": "1688-demo-token-8a0d"}
 # The market names of DESIGN §4 that reach OneBound's gateway share its key.
 DEMO_CREDENTIALS["onebound-vvic"] = DEMO_CREDENTIALS["onebound"]
 DEMO_CREDENTIALS["onebound-taobao"] = DEMO_CREDENTIALS["onebound"]
@@ -113,6 +115,22 @@ class CallRecord(NamedTuple):
     status: int
 
 
+class Captured(NamedTuple):
+    """An API request as it arrived (``SandboxServer(capture=True)``), for tests that show
+    what a client sends: where each parameter travelled (URL query, form body, file part).
+    Kept in memory only, the last MAX_CAPTURED; secrets included, so never in a demo."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    files: tuple[str, ...]
+    content_type: str
+
+
+MAX_CAPTURED = 500
+
+
 class _Protocol(Protocol):
     """What the server asks of each protocol module's speaker."""
 
@@ -137,6 +155,8 @@ class SandboxServer:
         clock: Callable[[], float] = time.time,
         onebound_daily_max: int = 10100,
         window: float = WINDOW_SECONDS,
+        capture: bool = False,
+        onebound_upload_shape: str = "mixed",
     ) -> None:
         if quota < 0:
             raise ValueError("quota must be >= 0")
@@ -154,7 +174,14 @@ class SandboxServer:
         self.catalog = catalog if catalog is not None else Catalog(seed=seed)
         self.clock = clock
         self.onebound_daily_max = onebound_daily_max
+        if onebound_upload_shape not in onebound.UPLOAD_SHAPES:
+            raise ValueError(f"onebound_upload_shape must be one of {onebound.UPLOAD_SHAPES}")
+        # "url": the picture's URL in `name`; "id": a bare id in `name`, the URL in `url`;
+        # "mixed": either, by the picture, so that a demo session meets both.
+        self.onebound_upload_shape = onebound_upload_shape
         self.call_log: list[CallRecord] = []
+        self.capture = capture
+        self.captured: deque[Captured] = deque(maxlen=MAX_CAPTURED)
         self._lock = threading.Lock()
         self._rng = random.Random(f"vvic-sandbox-server:{seed}")
         self._windows: dict[str, deque[float]] = {}
@@ -171,6 +198,8 @@ class SandboxServer:
             name: {key: secret} for name, (key, secret) in DEMO_CREDENTIALS.items()
             if name in ("vvic", "vvic-open", "taobao", "onebound", "1688")
         }
+        # Tokens the gateway accepts; a test revokes one to play an expired authorisation.
+        self.tokens: dict[str, set[str]] = {name: {token} for name, token in DEMO_TOKENS.items()}
         self._protocols: dict[str, _Protocol] = {
             "vvic": vvic.VvicSearch(self),
             "vvic-open": vvic_open.VvicOpen(self),
@@ -306,6 +335,10 @@ class SandboxServer:
         "1688"), None for an unknown key."""
         return self._secrets[protocol].get(app_key)
 
+    def token_valid(self, protocol: str, token: str) -> bool:
+        with self._lock:
+            return bool(token) and token in self.tokens.get(protocol, set())
+
     def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         with self._received_cond:
             self._received += 1
@@ -315,6 +348,11 @@ class SandboxServer:
             send(handler, req, self._stopping)
             return
         path = req.path
+        if self.capture and protocol_of(path) is not None:
+            with self._lock:
+                self.captured.append(Captured(
+                    req.method, path, dict(req.query), dict(req.form), tuple(req.files),
+                    handler.headers.get("Content-Type", "")))
         if path.startswith("/img/") or path.startswith("/item/"):
             send(handler, self._static(req), self._stopping)
             return
@@ -435,5 +473,5 @@ class SandboxServer:
         return ranked
 
 
-__all__ = ["DEMO_CREDENTIALS", "FAULTS", "FAULT_DESCRIPTIONS", "CallRecord", "SandboxServer",
-           "http_date_to_epoch"]
+__all__ = ["DEMO_CREDENTIALS", "DEMO_TOKENS", "FAULTS", "FAULT_DESCRIPTIONS", "CallRecord",
+           "Captured", "SandboxServer", "http_date_to_epoch"]

@@ -76,13 +76,11 @@ class TopRouter:
                         f"unsupported sign_method {sign_method}")
         if not same(params["sign"], expected):
             raise error(25, "Invalid Signature", 401)
-        stamp = params.get("timestamp", "")
-        try:
-            sent = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
-        except ValueError as exc:
+        sent = parse_timestamp(params.get("timestamp", ""))
+        if sent is None:
             raise error(31, "Invalid Timestamp", 401, "isv.invalid-timestamp",
-                        "timestamp must be yyyy-MM-dd HH:mm:ss") from exc
-        if abs(sent.timestamp() - self.server.clock()) > TIMESTAMP_SKEW:
+                        "timestamp must be yyyy-MM-dd HH:mm:ss (GMT+8) or epoch milliseconds")
+        if abs(sent - self.server.clock()) > TIMESTAMP_SKEW:
             raise error(31, "Invalid Timestamp", 401, "isv.invalid-timestamp",
                         "the timestamp differs from the server time by more than 10 minutes")
         if params.get("v", "2.0") != "2.0":
@@ -161,3 +159,15 @@ def top_sign(params: dict[str, str], secret: str, sign_method: str) -> str | Non
     if sign_method == "hmac-sha256":
         return hmac.new(key, text, hashlib.sha256).hexdigest().upper()
     return None
+
+
+def parse_timestamp(stamp: str) -> float | None:
+    """Seconds since the epoch for the two forms the router takes: "yyyy-MM-dd HH:mm:ss" in
+    China time (the documented form) and epoch milliseconds (what Taobao's own Python SDK
+    sends, ``str(long(time.time() * 1000))``); None for anything else."""
+    if stamp.isdigit() and 12 <= len(stamp) <= 14:
+        return int(stamp) / 1000.0
+    try:
+        return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA).timestamp()
+    except ValueError:
+        return None

@@ -13,6 +13,7 @@ verified after saving, and the user is told how to get a real keyring.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Mapping
 
@@ -26,6 +27,17 @@ from vvic_desktop.markets.registry import MARKETS, MarketInfo
 
 SERVICE_PREFIX = "vvic_desktop"  # every keyring service is "vvic_desktop/<account>"
 _APP_KEY_USERNAME = "__app_key__"
+_TOKEN_USERNAME = "__access_token__"
+
+# VVIC's open platform (stall details for the vvic market's results) is an account of its
+# own, with its own app id and secret, though no market of its own.
+VVIC_OPEN = "vvic-open"
+_OWN_ACCOUNTS: dict[str, tuple[str, str, str]] = {
+    VVIC_OPEN: (f"{SERVICE_PREFIX}/{VVIC_OPEN}", "VVIC_OPEN_APP_ID", "VVIC_OPEN_APP_SECRET"),
+}
+# Markets whose calls also carry a member's OAuth token (1688: access_token), kept in the
+# keyring beside the secret, or given to the CLI in this environment variable.
+TOKEN_ENV_VARS: dict[str, str] = {"1688": "ALI1688_ACCESS_TOKEN"}
 
 
 def _info(market: str) -> MarketInfo:
@@ -42,20 +54,30 @@ def _info(market: str) -> MarketInfo:
 
 
 def service_name(market: str) -> str:
+    if market in _OWN_ACCOUNTS:
+        return _OWN_ACCOUNTS[market][0]
     return _info(market).keyring_service
 
 
 def env_var_names(market: str) -> tuple[str, str]:
     """The (app key, secret) environment variables for `market`, e.g. VVIC_APP_KEY."""
+    if market in _OWN_ACCOUNTS:
+        return _OWN_ACCOUNTS[market][1], _OWN_ACCOUNTS[market][2]
     info = _info(market)
     return info.env_app_key, info.env_app_secret
 
 
+def needs_token(market: str) -> bool:
+    """Whether `market`'s calls carry an OAuth access token besides the AppKey and secret."""
+    return market in TOKEN_ENV_VARS
+
+
 def how_to_set(market: str) -> str:
     key_var, secret_var = env_var_names(market)
+    token = f" (and {TOKEN_ENV_VARS[market]})" if needs_token(market) else ""
     return (
         f"run `vvic config set-credentials {market} --app-key KEY` "
-        f"or set {key_var} and {secret_var}"
+        f"or set {key_var} and {secret_var}{token}"
     )
 
 
@@ -86,9 +108,20 @@ def _is_chainer(backend: keyring.backend.KeyringBackend) -> bool:
     return type(backend).__module__ == "keyring.backends.chainer"
 
 
-def store(market: str, app_key: str, secret: str) -> None:
-    """Save `market`'s credentials in the OS keyring, or raise NoSecureKeyring."""
+def _check_token(token: str) -> None:
+    if not token or any(ch.isspace() for ch in token):
+        raise ConfigError("the access_token must be one word without spaces")
+
+
+def store(market: str, app_key: str, secret: str, token: str | None = None) -> None:
+    """Save `market`'s credentials in the OS keyring, or raise NoSecureKeyring.
+
+    `token` (1688's access_token) is saved too when given; None keeps the stored one."""
     service = service_name(market)
+    if token is not None:
+        if not needs_token(market):
+            raise ConfigError(f"{market} takes no access_token")
+        _check_token(token)
     app_key = app_key.strip()
     if not app_key or any(ch.isspace() for ch in app_key):
         raise ConfigError("the AppKey must be one word without spaces")
@@ -105,20 +138,69 @@ def store(market: str, app_key: str, secret: str) -> None:
         keyring.set_password(service, _APP_KEY_USERNAME, app_key)
         kept_secret = keyring.get_password(service, app_key)
         kept_key = keyring.get_password(service, _APP_KEY_USERNAME)
+        if token is not None:
+            keyring.set_password(service, _TOKEN_USERNAME, token)
+            kept_token = keyring.get_password(service, _TOKEN_USERNAME)
     except keyring.errors.KeyringError as exc:
         # the exception text can echo arguments on some backends: keep only its type
         raise NoSecureKeyring(type(exc).__name__) from None
-    if kept_secret != secret or kept_key != app_key:
+    if kept_secret != secret or kept_key != app_key or (
+        token is not None and kept_token != token
+    ):
         raise NoSecureKeyring("the keyring accepted the secret but did not keep it")
     if previous_key and previous_key != app_key:
         # a stale old secret left behind is harmless next to a failed save
         with contextlib.suppress(keyring.errors.KeyringError):
             keyring.delete_password(service, previous_key)
+        if token is None and needs_token(market):
+            # an access token authorises one app: the old app's is no use to the new one
+            with contextlib.suppress(keyring.errors.KeyringError):
+                keyring.delete_password(service, _TOKEN_USERNAME)
+
+
+def store_token(market: str, token: str) -> None:
+    """Replace only `market`'s access_token (a renewed authorisation), keeping key and secret."""
+    if not needs_token(market):
+        raise ConfigError(f"{market} takes no access_token")
+    _check_token(token)
+    reason = insecure_backend_reason()
+    if reason:
+        raise NoSecureKeyring(reason)
+    service = service_name(market)
+    try:
+        keyring.set_password(service, _TOKEN_USERNAME, token)
+        kept = keyring.get_password(service, _TOKEN_USERNAME)
+    except keyring.errors.KeyringError as exc:
+        raise NoSecureKeyring(type(exc).__name__) from None
+    if kept != token:
+        raise NoSecureKeyring("the keyring accepted the token but did not keep it")
 
 
 def load(market: str, environ: Mapping[str, str] | None = None) -> Credentials | None:
-    """The keyring's credentials for `market`, else the environment's, else None."""
-    return from_keyring(market) or from_environment(market, environ)
+    """The keyring's credentials for `market`, else the environment's, else None. A market
+    with an access token takes it from the keyring, else from its environment variable."""
+    credentials = from_keyring(market) or from_environment(market, environ)
+    if credentials is not None and needs_token(market) and not credentials.session:
+        token = token_from_environment(market, environ)
+        if token:
+            credentials = dataclasses.replace(credentials, session=token)
+    return credentials
+
+
+def token_from_environment(market: str, environ: Mapping[str, str] | None = None) -> str:
+    environ = os.environ if environ is None else environ
+    name = TOKEN_ENV_VARS.get(market)
+    return environ.get(name, "").strip() if name else ""
+
+
+def stored_token(market: str) -> str | None:
+    """The access token in the keyring (secret: never printed), None if there is none."""
+    if not needs_token(market) or insecure_backend_reason():
+        return None
+    try:
+        return keyring.get_password(service_name(market), _TOKEN_USERNAME) or None
+    except keyring.errors.KeyringError:
+        return None
 
 
 def from_keyring(market: str) -> Credentials | None:
@@ -132,7 +214,7 @@ def from_keyring(market: str) -> Credentials | None:
         return None
     if not app_key or not secret:
         return None
-    return Credentials(app_key=app_key, app_secret=secret)
+    return Credentials(app_key=app_key, app_secret=secret, session=stored_token(market) or "")
 
 
 def from_environment(market: str, environ: Mapping[str, str] | None = None) -> Credentials | None:
@@ -140,7 +222,8 @@ def from_environment(market: str, environ: Mapping[str, str] | None = None) -> C
     key_var, secret_var = env_var_names(market)
     app_key, secret = environ.get(key_var, "").strip(), environ.get(secret_var, "").strip()
     if app_key and secret:
-        return Credentials(app_key=app_key, app_secret=secret)
+        return Credentials(app_key=app_key, app_secret=secret,
+                           session=token_from_environment(market, environ))
     return None
 
 
@@ -151,7 +234,7 @@ def delete(market: str) -> bool:
         app_key = keyring.get_password(service, _APP_KEY_USERNAME)
         if not app_key:
             return False
-        for username in (app_key, _APP_KEY_USERNAME):
+        for username in (app_key, _APP_KEY_USERNAME, _TOKEN_USERNAME):
             with contextlib.suppress(keyring.errors.PasswordDeleteError):
                 keyring.delete_password(service, username)
     except keyring.errors.KeyringError as exc:

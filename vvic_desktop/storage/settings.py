@@ -95,6 +95,10 @@ def _is_http_url(text: str) -> bool:
 _DEFAULT_QUOTA = {"vvic": 20, "taobao": 60, "onebound-vvic": 60, "onebound-taobao": 60, "1688": 60}
 
 
+ONEBOUND_LANG = Option("market.onebound.lang", str, "",
+                       help="OneBound's lang (titles' language): cn, en, ru, or empty to follow "
+                            "the UI language (cn for Chinese, en otherwise)",
+                       choices=("", "cn", "en", "ru"))
 QUOTA_SAFETY_MARGIN = Option("quota.safety_margin", int, 0,
                              help="quota calls per minute kept unused", minimum=0, maximum=100)
 CACHE_TTL_HOURS = Option("cache.ttl_hours", float, 24.0,
@@ -132,8 +136,9 @@ def _declare() -> dict[str, Option[Any]]:
     for market in API_MARKETS:
         options += [base_url_option(market), quota_option(market)]
     options += [
-        QUOTA_SAFETY_MARGIN, CACHE_TTL_HOURS, ALLOW_LAN_IMAGES, UI_LANGUAGE, NETWORK_PROXY,
-        MAX_RESULTS, LIBRARY_AUTOSAVE, LIBRARY_MAX_UNNAMED, LAST_MARKET, LAST_FOLDER,
+        ONEBOUND_LANG, QUOTA_SAFETY_MARGIN, CACHE_TTL_HOURS, ALLOW_LAN_IMAGES, UI_LANGUAGE,
+        NETWORK_PROXY, MAX_RESULTS, LIBRARY_AUTOSAVE, LIBRARY_MAX_UNNAMED, LAST_MARKET,
+        LAST_FOLDER,
     ]
     return {option.name: option for option in options}
 

@@ -22,7 +22,9 @@ shuts it down when it closes. Secrets are never shown back: a stored secret appe
 empty field with a placeholder, and leaving it empty keeps it. Whether a secure keyring
 exists is shown at the top of the Marketplaces page; without one the credential fields stay
 disabled and the page says which environment variables to set instead. There is no
-plaintext fallback.
+plaintext fallback. The 1688 page also takes the member's access_token
+(`accessToken_1688`); the VVIC page the open platform's own App ID and secret
+(`openAppId`, `openAppSecret`: stall details for VVIC results).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from vvic_desktop.storage.settings import (
     CACHE_TTL_HOURS,
     MAX_RESULTS,
     NETWORK_PROXY,
+    ONEBOUND_LANG,
     UI_LANGUAGE,
     Settings,
     option,
@@ -113,6 +116,10 @@ class SettingsDialog(QDialog):
         self.settings = settings
         self.keyring_problem = secrets.insecure_backend_reason()
         self.pages: dict[str, MarketPage] = {}
+        self.token_fields: dict[str, QLineEdit] = {}  # market -> its access_token field
+        self.open_app_id: QLineEdit | None = None  # VVIC open platform (on the vvic page)
+        self.open_secret: QLineEdit | None = None
+        self._open_stored_key: str | None = None
         tabs = QTabWidget()
         tabs.setObjectName("settingsTabs")
         tabs.addTab(self._markets_tab(), self.tr("Marketplaces"))
@@ -206,6 +213,10 @@ class SettingsDialog(QDialog):
             app_key.setPlaceholderText(self.tr("Reading the keyring…"))
         form.addRow(self.tr("AppKey:"), app_key)
         form.addRow(self.tr("App secret:"), secret)
+        if secrets.needs_token(market):
+            self._token_row(market, form)
+        if market == "vvic":
+            form.addRow(self._vvic_open_box())
         account = MARKETS[market].account if market in MARKETS else market
         if any(info.account == account and name != market for name, info in MARKETS.items()):
             shared = QLabel(self.tr("Both OneBound routes share one AppKey and secret."))
@@ -287,6 +298,56 @@ class SettingsDialog(QDialog):
         )
         return page
 
+    def _secret_field(self, name: str, accessible: str, env_vars: str) -> QLineEdit:
+        """A hidden field, disabled until the keyring has been read (or for good without a
+        secure keyring, naming the environment variables to set instead)."""
+        field = _named(QLineEdit(), name, accessible)
+        field.setEchoMode(QLineEdit.EchoMode.Password)
+        field.setInputMethodHints(
+            Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhNoPredictiveText
+        )
+        field.setEnabled(False)
+        if self.keyring_problem is not None:
+            field.setPlaceholderText(self.tr("Set {variables} instead").format(
+                variables=env_vars))
+        return field
+
+    def _token_row(self, market: str, form: QFormLayout) -> None:
+        """1688: the member's access_token, sent with every call."""
+        token = self._secret_field(f"accessToken_{market}", self.tr("Access token"),
+                                   secrets.TOKEN_ENV_VARS[market])
+        form.addRow(self.tr("Access token:"), token)
+        note = QLabel(self.tr(
+            "1688 searches act for a 1688 member: authorise this app with your 1688 account "
+            "on open.1688.com and paste the access_token here. It expires; when 1688 says so, "
+            "authorise again and paste the new one."))
+        note.setWordWrap(True)
+        note.setStyleSheet("QLabel { color: #868e96; }")
+        form.addRow("", note)
+        self.token_fields[market] = token
+
+    def _vvic_open_box(self) -> QGroupBox:
+        """VVIC's open platform: its own app id and secret; with them, results show the
+        stall's market, floor and number."""
+        box = QGroupBox(self.tr("VVIC open platform (optional: stall details)"))
+        box.setObjectName("vvicOpenBox")
+        form = QFormLayout(box)
+        id_var, secret_var = secrets.env_var_names(secrets.VVIC_OPEN)
+        self.open_app_id = _named(QLineEdit(), "openAppId", self.tr("Open platform App ID"))
+        self.open_app_id.setEnabled(False)
+        self.open_secret = self._secret_field(
+            "openAppSecret", self.tr("Open platform secret"), f"{id_var} / {secret_var}")
+        form.addRow(self.tr("App ID:"), self.open_app_id)
+        form.addRow(self.tr("Secret:"), self.open_secret)
+        note = QLabel(self.tr(
+            "With an app of VVIC's open platform (api.vvic.com), VVIC results also show the "
+            "stall's market, floor and stall number. Each lookup of up to 20 listings uses one "
+            "call of the quota; looked-up stalls are kept for a day. Leave empty to skip."))
+        note.setWordWrap(True)
+        note.setStyleSheet("QLabel { color: #868e96; }")
+        form.addRow(note)
+        return box
+
     def _general_tab(self) -> QWidget:
         tab = QWidget()
         form = QFormLayout(tab)
@@ -332,6 +393,17 @@ class SettingsDialog(QDialog):
         self.max_results.setRange(int(results.minimum or 1), int(results.maximum or 50))
         self.max_results.setValue(self.settings.value(MAX_RESULTS))
         form.addRow(self.tr("Results per search:"), self.max_results)
+
+        # OneBound's documented `lang` (the language of titles it returns).
+        self.onebound_lang = _named(QComboBox(), "oneboundLang",
+                                    self.tr("OneBound result language"))
+        self.onebound_lang.addItem(self.tr("Follow the interface language"), "")
+        self.onebound_lang.addItem("中文 (cn)", "cn")  # each language in its own name
+        self.onebound_lang.addItem("English (en)", "en")
+        self.onebound_lang.addItem("Русский (ru)", "ru")
+        index = self.onebound_lang.findData(self.settings.value(ONEBOUND_LANG))
+        self.onebound_lang.setCurrentIndex(max(index, 0))
+        form.addRow(self.tr("OneBound titles in:"), self.onebound_lang)
         return tab
 
     # --- saving ---------------------------------------------------------------------------------
@@ -343,6 +415,7 @@ class SettingsDialog(QDialog):
             "images.allow_lan_hosts": self.allow_lan.isChecked(),
             "network.proxy": self.proxy.text().strip(),
             "search.max_results": self.max_results.value(),
+            "market.onebound.lang": self.onebound_lang.currentData(),
         }
         for market, page in self.pages.items():
             info = MARKETS.get(market)
@@ -388,7 +461,20 @@ class SettingsDialog(QDialog):
                 continue  # OneBound's two routes: one account, stored once
             seen_accounts.add(account)
             wanted.append((market, key, secret))
+        if self.open_app_id is not None and self.open_secret is not None and \
+                self.open_app_id.isEnabled():
+            key, secret = self.open_app_id.text().strip(), self.open_secret.text()
+            if secret or key != (self._open_stored_key or ""):
+                if not (key and secret):
+                    raise ConfigError(self.tr(
+                        "VVIC open platform: enter both the App ID and its secret"))
+                wanted.append((secrets.VVIC_OPEN, key, secret))
         return wanted
+
+    def _pending_tokens(self) -> dict[str, str]:
+        """market -> a newly typed access_token (empty fields keep the saved one)."""
+        return {market: field.text().strip() for market, field in self.token_fields.items()
+                if field.isEnabled() and field.text().strip()}
 
     def keys_loaded(self) -> bool:
         return self._keys_loaded
@@ -399,7 +485,11 @@ class SettingsDialog(QDialog):
             return
 
         def read(_cancel: Any, _progress: Any) -> dict[str, str | None]:
-            return {market: secrets.stored_app_key(market) for market in self.pages}
+            keys = {market: secrets.stored_app_key(market) for market in self.pages}
+            keys[secrets.VVIC_OPEN] = secrets.stored_app_key(secrets.VVIC_OPEN)
+            for market in self.token_fields:  # whether one is saved, never the token itself
+                keys[f"token:{market}"] = "saved" if secrets.stored_token(market) else None
+            return keys
 
         self._pools.start(self._pools.storage, read, self._keys_read, name="read-app-keys")
 
@@ -415,6 +505,21 @@ class SettingsDialog(QDialog):
             )
             page.app_key.setEnabled(True)
             page.secret.setEnabled(True)
+        for market, field in self.token_fields.items():
+            field.setPlaceholderText(
+                self.tr("Saved; paste a new token to replace it")
+                if (keys or {}).get(f"token:{market}") else self.tr("Not set"))
+            field.setEnabled(True)
+        if self.open_app_id is not None and self.open_secret is not None:
+            stored = (keys or {}).get(secrets.VVIC_OPEN)
+            self._open_stored_key = stored
+            if not self.open_app_id.text():
+                self.open_app_id.setText(stored or "")
+            self.open_secret.setPlaceholderText(
+                self.tr("Saved; type a new secret to replace it") if stored else self.tr("Not set")
+            )
+            self.open_app_id.setEnabled(True)
+            self.open_secret.setEnabled(True)
         if error is not None:
             self._show_error(
                 error.message() if isinstance(error, VvicError)
@@ -433,6 +538,7 @@ class SettingsDialog(QDialog):
                 raise ConfigError(self.tr("the keyring is still being read; try again"))
             values = self._pending_values()
             credentials = self._pending_credentials()
+            tokens = self._pending_tokens()
             for name, value in values.items():
                 option(name).coerce(value)  # all checked before anything is written
         except VvicError as exc:
@@ -444,7 +550,10 @@ class SettingsDialog(QDialog):
 
         def store(_cancel: Any, _progress: Any) -> None:
             for market, key, secret in credentials:
-                secrets.store(market, key, secret)
+                secrets.store(market, key, secret, token=tokens.get(market))
+            for market, token in tokens.items():
+                if market not in {entry[0] for entry in credentials}:
+                    secrets.store_token(market, token)  # a renewed authorisation alone
             # only after every secret is safe: a refused secret leaves the settings unchanged
             for name, value in values.items():
                 settings.set(name, value)
@@ -459,10 +568,20 @@ class SettingsDialog(QDialog):
                                       kind=type(error).__name__))
                 return
             for market, key, _secret in credentials:
+                if market == secrets.VVIC_OPEN and self.open_secret is not None:
+                    self._open_stored_key = key
+                    self.open_secret.clear()
+                    self.open_secret.setPlaceholderText(
+                        self.tr("Saved; type a new secret to replace it"))
+                    continue
                 page = self.pages[market]
                 page.secret.clear()
                 page.stored_key = key
                 page.secret.setPlaceholderText(self.tr("Saved; type a new secret to replace it"))
+            for market in tokens:
+                self.token_fields[market].clear()
+                self.token_fields[market].setPlaceholderText(
+                    self.tr("Saved; paste a new token to replace it"))
             self._finish_save(True, "")
 
         self._pools.start(self._pools.storage, store, done, name="save-settings")
