@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog, QWidget
 
-from vvic_desktop.markets.registry import MARKETS
+from vvic_desktop.core.market_info import MARKETS
 from vvic_desktop.storage import secrets
 from vvic_desktop.storage.settings import Settings
 from vvic_desktop.ui.dialogs.settings_dialog import SettingsDialog

@@ -191,6 +191,6 @@ def show_settings(args: argparse.Namespace) -> int:
 
 def _production_urls() -> dict[str, str]:
     """Setting name -> the production URL an empty base_url stands for."""
-    from vvic_desktop.markets.registry import MARKETS
+    from vvic_desktop.core.market_info import MARKETS
 
     return {f"market.{name}.base_url": info.production_url for name, info in MARKETS.items()}

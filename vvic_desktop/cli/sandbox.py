@@ -123,7 +123,7 @@ def sample_photo() -> str:
 def recipe(url: str) -> str:
     """What to paste to search this sandbox: every market's demo AppKey and secret, and a
     `vvic search` command that works as printed."""
-    from vvic_desktop.markets.registry import MARKETS
+    from vvic_desktop.core.market_info import MARKETS
     from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
 
     lines = [lang_text("demo AppKeys and secrets (valid on this sandbox only):",

@@ -35,6 +35,7 @@ from vvic_desktop.core.errors import (
     SignatureError,
     VvicError,
 )
+from vvic_desktop.core.market_info import MARKETS
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, Stall
 from vvic_desktop.markets import normalise as nz
 from vvic_desktop.markets.adapter import HttpAdapter, SearchCall, Timeouts
@@ -44,8 +45,8 @@ from vvic_desktop.markets.signing import aop_sign
 
 log = logging.getLogger(__name__)
 
-PRODUCTION_URL = "https://gw.open.1688.com"
-SANDBOX_URL = "https://gw.open.1688.com"  # 1688 has no public sandbox host: test apps use prod
+PRODUCTION_URL = MARKETS["1688"].production_url
+SANDBOX_URL = MARKETS["1688"].sandbox_url
 NAMESPACE = "com.alibaba.fenxiao.crossborder"
 UPLOAD_API = "product.image.upload"
 QUERY_API = "product.search.imageQuery"

@@ -37,6 +37,7 @@ from vvic_desktop.core.errors import (
     ServiceError,
     VvicError,
 )
+from vvic_desktop.core.market_info import MARKETS
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, Stall
 from vvic_desktop.markets import normalise as nz
 from vvic_desktop.markets.adapter import HttpAdapter, SearchCall, Timeouts
@@ -45,7 +46,7 @@ from vvic_desktop.markets.http import HttpResponse
 
 log = logging.getLogger(__name__)
 
-PRODUCTION_URL = "https://api-gw.onebound.cn"
+PRODUCTION_URL = MARKETS["onebound-vvic"].production_url
 UPLOAD_PATH = "/taobao/upload_img/"
 CHINA = _dt.timezone(_dt.timedelta(hours=8))
 

@@ -36,6 +36,7 @@ from vvic_desktop.core.errors import (
     SignatureError,
     VvicError,
 )
+from vvic_desktop.core.market_info import MARKETS
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, Stall
 from vvic_desktop.markets import normalise as nz
 from vvic_desktop.markets.adapter import HttpAdapter, SearchCall, Timeouts
@@ -45,8 +46,8 @@ from vvic_desktop.markets.signing import top_sign
 
 log = logging.getLogger(__name__)
 
-PRODUCTION_URL = "https://eco.taobao.com"
-SANDBOX_URL = "https://gw.api.tbsandbox.com"
+PRODUCTION_URL = MARKETS["taobao"].production_url
+SANDBOX_URL = MARKETS["taobao"].sandbox_url
 ROUTER_PATH = "/router/rest"
 METHOD = "taobao.image.search"
 CHINA = _dt.timezone(_dt.timedelta(hours=8))

@@ -34,6 +34,7 @@ from vvic_desktop.core.errors import (
     SignatureError,
     VvicError,
 )
+from vvic_desktop.core.market_info import MARKETS
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, Stall
 from vvic_desktop.markets import normalise as nz
 from vvic_desktop.markets.adapter import HttpAdapter, SearchCall, Timeouts
@@ -43,8 +44,8 @@ from vvic_desktop.markets.signing import vvic_body_image, vvic_open_sign, vvic_v
 
 log = logging.getLogger(__name__)
 
-PRODUCTION_URL = "https://api.vvic.com"
-SANDBOX_URL = "https://preapi.vvic.com"
+PRODUCTION_URL = MARKETS["vvic"].production_url
+SANDBOX_URL = MARKETS["vvic"].sandbox_url
 SEARCH_PATH = "/api/search/item/image"
 OPEN_API_PATH = "/api"  # the open platform lives under {base}/api: item/detail/v1, item/list/v1
 DETAIL_PATH = "/item/detail/v1"

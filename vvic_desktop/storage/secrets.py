@@ -22,8 +22,8 @@ import keyring.backend
 import keyring.errors
 
 from vvic_desktop.core.errors import ConfigError, NoSecureKeyring
-from vvic_desktop.markets.base import Credentials
-from vvic_desktop.markets.registry import MARKETS, MarketInfo
+from vvic_desktop.core.market_info import MARKETS, MarketInfo
+from vvic_desktop.core.marketplace import Credentials
 
 SERVICE_PREFIX = "vvic_desktop"  # every keyring service is "vvic_desktop/<account>"
 _APP_KEY_USERNAME = "__app_key__"

@@ -247,7 +247,7 @@ class BatchView(QWidget):
     def _market_label(self, name: str) -> str:
         if name == "local":
             return self.tr("Local library")
-        from vvic_desktop.markets.registry import MARKETS
+        from vvic_desktop.core.market_info import MARKETS
 
         info = MARKETS.get(name)
         if info is None:

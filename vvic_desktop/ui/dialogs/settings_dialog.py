@@ -55,7 +55,7 @@ from PySide6.QtWidgets import (
 
 from vvic_desktop.core import errors
 from vvic_desktop.core.errors import ConfigError, VvicError
-from vvic_desktop.markets.registry import MARKETS
+from vvic_desktop.core.market_info import MARKETS
 from vvic_desktop.storage import secrets
 from vvic_desktop.storage.settings import (
     ALLOW_LAN_IMAGES,
