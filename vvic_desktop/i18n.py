@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def resources_dir() -> Path:
     """`resources/` inside a frozen bundle, inside the installed package (a wheel: see
-    setup.py), or beside the package (a source checkout, an editable install)."""
+    installer/build_hook.py), or beside the package (a source checkout, an editable install)."""
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"

@@ -2,7 +2,8 @@
 the package, as vvic_desktop/resources, with the translations compiled when Qt's lrelease is
 at hand. Without lrelease (pip's isolated build has no PySide6) the .ts files go in as they
 are and vvic_desktop.i18n reads them at start-up. An editable install keeps using the
-checkout's resources/ (same fallback). Everything else is in pyproject.toml."""
+checkout's resources/ (same fallback). pyproject.toml names it ([tool.setuptools.cmdclass]),
+so the project's top level stays as DESIGN §3 lays it out."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from setuptools import setup
 from setuptools.command.build_py import build_py
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("i18n", "icons", "samples")  # not the README's screenshots
 
 
@@ -54,7 +54,3 @@ class BuildPyWithResources(build_py):
         if getattr(self, "editable_mode", False):
             return  # the checkout's resources/ are used in place
         ship_resources(Path(self.build_lib) / "vvic_desktop" / "resources", _lrelease())
-
-
-if __name__ == "__main__":  # as setuptools' build backend runs it; tests import the hook
-    setup(cmdclass={"build_py": BuildPyWithResources})
