@@ -691,10 +691,6 @@
         <translation>Delete…</translation>
     </message>
     <message>
-        <source>Unexpected error ({kind}); details are in the log file.</source>
-        <translation>Unexpected error ({kind}); details are in the log file.</translation>
-    </message>
-    <message>
         <source>No saved search matches “{text}”.</source>
         <translation>No saved search matches “{text}”.</translation>
     </message>
@@ -899,6 +895,13 @@
     <message>
         <source>Export &amp;purchase list…</source>
         <translation>Export &amp;purchase list…</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>Unexpected error ({kind}); details are in the log file.</source>
+        <translation>Unexpected error ({kind}); details are in the log file.</translation>
     </message>
 </context>
 <context>
@@ -1729,10 +1732,6 @@
     <message>
         <source>Search cancelled.</source>
         <translation>Search cancelled.</translation>
-    </message>
-    <message>
-        <source>Unexpected error ({kind}); details are in the log file.</source>
-        <translation>Unexpected error ({kind}); details are in the log file.</translation>
     </message>
 </context>
 </TS>

@@ -687,10 +687,6 @@
         <translation>删除…</translation>
     </message>
     <message>
-        <source>Unexpected error ({kind}); details are in the log file.</source>
-        <translation>出现意外错误（{kind}），详情见日志文件。</translation>
-    </message>
-    <message>
         <source>No saved search matches “{text}”.</source>
         <translation>没有与“{text}”匹配的已保存搜索。</translation>
     </message>
@@ -894,6 +890,13 @@
     <message>
         <source>Export &amp;purchase list…</source>
         <translation>导出进货单(&amp;P)…</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>Unexpected error ({kind}); details are in the log file.</source>
+        <translation>出现意外错误（{kind}），详情见日志文件。</translation>
     </message>
 </context>
 <context>
@@ -1719,10 +1722,6 @@
     <message>
         <source>Search cancelled.</source>
         <translation>已取消搜索。</translation>
-    </message>
-    <message>
-        <source>Unexpected error ({kind}); details are in the log file.</source>
-        <translation>出现意外错误（{kind}），详情见日志文件。</translation>
     </message>
 </context>
 </TS>

@@ -8,7 +8,7 @@ import pytest
 
 from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import Offer, Stall
-from vvic_desktop.core.result_rows import RowKind, build_rows, sort_groups, toggled_span
+from vvic_desktop.core.result_rows import RowKind, build_rows, sort_groups
 
 
 def _o(item: str, price: str, credit: str = "B", sales: int = 0) -> Offer:
@@ -47,10 +47,6 @@ def test_expanded_group_lists_its_offers_after_its_header(groups) -> None:
         ("offer", "p3"),
     ]
     assert rows[0].expanded and rows[0].hidden_count == 0
-    assert toggled_span(rows, premium) == (1, 3)
-    assert toggled_span(build_rows(groups), premium) == (1, 3)
-    with pytest.raises(KeyError):
-        toggled_span(rows, "nope")
 
 
 def test_sorting_never_splits_a_group(groups) -> None:

@@ -122,13 +122,3 @@ def build_rows(
             members = sorted(group.offers, key=lambda o: _offer_sort_key(o, sort_key))
             rows.extend(ResultRow(RowKind.OFFER, group, o, index) for o in members)
     return rows
-
-
-def toggled_span(rows: Sequence[ResultRow], group_id: str) -> tuple[int, int]:
-    """Where a group's child rows sit (first index, count) in `rows` when it is expanded,
-    or would be inserted when it is not: what a Qt model passes to begin{Insert,Remove}Rows
-    so that toggling a group keeps selection and scroll position elsewhere."""
-    for at, row in enumerate(rows):
-        if row.kind is RowKind.GROUP and row.group_id == group_id:
-            return at + 1, len(row.group.offers) if len(row.group.offers) > 1 else 0
-    raise KeyError(group_id)

@@ -57,6 +57,7 @@ from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.core.prices import format_price
 from vvic_desktop.storage.settings import LAST_MARKET, Settings
 from vvic_desktop.ui.intake_strip import make_thumbnail
+from vvic_desktop.ui.messages import error_text
 from vvic_desktop.workers.tasks import Pools, Task
 
 Index = QModelIndex | QPersistentModelIndex
@@ -318,8 +319,7 @@ class BatchView(QWidget):
 
     def _created(self, batch_id: Any, error: Any) -> None:
         if error is not None:
-            self._say(error.message() if isinstance(error, errors.VvicError) else str(error),
-                      error=True)
+            self._say(error_text(error, "batch"), error=True)
             return
         self._run(int(batch_id))
 
@@ -369,8 +369,7 @@ class BatchView(QWidget):
         self._runner = None
         self._ticker.stop()
         if error is not None:
-            self._say(error.message() if isinstance(error, errors.VvicError) else str(error),
-                      error=True)
+            self._say(error_text(error, "batch"), error=True)
         else:
             self.info = info
             self._show_header()
@@ -554,8 +553,7 @@ class BatchView(QWidget):
 
     def _exported(self, path: Path, kind: Any, error: Any) -> None:
         if error is not None:
-            self._say(error.message() if isinstance(error, errors.VvicError) else str(error),
-                      error=True)
+            self._say(error_text(error, "batch"), error=True)
         else:
             self._say(self.tr("Batch exported to {path}.").format(path=path))
         self.exportFinished.emit(kind, error)

@@ -15,8 +15,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton
 
-from vvic_desktop.core import errors
+from vvic_desktop.core import errors, pipeline
 from vvic_desktop.services import LOCAL_MARKET
+from vvic_desktop.ui.messages import error_text
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +87,14 @@ class StatusArea:
 
     def _stage_text(self, stage: str) -> str:
         texts = {
-            "prepare": self.tr("Preparing the photo…"),
-            "cache": self.tr("Looking in saved results…"),
-            "quota": self.tr("Waiting for the call quota…"),
-            "search": self.tr("Asking the marketplace…"),
-            "retry": self.tr("The marketplace had a hiccup; trying again…"),
-            "thumbnails": self.tr("Fetching listing pictures…"),
-            "group": self.tr("Grouping the same styles…"),
-            "done": self.tr("Done."),
+            pipeline.STAGE_PREPARE: self.tr("Preparing the photo…"),
+            pipeline.STAGE_CACHE: self.tr("Looking in saved results…"),
+            pipeline.STAGE_QUOTA: self.tr("Waiting for the call quota…"),
+            pipeline.STAGE_SEARCH: self.tr("Asking the marketplace…"),
+            pipeline.STAGE_RETRY: self.tr("The marketplace had a hiccup; trying again…"),
+            pipeline.STAGE_THUMBNAILS: self.tr("Fetching listing pictures…"),
+            pipeline.STAGE_GROUP: self.tr("Grouping the same styles…"),
+            pipeline.STAGE_DONE: self.tr("Done."),
         }
         return texts.get(stage.split(" ", 1)[0], stage)
 
@@ -102,14 +103,5 @@ class StatusArea:
         if isinstance(error, errors.Cancelled):
             if what == "search":
                 self.show_message(self.tr("Search cancelled."))
-        elif isinstance(error, errors.VvicError):
-            log.info("%s failed: %s (%s)", what, error.code, error.detail)
-            self.show_message(error.message(), error=True)
         else:
-            log.error("unexpected %s failure", what, exc_info=error)
-            self.show_message(
-                self.tr("Unexpected error ({kind}); details are in the log file.").format(
-                    kind=type(error).__name__
-                ),
-                error=True,
-            )
+            self.show_message(error_text(error, what), error=True)

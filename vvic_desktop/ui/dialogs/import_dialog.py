@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vvic_desktop.core import errors
+from vvic_desktop.ui.messages import error_text
 from vvic_desktop.workers.tasks import Pools
 
 
@@ -147,7 +147,7 @@ class ImportDialog(QDialog):
         self.cancel_button.setText(self.tr("Close"))
         self.progress.hide()
         if error is not None:
-            text = error.message() if isinstance(error, errors.VvicError) else str(error)
+            text = error_text(error, "import")
             self.status.setText(text)
         else:
             self.status.setText(self.tr(

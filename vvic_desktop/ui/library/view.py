@@ -63,6 +63,7 @@ from vvic_desktop.ui.library.prompts import (
     ask_text,
     export_file_name,
 )
+from vvic_desktop.ui.messages import error_text
 from vvic_desktop.workers.tasks import Pools
 
 log = logging.getLogger(__name__)
@@ -244,13 +245,7 @@ class LibraryView(QWidget):
     def _report(self, error: BaseException) -> None:
         if isinstance(error, errors.Cancelled):
             return
-        if isinstance(error, errors.VvicError):
-            log.info("library: %s (%s)", error.code, error.detail)
-            self.statusMessage.emit(error.message(), True)
-        else:
-            log.error("library: unexpected failure", exc_info=error)
-            text = self.tr("Unexpected error ({kind}); details are in the log file.")
-            self.statusMessage.emit(text.format(kind=type(error).__name__), True)
+        self.statusMessage.emit(error_text(error, "library"), True)
 
     # -- list ----------------------------------------------------------------------------------
 

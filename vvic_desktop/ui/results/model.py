@@ -319,9 +319,6 @@ class ResultsModel(QAbstractListModel):
     def total_groups(self) -> int:
         return len(self._all_groups)
 
-    def row_at(self, row: int) -> ResultRow:
-        return self._rows[row]
-
     def rows(self) -> list[ResultRow]:
         return list(self._rows)
 

@@ -1,0 +1,29 @@
+"""One way to turn a worker's failure into words for the buyer.
+
+    text = error_text(error, "batch")   # VvicError: its translated message; anything else:
+                                        # "Unexpected error (KeyError); details are in the log"
+
+The detail (exception text, errno, a backend's own sentence, usually English) goes to the log
+only: the window shows the translated message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QCoreApplication
+
+from vvic_desktop.core import errors
+
+log = logging.getLogger(__name__)
+
+
+def error_text(error: BaseException, what: str = "task") -> str:
+    """The message to show for `error` (from the work named `what`), logged on the way."""
+    if isinstance(error, errors.VvicError):
+        log.info("%s failed: %s (%s)", what, error.code, error.detail)
+        return error.message()
+    log.error("unexpected %s failure", what, exc_info=error)
+    return QCoreApplication.translate(
+        "Messages", "Unexpected error ({kind}); details are in the log file."
+    ).format(kind=type(error).__name__)
