@@ -8,6 +8,7 @@ batch all take the same code path.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import ipaddress
 import logging
@@ -50,7 +51,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEMO_MARKET = "vvic"
+DEMO_MARKET = "vvic"  # what the demo marketplace serves
+DEMO_LABEL = "demo"  # the market a demo result is saved and exported as
 # The demo's simulated network delay: short and visible, so a first try feels quick.
 DEMO_LATENCY = (0.3, 0.8)
 LOCAL_MARKET = LocalMarket.name
@@ -429,9 +431,24 @@ class SearchServices:
             downloader.fetch_all(missing, cancel=cancel)
         if endpoint is None and self.demo is not None:
             endpoint = self.demo.url
+        result = self.as_demo(result)
+        if name is None and not notes and not tags:
+            repeated = self.library.find_repeat(result)
+            if repeated is not None:  # the same search again: one entry, changes marked
+                self.library.replace_result(repeated, result)
+                return repeated
         return self.library.save(
             result, name=name, notes=notes, tags=tags, endpoint=endpoint or ""
         )
+
+    def as_demo(self, result: SearchResult) -> SearchResult:
+        """With the demo marketplace, `result` as saved and exported: its market is "demo",
+        so a library entry, a CSV or a workbook never passes demo listings (and their
+        127.0.0.1 links) off as VVIC's. Offers keep their own market (their keys)."""
+        if self.demo is None or result.query.market == DEMO_LABEL:
+            return result
+        return dataclasses.replace(
+            result, query=dataclasses.replace(result.query, market=DEMO_LABEL))
 
     @functools.cached_property
     def batch_queue(self) -> BatchQueue:

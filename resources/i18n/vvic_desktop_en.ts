@@ -57,6 +57,14 @@
         <source>Same photo as another in this batch: searched once.</source>
         <translation>Same photo as another in this batch: searched once.</translation>
     </message>
+    <message>
+        <source>The lowest price of the style most like the photo</source>
+        <translation>The lowest price of the style most like the photo</translation>
+    </message>
+    <message>
+        <source>Double-click to open the result</source>
+        <translation>Double-click to open the result</translation>
+    </message>
 </context>
 <context>
     <name>BatchView</name>
@@ -354,10 +362,6 @@
         <source>Crop {w} × {h} px at ({x}, {y})</source>
         <translation>Crop {w} × {h} px at ({x}, {y})</translation>
     </message>
-    <message>
-        <source>The photo could not be shown ({kind}).</source>
-        <translation>The photo could not be shown ({kind}).</translation>
-    </message>
 </context>
 <context>
     <name>DropArea</name>
@@ -422,8 +426,8 @@
         <translation>The clipboard holds no picture or image address.</translation>
     </message>
     <message>
-        <source>Pasted picture {n}</source>
-        <translation>Pasted picture {n}</translation>
+        <source>Pasted picture {time}</source>
+        <translation>Pasted picture {time}</translation>
     </message>
     <message>
         <source>Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif);;All files (*)</source>
@@ -626,10 +630,6 @@
         <source>Remove from the list</source>
         <translation>Remove from the list</translation>
     </message>
-    <message>
-        <source>This photo cannot be read.</source>
-        <translation>This photo cannot be read.</translation>
-    </message>
 </context>
 <context>
     <name>LibraryDelegate</name>
@@ -745,12 +745,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <source>VVIC Image Search — demo data</source>
-        <translation>VVIC Image Search — demo data</translation>
-    </message>
-    <message>
         <source>VVIC Image Search</source>
         <translation>VVIC Image Search</translation>
+    </message>
+    <message>
+        <source>Demo data</source>
+        <translation>Demo data</translation>
     </message>
     <message>
         <source>Search by image</source>
@@ -1275,6 +1275,13 @@
         <source>Note on this listing…</source>
         <translation>Note on this listing…</translation>
     </message>
+    <message numerus="yes">
+        <source>No result matches the filters. Clear the filter text or widen the price, market or category to see the %n style(s) found.</source>
+        <translation>
+            <numerusform>No result matches the filters. Clear the filter text or widen the price, market or category to see the %n style found.</numerusform>
+            <numerusform>No result matches the filters. Clear the filter text or widen the price, market or category to see the %n styles found.</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Add to purchase list</source>
         <translation>Add to purchase list</translation>
@@ -1427,8 +1434,8 @@
         <translation>Secret:</translation>
     </message>
     <message>
-        <source>With an app of VVIC&apos;s open platform (api.vvic.com), VVIC results also show the stall&apos;s market, floor and stall number. Each lookup of up to 20 listings uses one call of the quota; looked-up stalls are kept for a day. Leave empty to skip.</source>
-        <translation>With an app of VVIC&apos;s open platform (api.vvic.com), VVIC results also show the stall&apos;s market, floor and stall number. Each lookup of up to 20 listings uses one call of the quota; looked-up stalls are kept for a day. Leave empty to skip.</translation>
+        <source>With an app of VVIC's open platform (api.vvic.com), VVIC results also show the stall's market, floor and stall number. Each lookup of up to 20 listings uses one call of the quota; looked-up stalls are kept for a day. Leave empty to skip.</source>
+        <translation>With an app of VVIC's open platform (api.vvic.com), VVIC results also show the stall's market, floor and stall number. Each lookup of up to 20 listings uses one call of the quota; looked-up stalls are kept for a day. Leave empty to skip.</translation>
     </message>
     <message>
         <source>VVIC open platform: enter both the App ID and its secret</source>

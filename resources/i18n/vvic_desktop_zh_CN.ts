@@ -57,6 +57,14 @@
         <source>Same photo as another in this batch: searched once.</source>
         <translation>与本批中另一张是同一张图：只搜一次。</translation>
     </message>
+    <message>
+        <source>The lowest price of the style most like the photo</source>
+        <translation>与照片最像的款式的最低价</translation>
+    </message>
+    <message>
+        <source>Double-click to open the result</source>
+        <translation>双击打开搜索结果</translation>
+    </message>
 </context>
 <context>
     <name>BatchView</name>
@@ -351,10 +359,6 @@
         <source>Crop {w} × {h} px at ({x}, {y})</source>
         <translation>裁剪 {w} × {h} 像素，位置 ({x}, {y})</translation>
     </message>
-    <message>
-        <source>The photo could not be shown ({kind}).</source>
-        <translation>无法显示这张照片（{kind}）。</translation>
-    </message>
 </context>
 <context>
     <name>DropArea</name>
@@ -419,8 +423,8 @@
         <translation>剪贴板里没有图片或图片网址。</translation>
     </message>
     <message>
-        <source>Pasted picture {n}</source>
-        <translation>粘贴的图片 {n}</translation>
+        <source>Pasted picture {time}</source>
+        <translation>粘贴的图片 {time}</translation>
     </message>
     <message>
         <source>Images (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.heic *.heif);;All files (*)</source>
@@ -623,10 +627,6 @@
         <source>Remove from the list</source>
         <translation>从列表中移除</translation>
     </message>
-    <message>
-        <source>This photo cannot be read.</source>
-        <translation>无法读取这张照片。</translation>
-    </message>
 </context>
 <context>
     <name>LibraryDelegate</name>
@@ -740,12 +740,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <source>VVIC Image Search — demo data</source>
-        <translation>搜款图搜 — 演示数据</translation>
-    </message>
-    <message>
         <source>VVIC Image Search</source>
         <translation>搜款图搜</translation>
+    </message>
+    <message>
+        <source>Demo data</source>
+        <translation>演示数据</translation>
     </message>
     <message>
         <source>Search by image</source>
@@ -1267,6 +1267,12 @@
         <source>Note on this listing…</source>
         <translation>给这个商品写备注…</translation>
     </message>
+    <message numerus="yes">
+        <source>No result matches the filters. Clear the filter text or widen the price, market or category to see the %n style(s) found.</source>
+        <translation>
+            <numerusform>没有符合筛选条件的结果。清除筛选文字，或放宽价格、市场或类别，即可看到已找到的 %n 个款式。</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Add to purchase list</source>
         <translation>加入进货单</translation>
@@ -1417,7 +1423,7 @@
         <translation>密钥：</translation>
     </message>
     <message>
-        <source>With an app of VVIC&apos;s open platform (api.vvic.com), VVIC results also show the stall&apos;s market, floor and stall number. Each lookup of up to 20 listings uses one call of the quota; looked-up stalls are kept for a day. Leave empty to skip.</source>
+        <source>With an app of VVIC's open platform (api.vvic.com), VVIC results also show the stall's market, floor and stall number. Each lookup of up to 20 listings uses one call of the quota; looked-up stalls are kept for a day. Leave empty to skip.</source>
         <translation>填写搜款网开放平台（api.vvic.com）应用的 App ID 和密钥后，VVIC 的结果还会显示档口所在市场、楼层和档口号。每查询最多 20 个商品占用一次调用额度；查到的档口信息保留一天。不需要可留空。</translation>
     </message>
     <message>

@@ -45,8 +45,12 @@ def test_a_folder_runs_to_the_end_and_exports_one_workbook(qtbot, make_view, fol
     view = make_view()
     assert view.market_box.currentData() == "vvic"  # demo: the demo marketplace
     assert not view.start_button.isEnabled()
-    view.add_paths([folder])
+    with qtbot.waitSignal(view.photosAdded, timeout=10_000):
+        view.add_paths([folder])  # walked on a worker
     assert view.start_button.isEnabled() and "5 photos added" in view.header.text()
+    # listed before Start, each queued, with its picture
+    assert view.model.rowCount() == 5
+    assert {view.model.index(r, 1).data() for r in range(5)} == {"queued"}
     with qtbot.waitSignal(view.batchFinished, timeout=60_000) as finished:
         view.start()
     info = finished.args[0]
@@ -79,7 +83,8 @@ def test_quota_exhausted_shows_when_it_resumes_and_a_restart_offers_to_resume(
     qtbot, make_view, folder, sandbox
 ) -> None:
     view = make_view()
-    view.add_paths([folder / "p0.jpg", folder / "p1.jpg"])
+    with qtbot.waitSignal(view.photosAdded, timeout=10_000):
+        view.add_paths([folder / "p0.jpg", folder / "p1.jpg"])
     sandbox.inject("429-long")  # the platform says: come back tomorrow
     view.start()
     qtbot.waitUntil(lambda: view.notice.isVisible(), timeout=30_000)

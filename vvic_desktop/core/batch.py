@@ -42,6 +42,7 @@ from vvic_desktop.core.models import (
     SearchQuery,
     SearchResult,
 )
+from vvic_desktop.core.result_rows import sort_groups
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,17 @@ class BatchInfo:
     @property
     def remaining(self) -> int:
         return self.counts.get(QUEUED, 0) + self.counts.get(RUNNING, 0)
+
+
+def top_cheapest(result: SearchResult) -> str | None:
+    """The lowest price of the style most like the photo (the top group by similarity), as
+    decimal text: what "cheapest" means to a buyer. The cheapest listing of any returned style
+    would often be another garment altogether."""
+    if not result.groups:
+        return None
+    top = sort_groups(result.groups, "similarity")[0]
+    prices = [o.price for o in top.offers if o.price is not None]
+    return str(min(prices)) if prices else None
 
 
 class BatchStore(Protocol):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -68,6 +69,60 @@ class Both:
         return hash((self.zh, self.en))
 
 
+# A technical cause (an OSError's text, a resolver's or a keyring backend's English sentence)
+# is never shown as it is: the known ones in the user's words, the rest as "see the log" in
+# Chinese. `detail` keeps the raw text for the log.
+_REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), zh, en)
+    for pattern, zh, en in (
+        (r"name or service not known|nodename nor servname|getaddrinfo failed|errno -[23]\b"
+         r"|temporary failure in name resolution|no address associated",
+         "找不到服务器，域名无法解析", "the server name could not be found"),
+        (r"connection refused|errno 111\b|winerror 10061",
+         "服务器拒绝连接", "the server refused the connection"),
+        (r"timed out|timeout", "连接超时", "the connection timed out"),
+        (r"network is unreachable|no route to host|errno 101\b|errno 113\b",
+         "网络不通", "the network is unreachable"),
+        (r"connection reset|connection aborted|remote end closed|broken pipe",
+         "连接被中断", "the connection was interrupted"),
+        (r"certificate|ssl", "安全连接（证书）校验失败", "the secure connection (certificate) "
+         "could not be verified"),
+        (r"no space left|errno 28\b|disk full|database or disk is full",
+         "磁盘空间已满", "the disk is full"),
+        (r"read-only file system|errno 30\b|readonly database|read-only",
+         "位置只读", "the location is read-only"),
+        (r"permission denied|errno 13\b|access is denied|operation not permitted|errno 1\b",
+         "没有权限", "permission denied"),
+        (r"no such file|errno 2\b|not found|cannot find", "找不到文件", "the file is missing"),
+        (r"is a directory|errno 21\b", "这是一个文件夹", "it is a folder"),
+        (r"truncated|premature end|incomplete|unexpected end",
+         "文件不完整（被截断）", "the file is incomplete (truncated)"),
+        (r"cannot identify image|not a valid image|unsupported image|unknown format",
+         "不是可识别的图片格式", "not a recognised image format"),
+        (r"no recommended backend|keyring backend|secretservice|dbus|kwallet|no keyring",
+         "系统里没有可用的密钥服务", "no keyring service is running"),
+        (r"database disk image is malformed|file is not a database|corrupt",
+         "文件已损坏", "the file is damaged"),
+    )
+)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in text)
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A technical `reason` as the user reads it in `lang`: in Chinese the known causes
+    translated and any other English sentence as "详情见日志文件" (the raw text is in the log);
+    in English as written."""
+    if not lang.startswith("zh") or not reason or _has_cjk(reason):
+        return reason  # English: the cause as written (file names and all)
+    for pattern, zh_text, _en_text in _REASONS:
+        if pattern.search(reason):
+            return zh_text
+    return "详情见日志文件"
+
+
 class VvicError(Exception):
     code: ClassVar[str] = "error"
     retry: ClassVar[Retry] = Retry.NEVER
@@ -87,6 +142,8 @@ class VvicError(Exception):
             key: (value.zh if zh else value.en) if isinstance(value, Both) else value
             for key, value in self.fields.items()
         }
+        if isinstance(fields.get("reason"), str):  # a raw technical cause: in the reader's words
+            fields["reason"] = reason_text(fields["reason"], lang)
         try:
             return template.format(**fields)
         except (KeyError, IndexError, ValueError):
@@ -189,8 +246,10 @@ class VectorImage(UnsupportedImage):
 
 class DamagedImage(PictureUnavailable):
     code = "damaged_image"
-    zh = "图片文件已损坏或不完整（{reason}）。请重新下载或换一张。"
-    en = "The image file is damaged or incomplete ({reason}). Download it again or use another."
+    # no {reason}: the decoder's words differ from one reader to the next, and a buyer must
+    # meet one message for one torn file wherever it is read (the detail is in the log)
+    zh = "图片文件已损坏或不完整。请重新下载或换一张。"
+    en = "The image file is damaged or incomplete. Download it again or use another."
 
 
 class ImageTooLarge(PictureUnavailable):

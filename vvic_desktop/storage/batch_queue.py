@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from vvic_desktop.core import errors
-from vvic_desktop.core.batch import BatchInfo, BatchItem
+from vvic_desktop.core.batch import BatchInfo, BatchItem, top_cheapest
 from vvic_desktop.core.models import (
     CropBox,
     Filters,
@@ -109,8 +109,7 @@ class BatchQueue:
             conn.execute("UPDATE batch_items SET image_sha256 = ? WHERE id = ?", (sha, item_id))
 
     def finish(self, item_id: int, search_id: int | None, result: SearchResult) -> None:
-        prices = [o.price for o in result.offers if o.price is not None]
-        cheapest = str(min(prices)) if prices else None
+        cheapest = top_cheapest(result)  # the matching style's, not any style's
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE batch_items SET state = 'done', search_id = ?, group_count = ?, "

@@ -150,6 +150,22 @@ class Library:
                 self._trim_unnamed(conn)
         return search_id
 
+    def find_repeat(self, result: SearchResult) -> int | None:
+        """The unnamed saved search that `result` repeats (the same photo, market, crop and
+        filters), newest first; None when there is none. A repeated search updates that entry
+        (with what changed marked, as "search again") instead of adding a duplicate; a named
+        search is never touched by a repeat."""
+        if not result.image_sha256:
+            return None
+        crop = result.query.crop.as_text() if result.query.crop else None
+        filters = json.dumps(filters_to_json(result.query.filters))
+        rows = self.db.read(
+            "SELECT id FROM searches WHERE name IS NULL AND image_sha256 = ? AND market = ? "
+            "AND crop IS ? AND filters = ? ORDER BY id DESC LIMIT 1",
+            (result.image_sha256, result.query.market, crop, filters),
+        )
+        return int(rows[0][0]) if rows else None
+
     def replace_result(self, search_id: int, result: SearchResult) -> SavedSearch:
         """"Search again": the fresh offers replace the old, with what changed marked."""
         old = self.get(search_id)

@@ -2,11 +2,13 @@
 
 `BatchView(services, pools, settings, parent=None)`, objectName "batchView". Photos and
 folders are added (buttons or drag and drop), then Start creates a batch and runs it on the
-view's own one-thread pool (a batch runs for minutes; the search pool stays free for the
-search tab). Runner events arrive from worker threads through a relay signal and update one
-row at a time. The header shows progress, an ETA from the quota, and "quota exhausted,
-resumes at HH:MM" while the platform makes the batch wait. An unfinished batch from an
-earlier run (a crash, a closed laptop) is shown at start and continues with Resume.
+window's one-thread batch pool (a batch runs for minutes; the search pool stays free for the
+search tab). No disk work on the GUI thread: folders are walked on the thumbnails pool, the
+queue (the library database) is read and written on the storage pool. Runner events arrive
+from worker threads through a relay signal and update one row at a time. The header shows
+progress, an ETA from the quota, and "quota exhausted, resumes at HH:MM" while the platform
+makes the batch wait. An unfinished batch from an earlier run (a crash, a closed laptop) is
+shown at start and continues with Resume.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSize,
     Qt,
-    QThreadPool,
     QTimer,
     Signal,
 )
@@ -78,6 +79,9 @@ class BatchModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.items: list[BatchItem] = []
+        # False while no runner of this window works on the batch: a row left "running" by
+        # a crash or a closed app is not being searched, it waits for Start (queued)
+        self.live = False
         self._row: dict[int, int] = {}
         self.thumbnails: dict[str, QPixmap] = {}  # photo path -> its small picture
 
@@ -93,6 +97,15 @@ class BatchModel(QAbstractTableModel):
         self.items = list(items)
         self._row = {item.id: i for i, item in enumerate(self.items)}
         self.endResetModel()
+
+    def set_live(self, live: bool) -> None:
+        if live != self.live:
+            self.live = live
+            if self.items:
+                self.dataChanged.emit(self.index(0, 1), self.index(len(self.items) - 1, 1))
+
+    def shown_state(self, item: BatchItem) -> str:
+        return QUEUED if item.state == RUNNING and not self.live else item.state
 
     def update(self, item: BatchItem) -> None:
         row = self._row.get(item.id)
@@ -134,7 +147,7 @@ class BatchModel(QAbstractTableModel):
             if column == "photo":
                 return item.name
             if column == "state":
-                return self.state_text(item.state)
+                return self.state_text(self.shown_state(item))
             if column == "attempts":
                 return item.attempts
             if column == "styles":
@@ -147,16 +160,24 @@ class BatchModel(QAbstractTableModel):
                 return item.error_message
         if role == Qt.ItemDataRole.DecorationRole and column == "photo":
             return self.thumbnails.get(item.photo)
-        if role == Qt.ItemDataRole.ToolTipRole and column in ("photo", "message"):
-            return item.photo if column == "photo" else item.error_message or None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == "cheapest":
+                return self.tr("The lowest price of the style most like the photo")
+            if item.search_id is not None:
+                return self.tr("Double-click to open the result")
+            if column in ("photo", "message"):
+                return item.photo if column == "photo" else item.error_message or None
         if role == Qt.ItemDataRole.ForegroundRole and column == "state":
-            colour = STATE_COLOURS.get(item.state)
+            colour = STATE_COLOURS.get(self.shown_state(item))
             return QColor(colour) if colour else None
         return None
 
 
 class BatchView(QWidget):
     batchFinished = Signal(object)  # BatchInfo
+    photosAdded = Signal(int)  # how many photos add_paths queued (after the folder walk)
+    searchOpened = Signal(int)  # a row's saved search id: show it (double-click, Enter)
+    callsChanged = Signal()  # the minute's call count moved (the quota label follows)
     exportFinished = Signal(object, object)  # format | None, error | None
 
     def __init__(self, services: Any, pools: Pools, settings: Settings,
@@ -174,8 +195,7 @@ class BatchView(QWidget):
         self._runner: Any = None
         self._calls: int | None = None  # the AppKey's calls in the last minute, when known
         self._task: Task | None = None
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._starting = False
         self._relay = _Relay(self)
         self._relay.event.connect(self._on_event)
         # while a batch runs (or waits for its quota) the minute's count and the ETA move
@@ -219,6 +239,8 @@ class BatchView(QWidget):
         self.table.setIconSize(QSize(THUMB_PX // 2, THUMB_PX // 2))
         self.table.verticalHeader().setDefaultSectionSize(THUMB_PX // 2 + 6)
         self._thumbs_asked: set[str] = set()
+        self.table.doubleClicked.connect(self._open_row)
+        self.table.activated.connect(self._open_row)
 
         tools = QHBoxLayout()
         for widget in (self.add_files_button, self.add_folder_button, QLabel(self.tr("Market")),
@@ -258,23 +280,54 @@ class BatchView(QWidget):
     # --- adding photos -----------------------------------------------------------------------
 
     def add_paths(self, paths: list[Path]) -> None:
-        """Files as given, folders walked (regular photo files only); queued until Start."""
-        added = 0
-        for path in paths:
-            try:
-                found = walk_photos(path) if path.is_dir() else [path]
-            except errors.VvicError as exc:
-                self._say(exc.message(), error=True)
-                continue
-            self._pending += [str(p) for p in found]
-            added += len(found)
-        if self.batch_id is not None and not self._running():
+        """Files as given, folders walked (regular photo files only) on a worker; queued and
+        listed until Start. `photosAdded` tells how many were added."""
+
+        def walk(cancel: Any, progress: Any) -> tuple[list[str], list[str]]:
+            found: list[str] = []
+            problems: list[str] = []
+            for path in paths:
+                cancel.raise_if_cancelled()
+                try:
+                    found += [str(p) for p in (walk_photos(path) if path.is_dir() else [path])]
+                except errors.VvicError as exc:
+                    problems.append(error_text(exc, "batch-walk"))
+            return found, problems
+
+        self.pools.start(self.pools.thumbnails, walk, self._walked, name="batch-walk")
+
+    def _walked(self, answer: Any, error: Any) -> None:
+        if error is not None or answer is None:
+            if error is not None:
+                self._say(error_text(error, "batch-walk"), error=True)
+            self.photosAdded.emit(0)
+            return
+        found, problems = answer
+        for problem in problems:
+            self._say(problem, error=True)
+        if self._running():  # Add is disabled while a batch runs; a late walk waits
+            self.photosAdded.emit(0)
+            return
+        known = set(self._pending)
+        fresh = [p for p in found if p not in known]
+        self._pending += fresh
+        if fresh and self.batch_id is not None:
             self.batch_id, self.info = None, None  # a finished batch stays in the library
-            self.model.set_items([])
+        if self.batch_id is None:
+            self._show_pending()
         self._show_header()
         self._update_buttons()
-        if added:
+        if fresh:
             self._say(self.tr("%n photo(s) ready; press Start.", "", len(self._pending)))
+        self.photosAdded.emit(len(fresh))
+
+    def _show_pending(self) -> None:
+        """The photos added but not started, listed as queued rows with their pictures."""
+        self.model.set_items([BatchItem(id=-1 - at, batch_id=0, position=at, photo=photo,
+                                        crop=None, state=QUEUED)
+                              for at, photo in enumerate(self._pending)])
+        for photo in self._pending:
+            self._want_thumbnail(photo)
 
     def _pick_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
@@ -294,7 +347,18 @@ class BatchView(QWidget):
     def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
-        self.add_paths(paths)
+        if not self._running():
+            self.add_paths(paths)
+
+    def _open_row(self, index: QModelIndex) -> None:
+        """A finished row opens its result (the saved search) in the search tab."""
+        if not index.isValid() or index.row() >= len(self.model.items):
+            return
+        item = self.model.items[index.row()]
+        if item.search_id is not None:
+            self.searchOpened.emit(int(item.search_id))
+        elif item.state == FAILED and item.error_message:
+            self._say(item.error_message, error=True)
 
     # --- running -----------------------------------------------------------------------------
 
@@ -303,6 +367,9 @@ class BatchView(QWidget):
         if self._running():
             return
         services = self.services
+        if self._pending or self.batch_id is not None:
+            self._starting = True  # until the runner is made: a second click does nothing
+            self._update_buttons()
         if self._pending:
             photos, market = list(self._pending), str(self.market_box.currentData())
             self._pending = []
@@ -319,24 +386,41 @@ class BatchView(QWidget):
 
     def _created(self, batch_id: Any, error: Any) -> None:
         if error is not None:
+            self._starting = False
+            self._update_buttons()
             self._say(error_text(error, "batch"), error=True)
             return
         self._run(int(batch_id))
 
     def _run(self, batch_id: int) -> None:
+        """Make the batch's runner (it reads the queue: storage pool), then run it on the
+        batch pool."""
         self.batch_id = batch_id
         self.notice.hide()
-        relay = self._relay
-        self._runner = self.services.batch_runner(
-            batch_id, on_event=lambda kind, payload: relay.event.emit(kind, payload))
-        runner = self._runner
+        relay, services = self._relay, self.services
+
+        def make(cancel: Any, progress: Any) -> Any:
+            return services.batch_runner(
+                batch_id, on_event=lambda kind, payload: relay.event.emit(kind, payload))
+
+        self.pools.start(self.pools.storage, make, functools.partial(self._made, batch_id),
+                         name="batch-runner")
+
+    def _made(self, batch_id: int, runner: Any, error: Any) -> None:
+        self._starting = False
+        if error is not None or runner is None:
+            self._update_buttons()
+            self._say(error_text(error or errors.Cancelled("batch"), "batch"), error=True)
+            return
+        if self._running() or batch_id != self.batch_id:
+            return
+        self._runner = runner
 
         def work(cancel: Any, progress: Any) -> BatchInfo:
             return runner.run()
 
-        self._task = Task(work, name="batch")
-        self._task.signals.finished.connect(self._done)
-        self._pool.start(self._task)
+        self._task = self.pools.start(self.pools.batch, work, self._done, name="batch")
+        self.model.set_live(True)
         self._ticker.start()
         self._refresh_items()
         self._update_buttons()
@@ -355,10 +439,10 @@ class BatchView(QWidget):
     def retry_failed(self) -> None:
         if self.batch_id is None or self._running():
             return
-        batch_id, queue = self.batch_id, self.services.batch_queue
+        batch_id, services = self.batch_id, self.services
 
         def work(cancel: Any, progress: Any) -> int:
-            return int(queue.retry_failed(batch_id))
+            return int(services.batch_queue.retry_failed(batch_id))
 
         self.pools.start(self.pools.storage, work,
                          lambda count, error: self._run(batch_id) if not error and count
@@ -367,6 +451,7 @@ class BatchView(QWidget):
     def _done(self, info: Any, error: Any) -> None:
         self._task = None
         self._runner = None
+        self.model.set_live(False)
         self._ticker.stop()
         if error is not None:
             self._say(error_text(error, "batch"), error=True)
@@ -379,7 +464,7 @@ class BatchView(QWidget):
         self._update_buttons()
 
     def _running(self) -> bool:
-        return self._task is not None
+        return self._task is not None or self._starting
 
     # --- events and display ------------------------------------------------------------------
 
@@ -395,11 +480,12 @@ class BatchView(QWidget):
     def _refresh_header(self) -> None:
         if self.batch_id is None:
             return
-        queue, batch_id, runner = self.services.batch_queue, self.batch_id, self._runner
+        services, batch_id, runner = self.services, self.batch_id, self._runner
 
         def read(cancel: Any, progress: Any) -> tuple[BatchInfo, int | None]:
             # both are SQLite reads (the calls: the limiter's log shared by every process)
-            return queue.info(batch_id), runner.calls_this_minute() if runner else None
+            return (services.batch_queue.info(batch_id),
+                    runner.calls_this_minute() if runner else None)
 
         self.pools.start(self.pools.storage, read, self._header_read, name="batch-info")
 
@@ -410,13 +496,15 @@ class BatchView(QWidget):
         if info.id == self.batch_id:
             self.info, self._calls = info, calls
             self._show_header()
+            self.callsChanged.emit()
 
     def _refresh_items(self) -> None:
         if self.batch_id is None:
             return
-        queue, batch_id = self.services.batch_queue, self.batch_id
+        services, batch_id = self.services, self.batch_id
 
         def read(cancel: Any, progress: Any) -> tuple[BatchInfo, list[BatchItem]]:
+            queue = services.batch_queue
             return queue.info(batch_id), queue.items(batch_id)
 
         self.pools.start(self.pools.storage, read, self._items_read, name="batch-items")
@@ -562,4 +650,4 @@ class BatchView(QWidget):
         """Stop the batch (its photos stay queued) and wait for the runner."""
         if self._runner is not None:
             self._runner.cancel.cancel()
-        return self._pool.waitForDone(timeout_ms)
+        return self.pools.batch.waitForDone(timeout_ms)

@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -62,8 +63,8 @@ if TYPE_CHECKING:
 
 from vvic_desktop.core import intake
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.errors import VvicError
 from vvic_desktop.core.models import CropBox
+from vvic_desktop.ui.messages import photo_error_text
 from vvic_desktop.workers.tasks import Pools
 
 PREVIEW_PX = 1600  # long side of the shown preview; crops are reported at full resolution
@@ -375,13 +376,17 @@ class CropTool(QWidget):
         self.info = QLabel()
         self.info.setObjectName("cropInfo")
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # its text changes with every drag: it takes the room left, never asks for more
+        # (a longer text would widen the left pane and shift the panes)
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.info.setMinimumWidth(40)
+        self.info.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.auto_button)
         row.addWidget(self.reset_button)
         row.addWidget(self.fit_button)
-        row.addStretch(1)
-        row.addWidget(self.info)
+        row.addWidget(self.info, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
@@ -409,6 +414,10 @@ class CropTool(QWidget):
     def set_crop(self, box: CropBox | None) -> None:
         self.view.set_crop_rect(_rect_of(box) if box is not None else None)
         self._edited()
+
+    def remember_crop(self, key: str, box: CropBox | None) -> None:
+        """The crop to show when the photo `key` is next loaded (a saved search's crop)."""
+        self._remembered[key] = box
 
     def reset_crop(self) -> None:
         self.set_crop(None)
@@ -540,11 +549,7 @@ class CropTool(QWidget):
             button.setEnabled(loaded)
 
     def _message(self, error: BaseException | None) -> str:
-        if isinstance(error, VvicError):
-            return error.message()
-        return self.tr("The photo could not be shown ({kind}).").format(
-            kind=type(error).__name__ if error else "?"
-        )
+        return photo_error_text(error)
 
 
 __all__ = ["CropGraphicsView", "CropTool", "load_upright_preview"]

@@ -31,6 +31,7 @@ functions, tested on their own.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import io
 import os
@@ -59,7 +60,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vvic_desktop.core import intake
+from vvic_desktop.core import errors, intake
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import ImageTooLarge, NotAFile, VvicError
 from vvic_desktop.paths import AppPaths
@@ -207,14 +208,27 @@ def _walk_folder(
             result.files.append(path)
 
 
-def save_intake_bytes(folder: Path, data: bytes, suffix: str) -> Path:
-    """Write `data` under `folder`, named by its content, atomically; reuse an existing copy."""
-    digest = hashlib.sha256(data).hexdigest()[:32]
-    target = folder / f"{digest}{suffix}"
-    if target.is_file() and target.stat().st_size == len(data):
+def save_intake_bytes(folder: Path, data: bytes, suffix: str, name: str = "") -> Path:
+    """Write `data` under `folder` atomically; reuse an existing copy. Named by its content,
+    or, given a `name` (a pasted picture: "粘贴的图片 2026-12-03 16.20"), by that name, with
+    " (2)", " (3)"… when another picture already has it."""
+    if not name:
+        digest = hashlib.sha256(data).hexdigest()[:32]
+        target = folder / f"{digest}{suffix}"
+        if target.is_file() and target.stat().st_size == len(data):
+            return target
+        write_atomically(target, data, durable=False)
         return target
-    write_atomically(target, data, durable=False)
-    return target
+    safe = "".join("_" if c in '\\/:*?"<>|' or ord(c) < 32 else c for c in name).strip(" .")
+    for n in range(1, 1000):
+        target = folder / (f"{safe or 'photo'}{suffix}" if n == 1 else f"{safe} ({n}){suffix}")
+        if target.is_file():
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                return target  # the same picture pasted twice
+            continue
+        write_atomically(target, data, durable=False)
+        return target
+    raise errors.StorageError(f"too many pictures named {safe!r}")
 
 
 _SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp",
@@ -426,7 +440,12 @@ class DropArea(QFrame):
             self.problem.emit(self.tr("The clipboard holds no picture or image address."))
             return
         self._pasted += 1
-        label = self.tr("Pasted picture {n}").format(n=self._pasted)
+        # named as a buyer would name it: the time it was pasted (a colon cannot be in a file
+        # name on Windows: the file has 16.20, the label 16:20)
+        now = datetime.datetime.now()
+        label = self.tr("Pasted picture {time}").format(time=now.strftime("%Y-%m-%d %H:%M"))
+        file_name = self.tr("Pasted picture {time}").format(
+            time=now.strftime("%Y-%m-%d %H.%M"))
         folder = self._paths.cache / "intake"
         qimage = QImage(image)  # an implicitly shared copy: safe to read on the worker
 
@@ -445,7 +464,7 @@ class DropArea(QFrame):
                 pil = pil.convert("RGB")  # fully opaque: smaller file, same pixels
             buffer = io.BytesIO()
             pil.save(buffer, "PNG", compress_level=1)
-            path = save_intake_bytes(folder, buffer.getvalue(), ".png")
+            path = save_intake_bytes(folder, buffer.getvalue(), ".png", name=file_name)
             return IntakePhoto(path=path, label=label, origin="clipboard")
 
         self._start(encode, self._download_done, name="intake-paste")

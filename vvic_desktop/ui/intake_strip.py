@@ -40,8 +40,8 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from vvic_desktop.core import intake
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.errors import VvicError
 from vvic_desktop.ui.drop_area import IntakePhoto
+from vvic_desktop.ui.messages import photo_error_text
 from vvic_desktop.workers.tasks import Pools
 
 THUMB_PX = 128  # made at this size; shown at ICON_PX (sharp on 2× screens)
@@ -230,8 +230,13 @@ class IntakeStrip(QListView):
     # --- public -------------------------------------------------------------------------------
 
     def add_photos(self, photos: list[IntakePhoto]) -> None:
+        """Add `photos`; the first of them becomes the current photo (what Search uses) and is
+        scrolled into view, also when it was in the strip already."""
         rows = self.model_.add(photos)
-        if rows and not self.currentIndex().isValid():
+        if not rows and photos:
+            keys = [p.key for p in self.model_.photos()]
+            rows = [keys.index(photos[0].key)] if photos[0].key in keys else []
+        if rows:
             self.select(rows[0])
 
     def select(self, row: int) -> None:
@@ -285,10 +290,7 @@ class IntakeStrip(QListView):
 
         def done(result: tuple[bytes, int, int] | None, error: BaseException | None) -> None:
             if error is not None or result is None:
-                text = (
-                    error.message() if isinstance(error, VvicError)
-                    else self.tr("This photo cannot be read.")
-                )
+                text = photo_error_text(error)
                 self.model_.set_thumbnail(key, None, text)
                 return
             data, width, height = result

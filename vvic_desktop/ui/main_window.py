@@ -88,9 +88,9 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         self._saved: SavedSearch | None = None  # the saved search on screen (opened)
         self._saved_id: int | None = None  # the library id of the result on screen
 
-        self.setWindowTitle(
-            self.tr("VVIC Image Search — demo data") if demo else self.tr("VVIC Image Search")
-        )
+        # The platform adds " — <application display name>" (app.py sets it) to any title
+        # other than that name itself: the title names the app once either way.
+        self.setWindowTitle(self.tr("Demo data") if demo else self.tr("VVIC Image Search"))
         self._build_widgets()
         self._build_actions()
         self._build_status_bar()
@@ -215,6 +215,8 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         self.tabs.addTab(self.library_view, self.tr("Library"))
         self.batch_view = BatchView(self.services, self.pools, self.settings)
         self.batch_view.batchFinished.connect(lambda _info: self._update_quota())
+        self.batch_view.callsChanged.connect(self._update_quota)
+        self.batch_view.searchOpened.connect(self.library_view.open_search)
         self.tabs.addTab(self.batch_view, self.tr("Batch"))
         self.purchase_view = PurchaseView(self.services, self.pools)
         self.tabs.addTab(self.purchase_view, self.purchase_view.tab_title(0))

@@ -27,3 +27,15 @@ def error_text(error: BaseException, what: str = "task") -> str:
     return QCoreApplication.translate(
         "Messages", "Unexpected error ({kind}); details are in the log file."
     ).format(kind=type(error).__name__)
+
+
+def photo_error_text(error: BaseException | None) -> str:
+    """Why a photo could not be shown, in the words the search would use: a decoder's own
+    failure (a torn JPEG: OSError "image file is truncated") is a damaged image, whichever of
+    the strip, the crop view or the search read it first."""
+    if error is None:
+        error = errors.DamagedImage("no picture")
+    elif isinstance(error, (OSError, ValueError, SyntaxError, EOFError)) and not isinstance(
+            error, errors.VvicError):
+        error = errors.DamagedImage(f"{type(error).__name__}: {error}")
+    return error_text(error, "photo")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog
 from vvic_desktop.core import errors
 from vvic_desktop.core.models import Offer, OfferMark, SearchResult
 from vvic_desktop.storage.library import SavedSearch
+from vvic_desktop.ui.drop_area import IntakePhoto, save_intake_bytes
 from vvic_desktop.ui.library import ask_export_path, ask_text, export_file_name, local_time
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,37 @@ class SavedSearchActions:
 
         self.pools.start(self.pools.storage, work, done, name="library-query-picture")
 
+    def _show_saved_photo(self, saved: SavedSearch) -> None:
+        """The left pane follows the saved search: its photo (the original file when it is
+        still there, with the crop used; else the stored prepared photo, uncropped) becomes
+        the current photo, so Search runs on what the grid shows."""
+        services, search_id = self.services, saved.id
+        source, crop = saved.result.query.source, saved.result.query.crop
+        folder = services.paths.cache / "intake"
+
+        def work(cancel: Any, progress: Any) -> tuple[Path, Any] | None:
+            original = Path(source) if source and "://" not in source else None
+            if original is not None and original.is_file():
+                return original, crop
+            jpeg = services.library.picture(saved.query_image) if saved.query_image else None
+            if not jpeg:
+                return None
+            return save_intake_bytes(folder, jpeg, ".jpg"), None
+
+        def done(answer: Any, error: Any) -> None:
+            if error is not None or answer is None or search_id != self._saved_id:
+                return
+            path, box = answer
+            photo = IntakePhoto(path=path, label=saved.summary.title, origin="library")
+            current = self.intake_strip.current_photo()
+            self.crop_view.remember_crop(photo.key, box)
+            if current is not None and current.key == photo.key:
+                self.crop_view.set_crop(box)  # shown already: only the crop changes
+            else:
+                self.intake_strip.add_photos([photo])
+
+        self.pools.start(self.pools.storage, work, done, name="library-query-photo")
+
     def search_again(self) -> None:
         """The banner's button: "search again" for the saved search on screen."""
         if self._saved_id is not None:
@@ -154,6 +186,7 @@ class SavedSearchActions:
         self._apply_filters_in_place()
         self._set_banner(local_time(saved.summary), saved.summary.title)
         self._show_query_picture(saved)
+        self._show_saved_photo(saved)
         self.tabs.setCurrentWidget(self.search_page)
         changes = len(saved.changes)
         self.show_message(self.tr("{offers} listings in {groups} styles (saved).").format(

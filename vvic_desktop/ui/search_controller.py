@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QWidget
+
 from vvic_desktop.core.models import SearchQuery, SearchResult
 from vvic_desktop.storage.settings import LIBRARY_AUTOSAVE, MAX_RESULTS
 
@@ -56,9 +58,26 @@ class SearchController:
     def _search_shortcut(self) -> None:
         """Enter searches on the search tab; on the library tab it opens the selected search."""
         if self.tabs.currentWidget() is self.search_page:
+            if self._enter_in_a_field():
+                return
             self.start_search()
         elif self.tabs.currentWidget() is self.library_view:
             self.library_view.open_search(self.library_view.current_id())
+
+    def _enter_in_a_field(self) -> bool:
+        """Enter typed in a filter field (price, 起批量, the text filter) confirms that field
+        and filters the results on screen: it never starts a new, paid search."""
+        focus = QApplication.focusWidget()
+        if focus is None or not (self.filter_bar.isAncestorOf(focus)
+                                 or focus is self.text_filter):
+            return False
+        widget: QWidget | None = focus
+        while widget is not None and not isinstance(widget, QAbstractSpinBox):
+            widget = widget.parentWidget()
+        if isinstance(widget, QAbstractSpinBox):
+            widget.interpretText()
+        self._apply_filters_in_place()
+        return True
 
     def cancel_search(self, quiet: bool = False) -> None:
         if self._search_task is not None:

@@ -69,6 +69,7 @@ class Pools(QObject):
         self.search = self._pool(2)
         self.thumbnails = self._pool(4)
         self.storage = self._pool(1)
+        self.batch = self._pool(1)  # one batch runs for minutes: the search pool stays free
         self._live: set[Task] = set()
         self._closed = False
 
@@ -121,10 +122,11 @@ class Pools(QObject):
         """Cancel every task and wait for the pools; True if all stopped in time."""
         self._closed = True
         self.cancel_all()
-        for pool in (self.search, self.thumbnails, self.storage):
+        for pool in (self.search, self.thumbnails, self.storage, self.batch):
             pool.clear()  # queued tasks never start
         done = all(
-            pool.waitForDone(timeout_ms) for pool in (self.search, self.thumbnails, self.storage)
+            pool.waitForDone(timeout_ms)
+            for pool in (self.search, self.thumbnails, self.storage, self.batch)
         )
         self._live.clear()
         return done

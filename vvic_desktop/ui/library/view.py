@@ -16,6 +16,7 @@ Dialogs go through the module-level `ask_*` functions so that tests can replace 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -52,7 +53,7 @@ from PySide6.QtWidgets import (
 
 from vvic_desktop.core import errors
 from vvic_desktop.core.models import PreparedImage, SearchResult
-from vvic_desktop.services import SearchServices
+from vvic_desktop.services import DEMO_LABEL, DEMO_MARKET, SearchServices
 from vvic_desktop.storage.library import SavedSearch, SearchSummary
 from vvic_desktop.ui.library.delegate import LibraryDelegate
 from vvic_desktop.ui.library.model import THUMB_EDGE, LibraryModel
@@ -378,10 +379,21 @@ class LibraryView(QWidget):
         def search(loaded: tuple[SavedSearch, PreparedImage | None]) -> None:
             saved, prepared = loaded
             endpoint = None if services.demo is not None else (saved.endpoint or None)
+            query = saved.result.query
+            if query.market == DEMO_LABEL:  # a demo result: only the demo marketplace has it
+                query = dataclasses.replace(query, market=DEMO_MARKET)
+                if services.demo is None:
+                    replace(None, errors.ConfigError(
+                        "demo result searched again without --demo",
+                        message_zh="这是演示数据的搜索，用演示模式（--demo）启动后才能重新搜索。",
+                        message_en="This search was made on demo data; start the app with "
+                                   "--demo to search it again."))
+                    return
 
             def work(cancel: Any, progress: Any) -> SearchResult:
-                return services.search(saved.result.query, cancel=cancel, progress=progress,
-                                       endpoint=endpoint, use_cache=False, prepared=prepared)
+                return services.as_demo(services.search(
+                    query, cancel=cancel, progress=progress, endpoint=endpoint,
+                    use_cache=False, prepared=prepared))
 
             self.pools.start(self.pools.search, work, replace, name="library-search-again")
 

@@ -205,12 +205,21 @@ class ResultsView(QListView):
             self._thumbnails.set_device_pixel_ratio(self.devicePixelRatioF())
             self.viewport().update()
 
+    def placeholder_text(self) -> str:
+        """What the empty grid says: nothing searched yet, or results all hidden by filters."""
+        model = self.model()
+        if isinstance(model, ResultsModel) and model.total_groups > 0:
+            return self.tr("No result matches the filters. Clear the filter text or widen "
+                           "the price, market or category to see the %n style(s) found.", "",
+                           model.total_groups)
+        return self._placeholder
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        if self.model() is not None and self.model().rowCount() == 0 and self._placeholder:
+        text = self.placeholder_text()
+        if self.model() is not None and self.model().rowCount() == 0 and text:
             painter = QPainter(self.viewport())
             painter.setPen(MUTED)
             painter.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
-                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                             self._placeholder)
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
             painter.end()
