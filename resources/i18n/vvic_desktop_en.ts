@@ -366,6 +366,14 @@
 <context>
     <name>DropArea</name>
     <message>
+        <source>an embedded picture larger than 20 MB</source>
+        <translation>an embedded picture larger than 20 MB</translation>
+    </message>
+    <message>
+        <source>“{name}” cannot be found or read and was skipped.</source>
+        <translation>“{name}” cannot be found or read and was skipped.</translation>
+    </message>
+    <message>
         <source>Drop photos here</source>
         <translation>Drop photos here</translation>
     </message>
@@ -740,6 +748,26 @@
             <numerusform>%n change since the last search.</numerusform>
             <numerusform>%n changes since the last search.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Notes and tags</source>
+        <translation>Notes and tags</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>Tags</translation>
+    </message>
+    <message>
+        <source>comma separated, e.g. spring, dresses</source>
+        <translation>comma separated, e.g. spring, dresses</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Export</translation>
     </message>
 </context>
 <context>
@@ -1574,6 +1602,14 @@
         <translation>The number of calls per minute your AppKey allows.</translation>
     </message>
     <message>
+        <source>Key from the environment</source>
+        <translation>Key from the environment</translation>
+    </message>
+    <message>
+        <source>{key} and {secret} are set in the environment: that AppKey is used when the keyring holds none for this marketplace.</source>
+        <translation>{key} and {secret} are set in the environment: that AppKey is used when the keyring holds none for this marketplace.</translation>
+    </message>
+    <message>
         <source>Cache lifetime</source>
         <translation>Cache lifetime</translation>
     </message>
@@ -1586,8 +1622,16 @@
         <translation>How long a search result is reused for the same photo; 0 turns it off.</translation>
     </message>
     <message>
-        <source>Reuse results for:</source>
-        <translation>Reuse results for:</translation>
+        <source>Reuse a search of the same photo for:</source>
+        <translation>Reuse a search of the same photo for:</translation>
+    </message>
+    <message>
+        <source>Keep every search in the library</source>
+        <translation>Keep every search in the library</translation>
+    </message>
+    <message>
+        <source>Unnamed searches are kept up to the library's limit, oldest dropped first; name one (Ctrl+S) to keep it for good.</source>
+        <translation>Unnamed searches are kept up to the library's limit, oldest dropped first; name one (Ctrl+S) to keep it for good.</translation>
     </message>
     <message>
         <source>Language</source>

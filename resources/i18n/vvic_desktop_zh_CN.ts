@@ -363,6 +363,14 @@
 <context>
     <name>DropArea</name>
     <message>
+        <source>an embedded picture larger than 20 MB</source>
+        <translation>超过 20 MB 的内嵌图片</translation>
+    </message>
+    <message>
+        <source>“{name}” cannot be found or read and was skipped.</source>
+        <translation>找不到或无法读取“{name}”，已跳过。</translation>
+    </message>
+    <message>
         <source>Drop photos here</source>
         <translation>把照片拖到这里</translation>
     </message>
@@ -735,6 +743,26 @@
         <translation>
             <numerusform>与上次搜索相比有 %n 处变化。</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Notes and tags</source>
+        <translation>备注和标签</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>comma separated, e.g. spring, dresses</source>
+        <translation>用逗号分隔，例如：春款, 连衣裙</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
     </message>
 </context>
 <context>
@@ -1563,6 +1591,14 @@
         <translation>你的 AppKey 每分钟允许调用的次数。</translation>
     </message>
     <message>
+        <source>Key from the environment</source>
+        <translation>来自环境变量的密钥</translation>
+    </message>
+    <message>
+        <source>{key} and {secret} are set in the environment: that AppKey is used when the keyring holds none for this marketplace.</source>
+        <translation>环境变量中设置了 {key} 和 {secret}：系统密钥库里没有这个市场的 AppKey 时，就使用它。</translation>
+    </message>
+    <message>
         <source>Cache lifetime</source>
         <translation>缓存时长</translation>
     </message>
@@ -1575,8 +1611,16 @@
         <translation>同一张照片的搜索结果可以重复使用多久；0 表示关闭缓存。</translation>
     </message>
     <message>
-        <source>Reuse results for:</source>
-        <translation>结果保留：</translation>
+        <source>Reuse a search of the same photo for:</source>
+        <translation>同一张照片的搜索结果复用：</translation>
+    </message>
+    <message>
+        <source>Keep every search in the library</source>
+        <translation>每次搜索都保存到资料库</translation>
+    </message>
+    <message>
+        <source>Unnamed searches are kept up to the library's limit, oldest dropped first; name one (Ctrl+S) to keep it for good.</source>
+        <translation>未命名的搜索最多保留到资料库上限，最早的先删除；用 Ctrl+S 命名即可永久保留。</translation>
     </message>
     <message>
         <source>Language</source>

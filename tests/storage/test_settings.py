@@ -50,6 +50,10 @@ def test_corrupt_file_gives_defaults_and_a_message(tmp_path: Path, content: byte
     settings = Settings.load(path)
     assert settings.messages and "default" in settings.messages[0]
     assert settings.quota_for("vvic") == 20
+    # the damaged file is kept aside, not overwritten by the next save; the user is told
+    moved = list(tmp_path.glob("settings.json.corrupt-*"))
+    assert len(moved) == 1 and moved[0].read_bytes() == content
+    assert settings.notice is not None and moved[0].name in settings.notice.message()
     settings.set("market.vvic.quota_per_minute", 30)
     settings.save()  # saving repairs the file
     assert Settings.load(path).quota_for("vvic") == 30

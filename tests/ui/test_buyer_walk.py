@@ -21,6 +21,7 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.batch import RUNNING, top_cheapest
 from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import CropBox
+from vvic_desktop.paths import AppPaths
 from vvic_desktop.ui.drop_area import IntakePhoto, save_intake_bytes
 from vvic_desktop.ui.main_window import MainWindow
 
@@ -309,3 +310,48 @@ def test_the_window_title_names_the_app_once(make_window):
     title = window.windowTitle()
     assert title.count("VVIC") == 1 or title.count("搜款") == 1
     assert QModelIndex is not None
+
+
+def test_a_damaged_settings_file_is_moved_aside_and_the_window_says_so(qtbot, data_dir,
+                                                                        sandbox, open_services):
+    paths = AppPaths.resolve(data_dir)
+    paths.ensure().settings_file.write_text("{oops", encoding="utf-8")
+    services = open_services(sandbox=sandbox)
+    window = MainWindow(services, services.settings, language="en", demo=True)
+    qtbot.addWidget(window)
+    window.show()
+    moved = list(paths.settings_file.parent.glob("settings.json.corrupt-*"))
+    assert len(moved) == 1 and moved[0].read_text(encoding="utf-8") == "{oops"
+    assert window.notice_label.isVisible() and moved[0].name in window.notice_label.text()
+    window.close()
+
+
+def test_saving_results_as_json_is_written_off_the_gui_thread(qtbot, make_window, tmp_path,
+                                                              gui_thread_io, monkeypatch):
+    window = make_window()
+    window._last_result = make_result(None)
+    from vvic_desktop.storage import files
+
+    threads = []
+    real = files.write_atomically
+    monkeypatch.setattr(files, "write_atomically",
+                        lambda *a, **k: (threads.append(threading.current_thread()),
+                                         real(*a, **k))[1])
+    out = tmp_path / "r.json"
+    with qtbot.waitSignal(window.exported, timeout=10000) as done:
+        window.write_json(out)
+    assert done.args == [str(out), None] and out.is_file()
+    assert threads and threading.main_thread() not in threads
+    assert '"market": "demo"' in out.read_text(encoding="utf-8")  # a demo window
+
+
+def test_a_card_shortens_the_market_never_the_stall_position(qtbot):
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from vvic_desktop.ui.results.delegate import fit_keeping_tail
+
+    metrics = QFontMetrics(QFont())
+    head, tail = "Guangzhou Shisanhang Wholesale Market", "7F-701"
+    text = fit_keeping_tail(metrics, head, tail, " ", metrics.horizontalAdvance("Guangzhou 7F-701"))
+    assert text.endswith(" 7F-701") and "…" in text
+    assert fit_keeping_tail(metrics, "沙河", "2F-1", " ", 500) == "沙河 2F-1"

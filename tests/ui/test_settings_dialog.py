@@ -286,3 +286,26 @@ def test_onebound_lang_follows_the_interface_unless_chosen(qtbot, dialog, settin
     combo.setCurrentIndex(combo.findData("ru"))
     assert save(qtbot, dialog)
     assert Settings.load(settings_path).get("market.onebound.lang") == "ru"
+
+
+def test_a_key_from_the_environment_is_shown_as_such(qtbot, settings_path, monkeypatch):
+    key_var, secret_var = secrets.env_var_names("vvic")
+    monkeypatch.setenv(key_var, "env-key")
+    monkeypatch.setenv(secret_var, "env-secret")
+    dlg = build(qtbot, Settings.load(settings_path))
+    note = dlg.findChild(QWidget, "envNote_vvic")
+    assert note is not None and key_var in note.text() and "environment" in note.text()
+    assert "env-secret" not in note.text()
+
+
+def test_cache_hours_read_as_hours_and_autosave_can_be_switched_off(qtbot, dialog,
+                                                                     settings_path):
+    hours = child(dialog, QWidget, "cacheHours")
+    assert hours.text() == "24 hours"  # not "24.0"
+    hours.setValue(0.5)
+    assert hours.text() == "0.5 hours"
+    autosave = child(dialog, QWidget, "libraryAutosave")
+    assert autosave.isChecked()
+    click_check(qtbot, autosave)
+    assert save(qtbot, dialog)
+    assert Settings.load(settings_path).get("library.autosave") is False

@@ -511,6 +511,16 @@ class BadItemsFile(VvicError):
 # --- the library database ---------------------------------------------------------------------
 
 
+class SettingsRecovered(StorageError):
+    """Notice: settings.json could not be read; it was moved aside and defaults are used."""
+
+    code = "settings_recovered"
+    zh = ("设置文件已损坏，无法读取；已把它移到“{moved}”，现在使用默认设置。"
+          "AppKey 和密钥在系统密钥库中，不受影响。")
+    en = ("The settings file was damaged and could not be read; it was moved to “{moved}” and "
+          "the defaults are in use. AppKeys and secrets are in the system keyring, unaffected.")
+
+
 class DatabaseRecovered(StorageError):
     """Notice: the library file was damaged; it was moved aside and a fresh one started."""
 

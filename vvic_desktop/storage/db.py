@@ -43,6 +43,7 @@ from vvic_desktop.core.errors import (
     LibraryReadOnly,
     StorageError,
 )
+from vvic_desktop.storage.files import aside_path
 
 log = logging.getLogger(__name__)
 
@@ -280,12 +281,7 @@ class Database:
             conn.close()
 
     def _set_aside(self) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        moved = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while moved.exists():
-            moved = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-            n += 1
+        moved = aside_path(self.path)
         try:
             self.path.replace(moved)
             for suffix in ("-wal", "-shm"):

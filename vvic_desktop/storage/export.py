@@ -96,7 +96,7 @@ COLUMNS: tuple[tuple[str, str, str, int], ...] = (
     ("style", "款式", "Style", 7),
     ("best", "最优", "Best", 6),
     ("picture", "图片", "Picture", 13),
-    ("title", "标题", "Title", 36),
+    ("title", "标题", "Title", 30),
     ("price", "价格", "Price", 9),
     ("price_max", "最高价", "Price max", 9),
     ("stall", "档口", "Stall", 16),
@@ -114,8 +114,22 @@ COLUMNS: tuple[tuple[str, str, str, int], ...] = (
     ("shortlisted", "收藏", "Shortlisted", 8),
     ("note", "备注", "Note", 20),
     ("change", "变化", "Change", 8),
-    ("link", "链接", "Link", 30),
+    ("link", "链接", "Link", 16),
 )
+
+
+PRINT_PAGES_WIDE = 2
+PRINT_REPEATED_COLUMNS = 4  # style, best, picture, title: every printed page says which item
+A4_LANDSCAPE_CHARS = 150  # XLSX width units (characters of the 11 pt default font) on a page
+
+
+def print_scale_pt(font_pt: float = 11) -> float:
+    """The font size the XLSX prints at: Excel shrinks the sheet until each page's columns
+    (the repeated ones plus its share of the rest) fit the page width, never above 100%."""
+    widths = [c[3] for c in COLUMNS]
+    repeated = sum(widths[:PRINT_REPEATED_COLUMNS])
+    per_page = repeated + sum(widths[PRINT_REPEATED_COLUMNS:]) / PRINT_PAGES_WIDE
+    return font_pt * min(1.0, A4_LANDSCAPE_CHARS / per_page)
 
 
 @dataclass(slots=True)
@@ -307,11 +321,16 @@ def write_xlsx(
             sheet.set_column(col, col, width)
         sheet.write_row(0, 0, _header(zh), bold)
         sheet.freeze_panes(1, 0)
-        # printed for the purchase run: landscape, one page wide, the header on every page
+        # printed for the purchase run: landscape A4, the header on every page. All the
+        # columns on one page wide printed at about 6 pt; instead the columns are split over
+        # PRINT_PAGES_WIDE pages with style, best, picture and title repeated on each, which
+        # keeps the text at about 10 pt (print_scale_pt gives the figure).
         sheet.set_landscape()
         sheet.set_paper(9)  # A4
-        sheet.fit_to_pages(1, 0)
+        sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        sheet.fit_to_pages(PRINT_PAGES_WIDE, 0)
         sheet.repeat_rows(0)
+        sheet.repeat_columns(0, PRINT_REPEATED_COLUMNS - 1)
         keys = [c[0] for c in COLUMNS]
         r = 1
         for section in sections:
@@ -394,10 +413,17 @@ def write_html(
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "img-src data:; style-src 'unsafe-inline'\">",
         '<meta name="referrer" content="no-referrer">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e('搜款结果' if zh else 'Search results')}</title>",
+        # a phone: the page is as wide as the screen and the wide table scrolls sideways in
+        # its box; no cell is squeezed to one Chinese character a line (min-width, a short
+        # link text)
         "<style>body{font-family:system-ui,'Microsoft YaHei','PingFang SC',sans-serif;"
-        "margin:16px;color:#222}table{border-collapse:collapse;width:100%;margin-bottom:24px}"
+        "margin:8px;color:#222}div.wide{overflow-x:auto;-webkit-overflow-scrolling:touch;"
+        "margin-bottom:24px}table{border-collapse:collapse;min-width:100%}"
         "th,td{border:1px solid #ddd;padding:4px 6px;font-size:13px;vertical-align:middle}"
+        "th{white-space:nowrap}td{min-width:3em}td.title{min-width:14em}"
+        "td.link{white-space:nowrap}"
         "th{background:#ffe7d6;position:sticky;top:0}tr.first td{border-top:2px solid #f60}"
         "td.num{text-align:right;white-space:nowrap}td.best{color:#c04000;font-weight:bold}"
         "h2{font-size:16px;background:#fff4ec;padding:6px}img{max-width:96px;max-height:96px}"
@@ -408,7 +434,7 @@ def write_html(
         query = _picture(section.query_image, 160)
         if query is not None:
             parts.append(f'<p><img alt="" src="{_data_uri(query)}"></p>')
-        parts.append("<table><thead><tr>")
+        parts.append('<div class="wide"><table><thead><tr>')
         parts += [f"<th>{e(h)}</th>" for h in _header(zh)]
         parts.append("</tr></thead><tbody>")
         for row in _rows(section):
@@ -421,8 +447,11 @@ def write_html(
                     cell = f'<img alt="" src="{_data_uri(pic)}">' if pic else ""
                     parts.append(f"<td>{cell}</td>")
                 elif key == "link" and value:
-                    parts.append(f'<td><a href="{e(value)}" rel="noopener noreferrer">'
-                                 f"{e(value[:60])}</a></td>")
+                    label = "打开" if zh else "Open"
+                    parts.append(f'<td class="link"><a href="{e(value)}" title="{e(value)}" '
+                                 f'rel="noopener noreferrer">{label}</a></td>')
+                elif key == "title":
+                    parts.append(f'<td class="title">{e("" if value is None else str(value))}</td>')
                 elif isinstance(value, Decimal):
                     parts.append(f'<td class="num">{e(format_price(value, ""))}</td>')
                 elif key == "similarity" and value is not None:
@@ -434,7 +463,7 @@ def write_html(
                 else:
                     parts.append(f"<td>{e('' if value is None else str(value))}</td>")
             parts.append("</tr>")
-        parts.append("</tbody></table>")
+        parts.append("</tbody></table></div>")
     parts.append("</body></html>")
     write_atomically(Path(path), "\n".join(parts).encode("utf-8"))
 

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from vvic_desktop.core.errors import DiskFull, StorageError
@@ -40,6 +41,18 @@ def write_atomically(target: Path, data: bytes, *, durable: bool = True) -> None
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def aside_path(path: Path) -> Path:
+    """Where a damaged file is moved aside: `<name>.corrupt-<timestamp>` beside it (with -1,
+    -2… when that exists), so that a fresh start never overwrites what may be recovered."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    moved = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while moved.exists():
+        moved = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    return moved
 
 
 def temp_prefix(target: Path) -> str:

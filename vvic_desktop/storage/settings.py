@@ -16,9 +16,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
-from vvic_desktop.core.errors import ConfigError, StorageError
+from vvic_desktop.core.errors import ConfigError, SettingsRecovered, StorageError
 from vvic_desktop.core.marketplace import MARKET_NAMES
-from vvic_desktop.storage.files import write_atomically
+from vvic_desktop.storage.files import aside_path, write_atomically
 
 SCHEMA_VERSION = 1
 API_MARKETS = tuple(m for m in MARKET_NAMES if m != "local")
@@ -160,6 +160,8 @@ class Settings:
         self.path = Path(path) if path is not None else None
         self._values: dict[str, Any] = {}
         self.messages: list[str] = []  # problems met while loading, for the status bar
+        # a damaged file moved aside at load (SettingsRecovered): the window and the CLI say so
+        self.notice: StorageError | None = None
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Settings:
@@ -169,7 +171,9 @@ class Settings:
             text = settings.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return settings
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            return settings._set_aside(f"not UTF-8 text ({exc.reason})")
+        except OSError as exc:
             settings.messages.append(
                 f"settings file unreadable ({type(exc).__name__}); using defaults"
             )
@@ -177,14 +181,10 @@ class Settings:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            settings.messages.append(
-                f"settings file is corrupt (line {exc.lineno}); using defaults"
-            )
-            return settings
+            return settings._set_aside(f"not JSON (line {exc.lineno})")
         values = data.get("values") if isinstance(data, dict) else None
         if not isinstance(values, dict):
-            settings.messages.append("settings file has an unexpected shape; using defaults")
-            return settings
+            return settings._set_aside("an unexpected shape (no values object)")
         for name, raw in values.items():
             if name not in OPTIONS:
                 continue  # a setting of a newer or older version: ignore, keep the rest
@@ -193,6 +193,22 @@ class Settings:
             except ConfigError as exc:
                 settings.messages.append(f"{exc.detail}; using the default")
         return settings
+
+    def _set_aside(self, why: str) -> Settings:
+        """The file is damaged: move it to settings.json.corrupt-<timestamp> (as the library
+        database does) so that the next save does not overwrite what may be recovered by
+        hand, and keep the defaults. `notice` and `messages` tell."""
+        assert self.path is not None
+        moved = aside_path(self.path)
+        try:
+            self.path.replace(moved)
+        except OSError as exc:  # a read-only folder: say so, the defaults still work
+            self.messages.append(f"settings file is damaged ({why}) and could not be moved "
+                                 f"aside ({type(exc).__name__}); using defaults")
+            return self
+        self.notice = SettingsRecovered(f"settings file {why}", moved=moved.name)
+        self.messages.append(self.notice.message())
+        return self
 
     def get(self, name: str) -> Any:
         """The value of a setting named at run time (`vvic config`, the settings dialog's

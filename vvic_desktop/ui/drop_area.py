@@ -78,8 +78,6 @@ IMAGE_SUFFIXES = frozenset(
 )
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("DropArea", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +134,8 @@ def paths_from_mime(mime: QMimeData) -> tuple[list[Path], list[str], list[str]]:
         elif scheme == "data":
             text = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
             if len(text) > MAX_DATA_URL_CHARS:
-                refused.append(_tr("an embedded picture larger than 20 MB"))
+                refused.append(QCoreApplication.translate(
+                    "DropArea", "an embedded picture larger than 20 MB"))
             else:
                 urls.append(text)
         else:
@@ -164,7 +163,9 @@ def collect_image_files(
             st = root.stat()
         except OSError:
             result.problems.append(
-                _tr("“{name}” cannot be found or read and was skipped.").format(name=root.name)
+                QCoreApplication.translate(
+                    "DropArea", "“{name}” cannot be found or read and was skipped."
+                ).format(name=root.name)
             )
             continue
         if stat.S_ISDIR(st.st_mode):

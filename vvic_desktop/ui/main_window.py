@@ -65,6 +65,7 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
     librarySaved = Signal(object, object)  # search id | None, error | None (autosave, Ctrl+S)
     libraryReady = Signal(object)  # the database's notice (StorageError | None), at start-up
     markSaved = Signal(str, object)  # offer key, OfferMark
+    exported = Signal(str, object)  # path, error | None (Ctrl+E, JSON)
 
     def __init__(
         self,
@@ -95,6 +96,8 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self._restore_state()
+        if settings.notice is not None:  # settings.json was damaged and moved aside
+            self.show_notice(settings.notice.message())
         self._update_quota()
         self._open_library()
 

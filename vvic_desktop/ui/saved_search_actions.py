@@ -42,8 +42,7 @@ class SavedSearchActions:
                 log.error("library could not be opened", exc_info=error)
                 notice = error
             if isinstance(notice, errors.VvicError):
-                self.notice_label.setText(notice.message())
-                self.notice_label.show()
+                self.show_notice(notice.message())
                 self.show_message(notice.message(), error=True)
             self.library_view.refresh()
             self.libraryReady.emit(notice)
@@ -261,6 +260,7 @@ class SavedSearchActions:
         result, saved = self._last_result, self._saved
         if result is None:
             return
+        result = self.services.as_demo(result)  # demo listings are never passed off as VVIC's
         store, services, language = self.services.thumbnail_store, self.services, \
             errors.language()
         marks = {o.key: self.results_model.mark(o.key) for o in result.offers
@@ -290,6 +290,7 @@ class SavedSearchActions:
                 self._show_error(error, "library")
             else:
                 self.show_message(self.tr("Exported to {path}.").format(path=path))
+            self.exported.emit(str(path), error)
 
         self.pools.start(self.pools.storage, work, done, name="export")
 
@@ -302,13 +303,27 @@ class SavedSearchActions:
         )
         if not path:
             return
-        from vvic_desktop.storage.export import result_to_json
-        from vvic_desktop.storage.files import write_atomically
+        self.write_json(Path(path))
 
-        data = json.dumps(result_to_json(self._last_result), ensure_ascii=False, indent=2)
-        try:
-            write_atomically(Path(path), data.encode("utf-8"))
-        except errors.VvicError as exc:
-            self.show_message(exc.message(), error=True)
+    def write_json(self, path: Path) -> None:
+        """The result on screen as JSON at `path`, written on the storage pool."""
+        result = self._last_result
+        if result is None:
             return
-        self.show_message(self.tr("Saved to {path}.").format(path=path))
+        result = self.services.as_demo(result)
+
+        def work(cancel: Any, progress: Any) -> None:
+            from vvic_desktop.storage.export import result_to_json
+            from vvic_desktop.storage.files import write_atomically
+
+            data = json.dumps(result_to_json(result), ensure_ascii=False, indent=2)
+            write_atomically(path, data.encode("utf-8"))
+
+        def done(_r: Any, error: Any) -> None:
+            if error is not None:
+                self._show_error(error, "export")
+            else:
+                self.show_message(self.tr("Saved to {path}.").format(path=path))
+            self.exported.emit(str(path), error)
+
+        self.pools.start(self.pools.storage, work, done, name="export-json")

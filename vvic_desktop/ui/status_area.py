@@ -56,6 +56,13 @@ class StatusArea:
             bar.addPermanentWidget(badge)
         self.show_message(self.tr("Drop a photo of a garment to start."))
 
+    def show_notice(self, text: str) -> None:
+        """A banner above the tabs for what the user must know once (a damaged settings file
+        or library moved aside); several notices stack."""
+        shown = self.notice_label.text()
+        self.notice_label.setText(f"{shown}\n{text}" if shown else text)
+        self.notice_label.show()
+
     def show_message(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
         self.status_label.setStyleSheet("QLabel { color: #c92a2a; }" if error else "")

@@ -61,6 +61,7 @@ from vvic_desktop.storage.settings import (
     ALLOW_LAN_IMAGES,
     API_MARKETS,
     CACHE_TTL_HOURS,
+    LIBRARY_AUTOSAVE,
     MAX_RESULTS,
     NETWORK_PROXY,
     ONEBOUND_LANG,
@@ -88,6 +89,13 @@ class MarketPage:
     tier: QComboBox
     custom_quota: QSpinBox
     stored_key: str | None
+
+
+class HoursBox(QDoubleSpinBox):
+    """Hours as a buyer writes them: 24, 0.5 (never "24.0")."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
 def _named(widget: Any, name: str, accessible: str) -> Any:
@@ -213,6 +221,9 @@ class SettingsDialog(QDialog):
             app_key.setPlaceholderText(self.tr("Reading the keyring…"))
         form.addRow(self.tr("AppKey:"), app_key)
         form.addRow(self.tr("App secret:"), secret)
+        env_note = self._env_note(market)
+        if env_note is not None:
+            form.addRow("", env_note)
         if secrets.needs_token(market):
             self._token_row(market, form)
         if market == "vvic":
@@ -348,19 +359,43 @@ class SettingsDialog(QDialog):
         form.addRow(note)
         return box
 
+    def _env_note(self, market: str) -> QLabel | None:
+        """Where the key in use comes from when an environment variable provides one: the
+        keyring's key wins when it has one (storage/secrets.load)."""
+        key_var, secret_var = secrets.env_var_names(market)
+        if secrets.from_environment(market) is None:
+            return None
+        note = _named(QLabel(), f"envNote_{market}", self.tr("Key from the environment"))
+        note.setWordWrap(True)
+        note.setStyleSheet("QLabel { color: #1d4ed8; }")
+        note.setText(self.tr(
+            "{key} and {secret} are set in the environment: that AppKey is used when the "
+            "keyring holds none for this marketplace.").format(key=key_var, secret=secret_var))
+        return note
+
     def _general_tab(self) -> QWidget:
         tab = QWidget()
         form = QFormLayout(tab)
         ttl = option("cache.ttl_hours")
-        self.cache_hours = _named(QDoubleSpinBox(), "cacheHours", self.tr("Cache lifetime"))
+        self.cache_hours = _named(HoursBox(), "cacheHours", self.tr("Cache lifetime"))
         self.cache_hours.setRange(float(ttl.minimum or 0), float(ttl.maximum or 8760))
         self.cache_hours.setDecimals(1)
+        self.cache_hours.setSingleStep(1)
         self.cache_hours.setSuffix(self.tr(" hours"))
         self.cache_hours.setValue(self.settings.value(CACHE_TTL_HOURS))
         self.cache_hours.setToolTip(
             self.tr("How long a search result is reused for the same photo; 0 turns it off.")
         )
-        form.addRow(self.tr("Reuse results for:"), self.cache_hours)
+        form.addRow(self.tr("Reuse a search of the same photo for:"), self.cache_hours)
+
+        self.autosave = _named(
+            QCheckBox(self.tr("Keep every search in the library")), "libraryAutosave",
+            self.tr("Keep every search in the library"))
+        self.autosave.setChecked(self.settings.value(LIBRARY_AUTOSAVE))
+        self.autosave.setToolTip(self.tr(
+            "Unnamed searches are kept up to the library's limit, oldest dropped first; "
+            "name one (Ctrl+S) to keep it for good."))
+        form.addRow(self.autosave)
 
         self.language = _named(QComboBox(), "language", self.tr("Language"))
         self.language.addItem(self.tr("Follow the system"), "")
@@ -411,6 +446,7 @@ class SettingsDialog(QDialog):
     def _pending_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {
             "cache.ttl_hours": self.cache_hours.value(),
+            "library.autosave": self.autosave.isChecked(),
             "ui.language": self.language.currentData(),
             "images.allow_lan_hosts": self.allow_lan.isChecked(),
             "network.proxy": self.proxy.text().strip(),

@@ -26,8 +26,6 @@ from PySide6.QtWidgets import (
 EXPORT_FILTERS = "Excel (*.xlsx);;CSV (*.csv);;HTML (*.html);;JSON (*.json)"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("LibraryView", text)
 
 
 # --- dialogs (module level: tests replace them) -------------------------------------------
@@ -48,20 +46,21 @@ def ask_notes(parent: QWidget, notes: str, tags: list[str]) -> tuple[str, list[s
     """The notes and the comma-separated tags of a saved search, or None when cancelled."""
     dialog = QDialog(parent)
     dialog.setObjectName("notesDialog")
-    dialog.setWindowTitle(_tr("Notes and tags"))
+    dialog.setWindowTitle(QCoreApplication.translate("LibraryView", "Notes and tags"))
     notes_edit = QPlainTextEdit(notes, dialog)
-    notes_edit.setAccessibleName(_tr("Notes"))
+    notes_edit.setAccessibleName(QCoreApplication.translate("LibraryView", "Notes"))
     tags_edit = QLineEdit(", ".join(tags), dialog)
-    tags_edit.setAccessibleName(_tr("Tags"))
-    tags_edit.setPlaceholderText(_tr("comma separated, e.g. spring, dresses"))
+    tags_edit.setAccessibleName(QCoreApplication.translate("LibraryView", "Tags"))
+    tags_edit.setPlaceholderText(
+        QCoreApplication.translate("LibraryView", "comma separated, e.g. spring, dresses"))
     buttons = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
     )
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     form = QFormLayout(dialog)
-    form.addRow(_tr("Notes"), notes_edit)
-    form.addRow(_tr("Tags"), tags_edit)
+    form.addRow(QCoreApplication.translate("LibraryView", "Notes"), notes_edit)
+    form.addRow(QCoreApplication.translate("LibraryView", "Tags"), tags_edit)
     form.addRow(buttons)
     if not dialog.exec():
         return None
@@ -71,7 +70,7 @@ def ask_notes(parent: QWidget, notes: str, tags: list[str]) -> tuple[str, list[s
 def ask_export_path(parent: QWidget, suggested: str) -> str:
     """A file to export to ("" when cancelled); the suffix picks the format."""
     path, chosen = QFileDialog.getSaveFileName(
-        parent, _tr("Export"), suggested, EXPORT_FILTERS
+        parent, QCoreApplication.translate("LibraryView", "Export"), suggested, EXPORT_FILTERS
     )
     if path and not Path(path).suffix and chosen:
         path += chosen[chosen.find("*.") + 1:chosen.find(")")]

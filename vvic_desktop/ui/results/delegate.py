@@ -85,6 +85,18 @@ def draw_fitted(painter: QPainter, pixmap: object, area: QRect) -> bool:
     return True
 
 
+def fit_keeping_tail(metrics: QFontMetrics, head: str, tail: str, joiner: str,
+                     width: int) -> str:
+    """`head + joiner + tail` in `width` pixels, shortening the head (with …) and never the
+    tail."""
+    text = joiner.join(p for p in (head, tail) if p)
+    if not head or not tail or metrics.horizontalAdvance(text) <= width:
+        return text
+    room = width - metrics.horizontalAdvance(joiner + tail)
+    short = metrics.elidedText(head, Qt.TextElideMode.ElideRight, max(room, 0))
+    return (short + joiner if short else "") + tail
+
+
 class ResultsDelegate(QStyledItemDelegate):
     toggleRequested = Signal(int)
 
@@ -218,6 +230,14 @@ class ResultsDelegate(QStyledItemDelegate):
         elided = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
         painter.drawText(rect, align | Qt.AlignmentFlag.AlignVCenter, elided)
 
+    def _draw_keeping_tail(self, painter: QPainter, font: QFont, colour: QColor, rect: QRect,
+                           head: str, tail: str, joiner: str, empty: str = "") -> None:
+        """`head` and `tail` on one line; when it is too long the head is shortened, never the
+        tail (the stall position, 7F-701, is what the buyer walks to; the market name is
+        what they know already)."""
+        text = fit_keeping_tail(QFontMetrics(font), head, tail, joiner, rect.width()) or empty
+        self._draw_line(painter, font, colour, rect, text)
+
     def _price_font(self, option: QStyleOptionViewItem) -> QFont:
         font = QFont(option.font)
         font.setBold(True)
@@ -264,10 +284,10 @@ class ResultsDelegate(QStyledItemDelegate):
         y += height
         used = self._paint_credit(painter, option, line.x(), y, height,
                                   index.data(Roles.Credit) or "")
-        where = " ".join(p for p in (index.data(Roles.Market), index.data(Roles.StallPosition))
-                         if p)
-        self._draw_line(painter, option.font, MUTED,
-                        QRect(line.x() + used, y, line.width() - used, height), where)
+        self._draw_keeping_tail(painter, option.font, MUTED,
+                                QRect(line.x() + used, y, line.width() - used, height),
+                                index.data(Roles.Market) or "",
+                                index.data(Roles.StallPosition) or "", " ")
         y += height
         summary = self.tr("Median {price} · {n} in stock").format(
             price=format_price(index.data(Roles.PriceMedian)),
@@ -304,10 +324,10 @@ class ResultsDelegate(QStyledItemDelegate):
         self._draw_line(painter, price_font, PRICE_COLOUR,
                         QRect(line.x(), y, line.width() - 70, price_height), text)
         y += price_height
-        stall = " · ".join(p for p in (index.data(Roles.StallName),
-                                        index.data(Roles.StallPosition)) if p)
-        self._draw_line(painter, option.font, TEXT, QRect(line.x(), y, line.width(), height),
-                        stall or "—")
+        self._draw_keeping_tail(painter, option.font, TEXT,
+                                QRect(line.x(), y, line.width(), height),
+                                index.data(Roles.StallName) or "",
+                                index.data(Roles.StallPosition) or "", " · ", empty="—")
         y += height
         self._draw_line(painter, option.font, MUTED, QRect(line.x(), y, line.width(), height),
                         " · ".join(p for p in (index.data(Roles.Market),
