@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,9 @@ from urllib.parse import urlsplit
 from vvic_desktop.core import errors
 from vvic_desktop.core.batch import BatchItem, BatchRunner, workers_for
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.models import PreparedImage, SearchQuery, SearchResult
+from vvic_desktop.core.grouping import GroupingSettings, group_offers
+from vvic_desktop.core.marketplace import ThumbnailFetcher
+from vvic_desktop.core.models import Offer, PreparedImage, SearchQuery, SearchResult, StyleGroup
 from vvic_desktop.core.pipeline import Progress, run_search
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Credentials
@@ -170,6 +172,44 @@ class DemoMarketplace:
             self._ready.wait()
             if self.server is not None:
                 self.server.stop()
+
+
+PartialResults = Callable[[list[StyleGroup], int, int], None]
+
+
+def _with_partial(downloader: ThumbnailDownloader, partial: PartialResults | None,
+                  strictness: float) -> ThumbnailFetcher:
+    """The pipeline's picture hook, telling `partial` about the offers first: grouped on
+    titles and prices at once (every card can show, with a placeholder picture), then
+    regrouped with the pictures in when half of them are (a partial map from the store)."""
+    fetch = thumbnails_from(downloader)
+    if partial is None:
+        return fetch
+    settings = GroupingSettings(strictness=strictness)
+
+    def with_partial(offers: list[Offer], cancel: CancelToken,
+                     progress: Callable[[int, int], None]) -> Mapping[str, object]:
+        partial(group_offers(offers, None, settings=settings), 0, len(offers))
+        halfway = max(2, len(offers) // 2)
+        told = False
+
+        def step(done: int, total: int) -> None:
+            nonlocal told
+            progress(done, total)
+            if not told and done >= halfway and done < total:
+                told = True
+                store = downloader.store
+                images: dict[str, object] = {}
+                for o in offers:
+                    sha = store.sha_for_url(o.image_url) if o.image_url else None
+                    if sha:
+                        images[o.key] = store.path_for(sha)
+                partial(group_offers(offers, images, settings=settings),  # type: ignore[arg-type]
+                        done, total)
+
+        return fetch(offers, cancel, step)
+
+    return with_partial
 
 
 class SearchServices:
@@ -323,10 +363,16 @@ class SearchServices:
         endpoint: str | None = None,
         use_cache: bool = True,
         prepared: PreparedImage | None = None,
+        partial: PartialResults | None = None,
     ) -> SearchResult:
-        """One search; `prepared` skips preparing the photo again (batch, search again)."""
+        """One search; `prepared` skips preparing the photo again (batch, search again).
+        `partial(groups, pictures_done, pictures_total)` (the GUI's "results as they arrive")
+        gets provisional groups as soon as the answer is parsed, before any listing picture,
+        and once more, regrouped, when half the pictures are in; the result is the final
+        grouping."""
         if query.market == LOCAL_MARKET:
-            return self._search_local(query, cancel=cancel, progress=progress, prepared=prepared)
+            return self._search_local(query, cancel=cancel, progress=progress, prepared=prepared,
+                                      partial=partial)
         from vvic_desktop.markets.http import make_session
         from vvic_desktop.markets.registry import create_market
 
@@ -350,7 +396,7 @@ class SearchServices:
             quota_key=quota_key(target),
             quota=self.settings.quota_for(target.market),
             endpoint=target.endpoint or "",
-            thumbnails=thumbnails_from(self.downloader(target)),
+            thumbnails=_with_partial(self.downloader(target), partial, query.filters.strictness),
             use_cache=use_cache,
             allow_lan_images=self.settings.value(ALLOW_LAN_IMAGES),
             prepared=prepared,
@@ -360,7 +406,7 @@ class SearchServices:
 
     def _search_local(
         self, query: SearchQuery, *, cancel: CancelToken, progress: Progress,
-        prepared: PreparedImage | None = None,
+        prepared: PreparedImage | None = None, partial: PartialResults | None = None,
     ) -> SearchResult:
         """The local catalog: no key, no quota, no network, no result cache (it grows)."""
         return run_search(
@@ -372,7 +418,8 @@ class SearchServices:
             cache=None,
             quota_key=LOCAL_MARKET,
             quota=0,
-            thumbnails=thumbnails_from(self.picture_downloader()),
+            thumbnails=_with_partial(self.picture_downloader(), partial,
+                                     query.filters.strictness),
             allow_lan_images=self.settings.value(ALLOW_LAN_IMAGES),
             prepared=prepared,
         )

@@ -1781,6 +1781,10 @@
         <translation>Done.</translation>
     </message>
     <message>
+        <source>Fetching listing pictures: {done} of {total}…</source>
+        <translation>Fetching listing pictures: {done} of {total}…</translation>
+    </message>
+    <message>
         <source>Search cancelled.</source>
         <translation>Search cancelled.</translation>
     </message>

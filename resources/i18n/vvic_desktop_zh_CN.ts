@@ -1770,6 +1770,10 @@
         <translation>完成。</translation>
     </message>
     <message>
+        <source>Fetching listing pictures: {done} of {total}…</source>
+        <translation>正在下载商品图片：第 {done} 张，共 {total} 张…</translation>
+    </message>
+    <message>
         <source>Search cancelled.</source>
         <translation>已取消搜索。</translation>
     </message>

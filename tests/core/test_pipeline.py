@@ -311,7 +311,7 @@ def test_thumbnails_feed_grouping(limiter, cache, clock, tmp_path: Path) -> None
     result = search(FakeMarket(offers), limiter, cache, clock, thumbnails=thumbs,
                     progress=lambda s, p: seen.append(s))
     assert calls == [["1", "2", "3"]]
-    assert "thumbnails" in seen
+    assert "thumbnails" in seen and "thumbnails 1/1" in seen  # what it waits for
     assert sorted(o.item_id for g in result.groups for o in g.offers) == ["1", "2", "3"]
 
 

@@ -355,3 +355,34 @@ def test_a_card_shortens_the_market_never_the_stall_position(qtbot):
     text = fit_keeping_tail(metrics, head, tail, " ", metrics.horizontalAdvance("Guangzhou 7F-701"))
     assert text.endswith(" 7F-701") and "…" in text
     assert fit_keeping_tail(metrics, "沙河", "2F-1", " ", 500) == "沙河 2F-1"
+
+
+# --- results as they arrive -------------------------------------------------------------------
+
+
+def test_cards_show_before_the_pictures_and_progress_says_what_it_waits_for(qtbot,
+                                                                            make_window):
+    window = make_window()
+    load_sample(qtbot, window)
+    events: list[tuple[str, int]] = []
+    window.partialResults.connect(
+        lambda generation, groups: events.append(("partial", window.results_model.rowCount())))
+    texts: list[str] = []
+    window.status_label.setText("")
+    original = window.show_message
+
+    def spy(text: str, error: bool = False) -> None:
+        texts.append(text)
+        original(text, error)
+
+    window.show_message = spy
+    window.searchFinished.connect(lambda result, error: events.append(("done", 0)))
+    with qtbot.waitSignal(window.searchFinished, timeout=30000) as finished:
+        window.start_search()
+    result, error = finished.args
+    assert error is None
+    assert events[0][0] == "partial" and events[-1][0] == "done"
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == len(result.groups))
+    total = len(result.offers)
+    assert any(t.startswith("Fetching listing pictures:") and f"of {total}" in t
+               for t in texts), texts

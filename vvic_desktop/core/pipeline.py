@@ -156,7 +156,8 @@ def run_search(
         progress(STAGE_THUMBNAILS, 60)
 
         def thumb_progress(done: int, total: int) -> None:
-            progress(STAGE_THUMBNAILS, 60 + (25 * done) // max(total, 1))
+            # "thumbnails 12/40": the status bar says what the search is waiting for
+            progress(f"{STAGE_THUMBNAILS} {done}/{total}", 60 + (25 * done) // max(total, 1))
 
         images = thumbnails(kept, cancel, thumb_progress)
     cancel.raise_if_cancelled()

@@ -66,6 +66,7 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
     libraryReady = Signal(object)  # the database's notice (StorageError | None), at start-up
     markSaved = Signal(str, object)  # offer key, OfferMark
     exported = Signal(str, object)  # path, error | None (Ctrl+E, JSON)
+    partialResults = Signal(int, object)  # search generation, provisional groups (a worker)
 
     def __init__(
         self,
@@ -85,6 +86,7 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         self.pools = Pools(self)
         self._generation = 0
         self._search_task: Any = None
+        self._partial_shown = -1  # the search generation whose provisional cards are shown
         self._last_result: SearchResult | None = None
         self._saved: SavedSearch | None = None  # the saved search on screen (opened)
         self._saved_id: int | None = None  # the library id of the result on screen
@@ -249,6 +251,7 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         self.results_view.shortlistRequested.connect(self.set_shortlisted)
         self.results_view.noteRequested.connect(self.edit_note)
 
+        self.partialResults.connect(self._show_partial)
         self.drop_area.photosAdded.connect(self.add_photos)
         self.drop_area.problem.connect(self.show_message)
         self.intake_strip.currentPhotoChanged.connect(self._show_photo)

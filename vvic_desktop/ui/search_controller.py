@@ -39,9 +39,13 @@ class SearchController:
         self._generation += 1
         generation = self._generation
         services = self.services
+        relay = self.partialResults  # emitted on the worker, delivered in the GUI thread
+
+        def partial(groups: list[Any], done: int, total: int) -> None:
+            relay.emit(generation, groups)
 
         def work(cancel: Any, progress: Any) -> SearchResult:
-            return services.search(query, cancel=cancel, progress=progress)
+            return services.search(query, cancel=cancel, progress=progress, partial=partial)
 
         self.progress.setValue(0)
         self.progress.show()
@@ -94,6 +98,21 @@ class SearchController:
         self.progress.setValue(percent)
         self.show_message(self._stage_text(stage))
 
+    def _show_partial(self, generation: int, groups: list[Any]) -> None:
+        """Results as they arrive: the cards as soon as the answer is parsed (pictures load
+        into them), regrouped as the pictures come in; the final grouping follows."""
+        if generation != self._generation:
+            return
+        if self._partial_shown != generation:
+            self._partial_shown = generation
+            self._forget_saved()
+            self.thumbnails.clear()  # the old search's picture work is cancelled
+            self.results_model.set_marks({}, {})
+            self.results_model.set_groups(groups)
+        else:
+            self.results_model.set_groups(groups, keep_expanded=True)
+        self._apply_filters_in_place()
+
     def _search_done(self, generation: int, result: Any, error: Any) -> None:
         if generation != self._generation:
             return  # a newer search replaced this one
@@ -104,8 +123,9 @@ class SearchController:
         else:
             self._last_result = result
             self._forget_saved()
-            self.thumbnails.clear()  # the old search's picture work is cancelled
-            self.results_model.set_groups(result.groups)
+            if self._partial_shown != generation:
+                self.thumbnails.clear()  # the old search's picture work is cancelled
+            self.results_model.set_groups(result.groups, keep_expanded=True)
             self.results_model.set_marks({}, {})
             self._apply_filters_in_place()
             stats = result.stats

@@ -103,7 +103,13 @@ class StatusArea:
             pipeline.STAGE_GROUP: self.tr("Grouping the same styles…"),
             pipeline.STAGE_DONE: self.tr("Done."),
         }
-        return texts.get(stage.split(" ", 1)[0], stage)
+        name, _space, detail = stage.partition(" ")
+        text = texts.get(name, stage)
+        if name == pipeline.STAGE_THUMBNAILS and "/" in detail:  # "12/40": what it waits for
+            done, _slash, total = detail.partition("/")
+            return self.tr("Fetching listing pictures: {done} of {total}…").format(
+                done=done, total=total)
+        return text
 
     def _show_error(self, error: BaseException, what: str = "search") -> None:
         """A failure of the search (or of a library `what`) as a message in the status bar."""
