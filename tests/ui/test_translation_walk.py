@@ -176,3 +176,14 @@ def test_every_dialog_is_chinese(qtbot, window, monkeypatch):
                         lambda parent, caption, *a: (captions.append(caption), ("", ""))[1])
     prompts.ask_export_path(window, "结果.xlsx")
     assert captions and not english_words(captions[0]), captions
+
+
+def test_the_window_parts_speak_chinese_too(window):
+    """The search controller, saved-search actions and status area are mixins of the window:
+    their strings are found under their own class names."""
+    assert window._stage_text("thumbnails 3/9") == "正在下载商品图片：第 3 张，共 9 张…"
+    assert window.tr("%n API call(s)", "", 2) == "调用接口 2 次"
+    assert window.tr("Search cancelled.") == "已取消搜索。"
+    assert window.tr("Nothing to export yet: search first.") != (
+        "Nothing to export yet: search first.")
+    assert window.tr("VVIC Image Search") == "搜款图搜"

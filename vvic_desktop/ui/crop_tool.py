@@ -542,6 +542,7 @@ class CropTool(QWidget):
         else:
             self.info.setText(self.tr("Crop {w} × {h} px at ({x}, {y})").format(
                 w=box.w, h=box.h, x=box.x, y=box.y))
+        self.info.setToolTip(self.info.text())  # the whole text when the pane is narrow
 
     def _update_controls(self) -> None:
         loaded = self._size is not None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -67,6 +67,18 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
     markSaved = Signal(str, object)  # offer key, OfferMark
     exported = Signal(str, object)  # path, error | None (Ctrl+E, JSON)
     partialResults = Signal(int, object)  # search generation, provisional groups (a worker)
+
+    # lupdate files each string under the class it is written in; PySide6's tr() looks only
+    # under the object's own class name. The mixins' strings are found under theirs.
+    TR_CONTEXTS = ("MainWindow", "SearchController", "SavedSearchActions", "StatusArea")
+
+    def tr(self, text: str, disambiguation: str | None = None, n: int = -1) -> str:
+        plain = QCoreApplication.translate("", text, disambiguation, n)  # %n filled in
+        for context in self.TR_CONTEXTS:
+            found = QCoreApplication.translate(context, text, disambiguation, n)
+            if found != plain:
+                return found
+        return plain
 
     def __init__(
         self,
