@@ -277,6 +277,10 @@
         <translation>Offers of this style</translation>
     </message>
     <message>
+        <source>Find similar (search by this picture)…</source>
+        <translation>Find similar (search by this picture)…</translation>
+    </message>
+    <message>
         <source>No style selected</source>
         <translation>No style selected</translation>
     </message>
@@ -1292,6 +1296,10 @@
         <translation>Compare stalls side by side</translation>
     </message>
     <message>
+        <source>Find similar (search by this picture)…</source>
+        <translation>Find similar (search by this picture)…</translation>
+    </message>
+    <message>
         <source>Remove from shortlist</source>
         <translation>Remove from shortlist</translation>
     </message>
@@ -1390,6 +1398,30 @@
     <message>
         <source>Searching {market}…</source>
         <translation>Searching {market}…</translation>
+    </message>
+    <message>
+        <source>The listing's picture could not be fetched.</source>
+        <translation>The listing's picture could not be fetched.</translation>
+    </message>
+    <message>
+        <source>This search uses one call of your AppKey: {left} of {quota} left this minute.</source>
+        <translation>This search uses one call of your AppKey: {left} of {quota} left this minute.</translation>
+    </message>
+    <message>
+        <source>This search uses one call.</source>
+        <translation>This search uses one call.</translation>
+    </message>
+    <message>
+        <source>Find similar</source>
+        <translation>Find similar</translation>
+    </message>
+    <message>
+        <source>Search {market} for listings like “{title}”?</source>
+        <translation>Search {market} for listings like “{title}”?</translation>
+    </message>
+    <message>
+        <source>Like: {title}</source>
+        <translation>Like: {title}</translation>
     </message>
     <message>
         <source>Search cancelled.</source>

@@ -275,6 +275,10 @@
         <translation>该款的全部货源</translation>
     </message>
     <message>
+        <source>Find similar (search by this picture)…</source>
+        <translation>找相似（用这张商品图搜索）…</translation>
+    </message>
+    <message>
         <source>No style selected</source>
         <translation>未选择款式</translation>
     </message>
@@ -1284,6 +1288,10 @@
         <translation>并排比较档口</translation>
     </message>
     <message>
+        <source>Find similar (search by this picture)…</source>
+        <translation>找相似（用这张商品图搜索）…</translation>
+    </message>
+    <message>
         <source>Remove from shortlist</source>
         <translation>取消收藏</translation>
     </message>
@@ -1380,6 +1388,30 @@
     <message>
         <source>Searching {market}…</source>
         <translation>正在搜索 {market}…</translation>
+    </message>
+    <message>
+        <source>The listing's picture could not be fetched.</source>
+        <translation>无法获取这个商品的图片。</translation>
+    </message>
+    <message>
+        <source>This search uses one call of your AppKey: {left} of {quota} left this minute.</source>
+        <translation>这次搜索会用掉 AppKey 的一次调用：本分钟还剩 {left}/{quota} 次。</translation>
+    </message>
+    <message>
+        <source>This search uses one call.</source>
+        <translation>这次搜索会用掉一次接口调用。</translation>
+    </message>
+    <message>
+        <source>Find similar</source>
+        <translation>找相似</translation>
+    </message>
+    <message>
+        <source>Search {market} for listings like “{title}”?</source>
+        <translation>在{market}搜索与“{title}”相似的商品？</translation>
+    </message>
+    <message>
+        <source>Like: {title}</source>
+        <translation>相似：{title}</translation>
     </message>
     <message>
         <source>Search cancelled.</source>

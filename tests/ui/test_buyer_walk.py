@@ -386,3 +386,48 @@ def test_cards_show_before_the_pictures_and_progress_says_what_it_waits_for(qtbo
     total = len(result.offers)
     assert any(t.startswith("Fetching listing pictures:") and f"of {total}" in t
                for t in texts), texts
+
+
+# --- find similar -----------------------------------------------------------------------------
+
+
+def test_find_similar_says_what_it_costs_and_searches_by_the_listing_picture(
+        qtbot, make_window, sandbox, monkeypatch):
+    window = make_window()
+    load_sample(qtbot, window)
+    with qtbot.waitSignal(window.searchFinished, timeout=30000) as first:
+        window.start_search()
+    offer = first.args[0].groups[0].best_offer
+    asked: list[str] = []
+    monkeypatch.setattr("vvic_desktop.ui.search_controller.ask_confirm",
+                        lambda parent, title, text: (asked.append(text), False)[1])
+    before = sandbox.requests_received
+    menu = window.results_view.context_menu_for(window.results_model.index(0))
+    action = next(a for a in menu.actions() if a.objectName() == "findSimilar")
+    action.trigger()
+    qtbot.waitUntil(lambda: bool(asked), timeout=10000)
+    left, quota = window.services.quota_left("vvic")
+    assert f"{left} of {quota} left this minute" in asked[0]  # shown before it is spent
+    assert sandbox.requests_received == before  # declined: nothing spent
+    monkeypatch.setattr("vvic_desktop.ui.search_controller.ask_confirm", lambda *a: True)
+    with qtbot.waitSignal(window.searchFinished, timeout=30000) as second:
+        window.find_similar(offer)
+    result, error = second.args
+    assert error is None and result.groups
+    assert window.intake_strip.current_photo().label.startswith("Like: ")
+    sha = window.services.thumbnail_store.sha_for_url(offer.image_url)
+    assert result.query.source == str(window.services.thumbnail_store.path_for(sha))
+
+
+def test_a_compare_row_offers_find_similar(qtbot):
+    from vvic_desktop.ui.compare_view import CompareView
+
+    view = CompareView()
+    qtbot.addWidget(view)
+    group = make_result(None).groups[0]
+    view.set_group(group)
+    menu = view.context_menu_for(1)
+    action = next(a for a in menu.actions() if a.objectName() == "compareFindSimilar")
+    with qtbot.waitSignal(view.findSimilarRequested, timeout=1000) as asked:
+        action.trigger()
+    assert asked.args[0] == view.model.offer(1)

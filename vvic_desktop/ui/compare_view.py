@@ -353,6 +353,7 @@ class CompareView(QWidget):
     listingOpened = Signal(str)
     statusMessage = Signal(str)
     purchaseRequested = Signal(object, object)  # Offer, its StyleGroup: add to 进货单
+    findSimilarRequested = Signal(object)  # Offer: search by its picture (找相似)
 
     def __init__(self, thumbnails: ThumbnailLoader | None = None,
                  parent: QWidget | None = None) -> None:
@@ -426,6 +427,10 @@ class CompareView(QWidget):
         add = menu.addAction(self.tr("Add to purchase list"))
         add.setObjectName("addToPurchase")
         add.triggered.connect(lambda: self.purchaseRequested.emit(offer, group))
+        similar = menu.addAction(self.tr("Find similar (search by this picture)…"))
+        similar.setObjectName("compareFindSimilar")
+        similar.setEnabled(bool(offer.image_url))
+        similar.triggered.connect(lambda: self.findSimilarRequested.emit(offer))
         return menu
 
     def _context_menu(self, pos: Any) -> None:
@@ -435,6 +440,14 @@ class CompareView(QWidget):
         menu = self.context_menu_for(index.row())
         menu.exec(self.table.viewport().mapToGlobal(pos))
         menu.deleteLater()
+
+    def find_similar(self) -> None:
+        """The selected row's listing picture as a new search (the window confirms: paid)."""
+        index = self.table.currentIndex()
+        if index.isValid():
+            offer = self.model.offer(index.row())
+            if offer.image_url:
+                self.findSimilarRequested.emit(offer)
 
     def open_listing(self, index: QModelIndex) -> bool:
         if not index.isValid():

@@ -8,12 +8,16 @@ bumps a generation, and whatever a stale search still delivers is dropped.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QWidget
 
 from vvic_desktop.core.models import SearchQuery, SearchResult
+from vvic_desktop.services import LOCAL_MARKET
 from vvic_desktop.storage.settings import LIBRARY_AUTOSAVE, MAX_RESULTS
+from vvic_desktop.ui.drop_area import IntakePhoto
+from vvic_desktop.ui.library.prompts import ask_confirm
 
 
 class SearchController:
@@ -82,6 +86,46 @@ class SearchController:
             widget.interpretText()
         self._apply_filters_in_place()
         return True
+
+    def find_similar(self, offer: Any) -> None:
+        """找相似: search by a listing's picture (from a card or a compare row). The picture
+        (in the store since the search, else fetched) and the quota left are read on the
+        storage pool; a paid search asks first, saying how many calls are left."""
+        market, services = self.filter_bar.market(), self.services
+        url = str(offer.image_url)
+
+        def work(cancel: Any, progress: Any) -> tuple[Path | None, Any]:
+            store = services.thumbnail_store
+            sha = store.sha_for_url(url)
+            if not sha:
+                services.picture_downloader().fetch_all([url], cancel=cancel)
+                sha = store.sha_for_url(url)
+            left = None if market == LOCAL_MARKET else services.quota_left(market)
+            return (store.path_for(sha) if sha else None), left
+
+        def done(answer: Any, error: Any) -> None:
+            if error is not None:
+                self._show_error(error)
+                return
+            path, left = answer
+            if path is None or not Path(path).is_file():
+                self.show_message(self.tr("The listing's picture could not be fetched."),
+                                  error=True)
+                return
+            if market != LOCAL_MARKET:
+                cost = (self.tr("This search uses one call of your AppKey: {left} of {quota} "
+                                "left this minute.").format(left=left[0], quota=left[1])
+                        if left is not None else self.tr("This search uses one call."))
+                if not ask_confirm(self, self.tr("Find similar"), cost + "\n\n" + self.tr(
+                        "Search {market} for listings like “{title}”?").format(
+                        market=self.filter_bar.market_box.currentText(), title=offer.title)):
+                    return
+            photo = IntakePhoto(path=Path(path), label=self.tr("Like: {title}").format(
+                title=offer.title), origin="similar", url=url)
+            self.intake_strip.add_photos([photo])
+            self.start_search()
+
+        self.pools.start(self.pools.storage, work, done, name="find-similar")
 
     def cancel_search(self, quiet: bool = False) -> None:
         if self._search_task is not None:

@@ -59,6 +59,7 @@ class ResultsView(QListView):
     shortlistRequested = Signal(object, bool)  # Offer, shortlisted (a saved search is shown)
     noteRequested = Signal(object)  # Offer
     purchaseRequested = Signal(object, object)  # Offer, its StyleGroup: add to 进货单
+    findSimilarRequested = Signal(object)  # Offer: search by its picture (找相似)
 
     def __init__(self, model: ResultsModel, thumbnails: ThumbnailLoader | None = None,
                  parent: QWidget | None = None) -> None:
@@ -157,6 +158,10 @@ class ResultsView(QListView):
         purchase = menu.addAction(self.tr("Add to purchase list"))
         purchase.setObjectName("addToPurchase")
         purchase.triggered.connect(lambda: self.purchaseRequested.emit(offer, group))
+        similar = menu.addAction(self.tr("Find similar (search by this picture)…"))
+        similar.setObjectName("findSimilar")
+        similar.setEnabled(bool(offer.image_url))
+        similar.triggered.connect(lambda: self.findSimilarRequested.emit(offer))
         if self.marks_enabled:
             menu.addSeparator()
             starred = self.results_model().mark(offer.key).shortlisted
