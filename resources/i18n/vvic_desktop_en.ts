@@ -833,6 +833,18 @@
         <translation>Filter results by text</translation>
     </message>
     <message>
+        <source>Wholesale market</source>
+        <translation>Wholesale market</translation>
+    </message>
+    <message>
+        <source>Only listings from one wholesale market</source>
+        <translation>Only listings from one wholesale market</translation>
+    </message>
+    <message>
+        <source>All markets</source>
+        <translation>All markets</translation>
+    </message>
+    <message>
         <source>Sort</source>
         <translation>Sort</translation>
     </message>
@@ -1199,6 +1211,10 @@
         <translation>Median {price} · {n} in stock</translation>
     </message>
     <message>
+        <source>No. {art_no}</source>
+        <translation>No. {art_no}</translation>
+    </message>
+    <message>
         <source>Only one listing</source>
         <translation>Only one listing</translation>
     </message>
@@ -1441,6 +1457,10 @@
     <message>
         <source>{offers} listings in {groups} styles ({origin}).</source>
         <translation>{offers} listings in {groups} styles ({origin}).</translation>
+    </message>
+    <message>
+        <source>All markets</source>
+        <translation>All markets</translation>
     </message>
 </context>
 <context>

@@ -828,6 +828,18 @@
         <translation>按文字筛选结果</translation>
     </message>
     <message>
+        <source>Wholesale market</source>
+        <translation>批发市场</translation>
+    </message>
+    <message>
+        <source>Only listings from one wholesale market</source>
+        <translation>只看一个批发市场的商品</translation>
+    </message>
+    <message>
+        <source>All markets</source>
+        <translation>全部市场</translation>
+    </message>
+    <message>
         <source>Sort</source>
         <translation>排序</translation>
     </message>
@@ -1192,6 +1204,10 @@
         <translation>中位 {price} · {n} 家有货</translation>
     </message>
     <message>
+        <source>No. {art_no}</source>
+        <translation>货号 {art_no}</translation>
+    </message>
+    <message>
         <source>Only one listing</source>
         <translation>仅此一家</translation>
     </message>
@@ -1430,6 +1446,10 @@
     <message>
         <source>{offers} listings in {groups} styles ({origin}).</source>
         <translation>{offers} 个商品，{groups} 个款式（{origin}）。</translation>
+    </message>
+    <message>
+        <source>All markets</source>
+        <translation>全部市场</translation>
     </message>
 </context>
 <context>

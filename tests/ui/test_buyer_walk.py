@@ -24,6 +24,7 @@ from vvic_desktop.core.models import CropBox
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.ui.drop_area import IntakePhoto, save_intake_bytes
 from vvic_desktop.ui.main_window import MainWindow
+from vvic_desktop.ui.results import Roles
 
 from .test_main_window import load_sample
 
@@ -431,3 +432,31 @@ def test_a_compare_row_offers_find_similar(qtbot):
     with qtbot.waitSignal(view.findSimilarRequested, timeout=1000) as asked:
         action.trigger()
     assert asked.args[0] == view.model.offer(1)
+
+
+# --- filters a buyer uses ----------------------------------------------------------------------
+
+
+def test_results_filter_by_wholesale_market(qtbot, make_window):
+    window = make_window()
+    result = make_result(None, n_offers=6)
+    shahe = [dataclasses.replace(o, stall=dataclasses.replace(o.stall, market="沙河"))
+             for o in result.offers[3:]]
+    result.groups = [make_group(result.offers[:3]), make_group(shahe)]
+    window.results_model.set_groups(result.groups)
+    window._refresh_market_filter()
+    box = window.market_filter
+    assert [box.itemText(i) for i in range(box.count())] == ["All markets", "广州十三行", "沙河"]
+    box.setCurrentIndex(box.findData("沙河"))
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 1)
+    shown = window.results_model.index(0).data(Roles.Group)
+    assert {o.stall.market for o in shown.offers} == {"沙河"}
+    box.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 2)
+
+
+def test_cards_carry_the_style_number(qtbot, make_window):
+    window = make_window()
+    offer = dataclasses.replace(make_offer(1), art_no="A8821")
+    window.results_model.set_groups([make_group([offer])])
+    assert window.results_model.index(0).data(Roles.ArtNo) == "A8821"

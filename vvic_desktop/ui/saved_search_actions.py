@@ -182,6 +182,7 @@ class SavedSearchActions:
         self.results_model.set_groups(saved.result.groups)
         self.results_model.set_marks(saved.marks, saved.changes)
         self.results_view.marks_enabled = True
+        self._refresh_market_filter()
         self._apply_filters_in_place()
         self._set_banner(local_time(saved.summary), saved.summary.title)
         self._show_query_picture(saved)

@@ -155,6 +155,7 @@ class SearchController:
             self.results_model.set_groups(groups)
         else:
             self.results_model.set_groups(groups, keep_expanded=True)
+        self._refresh_market_filter()
         self._apply_filters_in_place()
 
     def _search_done(self, generation: int, result: Any, error: Any) -> None:
@@ -171,6 +172,7 @@ class SearchController:
                 self.thumbnails.clear()  # the old search's picture work is cancelled
             self.results_model.set_groups(result.groups, keep_expanded=True)
             self.results_model.set_marks({}, {})
+            self._refresh_market_filter()
             self._apply_filters_in_place()
             stats = result.stats
             origin = (
@@ -195,5 +197,19 @@ class SearchController:
     def _apply_filters_in_place(self) -> None:
         """Filter the shown results without a new search (and without spending quota)."""
         self.results_model.set_filter(
-            text=self.text_filter.text().strip(), filters=self.filter_bar.filters()
+            text=self.text_filter.text().strip(), filters=self.filter_bar.filters(),
+            stall_market=str(self.market_filter.currentData() or ""),
         )
+
+    def _refresh_market_filter(self) -> None:
+        """The market filter offers the wholesale markets of the results on screen; the one
+        chosen stays chosen while the new results have it."""
+        chosen = str(self.market_filter.currentData() or "")
+        markets = self.results_model.stall_markets()
+        self.market_filter.blockSignals(True)
+        self.market_filter.clear()
+        self.market_filter.addItem(self.tr("All markets"), "")
+        for market in markets:
+            self.market_filter.addItem(market, market)
+        self.market_filter.setCurrentIndex(max(0, self.market_filter.findData(chosen)))
+        self.market_filter.blockSignals(False)

@@ -292,6 +292,8 @@ class ResultsDelegate(QStyledItemDelegate):
         summary = self.tr("Median {price} · {n} in stock").format(
             price=format_price(index.data(Roles.PriceMedian)),
             n=index.data(Roles.InStockCount))
+        if index.data(Roles.ArtNo):  # 货号 of the best offer: what a buyer asks the stall for
+            summary += " · " + self.tr("No. {art_no}").format(art_no=index.data(Roles.ArtNo))
         self._draw_line(painter, option.font, MUTED, QRect(line.x(), y, line.width(), height),
                         summary)
         toggle = toggle_rect(option.rect, option.font)
@@ -347,6 +349,8 @@ class ResultsDelegate(QStyledItemDelegate):
                  else self.tr("Min. order unknown")]
         if sales is not None:
             facts.append(self.tr("{n} sold").format(n=sales))
+        if index.data(Roles.ArtNo):
+            facts.append(self.tr("No. {art_no}").format(art_no=index.data(Roles.ArtNo)))
         self._draw_line(painter, option.font, MUTED, QRect(line.x(), y, line.width(), height),
                         " · ".join(facts))
 

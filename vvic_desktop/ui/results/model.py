@@ -87,6 +87,7 @@ class Roles(IntEnum):
     Note = Qt.ItemDataRole.UserRole + 31  # str: the buyer's note on the row's offer
     Change = Qt.ItemDataRole.UserRole + 32  # "new" | "price_down" | "price_up" | "" (offer)
     ChangeCount = Qt.ItemDataRole.UserRole + 33  # int: changed offers in the group
+    ArtNo = Qt.ItemDataRole.UserRole + 34  # str: the row's offer's 货号 (style number)
 
 
 # ----------------------------------------------------------------------- pure helpers
@@ -119,15 +120,19 @@ def narrow_group(group: StyleGroup, keep: Sequence[Offer]) -> StyleGroup | None:
 
 
 def filter_groups(groups: Sequence[StyleGroup], text: str = "",
-                  filters: Filters | None = None) -> list[StyleGroup]:
-    """Groups whose offers pass `filters`, and of those the groups in which some offer
-    mentions `text` (a matching group is shown whole: the buyer compares within it)."""
+                  filters: Filters | None = None, stall_market: str = "") -> list[StyleGroup]:
+    """Groups whose offers pass `filters` and, given a `stall_market` (广州十三行, 沙河…),
+    are in that market; of those the groups in which some offer mentions `text` (a matching
+    group is shown whole: the buyer compares within it)."""
     needle = text.strip().casefold()
     kept: list[StyleGroup] = []
     for group in groups:
         current: StyleGroup | None = group
         if filters is not None:
             current = narrow_group(group, filter_offers(list(group.offers), filters))
+        if current is not None and stall_market:
+            current = narrow_group(current, [o for o in current.offers
+                                             if o.stall.market == stall_market])
         if current is None:
             continue
         if needle and not any(text_matches(o, needle) for o in current.offers):
@@ -188,6 +193,7 @@ class ResultsModel(QAbstractListModel):
         self._generation = 0
         self._busy = False
         self._all_groups: list[StyleGroup] = []
+        self._stall_market = ""
         self._groups: list[StyleGroup] = []  # after the filter
         self._rows: list[ResultRow] = []
         self._expanded: set[str] = set()
@@ -270,6 +276,8 @@ class ResultsModel(QAbstractListModel):
                 value = offer.stall.name
             case Roles.StallPosition:
                 value = offer.stall.position
+            case Roles.ArtNo:
+                value = offer.art_no
             case Roles.Market:
                 value = offer.stall.market
             case Roles.Marketplace:
@@ -314,6 +322,16 @@ class ResultsModel(QAbstractListModel):
     def groups(self) -> list[StyleGroup]:
         """The groups shown (after the filter), in no particular order."""
         return list(self._groups)
+
+    def stall_markets(self) -> list[str]:
+        """The wholesale markets (广州十三行, 沙河, 杭州四季青, 濮院…) of the listings shown
+        before filtering, the most listings first: the market filter's choices."""
+        counts: dict[str, int] = {}
+        for group in self._all_groups:
+            for offer in group.offers:
+                if offer.stall.market:
+                    counts[offer.stall.market] = counts.get(offer.stall.market, 0) + 1
+        return sorted(counts, key=lambda m: (-counts[m], m))
 
     @property
     def total_groups(self) -> int:
@@ -423,9 +441,12 @@ class ResultsModel(QAbstractListModel):
         self._rebuild(reset=False)
 
     def set_filter(self, text: str | None = None, filters: Filters | None = None,
-                   *, clear_filters: bool = False) -> None:
-        """Filter in place: `text` (title, stall, market, position, 货号) and/or the buyer's
-        `Filters`; None leaves that part as it was, `clear_filters` drops the Filters."""
+                   *, clear_filters: bool = False, stall_market: str | None = None) -> None:
+        """Filter in place: `text` (title, stall, market, position, 货号), the buyer's
+        `Filters` and/or one wholesale market ("" for all); None leaves that part as it was,
+        `clear_filters` drops the Filters."""
+        if stall_market is not None:
+            self._stall_market = stall_market
         if text is not None:
             self._text = text
         if filters is not None or clear_filters:
@@ -441,10 +462,11 @@ class ResultsModel(QAbstractListModel):
         generation = self._generation
         groups, expanded = self._all_groups, frozenset(self._expanded)
         text, filters, sort_key = self._text, self._filters, self._sort_key
+        stall_market = self._stall_market
 
         def compute(_cancel: Any = None, _progress: Any = None, *, presort: bool = True
                     ) -> tuple[list[StyleGroup], list[ResultRow]]:
-            shown = filter_groups(groups, text, filters)
+            shown = filter_groups(groups, text, filters, stall_market)
             return shown, rows_for(shown, set(expanded), sort_key, presort=presort)
 
         def done(result: Any, error: BaseException | None) -> None:
