@@ -17,7 +17,7 @@ from PIL import Image
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
-from vvic_desktop.core import errors
+from vvic_desktop.core import errors, intake
 from vvic_desktop.core.batch import RUNNING, top_cheapest
 from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import CropBox
@@ -241,7 +241,11 @@ def test_a_truncated_jpeg_gets_one_message_everywhere(qtbot, make_window, tmp_pa
     qtbot.waitUntil(lambda: bool(shown) and bool(strip.thumbnail_problem(str(good))),
                     timeout=10000)
     assert shown[0] == strip.thumbnail_problem(str(good))
-    assert shown[0] == errors.DamagedImage("torn").message()  # what the search says too
+    with pytest.raises(errors.DamagedImage) as searched:  # what the search's loader says
+        from vvic_desktop.core.prepare import prepare
+
+        prepare(intake.load_picture(str(good)), None)
+    assert shown[0] == searched.value.message()
 
 
 # --- no disk work on the GUI thread -----------------------------------------------------------

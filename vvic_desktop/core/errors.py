@@ -246,10 +246,8 @@ class VectorImage(UnsupportedImage):
 
 class DamagedImage(PictureUnavailable):
     code = "damaged_image"
-    # no {reason}: the decoder's words differ from one reader to the next, and a buyer must
-    # meet one message for one torn file wherever it is read (the detail is in the log)
-    zh = "图片文件已损坏或不完整。请重新下载或换一张。"
-    en = "The image file is damaged or incomplete. Download it again or use another."
+    zh = "图片文件已损坏或不完整（{reason}）。请重新下载或换一张。"
+    en = "The image file is damaged or incomplete ({reason}). Download it again or use another."
 
 
 class ImageTooLarge(PictureUnavailable):

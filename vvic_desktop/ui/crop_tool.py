@@ -97,13 +97,15 @@ def load_upright_preview(path: str, max_side: int = PREVIEW_PX) -> dict[str, Any
         orientation = 1
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    if opened.format == "JPEG":
-        image.draft("RGB", (max_side, max_side))
-    image = ImageOps.exif_transpose(image)
-    image = image.convert("RGB")
-    image.thumbnail((max_side, max_side))
+    try:  # a torn file fails here: the same DamagedImage (and words) as the search's loader
+        if opened.format == "JPEG":
+            image.draft("RGB", (max_side, max_side))
+        image = ImageOps.exif_transpose(image)
+        image = image.convert("RGB")
+        image.thumbnail((max_side, max_side))
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise intake.damaged(opened.format or "?", exc) from None
     import numpy as np  # on the worker, not at import: the window shows before numpy loads
-
     preview = np.ascontiguousarray(np.asarray(image))
     return {"preview": preview, "width": width, "height": height}
 

@@ -54,11 +54,14 @@ def make_thumbnail(path: str, size: int = THUMB_PX) -> tuple[bytes, int, int]:
     """(RGBA bytes, width, height) of an upright thumbnail; runs on a worker."""
     opened = intake.open_image(path)
     image = opened.image
-    if opened.format == "JPEG":
-        image.draft("RGB", (size * 2, size * 2))  # reduced-scale decode: a 12 MP photo is cheap
-    image = ImageOps.exif_transpose(image)
-    image.thumbnail((size, size), Image.Resampling.BILINEAR)
-    rgba = image.convert("RGBA")
+    try:  # a torn file fails here: the same DamagedImage (and words) as the search's loader
+        if opened.format == "JPEG":
+            image.draft("RGB", (size * 2, size * 2))  # reduced-scale decode: 12 MP is cheap
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((size, size), Image.Resampling.BILINEAR)
+        rgba = image.convert("RGBA")
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise intake.damaged(opened.format or "?", exc) from None
     return rgba.tobytes(), rgba.width, rgba.height
 
 
