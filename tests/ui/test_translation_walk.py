@@ -41,9 +41,9 @@ KEEP = {
     "GNOME", "Keyring", "KWallet", "Linux", "LAN", "HTTP", "HTTPS", "Ctrl", "English",
     "JPG", "JPEG", "PNG", "WebP", "GIF", "BMP", "HEIC", "HEIF", "jpg", "jpeg", "png", "webp",
     "gif", "bmp", "heic", "heif", "xlsx", "csv", "html", "json", "any", "demo", "MB", "URL",
-    "App", "conftest",  # the test keyring's backend name, shown as the backend
+    "App", "ID", "conftest",  # the test keyring's backend name, shown as the backend
 }
-ADDRESS = re.compile(r"(https?://\S+|[A-Z][a-z]+[A-Z]\w*|[A-Z][A-Z0-9_]{2,}|\*\.\w+|\S+@\S+|[\w.-]+\.(?:json|ini))")
+ADDRESS = re.compile(r"(https?://\S+|[\w-]+(?:\.[\w-]+)*\.(?:com|cn|net)\b|[a-z]+_[a-z_]+|[A-Z][a-z]+[A-Z]\w*|[A-Z][A-Z0-9_]{2,}|\*\.\w+|\S+@\S+|[\w.-]+\.(?:json|ini))")
 WORD = re.compile(r"[A-Za-z]{3,}")
 
 
