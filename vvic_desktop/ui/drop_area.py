@@ -254,6 +254,7 @@ class DropArea(QFrame):
         allow_private_hosts: bool = False,
     ) -> None:
         super().__init__(parent)
+        self.continuing = False  # a later slice of one run is being handed out
         self.setObjectName("dropArea")
         self.setAccessibleName(self.tr("Drop photos here"))
         self.setAcceptDrops(True)
@@ -522,7 +523,9 @@ class DropArea(QFrame):
             self._flush_timer.start()
 
     def _flush(self) -> None:
-        """Hand out at most BATCH photos per event-loop turn, so the window keeps painting."""
+        """Hand out at most BATCH photos per event-loop turn, so the window keeps painting.
+        `continuing` is True while a later slice of the same run is handed out: the strip
+        selects the first photo of an addition, not the first of every slice."""
         batch = [self._outbox.popleft() for _ in range(min(BATCH, len(self._outbox)))]
         if not self._outbox:
             self._flush_timer.stop()
@@ -530,6 +533,7 @@ class DropArea(QFrame):
                 self._show_busy(False)
         if batch:
             self.photosAdded.emit(batch)
+            self.continuing = bool(self._outbox)
 
 
 def _download_job(url: str, folder: Path, *, allow_lan: bool, allow_private: bool) -> Any:

@@ -232,10 +232,17 @@ class IntakeStrip(QListView):
 
     # --- public -------------------------------------------------------------------------------
 
-    def add_photos(self, photos: list[IntakePhoto]) -> None:
+    def add_photos(self, photos: list[IntakePhoto], select: bool | None = None) -> None:
         """Add `photos`; the first of them becomes the current photo (what Search uses) and is
-        scrolled into view, also when it was in the strip already."""
+        scrolled into view, also when it was in the strip already. A later slice of one drop
+        (the drop area's `continuing`) does not move the selection again."""
+        if select is None:
+            select = not getattr(self.sender(), "continuing", False)
         rows = self.model_.add(photos)
+        if not select:
+            if rows and not self.currentIndex().isValid():
+                self.select(rows[0])
+            return
         if not rows and photos:
             keys = [p.key for p in self.model_.photos()]
             rows = [keys.index(photos[0].key)] if photos[0].key in keys else []

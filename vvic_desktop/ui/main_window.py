@@ -362,7 +362,7 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
     # --- photos -----------------------------------------------------------------------------
 
     def add_photos(self, photos: list[Any]) -> None:
-        self.intake_strip.add_photos(photos)
+        self.intake_strip.add_photos(photos, select=not self.drop_area.continuing)
 
     def _show_photo(self, photo: Any) -> None:
         if photo is None:
