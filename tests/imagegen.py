@@ -104,7 +104,7 @@ def scene(seed: int, width: int = 640, height: int = 800,
     w0, h0 = width * rng.uniform(0.15, 0.25), height * rng.uniform(0.1, 0.2)
     draw.polygon([(w0, h0), (width - w0, h0), (width - w0 * 0.6, height - h0 * 0.5),
                   (w0 * 0.6, height - h0 * 0.5)], fill=body)
-    for _ in range(60):
+    for _ in range(12):
         x, y = rng.uniform(w0, width - w0), rng.uniform(h0, height - h0)
         r = rng.uniform(6, 40)
         colour = tuple(int(v) for v in rng.integers(0, 256, 3))

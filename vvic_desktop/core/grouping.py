@@ -45,7 +45,9 @@ from vvic_desktop.core.align import (
     print_of,
 )
 from vvic_desktop.core.hashing import SignatureBatch
+from vvic_desktop.core.local_features import LocalFeatures, overlap_colour, reverse, verify
 from vvic_desktop.core.models import Offer, StyleGroup
+from vvic_desktop.core.pictures import FeatureStore, Pictures, analyse
 
 ImageSource = bytes | Image.Image | str | Path
 BestOfferKey = Literal["credit", "price", "sales", "stock"]
@@ -83,6 +85,29 @@ class GroupingSettings:
     title_only_min: float = 0.85
     title_art_no_min: float = 0.5
     price_ratio_max: float = 0.34
+    # Geometric confirmation (`core.local_features`), where both pictures have keypoints.
+    # Candidates are proposed generously: every pair within this pHash distance, plus each
+    # picture's nearest few by hash and colour (a collage's hash is another picture's).
+    proposal_distance: int = 12
+    proposal_neighbours: int = 10
+    # A pair is the same photo when its similarity fit has at least `inliers_min` inliers
+    # and, inside the aligned overlap, at most `changed_max` of the garment changed colour;
+    # a cue in its borderline band (fewer than `inliers_sure` inliers, more than
+    # `changed_sure` changed) needs the other cue in its sure band and a second opinion
+    # (hashes, colour histogram) as well.
+    inliers_min: int = 15
+    inliers_sure: int = 50
+    changed_max: float = 0.18
+    changed_sure: float = 0.08
+    # The largest connected part that changed colour (a recoloured panel or band, not the
+    # scattered strokes of a watermark or an edge a pixel off), share of compared pixels.
+    blob_max: float = 0.05
+    blob_sure: float = 0.025
+    coverage_min: float = 0.15
+    max_rotation: float = 12.0  # degrees: listings are not rotated, a chance fit often is
+    scale_range: tuple[float, float] = (0.25, 4.0)
+    # Pictures with fewer keypoints (a plain garment) are decided by the signature rule.
+    min_keypoints: int = 80
     # Above this many items the candidate search uses the multi-index instead of all pairs;
     # its reach is pHash distance 7, so at that scale (a library, not one search's 20–50
     # results) heavily cropped re-posts may stay apart.
@@ -394,71 +419,6 @@ def decide(
 # --------------------------------------------------------------------------- clustering
 
 
-def cluster(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
-    """Star clustering over agreeing pairs: every member agrees with its leader.
-
-    Items are visited by how many others agree with them (most first; ties: the earlier
-    item, usually the better search rank). An unassigned item becomes a leader and takes
-    every unassigned item that agrees with it. Then two groups merge when more than half of
-    their cross pairs agree (a verified merge), so a style split by an unlucky leader choice
-    heals without chaining through intermediates. Near-linear in the number of pairs.
-    """
-    i = np.asarray(i, dtype=np.intp)
-    j = np.asarray(j, dtype=np.intp)
-    src = np.concatenate([i, j])
-    dst = np.concatenate([j, i])
-    order_edges = np.argsort(src, kind="stable")
-    src, dst = src[order_edges], dst[order_edges]
-    starts = np.searchsorted(src, np.arange(n + 1))
-    degree = np.diff(starts)
-    flat = dst.tolist()
-    bounds = starts.tolist()
-    adj = [set(flat[bounds[k]: bounds[k + 1]]) for k in range(n)]
-    group_of = [-1] * n
-    groups: list[list[int]] = []
-    for leader in np.argsort(-degree, kind="stable").tolist():
-        if group_of[leader] >= 0:
-            continue
-        gid = len(groups)
-        members = [leader]
-        group_of[leader] = gid
-        for other in sorted(adj[leader]):
-            if group_of[other] < 0:
-                group_of[other] = gid
-                members.append(other)
-        groups.append(members)
-    # Verified merges: two groups joined by agreeing pairs merge when more than half of all
-    # their cross pairs agree (a majority, so one bridging pair can never chain them). This
-    # heals a style split by the leader order: a re-post that agrees with most of a group
-    # but not with its leader (a crop of one side, a heavy watermark) still joins it.
-    alive = list(range(len(groups)))  # group id -> the id it merged into (or itself)
-
-    def find(g: int) -> int:
-        while alive[g] != g:
-            alive[g] = alive[alive[g]]
-            g = alive[g]
-        return g
-
-    links: Counter[tuple[int, int]] = Counter()
-    for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        ga, gb = group_of[a], group_of[b]
-        if ga != gb:
-            links[(min(ga, gb), max(ga, gb))] += 1
-    for (gx, gy), _count in links.most_common():
-        rx, ry = find(gx), find(gy)
-        if rx == ry:
-            continue
-        x, y = groups[rx], groups[ry]
-        members_y = set(y)
-        agree = sum(len(adj[m] & members_y) for m in x)
-        if 2 * agree > len(x) * len(y):
-            keep, gone = (rx, ry) if len(x) >= len(y) else (ry, rx)
-            groups[keep] = groups[keep] + groups[gone]
-            groups[gone] = []
-            alive[gone] = keep
-    return [g for g in groups if g]
-
-
 # --------------------------------------------------------------------------- groups
 
 
@@ -506,26 +466,22 @@ def make_group(members: Sequence[Offer], order: Sequence[BestOfferKey] = DEFAULT
     )
 
 
-def _signatures_for(
-    offers: Sequence[Offer], images: Mapping[str, ImageSource] | None
-) -> SignatureBatch:
-    sources = [images.get(o.key) if images is not None else None for o in offers]
-    batch, _problems = hashing.signatures_from_sources(sources)
-    return batch
-
-
 def group_offers(
     offers: Sequence[Offer],
     images: Mapping[str, ImageSource] | None = None,
     *,
     signatures: SignatureBatch | None = None,
+    pictures: Pictures | None = None,
+    feature_store: FeatureStore | None = None,
     settings: GroupingSettings | None = None,
 ) -> list[StyleGroup]:
     """Group offers of the same style; largest groups first, then cheapest best offer.
 
     `images` maps `offer.key` to the item image (bytes, a decoded PIL image, or a local
-    path); `signatures` may be given instead when the caller hashed them already (row i for
-    offers[i]). An offer whose image is absent or cannot be decoded is grouped on title and
+    path), analysed once (`core.pictures`; local features kept in `feature_store` when
+    given). `pictures` may be given instead when the caller analysed them already, or
+    `signatures` alone (row i for offers[i]: no local features, the signature rule decides
+    every pair). An offer whose image is absent or cannot be decoded is grouped on title and
     price only, under the stricter title rule (`GroupingSettings.title_only_min`). Never
     drops an offer: every offer is in exactly one group.
     """
@@ -533,16 +489,130 @@ def group_offers(
     offers = list(offers)
     if not offers:
         return []
-    batch = signatures if signatures is not None else _signatures_for(offers, images)
-    if len(batch) != len(offers):
+    if pictures is None:
+        if signatures is not None:
+            pictures = Pictures(signatures, [None] * len(signatures), [""] * len(signatures))
+        else:
+            sources = [images.get(o.key) if images is not None else None for o in offers]
+            pictures = analyse(sources, store=feature_store)
+    if len(pictures.signatures) != len(offers) or len(pictures.features) != len(offers):
         raise ValueError("signatures must have one row per offer")
-    ev = evaluate(batch, offers, settings)
-    clusters = cluster(len(offers), ev.i[ev.same], ev.j[ev.same])
+    ev = evaluate(pictures.signatures, offers, settings)
+    clusters = confirm_and_cluster(len(offers), ev, pictures, settings)
     groups = [
         make_group([offers[k] for k in members], settings.best_offer_order)
         for members in clusters
     ]
     groups.sort(key=lambda g: (-len(g.offers), best_offer_key(g.best_offer, ("price",))))
+    return groups
+
+
+# --------------------------------------------------------------------------- confirmation
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """What the geometric check of one pair found (for evaluations and tests)."""
+
+    same: bool
+    inliers: int
+    changed: float
+    coverage: float
+    mirrored: bool
+    reason: str
+
+
+def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
+                 settings: GroupingSettings) -> Confirmation:
+    """Are a and b the same photo (edited)? Geometry and colour inside the aligned overlap
+    must both agree; a cue in its borderline band needs the other in its sure band and
+    `second_opinion` (the signatures agree too)."""
+    s = _strictness_factor(settings)
+    match = verify(a, b)
+    lo, hi = settings.scale_range
+    plausible = (
+        match.transform is not None and lo <= match.scale <= hi
+        and abs(match.rotation) <= settings.max_rotation
+    )
+    if match.inliers < settings.inliers_min * s or not plausible:
+        return Confirmation(False, match.inliers, 1.0, 0.0, match.mirrored, "geometry")
+    # Colour in both frames: a collage's other cells or a frame weigh differently in each,
+    # and the stricter reading decides.
+    ab = overlap_colour(a, b, match)
+    ba = overlap_colour(b, a, reverse(match, a, b))
+    changed = max(ab.changed, ba.changed)
+    blob = max(ab.blob, ba.blob)
+    coverage = max(ab.coverage, ba.coverage)
+    base = (changed <= settings.changed_max / s and blob <= settings.blob_max / s
+            and coverage >= settings.coverage_min)
+    geo_sure = match.inliers >= settings.inliers_sure * s
+    col_sure = changed <= settings.changed_sure / s and blob <= settings.blob_sure / s
+    if not base:
+        reason = "colour"
+    elif (geo_sure and col_sure) or ((geo_sure or col_sure) and second_opinion):
+        reason = ""
+    else:
+        reason = "borderline"
+    return Confirmation(not reason, match.inliers, changed, coverage, match.mirrored, reason)
+
+
+def _second_opinion(ev: PairEvidence, k: int, settings: GroupingSettings) -> bool:
+    """The whole-picture signatures agree: hashes near, or the colour histograms close."""
+    reach = settings.candidate_distance + 4
+    return bool(ev.hash_distance[k] <= reach or ev.dhash_distance[k] <= reach
+                or ev.colour[k] >= 0.75)
+
+
+def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
+                        settings: GroupingSettings) -> list[list[int]]:
+    """Star clustering with lazy confirmation: every member is confirmed against its leader.
+
+    Items are visited by how many near candidates they have (most first: the clean photo
+    most re-posts were made from; ties: the earlier item, usually the better search rank).
+    An unassigned item becomes a leader and is checked against each unassigned candidate;
+    the confirmed ones join it. No chaining: a member never brings in its own candidates.
+    Pairs with local features on both sides are confirmed geometrically
+    (`confirm_pair`); the others (no picture, a picture too plain for keypoints) by the
+    signature and title rule. Titles naming different garments and prices a third apart
+    veto either way.
+    """
+    feats = pictures.features
+    ok = pictures.signatures.ok
+    price_ok = ~(ev.price_ratio > settings.price_ratio_max)
+    near = ev.hash_distance <= settings.candidate_distance
+    degree = np.bincount(ev.i[near], minlength=n) + np.bincount(ev.j[near], minlength=n)
+    edges: list[list[int]] = [[] for _ in range(n)]
+    order_k = np.lexsort((ev.colour * -1, ev.hash_distance))  # nearest candidates first
+    for k in order_k.tolist():
+        edges[int(ev.i[k])].append(k)
+        edges[int(ev.j[k])].append(k)
+    group_of = [-1] * n
+    groups: list[list[int]] = []
+    for leader in np.lexsort((np.arange(n), -degree)).tolist():
+        if group_of[leader] >= 0:
+            continue
+        gid = len(groups)
+        group_of[leader] = gid
+        members = [leader]
+        for k in edges[leader]:
+            a, b = int(ev.i[k]), int(ev.j[k])
+            other = b if a == leader else a
+            if group_of[other] >= 0 or ev.conflict[k] or not price_ok[k]:
+                continue
+            fa, fb = feats[leader], feats[other]
+            geometric = (
+                ok[a] and ok[b] and fa is not None and fb is not None
+                and min(len(fa), len(fb)) >= settings.min_keypoints
+            )
+            if geometric:
+                assert fa is not None and fb is not None
+                same = confirm_pair(fa, fb, _second_opinion(ev, k, settings), settings).same
+            else:
+                same = bool(ev.same[k])
+            if same:
+                group_of[other] = gid
+                members.append(other)
+        groups.append(members)
     return groups
 
 
@@ -576,10 +646,14 @@ def _title_pairs(
 def evaluate(
     batch: SignatureBatch, offers: Sequence[Offer], settings: GroupingSettings
 ) -> PairEvidence:
-    """Candidate pairs and their evidence: image candidates by hash, plus title-only pairs."""
+    """Candidate pairs and their signature evidence: pairs near by hash (plain or mirrored),
+    each picture's nearest few by hash and colour, and title-only pairs for offers without
+    a picture."""
     n = len(offers)
     if n <= settings.all_pairs_limit:
-        ci, cj = candidate_pairs_all(batch, settings.candidate_distance)
+        ci, cj = candidate_pairs_all(batch, settings.proposal_distance)
+        ni, nj = nearest_pairs(batch, settings.proposal_neighbours)
+        ci, cj = _union_pairs(n, (ci, ni), (cj, nj))
     else:
         ci, cj = candidate_pairs_index(batch, min(settings.candidate_distance, 7))
     missing = np.flatnonzero(~batch.ok)
@@ -587,7 +661,37 @@ def evaluate(
         min_dice = min(settings.title_only_min, settings.title_art_no_min)
         ti, tj = _title_pairs(offers, missing, min_dice)
         if len(ti):
-            code = np.unique(np.concatenate([ci, ti]).astype(np.int64) * (n + 1)
-                             + np.concatenate([cj, tj]))
-            ci, cj = (a.astype(np.intp) for a in np.divmod(code, n + 1))
+            ci, cj = _union_pairs(n, (ci, ti), (cj, tj))
     return pair_evidence(batch, offers, ci, cj, settings)
+
+
+def _union_pairs(n: int, i_parts: tuple[np.ndarray, ...],
+                 j_parts: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+    code = np.unique(np.concatenate(i_parts).astype(np.int64) * (n + 1)
+                     + np.concatenate(j_parts))
+    i, j = np.divmod(code, n + 1)
+    return i.astype(np.intp), j.astype(np.intp)
+
+
+_NEAREST_LIMIT = 600  # above this many pictures the n × n score matrix is not built
+
+
+def nearest_pairs(batch: SignatureBatch, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each present picture with its k nearest others by pHash distance (plain or
+    mirrored) plus colour-histogram difference: pairs i < j."""
+    ok = np.flatnonzero(batch.ok)
+    if k <= 0 or len(ok) < 2 or len(ok) > _NEAREST_LIMIT:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    p, pm = batch.phash[ok], batch.phash_mirror[ok]
+    dist = np.minimum(hashing.popcount(p[:, None] ^ p[None, :]),
+                      hashing.popcount(p[:, None] ^ pm[None, :])).astype(np.float32) / 64
+    colour = batch.colour[ok].astype(np.float32)
+    inter = np.minimum(colour[:, None, :], colour[None, :, :]).sum(axis=2)
+    score = dist + 0.7 * (1.0 - inter)
+    np.fill_diagonal(score, np.inf)
+    kk = min(k, len(ok) - 1)
+    near = np.argpartition(score, kk - 1, axis=1)[:, :kk]
+    a = np.repeat(np.arange(len(ok)), kk)
+    b = near.reshape(-1)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    return ok[lo], ok[hi]

@@ -509,6 +509,30 @@ def signatures(images: Sequence[Image.Image | None]) -> SignatureBatch:
     ])
 
 
+def decode(source: bytes | str | Path | Image.Image, size: int = WORK_SIZE) -> np.ndarray:
+    """An item picture as an upright RGB array whose longer side is at most 2 × `size`
+    (JPEG decoded at reduced scale); `EmptyImage` / `DamagedImage` when unusable."""
+    return _load_rgb(source, size)
+
+
+def signatures_of_arrays(rgbs: Sequence[np.ndarray | None]) -> SignatureBatch:
+    """Signatures of decoded RGB arrays (see `decode`; None = missing). An array larger
+    than `decode(…, WORK_SIZE)` gives is reduced to that size first, so the signatures do
+    not depend on how large the caller decoded."""
+    out: list[_ImageFeatures | None] = []
+    for rgb in rgbs:
+        if rgb is None:
+            out.append(None)
+            continue
+        limit = WORK_SIZE * 2
+        if max(rgb.shape[:2]) > limit:
+            scale = limit / max(rgb.shape[:2])
+            size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        out.append(_features(rgb))
+    return _assemble(out)
+
+
 def _decode_source(src: bytes | str | Path | Image.Image | None) -> np.ndarray | str:
     """The decoded RGB array, or the error code that makes the row missing."""
     if src is None:

@@ -228,6 +228,22 @@ def verify(a: LocalFeatures, b: LocalFeatures, *, try_mirror: bool = True,
     return Match(inl, count, mirrored, transform, scale, rotation)
 
 
+def reverse(match: Match, a: LocalFeatures, b: LocalFeatures) -> Match:
+    """The same fit seen from b: a `Match` mapping a (mirrored when `match.mirrored`) onto b,
+    for `overlap_colour(b, a, …)` (the colour compared in b's frame)."""
+    if match.transform is None:
+        return match
+    inverse = cv2.invertAffineTransform(match.transform)
+    if match.mirrored:
+        # mirror(a) → a → mirror(b) → b: flips on both sides of the inverse.
+        flip_a = np.array([[-1.0, 0.0, a.width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        flip_b = np.array([[-1.0, 0.0, b.width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        inverse = (flip_b @ np.vstack([inverse, [0.0, 0.0, 1.0]]) @ flip_a)[:2]
+    scale = float(np.hypot(inverse[0, 0], inverse[1, 0]))
+    rotation = float(np.degrees(np.arctan2(inverse[1, 0], inverse[0, 0])))
+    return Match(match.inliers, match.matches, match.mirrored, inverse, scale, rotation)
+
+
 # --------------------------------------------------------------------------- colour
 
 
@@ -247,6 +263,7 @@ class OverlapColour:
     shift: float
     coverage: float
     pixels: int
+    blob: float = 1.0  # the largest connected changed part, as a share of the compared pixels
 
 
 NO_OVERLAP = OverlapColour(1.0, float("inf"), 0.0, 0)
@@ -271,11 +288,20 @@ def _colour_planes(thumb: np.ndarray) -> np.ndarray:
 
 
 def _foreground(thumb: np.ndarray) -> np.ndarray:
-    """Pixels that differ from the picture's background (the median of its outer ring)."""
+    """Pixels that are neither the picture's outer colour (a frame, a pad, the studio
+    background) nor the colour a tenth of the way in (the studio background inside a frame
+    or pad): each the median of its ring."""
     lab = cv2.cvtColor(thumb, cv2.COLOR_RGB2Lab).astype(np.float32)
-    ring = np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])
-    d = lab - np.median(ring, axis=0)
-    return np.sqrt((d * d).sum(axis=-1)) > 12.0
+    h, w = lab.shape[:2]
+    out = np.ones((h, w), bool)
+    for depth in (0, max(1, min(h, w) // 10)):
+        inner = lab[depth: h - depth, depth: w - depth]
+        if inner.shape[0] < 2 or inner.shape[1] < 2:
+            continue
+        ring = np.concatenate([inner[0], inner[-1], inner[:, 0], inner[:, -1]])
+        d = lab - np.median(ring, axis=0)
+        out &= np.sqrt((d * d).sum(axis=-1)) > 12.0
+    return out
 
 
 def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -319,5 +345,7 @@ def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match) -> OverlapC
     changed = cv2.morphologyEx((_changed(lab_a, lab_b) & use).astype(np.uint8),
                                cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     d = a.colour[use].mean(axis=0) - warped[use].mean(axis=0)
+    parts, _labels, stats, _c = cv2.connectedComponentsWithStats(changed, connectivity=8)
+    blob = int(stats[1:, cv2.CC_STAT_AREA].max()) if parts > 1 else 0
     return OverlapColour(float(changed.sum()) / count, float(np.sqrt((d * d).sum())),
-                         count / garment, count)
+                         count / garment, count, blob / count)

@@ -72,7 +72,8 @@ class ResultStore(Protocol):
 
 class ThumbnailFetcher(Protocol):
     """What grouping needs from the picture store: item pictures by offer key (storage/thumbs.py
-    provides one with `thumbnails_from`)."""
+    provides one with `thumbnails_from`). A fetcher may carry `features`, a
+    `core.pictures.FeatureStore` for the pictures' local features."""
 
     def __call__(self, offers: list[Offer], cancel: CancelToken,
                  progress: Callable[[int, int], None]) -> Mapping[str, object]: ...

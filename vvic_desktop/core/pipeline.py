@@ -169,7 +169,8 @@ def run_search(
     settings = grouping or GroupingSettings(strictness=filters.strictness)
     # Relevance first: the style that looks most like the photo leads (CLI, JSON, batch).
     groups = sort_groups(
-        group_offers(kept, images, settings=settings),  # type: ignore[arg-type]
+        group_offers(kept, images, settings=settings,  # type: ignore[arg-type]
+                     feature_store=getattr(thumbnails, "features", None)),
         "similarity",
     )
     progress(STAGE_DONE, 100)

@@ -1,7 +1,9 @@
 """Content-addressed thumbnail files and a bounded downloader that fetches each URL once.
 
 Files live under `AppPaths.thumbnails` as `ab/cd/<sha256>` (two shard levels keep folders
-small); the name is the sha256 of the content, so the same picture from two URLs is stored
+small), and what grouping computed from a picture (its local features) beside them as
+`features/<kind>/ab/<sha256>`, `kind` naming the analysis and its version. The name is the
+sha256 of the content, so the same picture from two URLs is stored
 once and a saved search refers to its thumbnails by hash. A second small map
 `urls/ef/<sha256(url)>` remembers which content a URL gave, so the GUI, grouping and the
 library never download a URL twice. Every write goes to a temp file then `os.replace`, so
@@ -89,6 +91,26 @@ class ThumbnailStore:
         except OSError:
             return None
         return sha if _SHA_RE.match(sha) and self.has(sha) else None
+
+    # -- analyses kept beside the pictures (core.pictures.FeatureStore) --------------------
+
+    def _features_path(self, sha: str, kind: str) -> Path:
+        if not _SHA_RE.match(sha) or not _KIND_RE.match(kind):
+            raise ValueError(f"not a sha256 and feature kind: {sha!r}, {kind!r}")
+        return self.root / "features" / kind / sha[:2] / sha
+
+    def load_features(self, sha: str, kind: str) -> bytes | None:
+        """The `kind` of features stored for picture `sha`, or None."""
+        try:
+            return self._features_path(sha, kind).read_bytes()
+        except OSError:
+            return None
+
+    def save_features(self, sha: str, kind: str, data: bytes) -> None:
+        write_atomically(self._features_path(sha, kind), data, durable=False)
+
+
+_KIND_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,40}$")
 
 
 @dataclass(slots=True)
@@ -235,15 +257,19 @@ def small_jpeg(data: bytes, size: int) -> bytes:
 def thumbnails_from(downloader: ThumbnailDownloader) -> ThumbnailFetcher:
     """Adapt a ThumbnailDownloader to the pipeline's `thumbnails` hook (core.marketplace):
     each URL is fetched once (the store remembers it), an item whose picture failed is
-    grouped on its title and price."""
+    grouped on its title and price. It carries the store as `features`, where grouping
+    keeps each picture's local features beside its thumbnail."""
 
-    def fetch(offers: list[Offer], cancel: CancelToken,
-              progress: Callable[[int, int], None]) -> Mapping[str, object]:
-        report = downloader.fetch_all([o.image_url for o in offers if o.image_url],
-                                      cancel=cancel, progress=progress)
-        return {
-            o.key: downloader.store.path_for(report.shas[o.image_url])
-            for o in offers if o.image_url in report.shas
-        }
+    class _Fetch:
+        features = downloader.store
 
-    return fetch
+        def __call__(self, offers: list[Offer], cancel: CancelToken,
+                     progress: Callable[[int, int], None]) -> Mapping[str, object]:
+            report = downloader.fetch_all([o.image_url for o in offers if o.image_url],
+                                          cancel=cancel, progress=progress)
+            return {
+                o.key: downloader.store.path_for(report.shas[o.image_url])
+                for o in offers if o.image_url in report.shas
+            }
+
+    return _Fetch()

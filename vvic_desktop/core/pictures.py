@@ -1,0 +1,111 @@
+"""Every listing picture analysed once for grouping: decoded once, its signatures (hashes,
+colour, silhouette, texture: `core.hashing`) and its local features (`core.local_features`).
+
+Local features cost a few milliseconds a picture, so they are kept: a `FeatureStore`
+(defined here, implemented in storage beside the content-addressed thumbnails) holds them
+by the picture's sha256 and format version, and a later grouping of the same pictures loads
+them instead of analysing again. Core knows the interface only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+from vvic_desktop.core import hashing, local_features
+from vvic_desktop.core.errors import DamagedImage, EmptyImage
+from vvic_desktop.core.hashing import SignatureBatch
+from vvic_desktop.core.local_features import LocalFeatures
+
+log = logging.getLogger(__name__)
+
+PictureSource = bytes | str | Path | Image.Image
+# The store's name for the current kind of features: changes whenever what `extract`
+# computes does, so that features of an older analysis are never mixed with new ones.
+FEATURES_KIND = (
+    f"orb{local_features.FORMAT_VERSION}-{local_features.ANALYSIS_SIDE}"
+    f"-{local_features.MAX_FEATURES}-{local_features.COLOUR_SIDE}"
+)
+
+
+class FeatureStore(Protocol):
+    """Serialised local features by picture sha256 (storage implements it)."""
+
+    def load_features(self, sha: str, kind: str) -> bytes | None: ...
+
+    def save_features(self, sha: str, kind: str, data: bytes) -> None: ...
+
+
+@dataclass(slots=True)
+class Pictures:
+    """Row i for source i: signatures, local features (None when the picture is missing or
+    unusable) and "" or the error code that made it missing."""
+
+    signatures: SignatureBatch
+    features: list[LocalFeatures | None]
+    problems: list[str]
+
+
+@dataclass(slots=True)
+class _One:
+    rgb: np.ndarray | None
+    features: LocalFeatures | None
+    problem: str
+    sha: str = ""
+    stored: bool = False
+
+
+def _analyse_one(src: PictureSource | None, store: FeatureStore | None) -> _One:
+    """Decode and extract local features (OpenCV releases the GIL for both: threads help)."""
+    if src is None:
+        return _One(None, None, "missing")
+    raw: bytes | None = None
+    sha = ""
+    if not isinstance(src, Image.Image):
+        try:
+            raw = src if isinstance(src, bytes) else Path(src).read_bytes()
+        except OSError:
+            return _One(None, None, EmptyImage.code)
+        sha = hashlib.sha256(raw).hexdigest()
+    try:
+        rgb = hashing.decode(raw if raw is not None else src, local_features.ANALYSIS_SIDE // 2)
+    except (EmptyImage, DamagedImage) as exc:
+        return _One(None, None, exc.code)
+    feats = None
+    if store is not None and sha:
+        try:
+            data = store.load_features(sha, FEATURES_KIND)
+            feats = LocalFeatures.from_bytes(data) if data is not None else None
+        except (OSError, ValueError) as exc:  # a damaged entry is recomputed
+            log.debug("stored features unusable: %s", exc)
+    if feats is not None:
+        return _One(rgb, feats, "", sha, True)
+    return _One(rgb, local_features.extract(rgb), "", sha)
+
+
+def analyse(sources: Sequence[PictureSource | None], *, store: FeatureStore | None = None,
+            workers: int = 2) -> Pictures:
+    """Analyse each picture once (see the module docstring); one unusable picture makes one
+    missing row, never an error."""
+    items = list(sources)
+    if workers > 1 and len(items) > 4:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = list(pool.map(lambda s: _analyse_one(s, store), items))
+    else:
+        done = [_analyse_one(s, store) for s in items]
+    for one in done:
+        if store is not None and one.sha and one.features is not None and not one.stored:
+            try:
+                store.save_features(one.sha, FEATURES_KIND, one.features.to_bytes())
+            except OSError as exc:  # a store that cannot write costs speed, not the result
+                log.debug("features not stored: %s", exc)
+    batch = hashing.signatures_of_arrays([one.rgb for one in done])
+    return Pictures(batch, [one.features for one in done], [one.problem for one in done])
