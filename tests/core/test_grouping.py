@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from vvic_desktop.core import grouping, hashing
-from vvic_desktop.core.grouping import GroupingSettings, group_offers, title_similarity
+from vvic_desktop.core.grouping import GroupingSettings, group_offers
 from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.core.pictures import Pictures
 from vvic_desktop.sandbox.catalog import Catalog
@@ -189,14 +189,6 @@ def test_bad_image_bytes_fall_back_to_titles() -> None:
     offers = [_offer("a", "韩版衬衫"), _offer("b", "欧美风格针织开衫")]
     groups = group_offers(offers, {"vvic:a": b"not an image", "vvic:b": b""})
     assert len(groups) == 2
-
-
-def test_title_similarity_ignores_market_and_boilerplate() -> None:
-    a = "广州十三行 2026新款 韩版圆领碎花连衣裙 混批 现货"
-    b = "杭州四季青 韩版圆领碎花连衣裙 批发"
-    assert title_similarity(a, b) == 1.0
-    assert title_similarity(a, "纯棉宽松休闲牛仔裤") < 0.1
-    assert title_similarity("", a) == 0.0
 
 
 def test_best_offer_order_and_price_spread() -> None:

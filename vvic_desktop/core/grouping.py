@@ -24,7 +24,6 @@ evidence never merges.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,34 +36,22 @@ import numpy as np
 from PIL import Image
 
 from vvic_desktop.core import hashing
-from vvic_desktop.core.align import (
+from vvic_desktop.core.hashing import SignatureBatch
+from vvic_desktop.core.local_features import LocalFeatures, overlap_colour, reverse, verify
+from vvic_desktop.core.models import Offer, StyleGroup
+from vvic_desktop.core.pictures import FeatureStore, Pictures, analyse
+from vvic_desktop.core.titles import (
     CUT_FAMILIES,
     category_of,
     cut_words,
     dominant_category,
     print_of,
+    title_bigrams,
 )
-from vvic_desktop.core.hashing import SignatureBatch
-from vvic_desktop.core.local_features import LocalFeatures, overlap_colour, reverse, verify
-from vvic_desktop.core.models import Offer, StyleGroup
-from vvic_desktop.core.pictures import FeatureStore, Pictures, analyse
 
 ImageSource = bytes | Image.Image | str | Path
 BestOfferKey = Literal["credit", "price", "sales", "stock"]
 DEFAULT_BEST_ORDER: tuple[BestOfferKey, ...] = ("credit", "price", "sales", "stock")
-
-# Market names, places and selling boilerplate: they say nothing about the garment and would
-# make every title of one market look alike.
-TITLE_STOP_WORDS: tuple[str, ...] = (
-    "广州十三行", "杭州四季青", "十三行", "四季青", "沙河", "白马", "广州", "杭州", "濮院",
-    "混批", "批发", "打包", "新款", "现货", "爆款", "一件代发", "代发", "档口", "实拍",
-    "厂家直销", "货源", "女装", "秋季", "冬季", "春季", "夏季", "秋冬", "春秋", "春夏",
-    "网红", "同款", "热卖", "包邮", "正品", "高品质",
-)
-_STOP_RE = re.compile("|".join(sorted(map(re.escape, TITLE_STOP_WORDS), key=len, reverse=True)))
-_NOT_WORD_RE = re.compile(r"[^\u4e00-\u9fffa-z0-9]+")
-_YEAR_RE = re.compile(r"20\d\d年?")
-
 
 @dataclass(frozen=True, slots=True)
 class GroupingSettings:
@@ -129,31 +116,6 @@ class PairEvidence:
     price_ratio: np.ndarray  # |a-b| / max(a,b); nan when a price is missing
     conflict: np.ndarray  # the titles name different categories, prints or cuts
     same: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-
-
-# --------------------------------------------------------------------------- titles
-
-
-def title_core(title: str) -> str:
-    """A title without punctuation, years, market and boilerplate words, lower-cased."""
-    text = _NOT_WORD_RE.sub("", title.lower())
-    text = _YEAR_RE.sub("", text)
-    return _STOP_RE.sub("", text)
-
-
-def title_bigrams(title: str) -> frozenset[str]:
-    core = title_core(title)
-    if len(core) < 2:
-        return frozenset([core]) if core else frozenset()
-    return frozenset(core[k: k + 2] for k in range(len(core) - 1))
-
-
-def title_similarity(a: str, b: str) -> float:
-    """Dice coefficient of character bigrams of the title cores."""
-    ba, bb = title_bigrams(a), title_bigrams(b)
-    if not ba or not bb:
-        return 0.0
-    return 2 * len(ba & bb) / (len(ba) + len(bb))
 
 
 # --------------------------------------------------------------------------- candidates
