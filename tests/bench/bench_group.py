@@ -3,7 +3,8 @@
 Run: .venv/bin/python tests/bench/bench_group.py [--seed-full] [--repeat 5]
 
 Prints medians (ms) and ratios for
-- 50 and 200 listings from local JPEG files, hashing included (ours vs seed);
+- 50 and 200 real-photo listings (copies of ../shared apparel photos) from local JPEG files,
+  pictures decoded included: ours cold, ours with the local features stored, the seed;
 - 1k, 10k and 100k listings with signatures given (ours; the seed has no such mode);
 - peak traced memory of the 100k run;
 - pairwise precision / recall / F1 of both on the labelled sandbox corpus (collages
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import zlib
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +46,7 @@ from vvic_desktop.core import hashing
 from vvic_desktop.core.grouping import GroupingSettings, group_offers
 from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.sandbox.catalog import Catalog
+from vvic_desktop.storage.thumbs import ThumbnailStore
 
 # --------------------------------------------------------------------------- the seed
 
@@ -180,9 +183,32 @@ def collage_recall(labels: list[str], group_ids: list[int], collage: np.ndarray)
     return float((gid[i][m] == gid[j][m]).mean()) if m.any() else float("nan")
 
 
-def ours(offers: list[Offer]) -> list[list[Offer]]:
-    batch, _ = hashing.signatures_from_sources([o.image_url for o in offers])
-    return [g.offers for g in group_offers(offers, signatures=batch)]
+def ours(offers: list[Offer], store: object | None = None) -> list[list[Offer]]:
+    """Group with every picture read from its file (decode, signatures and local features
+    included); with `store` (a ThumbnailStore) the local features are loaded once stored."""
+    images = {o.key: o.image_url for o in offers}
+    return [g.offers for g in group_offers(offers, images, feature_store=store)]  # type: ignore[arg-type]
+
+
+def real_corpus(folder: Path) -> list[tuple[Offer, dict, str, bool]]:
+    """Listing copies of the real apparel photos (dev styles; `real_photos`), as files."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import real_photos
+
+    dev, _held = real_photos.split_styles()
+    out = []
+    for k, it in enumerate(real_photos.corpus(dev, views=("main",))):
+        if it.edit == "collage":
+            continue
+        path = folder / f"real{k}.jpg"
+        path.write_bytes(it.jpeg)
+        offer = Offer("vvic", f"real{k}", "", Decimal(60), stall=Stall(name=f"s{k}"),
+                      image_url=str(path))
+        item = {"item_id": f"real{k}", "title": "", "price": 60.0, "credit_level": "B",
+                "sales": 0, "stock": 1, "image_url": str(path)}
+        out.append((offer, item, it.product, False))
+    # Interleave products the way a search's results mix stalls.
+    return sorted(out, key=lambda c: (zlib.crc32(c[0].item_id.encode()) % 7, c[0].item_id))
 
 
 def median_ms(fn: Callable[[], object], repeat: int) -> float:
@@ -252,12 +278,20 @@ def main() -> None:
         print(f"corpus: catalog seed {args.catalog_seed}, {len(corpus)} listings, "
               f"{len(plain)} without collage")
 
-        # ---- speed, hashing included, 50 and 200 items from local files
+        # ---- speed, pictures decoded included, 50 and 200 real-photo listings (800 px
+        # JPEGs) from local files: cold (features computed) and warm (features stored)
+        real = real_corpus(Path(tmp))
         for n in (50, 200):
-            subset = plain[:n]
+            subset = real[:n]
             offers = [c[0] for c in subset]
             items = [c[1] for c in subset]
             ours_ms, ours_cpu = median_wall_cpu(lambda offers=offers: ours(offers), args.repeat)
+            store = ThumbnailStore(Path(tmp) / f"store{n}")
+            ours(offers, store)
+            warm_ms, warm_cpu = median_wall_cpu(
+                lambda offers=offers, store=store: ours(offers, store), args.repeat)
+            print(f"{n:>6} real listings: ours cold {ours_ms:7.1f} ms (cpu {ours_cpu:.0f}), "
+                  f"features stored {warm_ms:7.1f} ms (cpu {warm_cpu:.0f})")
             if n == 50 or args.seed_full:
                 seed = SeedDeduplicator()
                 t = time.perf_counter()

@@ -127,8 +127,8 @@ def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
 
 def run(args: argparse.Namespace) -> int:
     # loaded here, not at import: `vvic --help` stays fast (tests/bench/bench_startup.py)
-    from vvic_desktop.core import hashing
     from vvic_desktop.core.grouping import group_offers
+    from vvic_desktop.core.pictures import analyse
     from vvic_desktop.storage.export import group_to_json
 
     path = Path(args.items)
@@ -137,11 +137,11 @@ def run(args: argparse.Namespace) -> int:
     images = _images(offers, path.resolve().parent, args, notes)
     # Decode once here to learn which images were unusable (grouping treats them as missing).
     keys = [o.key for o in offers]
-    batch, problems = hashing.signatures_from_sources([images.get(k) for k in keys])
-    for offer, problem in zip(offers, problems, strict=True):
+    pictures = analyse([images.get(k) for k in keys])
+    for offer, problem in zip(offers, pictures.problems, strict=True):
         if problem and offer.item_id not in notes:
             notes[offer.item_id] = f"image unusable ({problem}): grouped by title and price"
-    groups = group_offers(offers, signatures=batch)
+    groups = group_offers(offers, pictures=pictures)
     if args.json:
         out: dict[str, Any] = {"groups": [group_to_json(g) for g in groups]}
         if notes:

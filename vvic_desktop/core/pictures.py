@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from vvic_desktop.core import hashing, local_features
-from vvic_desktop.core.errors import DamagedImage, EmptyImage
+from vvic_desktop.core.errors import EmptyImage, PictureUnavailable
 from vvic_desktop.core.hashing import SignatureBatch
 from vvic_desktop.core.local_features import LocalFeatures
 
@@ -77,7 +77,7 @@ def _analyse_one(src: PictureSource | None, store: FeatureStore | None) -> _One:
         sha = hashlib.sha256(raw).hexdigest()
     try:
         rgb = hashing.decode(raw if raw is not None else src, local_features.ANALYSIS_SIDE // 2)
-    except (EmptyImage, DamagedImage) as exc:
+    except PictureUnavailable as exc:  # the one picture loader's refusal
         return _One(None, None, exc.code)
     feats = None
     if store is not None and sha:
