@@ -128,8 +128,16 @@ class PictureUnavailable(ImageError):
     """
 
     code = "picture_unavailable"
-    zh = "图片无法使用（{reason}）。"
-    en = "The picture cannot be used ({reason})."
+    zh = "图片不可用（{reason}）。"
+    en = "Picture unavailable ({reason})."
+
+
+class PictureUnavailableGrouped(PictureUnavailable):
+    """The note on a listing whose picture could not be used: it keeps its place."""
+
+    code = "picture_unavailable"
+    zh = "图片不可用（{reason}），仅按标题和价格归类。"
+    en = "Picture unavailable ({reason}): grouped by title and price only."
 
 
 class ImageTooSmall(PictureUnavailable):

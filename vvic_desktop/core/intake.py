@@ -179,6 +179,38 @@ def open_bytes(data: bytes) -> OpenedImage:
     return OpenedImage(image, fmt, len(data), data)
 
 
+# Why a picture was unusable, per error code, for notes on a listing (the code comes back from
+# a worker thread or the thumbnail store; the reader gets words in their language).
+PICTURE_PROBLEMS: dict[str, Both] = {
+    "missing": Both("没有图片", "no picture"),
+    "empty_image": Both("文件是空的", "the file is empty"),
+    "unsupported_image": Both("不是支持的图片格式", "not a supported picture format"),
+    "vector_image": Both("是矢量图或文档", "a vector drawing or document"),
+    "file_missing": Both("找不到文件", "file not found"),
+    "not_a_file": Both("不是普通文件（文件夹、设备或管道）",
+                       "not a regular file (a folder, device or pipe)"),
+    "file_unreadable": Both("文件无法读取", "the file cannot be read"),
+    "damaged_image": Both("图片已损坏或不完整", "damaged or incomplete"),
+    "image_too_large": Both("尺寸过大，可能是恶意文件", "too large, possibly hostile"),
+    "heif_unavailable": Both("缺少 HEIC 组件", "HEIC support missing"),
+    "picture_unavailable": Both("无法解码", "cannot be decoded"),
+    "network": Both("下载失败", "download failed"),
+    "timeout": Both("下载超时", "download timed out"),
+    "url_refused": Both("图片地址不允许访问", "picture address not allowed"),
+    "download_too_large": Both("下载的文件过大", "download too large"),
+    "cancelled": Both("已取消", "cancelled"),
+}
+
+
+def picture_note(code: str) -> str:
+    """The note for a listing whose picture failed with error `code`, in the reader's
+    language: "picture unavailable (why): grouped by title and price only"."""
+    from vvic_desktop.core.errors import PictureUnavailableGrouped
+
+    reason = PICTURE_PROBLEMS.get(code, Both(code, code))
+    return PictureUnavailableGrouped(code, reason=reason).message()
+
+
 def load_picture(
     source: bytes | bytearray | str | os.PathLike[str] | Image.Image,
     *,
