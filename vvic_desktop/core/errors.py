@@ -335,8 +335,13 @@ class QuotaExceeded(VvicError):
     def __init__(
         self, detail: str = "", market: str = "", retry_after: float = 60.0, **fields: Any
     ) -> None:
-        super().__init__(detail, market=market, retry_after=round(retry_after), **fields)
-        self.retry_after = float(retry_after)
+        try:  # whatever a service said: a number of seconds in [0, 7 days]
+            seconds = float(retry_after)
+        except (TypeError, ValueError, OverflowError):
+            seconds = 60.0
+        seconds = 60.0 if seconds != seconds else min(max(0.0, seconds), 7 * 24 * 3600.0)
+        super().__init__(detail, market=market, retry_after=round(seconds), **fields)
+        self.retry_after = seconds
 
 
 class QuotaExhausted(VvicError):
@@ -353,8 +358,12 @@ class QuotaExhausted(VvicError):
         resumes_at: _dt.datetime | None = None,
         **fields: Any,
     ) -> None:
-        resumes_at = resumes_at or _dt.datetime.now().astimezone() + _dt.timedelta(hours=1)
-        super().__init__(detail, market=market, resumes_hhmm=resumes_at.strftime("%H:%M"), **fields)
+        now = _dt.datetime.now().astimezone()
+        resumes_at = resumes_at or now + _dt.timedelta(hours=1)
+        # The date too when it is not today ("resumes at 03:00" the next morning misleads).
+        shown = resumes_at.astimezone(now.tzinfo) if resumes_at.tzinfo else resumes_at
+        when = shown.strftime("%H:%M" if shown.date() == now.date() else "%Y-%m-%d %H:%M")
+        super().__init__(detail, market=market, resumes_hhmm=when, **fields)
         self.resumes_at = resumes_at
 
 
@@ -388,8 +397,12 @@ class ServiceError(VvicError):
 
 
 class BadResponse(VvicError):
+    """An answer that is not what the protocol promises (malformed JSON, a web page, an
+    oversize body, a redirect): the same request gets the same answer, so it is not repeated
+    within a search."""
+
     code = "bad_response"
-    retry = Retry.BACKOFF
+    retry = Retry.NEVER
     zh = "{market} 返回了无法识别的内容（{reason}）。可能是网络代理或服务故障，请稍后重试。"
     en = (
         "{market} sent an unexpected response ({reason}). A proxy or a service fault may be "
