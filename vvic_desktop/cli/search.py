@@ -140,9 +140,13 @@ def _quiet(stage: str, percent: int) -> None:
 
 
 def _print_progress(stage: str, percent: int) -> None:
-    sys.stderr.write(f"\r{percent:3d}% {stage:<16}")
+    name, _, arg = stage.partition(" ")
+    if name == "wait":  # a countdown before the next attempt (Ctrl+C stops it)
+        zh = errors.language().startswith("zh")
+        stage = f"等待 {arg} 秒后重试…" if zh else f"retrying in {arg} s…"
+    sys.stderr.write(f"\r{percent:3d}% {stage:<24}")
     if percent >= 100:
-        sys.stderr.write("\r" + " " * 24 + "\r")
+        sys.stderr.write("\r" + " " * 32 + "\r")
     sys.stderr.flush()
 
 
@@ -172,8 +176,10 @@ def print_table(result: SearchResult) -> None:
             price = format_price(offer.price, "?")
             credit = offer.stall.credit_level or "-"
             stock = "?" if offer.stock is None else str(offer.stock)
+            picture = lang_text("  [picture unavailable]", "  [图片不可用]") if (
+                offer.extra.get("picture_unavailable")) else ""
             out.write(f" {mark} {price:>9}  {credit}  {stock_word} {stock:>5}  "
-                      f"{offer.stall.name or '-'}  {offer.title[:40]}\n")
+                      f"{offer.stall.name or '-'}  {offer.title[:40]}{picture}\n")
     from vvic_desktop.core.prepare import note_text
 
     for note in result.notes:

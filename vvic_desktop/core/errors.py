@@ -410,6 +410,13 @@ class BadResponse(VvicError):
     )
 
 
+class BadGateway(BadResponse):
+    """A web page or broken body under a 5xx/408 status (a proxy's "502 Bad Gateway"): the
+    status says the fault is passing, so it is retried with back-off."""
+
+    retry = Retry.BACKOFF
+
+
 # --- local storage and configuration -------------------------------------------------------
 
 

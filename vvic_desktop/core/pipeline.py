@@ -41,7 +41,7 @@ from vvic_desktop.core.models import (
     SearchResult,
 )
 from vvic_desktop.core.ratelimit import QuotaLimiter
-from vvic_desktop.core.retry import call_with_retry
+from vvic_desktop.core.retry import IN_SEARCH_MAX_WAIT, call_with_retry, countdown
 
 if TYPE_CHECKING:
     from vvic_desktop.core.grouping import GroupingSettings
@@ -56,6 +56,7 @@ STAGE_CACHE = "cache"
 STAGE_QUOTA = "quota"  # waiting for a permit
 STAGE_SEARCH = "search"
 STAGE_RETRY = "retry"  # reported as "retry 2/3"
+STAGE_WAIT = "wait"  # reported as "wait 12": seconds left before the next attempt, each second
 STAGE_THUMBNAILS = "thumbnails"
 STAGE_GROUP = "group"
 STAGE_DONE = "done"
@@ -66,7 +67,7 @@ class RetryPolicy:
     attempts: int = 3
     base: float = 1.0
     cap: float = 20.0
-    max_retry_after: float = 120.0
+    max_retry_after: float = IN_SEARCH_MAX_WAIT  # longer: "resumes at …" (core.retry)
 
 
 def _no_progress(stage: str, percent: int) -> None:
@@ -137,6 +138,14 @@ def run_search(
         )
         offers = list(answer.offers)
         stats.update(raw=answer.raw_count or len(answer.offers), skipped=answer.skipped)
+        # At most what was asked for (≤ 50): a service answering 10,000 items must not cost
+        # 10,000 thumbnail requests and minutes of grouping. The rest is counted, not kept.
+        limit = max(1, min(MAX_RESULTS, int(filters.max_results or 20)))
+        if len(offers) > limit:
+            answer.notes.append(f"more_results:{len(offers) - limit}")
+            offers = offers[:limit]
+        if answer.skipped:
+            answer.notes.append(f"skipped_items:{answer.skipped}")
         if answer.quota_left is not None:  # OneBound's daily allowance, for the status bar
             stats["quota_left"] = answer.quota_left
         notes.extend(answer.notes)
@@ -166,9 +175,13 @@ def run_search(
     from vvic_desktop.core.result_rows import sort_groups
 
     settings = grouping or GroupingSettings(strictness=filters.strictness)
+    signatures = None
+    if images is not None:
+        signatures = _signatures_marking_unavailable(kept, images, notes)
     # Relevance first: the style that looks most like the photo leads (CLI, JSON, batch).
     groups = sort_groups(
-        group_offers(kept, images, settings=settings),  # type: ignore[arg-type]
+        group_offers(kept, images, signatures=signatures,  # type: ignore[arg-type]
+                     settings=settings),
         "similarity",
     )
     progress(STAGE_DONE, 100)
@@ -176,6 +189,38 @@ def run_search(
         query=query, offers=kept, groups=groups, image_sha256=prepared.sha256,
         notes=notes, stats=stats, prepared=prepared,
     )
+
+
+MAX_RESULTS = 50
+PICTURE_UNAVAILABLE = "picture_unavailable"  # Offer.extra key: why its picture is unusable
+
+
+def _signatures_marking_unavailable(
+    offers: list[Offer], images: Mapping[str, object], notes: list[str]
+) -> object:
+    """Decode every listing picture once (through the one picture loader); a listing whose
+    picture is missing, failed to download or cannot be used keeps its place, marked
+    `extra["picture_unavailable"] = <error code>`, and is grouped on title and price."""
+    from vvic_desktop.core import hashing
+
+    sources: list[object] = []
+    fetch_errors: dict[int, str] = {}
+    for k, offer in enumerate(offers):
+        value = images.get(offer.key)
+        if isinstance(value, VvicError):
+            fetch_errors[k] = value.code
+            value = None
+        sources.append(value)
+    batch, problems = hashing.signatures_from_sources(sources)  # type: ignore[arg-type]
+    unavailable = 0
+    for k, (offer, problem) in enumerate(zip(offers, problems, strict=True)):
+        why = fetch_errors.get(k) or problem
+        if why:
+            offer.extra[PICTURE_UNAVAILABLE] = why
+            unavailable += 1
+    if unavailable:
+        notes.append(f"pictures_unavailable:{unavailable}")
+    return batch
 
 
 def _search_with_quota_and_retry(
@@ -211,12 +256,18 @@ def _search_with_quota_and_retry(
                  attempt + 1, retry.attempts, delay)
         progress(f"{STAGE_RETRY} {attempt + 1}/{retry.attempts}", 30)
 
+    base_sleep = sleep or cancel.sleep
+
+    def visible_sleep(delay: float) -> None:
+        # Every wait is a countdown the user sees (CLI line, GUI status) and can cancel.
+        countdown(delay, base_sleep, lambda left: progress(f"{STAGE_WAIT} {left}", 30))
+
     try:
         return call_with_retry(
             lambda: market.search(prepared, filters, cancel, acquire),
             cancel=cancel, attempts=retry.attempts, base=retry.base, cap=retry.cap,
-            max_retry_after=retry.max_retry_after, rng=rng, sleep=sleep, on_retry=on_retry,
-            clock=clock,
+            max_retry_after=retry.max_retry_after, rng=rng, sleep=visible_sleep,
+            on_retry=on_retry, clock=clock,
         )
     except QuotaExhausted as exc:
         # Remember the pause for this key, so the next photo of a batch (or a second

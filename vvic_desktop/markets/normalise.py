@@ -17,6 +17,7 @@ from typing import Any
 
 from vvic_desktop.core.errors import (
     AuthError,
+    BadGateway,
     BadRequest,
     BadResponse,
     PermissionDenied,
@@ -315,16 +316,21 @@ def decode_json(response: HttpResponse, market: str) -> dict[str, Any]:
                             retry_after=retry_after(response.header("Retry-After")))
     content_type = (response.header("Content-Type") or "").lower()
     head = response.content[:64].lstrip().lower()
+    # A 5xx/408 page (a proxy's "502 Bad Gateway") is a transient fault: the status says so.
+    # The same page or broken JSON in any other answer will not change on a repeat.
+    transient = response.status >= 500 or response.status == 408
     if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<")) or "text/html" in content_type:
         log.warning("%s answered HTTP %s with a web page: %s", market, response.status,
                     snippet(response))
-        raise BadResponse(f"HTTP {response.status}, web page instead of JSON", market=market)
+        reason = f"HTTP {response.status}, web page instead of JSON"
+        raise (BadGateway if transient else BadResponse)(reason, market=market)
     try:
         data = response.json()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         log.warning("%s answered HTTP %s with malformed JSON: %s", market, response.status,
                     snippet(response))
-        raise BadResponse(f"HTTP {response.status}, malformed JSON", market=market) from None
+        reason = f"HTTP {response.status}, malformed JSON"
+        raise (BadGateway if transient else BadResponse)(reason, market=market) from None
     if not isinstance(data, dict):
         log.warning("%s answered with a JSON %s, not an object", market, type(data).__name__)
         raise BadResponse(f"JSON {type(data).__name__} instead of an object", market=market)

@@ -241,9 +241,13 @@ def thumbnails_from(downloader: ThumbnailDownloader) -> ThumbnailFetcher:
               progress: Callable[[int, int], None]) -> Mapping[str, object]:
         report = downloader.fetch_all([o.image_url for o in offers if o.image_url],
                                       cancel=cancel, progress=progress)
-        return {
+        found: dict[str, object] = {
             o.key: downloader.store.path_for(report.shas[o.image_url])
             for o in offers if o.image_url in report.shas
         }
+        # A picture that could not be fetched: its error, so the listing can say why.
+        found.update({o.key: report.errors[o.image_url] for o in offers
+                      if o.image_url in report.errors})
+        return found
 
     return fetch
