@@ -26,7 +26,8 @@ from vvic_desktop.core.errors import (
     VvicError,
 )
 from vvic_desktop.core.models import Offer, Stall
-from vvic_desktop.markets.http import HttpResponse, redact
+from vvic_desktop.core.redact import inert, redact
+from vvic_desktop.markets.http import HttpResponse
 
 log = logging.getLogger(__name__)
 
@@ -132,33 +133,6 @@ def parse_float(value: Any) -> float | None:
     if number > 1:
         number = number / 100 if number <= 100 else None  # type: ignore[assignment]
     return number
-
-
-# Terminal escape sequences: CSI (ESC [ … final), OSC (ESC ] … BEL or ST), DCS/SOS/PM/APC
-# (ESC P/X/^/_ … ST), two-byte escapes; and their 8-bit C1 forms (U+009B CSI, U+009D OSC…).
-_ESCAPE_RE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])(?:[^\x07\x1b\x9c]{0,4096})(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[ -/]*[0-~]?"
-)
-# Controls (C0 but tab/newline, DEL, C1) and bidi overrides/isolates/marks, which can make
-# a title display reversed or hide text (Trojan Source); line/paragraph separators too.
-_INERT_RE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    "\u2028\u2029\ufff9-\ufffb]"
-)
-
-
-def inert(value: str) -> str:
-    """`value` safe for a terminal or a label: escape sequences, control characters and
-    bidi controls removed, tabs and newlines as spaces. For every text from outside."""
-    if not value:
-        return value
-    if value.isprintable():  # the common case: nothing to do
-        return value
-    value = _ESCAPE_RE.sub("", value)
-    value = value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return _INERT_RE.sub("", value)
 
 
 def text(value: Any, limit: int = 500) -> str:
