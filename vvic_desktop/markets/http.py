@@ -9,12 +9,13 @@ text that can leave this module (exceptions, log records) goes through `redact()
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -181,6 +182,21 @@ class _Watchdog:
 
     def stop(self) -> None:
         self._done.set()
+
+
+@contextlib.contextmanager
+def watched(deadline_at: float, cancel: CancelToken | None) -> Iterator[_Watchdog]:
+    """Run the requests made inside under one watchdog: every connection they open (connect,
+    upload, headers, body, every redirect hop) is shut down at `deadline_at` (monotonic) or
+    on cancel. The caller checks `fired` to tell a deadline or a cancel from a fault."""
+    watchdog = _Watchdog(deadline_at, cancel)
+    previous = getattr(_current, "connections", None)
+    _current.connections = watchdog.connections
+    try:
+        yield watchdog
+    finally:
+        _current.connections = previous
+        watchdog.stop()
 
 
 def request(

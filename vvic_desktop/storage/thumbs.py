@@ -106,7 +106,9 @@ class ThumbnailDownloader:
     Each distinct URL is fetched at most once per store: URLs already in the store's map are
     answered from disk, duplicates within a call share one download, and concurrent calls
     for the same URL wait for the one in flight instead of fetching it again.
-    `allow_private` is the caller's decision (True only for the loopback sandbox and tests).
+    Which private hosts a picture may come from is `policy` (`core.intake.address_policy`,
+    decided once per search target); `allow_private` is the legacy flag (loopback and LAN,
+    never link-local) for tests and `vvic group --allow-private`.
     """
 
     def __init__(
@@ -114,6 +116,7 @@ class ThumbnailDownloader:
         store: ThumbnailStore,
         *,
         allow_private: bool = False,
+        policy: object | None = None,
         max_workers: int = DEFAULT_WORKERS,
         max_bytes: int = THUMB_MAX_BYTES,
         deadline: float = THUMB_DEADLINE_S,
@@ -125,6 +128,7 @@ class ThumbnailDownloader:
             fetch = fetch_url
         self.store = store
         self.allow_private = allow_private
+        self.policy = policy  # an intake.AddressPolicy; None: from allow_private
         self.max_workers = max(1, max_workers)
         self.max_bytes = max_bytes
         self.deadline = deadline
@@ -196,9 +200,10 @@ class ThumbnailDownloader:
             sha = self.store.sha_for_url(url)
             if sha:
                 return sha, False
+            policy = {"policy": self.policy} if self.policy is not None else {}
             data = self._fetch(
                 url, allow_private=self.allow_private, max_bytes=self.max_bytes,
-                deadline=self.deadline, cancel=cancel,
+                deadline=self.deadline, cancel=cancel, **policy,
             )
             sha = self.store.put(data)
             self.store.remember_url(url, sha)
