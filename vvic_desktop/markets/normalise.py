@@ -288,6 +288,8 @@ def decode_json(response: HttpResponse, market: str) -> dict[str, Any]:
         # body says. Without a header the adapter reads its JSON (a ban's seconds in sub_msg).
         raise QuotaExceeded(f"HTTP 429 {snippet(response, 80)}", market=market,
                             retry_after=retry_after(response.header("Retry-After")))
+    if 300 <= response.status < 400:  # adapters never follow: a redirect is not an answer
+        raise BadResponse(f"unexpected redirect (HTTP {response.status})", market=market)
     content_type = (response.header("Content-Type") or "").lower()
     head = response.content[:64].lstrip().lower()
     # A 5xx/408 page (a proxy's "502 Bad Gateway") is a transient fault: the status says so.
