@@ -187,8 +187,13 @@ def test_json_keeps_marketplace_text_escaped_but_never_raw(
     code, out, err = _search(capsys, photo, market.endpoint("escapes"), "--json")
     assert code == 0, err
     assert not TERMINAL_POISON.search(out)
-    titles = [o["title"] for o in json.loads(out)["offers"]]
+    offers = json.loads(out)["offers"]
+    titles = [o["title"] for o in offers]
     assert titles and all("红色" in t and "连衣裙" in t for t in titles)
+    # what the marketplace sent is kept, JSON-escaped (\u001b, \u009b, \u202e on the wire)
+    raw = [o["extra"]["raw_title"] for o in offers]
+    assert all("\x1b]0;pwned" in r and "\u202e" in r and "\x9b" in r for r in raw)
+    assert "\\u001b" in out and "\\u009b" in out and "\\u202e" in out
 
 
 def test_bad_prices_skip_their_items(market: HostileMarket, photo: str,

@@ -22,6 +22,7 @@ from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
 from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.core.prices import format_price
+from vvic_desktop.core.redact import json_text
 
 MAX_ITEMS = 100_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -147,8 +148,7 @@ def run(args: argparse.Namespace) -> int:
         out: dict[str, Any] = {"groups": [group_to_json(g) for g in groups]}
         if notes:
             out["notes"] = notes
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(out) + "\n")
         return 0
     for k, g in enumerate(groups, 1):
         spread = " / ".join(format_price(p, "?")

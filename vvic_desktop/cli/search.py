@@ -9,7 +9,6 @@ sandbox marketplace in-process and searches it with its demo credentials.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
 from vvic_desktop.core.prices import format_price, format_price_range
+from vvic_desktop.core.redact import json_text
 from vvic_desktop.storage.settings import MAX_RESULTS, Settings
 
 if TYPE_CHECKING:
@@ -91,8 +91,7 @@ def run(args: argparse.Namespace) -> int:
             endpoint=args.endpoint, use_cache=not args.no_cache,
         )
         if args.json:
-            json.dump(result_to_json(result), sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
+            sys.stdout.write(json_text(result_to_json(result)) + "\n")
         else:
             print_table(result)
         if args.save is not None:

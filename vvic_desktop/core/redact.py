@@ -10,6 +10,7 @@ adapter registers, raw, URL-encoded (quote and quote_plus, either hex case) and 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 import threading
@@ -43,6 +44,19 @@ def inert(value: str) -> str:
     value = _ESCAPE_RE.sub("", value)
     value = value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
     return _INERT_RE.sub("", value)
+
+
+# Characters JSON leaves raw under ensure_ascii=False that a terminal still obeys or that
+# reorder text: DEL and C1 controls (U+009B is CSI), bidi controls, line separators.
+_JSON_POISON_RE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_text(data: Any, indent: int | None = 2) -> str:
+    """`data` as JSON that is safe to print: readable Chinese (ensure_ascii=False) but every
+    control or bidi character escaped as \\uXXXX (json escapes C0 controls itself), so
+    text kept as the marketplace sent it (`extra.raw_title`) stays inert on a terminal."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _JSON_POISON_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 SECRET_NAMES = ("sign", "secret", "app_secret", "session", "key", "_aop_signature", "access_token")

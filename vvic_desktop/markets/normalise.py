@@ -231,7 +231,8 @@ def make_offer(
         return None
 
     item_id = item_id_text(first(id_keys))
-    title = text(first(title_keys))
+    raw_title = first(title_keys)
+    title = text(raw_title)
     if not item_id or not title:
         return None
     price, price_max = (None, None)
@@ -258,6 +259,10 @@ def make_offer(
         min_order=parse_int(first(moq_keys)),
         similarity=parse_float(first(similarity_keys)),
         art_no=text(first(art_no_keys), 64),
+        # What the marketplace sent, when sanitising changed it: for `--json` (escaped there
+        # by core.redact.json_text), never shown on a terminal or a label.
+        extra={"raw_title": raw_title[:500]} if isinstance(raw_title, str) and (
+            raw_title.strip()[:500] != title) else {},
     )
 
 

@@ -95,7 +95,11 @@ class StatusArea:
             "group": self.tr("Grouping the same styles…"),
             "done": self.tr("Done."),
         }
-        return texts.get(stage.split(" ", 1)[0], stage)
+        name, _, arg = stage.partition(" ")
+        if name == "wait":  # a countdown before the next attempt; Cancel stops it
+            return self.tr("Trying again in {seconds} s… (Cancel stops the wait)").format(
+                seconds=arg)
+        return texts.get(name, stage)
 
     def _show_error(self, error: BaseException, what: str = "search") -> None:
         """A failure of the search (or of a library `what`) as a message in the status bar."""
