@@ -267,11 +267,11 @@ def _picture(data: bytes | None, size: int = THUMB_EXPORT_PX) -> bytes | None:
     """A small JPEG of a stored picture; None if there is none or it cannot be decoded."""
     if not data:
         return None
-    from PIL import Image
+    from vvic_desktop.core.errors import PictureUnavailable
 
     try:
         return small_jpeg(data, size)
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except PictureUnavailable:
         return None
 
 

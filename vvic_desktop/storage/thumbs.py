@@ -225,16 +225,17 @@ def stored_picture_sha(store: ThumbnailStore, url: str) -> str | None:
 
 
 def small_jpeg(data: bytes, size: int) -> bytes:
-    """A small JPEG of a picture (query thumbnails, imported photos, exports)."""
-    from PIL import Image
+    """A small JPEG of a picture (query thumbnails, imported photos, exports), decoded
+    through the one picture loader. Raises PictureUnavailable for an unusable picture."""
+    from vvic_desktop.core.intake import load_picture
 
-    with Image.open(io.BytesIO(data)) as image:
-        image.draft("RGB", (size, size))
-        picture = image.convert("RGB")
+    picture = load_picture(data, max_side=size)
+    if max(picture.size) > size:
+        picture = picture.copy()
         picture.thumbnail((size, size))
-        out = io.BytesIO()
-        picture.save(out, "JPEG", quality=85)
-        return out.getvalue()
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def thumbnails_from(downloader: ThumbnailDownloader) -> ThumbnailFetcher:
