@@ -632,12 +632,15 @@ def _fetch_hop(
 ) -> requests.Response:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise UrlRefused(f"scheme {parts.scheme!r}", reason=f"只支持 http/https ({parts.scheme}:)")
+        raise UrlRefused(f"scheme {parts.scheme!r}",
+                         reason=Both(f"只支持 http/https（{parts.scheme}:）",
+                                     f"only http/https ({parts.scheme}:)"))
     host = parts.hostname
     if not host:
-        raise UrlRefused("no host", reason="网址不完整 / incomplete address")
+        raise UrlRefused("no host", reason=Both("网址不完整", "incomplete address"))
     if parts.username or parts.password:
-        raise UrlRefused("credentials in URL", reason="网址含登录信息 / credentials in address")
+        raise UrlRefused("credentials in URL",
+                         reason=Both("网址含登录信息", "credentials in the address"))
     port = parts.port or (443 if parts.scheme == "https" else 80)
     if cancel is not None:
         cancel.raise_if_cancelled()
@@ -746,7 +749,8 @@ def _read_body(
 def _decode_data_url(url: str, max_bytes: int) -> bytes:
     header, sep, payload = url.partition(",")
     if not sep:
-        raise UrlRefused("malformed data: URL", reason="data: 网址格式错误 / malformed data: URL")
+        raise UrlRefused("malformed data: URL",
+                         reason=Both("data: 网址格式错误", "malformed data: URL"))
     if len(payload) > max_bytes * 4 // 3 + 4:
         raise DownloadTooLarge("data: URL too long", limit_mb=max_bytes // 2**20)
     try:
