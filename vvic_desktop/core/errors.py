@@ -212,6 +212,12 @@ class ImageTooLarge(PictureUnavailable):
     )
 
 
+class PictureFileTooLarge(ImageTooLarge):
+    code = "image_too_large"
+    zh = "文件太大（超过 {limit_mb} MB），不像是一张照片。请换一张图片。"
+    en = "The file is larger than {limit_mb} MB, which is not a photo. Use another picture."
+
+
 class HeifUnavailable(PictureUnavailable):
     code = "heif_unavailable"
     zh = "无法读取 HEIC 照片：缺少 pillow-heif 组件。请重新安装本软件，或把照片导出为 JPG。"

@@ -44,6 +44,7 @@ from vvic_desktop.core.errors import (
     ImageTooLarge,
     NetworkError,
     NotAFile,
+    PictureFileTooLarge,
     PictureUnavailable,
     Timeout,
     UnsupportedImage,
@@ -375,6 +376,24 @@ def _header_size(data: bytes, fmt: str) -> tuple[int, int]:
     return 0, 0
 
 
+def _os_reason(exc: BaseException) -> Both:
+    import errno
+
+    code = getattr(exc, "errno", None)
+    if code in (errno.EACCES, errno.EPERM):
+        return Both("没有读取权限", "permission denied")
+    if code == errno.EISDIR:
+        return Both("这是一个文件夹", "it is a folder")
+    if code == errno.ELOOP:
+        return Both("符号链接循环", "a symbolic link loop")
+    if code == errno.ENAMETOOLONG:
+        return Both("路径太长", "the path is too long")
+    if code == errno.EIO:
+        return Both("磁盘读取错误", "a disk read error")
+    text = getattr(exc, "strerror", None) or type(exc).__name__
+    return Both(f"系统错误：{text}", text)
+
+
 def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """Read a regular file, refusing FIFOs, devices and folders (opening a FIFO blocks)."""
     p = Path(path)
@@ -383,21 +402,18 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> 
     except FileNotFoundError:
         raise FileMissing(f"no such file: {p.name}", name=p.name) from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise FileUnreadable(f"{p.name}: {exc}", name=p.name,
-                             reason=getattr(exc, "strerror", None) or type(exc).__name__) from None
+        raise FileUnreadable(f"{p.name}: {exc}", name=p.name, reason=_os_reason(exc)) from None
     if not stat.S_ISREG(st.st_mode):
         raise NotAFile(f"{p.name} is not a regular file", name=p.name)
     if st.st_size > max_bytes:
-        raise ImageTooLarge(
-            f"{st.st_size} bytes", width="?", height="?", limit_mp=MAX_IMAGE_PIXELS // 1_000_000
-        )
+        raise PictureFileTooLarge(f"{st.st_size} bytes", limit_mb=max_bytes // 2**20)
     try:
         # O_NONBLOCK: if the path was swapped for a FIFO after the stat, open does not block;
         # fstat on the descriptor then sees what was really opened.
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise FileUnreadable(f"{p.name}: {exc.strerror}", name=p.name,
-                             reason=exc.strerror or type(exc).__name__) from None
+                             reason=_os_reason(exc)) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotAFile(f"{p.name} is not a regular file", name=p.name)
@@ -405,14 +421,11 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> 
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise FileUnreadable(f"{p.name}: {exc.strerror}", name=p.name,
-                             reason=exc.strerror or type(exc).__name__) from None
+                             reason=_os_reason(exc)) from None
     finally:
         os.close(fd)
     if len(data) > max_bytes:  # it grew after the stat
-        raise ImageTooLarge(
-            f"more than {max_bytes} bytes", width="?", height="?",
-            limit_mp=MAX_IMAGE_PIXELS // 1_000_000,
-        )
+        raise PictureFileTooLarge(f"more than {max_bytes} bytes", limit_mb=max_bytes // 2**20)
     return data
 
 
