@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import Cancelled, StorageError, VvicError
@@ -200,7 +201,7 @@ class ThumbnailDownloader:
             sha = self.store.sha_for_url(url)
             if sha:
                 return sha, False
-            policy = {"policy": self.policy} if self.policy is not None else {}
+            policy: dict[str, Any] = {"policy": self.policy} if self.policy is not None else {}
             data = self._fetch(
                 url, allow_private=self.allow_private, max_bytes=self.max_bytes,
                 deadline=self.deadline, cancel=cancel, **policy,
