@@ -73,11 +73,12 @@ def fake_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 @pytest.fixture(autouse=True)
 def short_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
-    """API requests and picture fetches end within 2 s (the real defaults are 30 s / 15 s)."""
+    """API requests and picture fetches end within 5 s (the real defaults are 30 s / 15 s):
+    short enough for the dripping cases, long enough for a machine whose cores are busy."""
     monkeypatch.setattr(adapter, "Timeouts",
-                        functools.partial(adapter.Timeouts, read=1.0, deadline=2.0))
+                        functools.partial(adapter.Timeouts, read=5.0, deadline=5.0))
     defaults = dict(ThumbnailDownloader.__init__.__kwdefaults__ or {})
-    defaults["deadline"] = 2.0
+    defaults["deadline"] = 5.0
     monkeypatch.setattr(ThumbnailDownloader.__init__, "__kwdefaults__", defaults)
 
 
