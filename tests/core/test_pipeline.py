@@ -162,10 +162,9 @@ def test_retries_take_permits(limiter, cache, clock) -> None:
     assert result.stats["api_calls"] == 3
     assert len(limiter.recent("vvic:KEY")) == 3
     assert "retry 2/3" in stages and "retry 3/3" in stages
-    # two back-off waits, each a visible countdown of one-second steps
-    waits = [s for s in stages if s.startswith("wait ")]
-    assert waits and all(0 < s <= 1 for s in clock.slept)
-    assert 2 <= sum(clock.slept) <= 40
+    # two back-off waits, each announced ("wait N") and slept whole on the injected clock
+    assert len([s for s in stages if s.startswith("wait ")]) == 2
+    assert len(clock.slept) == 2 and all(1 <= s <= 20 for s in clock.slept)
 
 
 def test_retries_wait_for_the_quota_like_first_attempts(limiter, cache, clock) -> None:
@@ -182,8 +181,8 @@ def test_quota_answer_penalises_the_key(limiter, cache, clock) -> None:
     start = clock()
     stages: list[str] = []
     search(market, limiter, cache, clock, progress=lambda s, p: stages.append(s))
-    assert sum(clock.slept) == 30
-    assert [s for s in stages if s.startswith("wait ")] == [f"wait {n}" for n in range(30, 0, -1)]
+    assert clock.slept[0] == 30
+    assert "wait 30" in stages
     assert limiter.next_free("vvic:KEY", 20) <= clock()
     assert limiter.recent("vvic:KEY", 3600)[-1] >= start + 30
 

@@ -11,6 +11,7 @@ any wait (quota slot, retry back-off, HTTP read).
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -256,11 +257,18 @@ def _search_with_quota_and_retry(
                  attempt + 1, retry.attempts, delay)
         progress(f"{STAGE_RETRY} {attempt + 1}/{retry.attempts}", 30)
 
-    base_sleep = sleep or cancel.sleep
+    def tick(left: int) -> None:
+        progress(f"{STAGE_WAIT} {left}", 30)
 
     def visible_sleep(delay: float) -> None:
-        # Every wait is a countdown the user sees (CLI line, GUI status) and can cancel.
-        countdown(delay, base_sleep, lambda left: progress(f"{STAGE_WAIT} {left}", 30))
+        # Every wait is visible (CLI line, GUI status) and cancellable. On the real clock it
+        # is a countdown, one tick a second; an injected `sleep` (a virtual clock shared by
+        # batch workers) gets the whole wait in one call, announced once.
+        if sleep is None:
+            countdown(delay, cancel.sleep, tick)
+        else:
+            tick(math.ceil(delay))
+            sleep(delay)
 
     try:
         return call_with_retry(
