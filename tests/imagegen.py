@@ -115,3 +115,20 @@ def scene(seed: int, width: int = 640, height: int = 800,
                       fill=colour, width=int(rng.integers(2, 7)))
     noise = rng.normal(0, 3, (height, width, 3))
     return Image.fromarray(np.clip(np.asarray(img) + noise, 0, 255).astype(np.uint8))
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    body = kind + payload
+    return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
+
+
+def corrupt_png(width: int = 200, height: int = 200) -> bytes:
+    """A PNG whose IDAT deflate stream is corrupt halfway (chunk CRCs valid): Pillow opens it
+    and raises "broken data stream" only when the pixels load."""
+    raw = b"".join(b"\x00" + bytes((200, 30, 30)) * width for _ in range(height))
+    stream = zlib.compress(raw, 9)
+    middle = len(stream) // 2
+    broken = stream[:middle] + bytes([stream[middle] ^ 0xFF]) + stream[middle + 1:]
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", broken)
+            + _png_chunk(b"IEND", b""))

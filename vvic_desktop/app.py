@@ -53,8 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
+    from vvic_desktop.core.redact import install_excepthook_redaction, install_redaction
     from vvic_desktop.i18n import apply_language, choose_language, translation_problem
-    from vvic_desktop.markets.http import install_excepthook_redaction, install_redaction
     from vvic_desktop.services import SearchServices
     from vvic_desktop.ui.identity import apply_identity
     from vvic_desktop.ui.main_window import MainWindow

@@ -345,14 +345,22 @@ class SearchServices:
 
         return DetailCache()
 
+    def picture_policy(self, endpoint: str | None) -> Any:
+        """Which private hosts pictures may come from, for a search against `endpoint`: the
+        one decision (`core.intake.address_policy`) every picture fetch uses."""
+        from vvic_desktop.core.intake import address_policy
+
+        if endpoint is None and self.demo is not None:
+            endpoint = self.demo.url
+        return address_policy(endpoint, allow_lan=bool(self.settings.value(ALLOW_LAN_IMAGES)))
+
     def picture_downloader(self) -> ThumbnailDownloader:
         """For pictures the pipeline did not fetch (the GUI's lazy thumbnails)."""
-        allow_private = self.demo is not None or self.settings.value(ALLOW_LAN_IMAGES)
-        return ThumbnailDownloader(self.thumbnail_store, allow_private=allow_private)
+        return ThumbnailDownloader(self.thumbnail_store, policy=self.picture_policy(None))
 
     def downloader(self, target: Target) -> ThumbnailDownloader:
-        allow_private = target.loopback or self.settings.value(ALLOW_LAN_IMAGES)
-        return ThumbnailDownloader(self.thumbnail_store, allow_private=allow_private)
+        return ThumbnailDownloader(self.thumbnail_store,
+                                   policy=self.picture_policy(target.endpoint))
 
     def search(
         self,
@@ -470,11 +478,8 @@ class SearchServices:
         urls = [o.image_url for o in result.offers if o.image_url]
         missing = [u for u in urls if not self.thumbnail_store.sha_for_url(u)]
         if missing:
-            allow_private = (
-                self.demo is not None or is_loopback(endpoint)
-                or self.settings.value(ALLOW_LAN_IMAGES)
-            )
-            downloader = ThumbnailDownloader(self.thumbnail_store, allow_private=allow_private)
+            downloader = ThumbnailDownloader(self.thumbnail_store,
+                                             policy=self.picture_policy(endpoint))
             downloader.fetch_all(missing, cancel=cancel)
         if endpoint is None and self.demo is not None:
             endpoint = self.demo.url

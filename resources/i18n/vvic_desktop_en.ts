@@ -1821,6 +1821,10 @@
         <translation>The marketplace had a hiccup; trying again…</translation>
     </message>
     <message>
+        <source>Trying again in {seconds} s… (Cancel stops the wait)</source>
+        <translation>Trying again in {seconds} s… (Cancel stops the wait)</translation>
+    </message>
+    <message>
         <source>Fetching listing pictures…</source>
         <translation>Fetching listing pictures…</translation>
     </message>

@@ -1810,6 +1810,10 @@
         <translation>平台暂时出错，正在重试…</translation>
     </message>
     <message>
+        <source>Trying again in {seconds} s… (Cancel stops the wait)</source>
+        <translation>{seconds} 秒后重试…（可按“取消”停止等待）</translation>
+    </message>
+    <message>
         <source>Fetching listing pictures…</source>
         <translation>正在下载商品图片…</translation>
     </message>

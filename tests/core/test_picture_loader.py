@@ -5,44 +5,24 @@ from __future__ import annotations
 import io
 import os
 import random
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from imagegen import asymmetric, encode, photo_jpeg, png_bomb, with_orientation
+from imagegen import (
+    asymmetric,
+    corrupt_png,
+    encode,
+    photo_jpeg,
+    png_bomb,
+    with_orientation,
+)
 from PIL import Image
 
 from vvic_desktop.core import errors, hashing
 from vvic_desktop.core.errors import PictureUnavailable
 from vvic_desktop.core.intake import load_picture, open_bytes, sniff
 from vvic_desktop.core.prepare import prepare
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return (len(data).to_bytes(4, "big") + kind + data
-            + zlib.crc32(kind + data).to_bytes(4, "big"))
-
-
-def corrupt_png() -> bytes:
-    """A PNG whose IDAT stream is corrupt halfway (valid chunk CRCs, a broken deflate
-    stream): Pillow raises only when the pixels load; it must not pass half black."""
-    good = encode(Image.new("RGB", (200, 200), (200, 30, 30)), "PNG")
-    stream = zlib.compress(zlib.decompress(_idat(good)))
-    middle = len(stream) // 2
-    broken = stream[:middle] + bytes([stream[middle] ^ 0xFF]) + stream[middle + 1:]
-    ihdr = good[8:33]
-    return good[:8] + ihdr + _png_chunk(b"IDAT", broken) + _png_chunk(b"IEND", b"")
-
-
-def _idat(png: bytes) -> bytes:
-    pos, out = 8, b""
-    while pos < len(png):
-        length = int.from_bytes(png[pos:pos + 4], "big")
-        if png[pos + 4:pos + 8] == b"IDAT":
-            out += png[pos + 8:pos + 8 + length]
-        pos += 12 + length
-    return out
 
 
 def test_tiny_and_thin_pictures_load() -> None:

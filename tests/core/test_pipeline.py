@@ -162,6 +162,8 @@ def test_retries_take_permits(limiter, cache, clock) -> None:
     assert result.stats["api_calls"] == 3
     assert len(limiter.recent("vvic:KEY")) == 3
     assert "retry 2/3" in stages and "retry 3/3" in stages
+    # two back-off waits, each announced ("wait N") and slept whole on the injected clock
+    assert len([s for s in stages if s.startswith("wait ")]) == 2
     assert len(clock.slept) == 2 and all(1 <= s <= 20 for s in clock.slept)
 
 
@@ -177,8 +179,10 @@ def test_retries_wait_for_the_quota_like_first_attempts(limiter, cache, clock) -
 def test_quota_answer_penalises_the_key(limiter, cache, clock) -> None:
     market = FakeMarket(QuotaExceeded("429", market="vvic", retry_after=30), [offer("1")])
     start = clock()
-    search(market, limiter, cache, clock)
+    stages: list[str] = []
+    search(market, limiter, cache, clock, progress=lambda s, p: stages.append(s))
     assert clock.slept[0] == 30
+    assert "wait 30" in stages
     assert limiter.next_free("vvic:KEY", 20) <= clock()
     assert limiter.recent("vvic:KEY", 3600)[-1] >= start + 30
 

@@ -11,6 +11,7 @@ import pytest
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
     BadRequest,
+    BadResponse,
     Cancelled,
     NetworkError,
     QuotaExceeded,
@@ -19,7 +20,13 @@ from vvic_desktop.core.errors import (
     SignatureError,
     VvicError,
 )
-from vvic_desktop.core.retry import backoff_delay, call_with_retry
+from vvic_desktop.core.retry import (
+    MAX_WAIT,
+    backoff_delay,
+    bounded_wait,
+    call_with_retry,
+    countdown,
+)
 
 NOW = 1_700_000_000.0
 
@@ -102,7 +109,8 @@ def test_retry_after_above_limit_raises_quota_exhausted_with_resume_time() -> No
     assert len(calls) == 1 and slept == []
     assert info.value.resumes_at.timestamp() == pytest.approx(NOW + 86400)
     message = info.value.message("en")
-    assert "resumes at " + info.value.resumes_at.strftime("%H:%M") in message
+    # not today: the date is shown with the time
+    assert "resumes at " + info.value.resumes_at.strftime("%Y-%m-%d %H:%M") in message
     assert "vvic" in message
 
 
@@ -146,3 +154,35 @@ def test_already_cancelled_token_makes_no_call() -> None:
     with pytest.raises(Cancelled):
         call_with_retry(fn, cancel=cancel)
     assert calls == []
+
+
+@pytest.mark.parametrize("seconds", [300, 10**23, float("inf"), 3e11])
+def test_long_waits_end_the_search_at_once_with_a_resume_time(seconds: float) -> None:
+    fn, calls = scripted(QuotaExceeded("429", market="taobao", retry_after=seconds), "ok")
+    slept: list[float] = []
+    with pytest.raises(QuotaExhausted) as info:
+        call_with_retry(fn, cancel=CancelToken(), sleep=slept.append, clock=lambda: NOW)
+    assert len(calls) == 1 and slept == []
+    assert "resumes at" in info.value.message("en")
+
+
+@pytest.mark.parametrize("error", [
+    BadResponse("HTTP 200, malformed JSON", market="vvic"),
+    BadResponse("HTTP 200, web page instead of JSON", market="vvic"),
+    BadResponse("unexpected redirect (HTTP 302)", market="vvic"),
+    BadRequest("HTTP 404", market="vvic"),
+])
+def test_hopeless_faults_are_not_repeated(error: VvicError) -> None:
+    fn, calls = scripted(error, "ok")
+    with pytest.raises(type(error)):
+        call_with_retry(fn, cancel=CancelToken(), sleep=lambda s: None)
+    assert len(calls) == 1
+
+
+def test_countdown_ticks_every_second_through_the_given_sleep() -> None:
+    ticks: list[int] = []
+    slept: list[float] = []
+    countdown(3.5, slept.append, ticks.append)
+    assert ticks == [4, 3, 2, 1] and sum(slept) == 3.5
+    assert bounded_wait("nan") == 60.0 and bounded_wait(-4) == 0.0
+    assert bounded_wait(1e30) == MAX_WAIT

@@ -147,8 +147,8 @@ def test_quota_exhaustion_from_the_service_shows_when_it_resumes(sandbox, capsys
     assert main(["search", SAMPLE, "--market", "vvic", "--endpoint", sandbox.url]) == 2
     after = time.time()
     err = capsys.readouterr().err
-    # the answer came between `before` and `after`: a minute boundary may fall in between
-    resumes = {dt.datetime.fromtimestamp(t + 86400).astimezone().strftime("%H:%M")
+    # tomorrow: the date is shown with the time; a minute boundary may fall in between
+    resumes = {dt.datetime.fromtimestamp(t + 86400).astimezone().strftime("%Y-%m-%d %H:%M")
                for t in (before, after)}
     assert err.startswith("error: ") and any(f"resumes at {r}" in err for r in resumes)
 

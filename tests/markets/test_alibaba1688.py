@@ -16,6 +16,7 @@ from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
     AccessTokenNeeded,
     AuthError,
+    BadGateway,
     BadRequest,
     BadResponse,
     ClockSkew,
@@ -114,7 +115,7 @@ def gateway(status: int, code: str, message: str = "") -> Reply:
                                       "message": "bad page"}}), BadRequest),
         (Reply(200, {"result": {"success": "true", "result": ""}}), None, BadResponse),
         (None, Reply(200, {"unexpected": 1}), BadResponse),
-        (None, Reply(502, "<html>bad gateway</html>"), BadResponse),
+        (None, Reply(502, "<html>bad gateway</html>"), BadGateway),
     ],
 )
 def test_errors_map_to_core_errors(

@@ -256,3 +256,45 @@ def test_uncaught_exceptions_are_printed_redacted() -> None:
     assert done.returncode == 1
     assert "RuntimeError" in done.stderr and "Exception in thread" in done.stderr
     assert CANARY not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("secret", ["CANARY+s/e=", "CANARY-s3cr3t-1234 with space", "短密钥ab+/"])
+def test_registered_secrets_are_redacted_in_every_encoding(secret: str) -> None:
+    import base64
+    import urllib.parse
+
+    from vvic_desktop.core import redact as redaction
+
+    redaction.register_secret(secret)
+    raw = secret.encode("utf-8")
+    forms = {
+        "raw": secret,
+        "quote": urllib.parse.quote(secret, safe=""),
+        "quote-default": urllib.parse.quote(secret),
+        "quote_plus": urllib.parse.quote_plus(secret),
+        "quote-lower-hex": urllib.parse.quote(secret, safe="").lower().replace(
+            secret.lower()[:6], secret[:6]),
+        "b64": base64.b64encode(raw).decode(),
+        "b64-url": base64.urlsafe_b64encode(raw).decode(),
+        "b64-nopad": base64.b64encode(raw).decode().rstrip("="),
+    }
+    for name, form in forms.items():
+        assert form not in redaction.redact(f"echo: {form} end"), name
+    # inside a longer base64 text, at any alignment (e.g. a Basic auth header "key:secret")
+    for prefix in (b"", b"k", b"ke", b"key:"):
+        blob = base64.b64encode(prefix + raw + b"|tail").decode()
+        out = redaction.redact(f"Authorization: Basic {blob}")
+        assert blob not in out, prefix
+
+
+def test_redaction_module_needs_no_http_code() -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys\nimport vvic_desktop.core.redact as r\n"
+              "r.install_redaction()\n"
+              "assert 'requests' not in sys.modules and 'urllib3' not in sys.modules, "
+              "sorted(m for m in sys.modules if 'req' in m or 'urllib3' in m)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -41,8 +41,25 @@ from vvic_desktop.markets.vvic import VvicMarket
         ({"min": 1}, None, None),
         ([69], None, None),
         (float("nan"), None, None),
-        ("1e999999", Decimal("1"), None),
+        ("1e999999", None, None),
         (10**12, None, None),
+        ("1e308", None, None),  # was ¥1, and the best offer
+        ("1.2e3", None, None),
+        ("0x45", None, None),
+        ("69,00", None, None),  # decimal comma or 6900? refused
+        ("NaN", None, None),
+        ("Infinity", None, None),
+        ("inf", None, None),
+        ("1,299", Decimal("1299"), None),
+        ("1,299.00", Decimal("1299.00"), None),
+        ("￥59.00元", Decimal("59.00"), None),
+        ("69-abc", None, None),
+        ("1-2-3", None, None),
+        ("+69", None, None),
+        ("٦٩", None, None),  # Arabic-Indic digits: not a plain decimal
+        (1e308, None, None),
+        (float("inf"), None, None),
+        (Decimal("NaN"), None, None),
     ],
 )
 def test_parse_price(raw: Any, price: Decimal | None, price_max: Decimal | None) -> None:
@@ -68,6 +85,40 @@ def test_retry_after_seconds_date_and_default() -> None:
     assert nz.retry_after("soon") == 60.0
     earlier = email.utils.format_datetime(now - dt.timedelta(seconds=90), usegmt=True)
     assert nz.retry_after(earlier, now=now) == 0.0
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("99999999999999999999999", nz.MAX_RETRY_AFTER),
+    ("300000000000", nz.MAX_RETRY_AFTER),
+    ("9" * 400, nz.MAX_RETRY_AFTER),
+    ("0000000000000000000300", 300.0),
+    ("-5", 60.0),
+    ("1.5", 60.0),
+    ("garbage\x1b[2J", 60.0),
+    ("Fri, 31 Dec 9999 23:59:59 GMT", nz.MAX_RETRY_AFTER),
+    ("Mon, 01 Jan 0001 00:00:00 GMT", 0.0),
+    ("Wed, 99 Foo 2026 99:99:99 GMT", 60.0),
+    ("\u0663\u0660\u0660", 60.0),  # "300" in Arabic-Indic digits: isdigit() but not ASCII
+    ("", 60.0),
+])
+def test_retry_after_of_any_form_is_bounded(header: str, expected: float) -> None:
+    now = dt.datetime(2026, 11, 21, 12, 0, 0, tzinfo=dt.UTC)
+    assert nz.retry_after(header, now=now) == expected
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("连衣裙\x1b]0;pwned\x07 新款", "连衣裙 新款"),  # OSC: window title
+    ("\x1b[2J\x1b[H清屏", "清屏"),  # CSI: clear screen
+    ("a\x9b31mb", "ab"),  # 8-bit CSI
+    ("evil\u202egnp.exe", "evilgnp.exe"),  # bidi override
+    ("tab\there\nline", "tab here line"),
+    ("bell\x07\x00nul\x7f", "bellnul"),
+    ("\x1bP1$r\x1b\\dcs", "dcs"),
+    ("plain 韩版 T恤", "plain 韩版 T恤"),
+])
+def test_marketplace_text_is_inert(raw: str, shown: str) -> None:
+    assert nz.text(raw) == shown
+    assert nz.inert(raw) == shown or nz.inert(raw).strip() == shown
 
 
 def test_quota_left_from_api_info() -> None:

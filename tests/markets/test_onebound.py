@@ -13,6 +13,7 @@ from scripted_server import Permits, Reply, ScriptedServer, Seen
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
     AuthError,
+    BadGateway,
     BadRequest,
     BadResponse,
     ConfigError,
@@ -114,7 +115,7 @@ def envelope(code: str, reason: str) -> Reply:
         (None, envelope("4006", "imgid无效"), BadRequest),
         (Reply(200, {"error_code": "0000", "items": {}}), None, BadResponse),
         (None, Reply(502, "<html>bad gateway</html>", {"Content-Type": "text/html"}),
-         BadResponse),
+         BadGateway),
         (None, Reply(429, "slow down", {"Retry-After": "12"}), QuotaExceeded),
         (None, Reply(200, {"items": []}), BadResponse),
     ],

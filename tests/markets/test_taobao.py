@@ -17,6 +17,7 @@ from scripted_server import Permits, Reply, ScriptedServer, Seen
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
     AuthError,
+    BadGateway,
     BadRequest,
     BadResponse,
     ClockSkew,
@@ -144,7 +145,7 @@ def error(code: int, sub_code: str = "", sub_msg: str = "", msg: str = "") -> Re
         (error(15, "isv.invalid-parameter:image_data"), ImageRejected),
         (error(10, "isp.service-unavailable"), ServiceError),
         (Reply(503, "<html>Service Unavailable</html>", {"Content-Type": "text/html"}),
-         BadResponse),
+         BadGateway),
         (Reply(200, "{'not': json}"), BadResponse),
         (Reply(200, {"something_else": {}}), BadResponse),
         (Reply(429, {"error_response": {"code": 7, "msg": "App Call Limited"}},

@@ -17,6 +17,7 @@ from scripted_server import Permits, Reply, ScriptedServer, Seen
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
     AuthError,
+    BadGateway,
     BadRequest,
     BadResponse,
     ImageRejected,
@@ -138,7 +139,7 @@ def _http_date(seconds: int) -> str:
         (Reply(500, {"code": 500, "msg": "系统繁忙"}), ServiceError),
         (Reply(200, {"code": 500, "msg": "系统繁忙"}), ServiceError),
         (Reply(502, "<html><body>502 Bad Gateway</body></html>",
-               {"Content-Type": "text/html"}), BadResponse),
+               {"Content-Type": "text/html"}), BadGateway),
         (Reply(200, "<!DOCTYPE html><title>portal login</title>"), BadResponse),
         (Reply(200, '{"code": 200, "data": {"items": [}'), BadResponse),
         (Reply(200, [1, 2, 3]), BadResponse),

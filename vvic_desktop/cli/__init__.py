@@ -62,7 +62,7 @@ def paths_from(args: argparse.Namespace) -> AppPaths:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # --help and usage errors end here, before any HTTP code
-    from vvic_desktop.markets.http import install_excepthook_redaction, install_redaction
+    from vvic_desktop.core.redact import install_excepthook_redaction, install_redaction
 
     install_redaction()
     install_excepthook_redaction()
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _log_internal(args: argparse.Namespace, exc: BaseException) -> None:
-    from vvic_desktop.markets.http import redact
+    from vvic_desktop.core.redact import redact
 
     try:
         logs = paths_from(args).logs

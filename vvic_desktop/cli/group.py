@@ -22,6 +22,7 @@ from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
 from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.core.prices import format_price
+from vvic_desktop.core.redact import json_text
 
 MAX_ITEMS = 100_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -96,7 +97,7 @@ def _offer(item: dict[str, Any]) -> Offer:
 
 def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
             notes: dict[str, str]) -> dict[str, bytes | Path]:
-    from vvic_desktop.core.intake import is_url
+    from vvic_desktop.core.intake import is_url, picture_note
     from vvic_desktop.storage.thumbs import ThumbnailDownloader
 
     images: dict[str, bytes | Path] = {}
@@ -110,10 +111,10 @@ def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
         for url, exc in report.errors.items():
             for o in offers:
                 if o.image_url == url:
-                    notes[o.item_id] = exc.message()
+                    notes[o.item_id] = picture_note(exc.code) + " " + exc.message()
     for o in offers:
         if not o.image_url:
-            notes[o.item_id] = "no image"
+            notes[o.item_id] = picture_note("missing")
         elif is_url(o.image_url):
             sha = fetched.get(o.image_url)
             data = store.get(sha) if sha else None
@@ -128,6 +129,7 @@ def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
 def run(args: argparse.Namespace) -> int:
     # loaded here, not at import: `vvic --help` stays fast (tests/bench/bench_startup.py)
     from vvic_desktop.core.grouping import group_offers
+    from vvic_desktop.core.intake import picture_note
     from vvic_desktop.core.pictures import analyse
     from vvic_desktop.storage.export import group_to_json
 
@@ -140,14 +142,13 @@ def run(args: argparse.Namespace) -> int:
     pictures = analyse([images.get(k) for k in keys])
     for offer, problem in zip(offers, pictures.problems, strict=True):
         if problem and offer.item_id not in notes:
-            notes[offer.item_id] = f"image unusable ({problem}): grouped by title and price"
+            notes[offer.item_id] = picture_note(problem)
     groups = group_offers(offers, pictures=pictures)
     if args.json:
         out: dict[str, Any] = {"groups": [group_to_json(g) for g in groups]}
         if notes:
             out["notes"] = notes
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(out) + "\n")
         return 0
     for k, g in enumerate(groups, 1):
         spread = " / ".join(format_price(p, "?")

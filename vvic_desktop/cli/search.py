@@ -9,7 +9,6 @@ sandbox marketplace in-process and searches it with its demo credentials.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
 from vvic_desktop.core.prices import format_price, format_price_range
+from vvic_desktop.core.redact import json_text
 from vvic_desktop.storage.settings import MAX_RESULTS, Settings
 
 if TYPE_CHECKING:
@@ -91,8 +91,7 @@ def run(args: argparse.Namespace) -> int:
             endpoint=args.endpoint, use_cache=not args.no_cache,
         )
         if args.json:
-            json.dump(result_to_json(result), sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
+            sys.stdout.write(json_text(result_to_json(result)) + "\n")
         else:
             print_table(result)
         if args.save is not None:
@@ -140,9 +139,13 @@ def _quiet(stage: str, percent: int) -> None:
 
 
 def _print_progress(stage: str, percent: int) -> None:
-    sys.stderr.write(f"\r{percent:3d}% {stage:<16}")
+    name, _, arg = stage.partition(" ")
+    if name == "wait":  # a countdown before the next attempt (Ctrl+C stops it)
+        zh = errors.language().startswith("zh")
+        stage = f"等待 {arg} 秒后重试…" if zh else f"retrying in {arg} s…"
+    sys.stderr.write(f"\r{percent:3d}% {stage:<24}")
     if percent >= 100:
-        sys.stderr.write("\r" + " " * 24 + "\r")
+        sys.stderr.write("\r" + " " * 32 + "\r")
     sys.stderr.flush()
 
 
@@ -172,8 +175,10 @@ def print_table(result: SearchResult) -> None:
             price = format_price(offer.price, "?")
             credit = offer.stall.credit_level or "-"
             stock = "?" if offer.stock is None else str(offer.stock)
+            picture = lang_text("  [picture unavailable]", "  [图片不可用]") if (
+                offer.extra.get("picture_unavailable")) else ""
             out.write(f" {mark} {price:>9}  {credit}  {stock_word} {stock:>5}  "
-                      f"{offer.stall.name or '-'}  {offer.title[:40]}\n")
+                      f"{offer.stall.name or '-'}  {offer.title[:40]}{picture}\n")
     from vvic_desktop.core.prepare import note_text
 
     for note in result.notes:

@@ -185,8 +185,16 @@ class PictureUnavailable(ImageError):
     """
 
     code = "picture_unavailable"
-    zh = "图片无法使用（{reason}）。"
-    en = "The picture cannot be used ({reason})."
+    zh = "图片不可用（{reason}）。"
+    en = "Picture unavailable ({reason})."
+
+
+class PictureUnavailableGrouped(PictureUnavailable):
+    """The note on a listing whose picture could not be used: it keeps its place."""
+
+    code = "picture_unavailable"
+    zh = "图片不可用（{reason}），仅按标题和价格归类。"
+    en = "Picture unavailable ({reason}): grouped by title and price only."
 
 
 class ImageTooSmall(PictureUnavailable):
@@ -259,6 +267,12 @@ class ImageTooLarge(PictureUnavailable):
         "The image is too large ({width}×{height}, over {limit_mp} megapixels) and may be "
         "hostile. Shrink it and try again."
     )
+
+
+class PictureFileTooLarge(ImageTooLarge):
+    code = "image_too_large"
+    zh = "文件太大（超过 {limit_mb} MB），不像是一张照片。请换一张图片。"
+    en = "The file is larger than {limit_mb} MB, which is not a photo. Use another picture."
 
 
 class HeifUnavailable(PictureUnavailable):
@@ -384,8 +398,13 @@ class QuotaExceeded(VvicError):
     def __init__(
         self, detail: str = "", market: str = "", retry_after: float = 60.0, **fields: Any
     ) -> None:
-        super().__init__(detail, market=market, retry_after=round(retry_after), **fields)
-        self.retry_after = float(retry_after)
+        try:  # whatever a service said: a number of seconds in [0, 7 days]
+            seconds = float(retry_after)
+        except (TypeError, ValueError, OverflowError):
+            seconds = 60.0
+        seconds = 60.0 if seconds != seconds else min(max(0.0, seconds), 7 * 24 * 3600.0)
+        super().__init__(detail, market=market, retry_after=round(seconds), **fields)
+        self.retry_after = seconds
 
 
 class QuotaExhausted(VvicError):
@@ -402,8 +421,12 @@ class QuotaExhausted(VvicError):
         resumes_at: _dt.datetime | None = None,
         **fields: Any,
     ) -> None:
-        resumes_at = resumes_at or _dt.datetime.now().astimezone() + _dt.timedelta(hours=1)
-        super().__init__(detail, market=market, resumes_hhmm=resumes_at.strftime("%H:%M"), **fields)
+        now = _dt.datetime.now().astimezone()
+        resumes_at = resumes_at or now + _dt.timedelta(hours=1)
+        # The date too when it is not today ("resumes at 03:00" the next morning misleads).
+        shown = resumes_at.astimezone(now.tzinfo) if resumes_at.tzinfo else resumes_at
+        when = shown.strftime("%H:%M" if shown.date() == now.date() else "%Y-%m-%d %H:%M")
+        super().__init__(detail, market=market, resumes_hhmm=when, **fields)
         self.resumes_at = resumes_at
 
 
@@ -437,13 +460,24 @@ class ServiceError(VvicError):
 
 
 class BadResponse(VvicError):
+    """An answer that is not what the protocol promises (malformed JSON, a web page, an
+    oversize body, a redirect): the same request gets the same answer, so it is not repeated
+    within a search."""
+
     code = "bad_response"
-    retry = Retry.BACKOFF
+    retry = Retry.NEVER
     zh = "{market} 返回了无法识别的内容（{reason}）。可能是网络代理或服务故障，请稍后重试。"
     en = (
         "{market} sent an unexpected response ({reason}). A proxy or a service fault may be "
         "the cause; retry later."
     )
+
+
+class BadGateway(BadResponse):
+    """A web page or broken body under a 5xx/408 status (a proxy's "502 Bad Gateway"): the
+    status says the fault is passing, so it is retried with back-off."""
+
+    retry = Retry.BACKOFF
 
 
 # --- local storage and configuration -------------------------------------------------------

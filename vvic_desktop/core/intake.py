@@ -34,6 +34,7 @@ from PIL import Image, UnidentifiedImageError
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
     Both,
+    Cancelled,
     DamagedImage,
     DownloadTooLarge,
     EmptyImage,
@@ -43,6 +44,7 @@ from vvic_desktop.core.errors import (
     ImageTooLarge,
     NetworkError,
     NotAFile,
+    PictureFileTooLarge,
     PictureUnavailable,
     Timeout,
     UnsupportedImage,
@@ -177,6 +179,38 @@ def open_bytes(data: bytes) -> OpenedImage:
         raise UnsupportedImage("Pillow built without AVIF", kind="AVIF")
     image = _open(data, fmt)
     return OpenedImage(image, fmt, len(data), data)
+
+
+# Why a picture was unusable, per error code, for notes on a listing (the code comes back from
+# a worker thread or the thumbnail store; the reader gets words in their language).
+PICTURE_PROBLEMS: dict[str, Both] = {
+    "missing": Both("没有图片", "no picture"),
+    "empty_image": Both("文件是空的", "the file is empty"),
+    "unsupported_image": Both("不是支持的图片格式", "not a supported picture format"),
+    "vector_image": Both("是矢量图或文档", "a vector drawing or document"),
+    "file_missing": Both("找不到文件", "file not found"),
+    "not_a_file": Both("不是普通文件（文件夹、设备或管道）",
+                       "not a regular file (a folder, device or pipe)"),
+    "file_unreadable": Both("文件无法读取", "the file cannot be read"),
+    "damaged_image": Both("图片已损坏或不完整", "damaged or incomplete"),
+    "image_too_large": Both("尺寸过大，可能是恶意文件", "too large, possibly hostile"),
+    "heif_unavailable": Both("缺少 HEIC 组件", "HEIC support missing"),
+    "picture_unavailable": Both("无法解码", "cannot be decoded"),
+    "network": Both("下载失败", "download failed"),
+    "timeout": Both("下载超时", "download timed out"),
+    "url_refused": Both("图片地址不允许访问", "picture address not allowed"),
+    "download_too_large": Both("下载的文件过大", "download too large"),
+    "cancelled": Both("已取消", "cancelled"),
+}
+
+
+def picture_note(code: str) -> str:
+    """The note for a listing whose picture failed with error `code`, in the reader's
+    language: "picture unavailable (why): grouped by title and price only"."""
+    from vvic_desktop.core.errors import PictureUnavailableGrouped
+
+    reason = PICTURE_PROBLEMS.get(code, Both(code, code))
+    return PictureUnavailableGrouped(code, reason=reason).message()
 
 
 def load_picture(
@@ -342,6 +376,24 @@ def _header_size(data: bytes, fmt: str) -> tuple[int, int]:
     return 0, 0
 
 
+def _os_reason(exc: BaseException) -> Both:
+    import errno
+
+    code = getattr(exc, "errno", None)
+    if code in (errno.EACCES, errno.EPERM):
+        return Both("没有读取权限", "permission denied")
+    if code == errno.EISDIR:
+        return Both("这是一个文件夹", "it is a folder")
+    if code == errno.ELOOP:
+        return Both("符号链接循环", "a symbolic link loop")
+    if code == errno.ENAMETOOLONG:
+        return Both("路径太长", "the path is too long")
+    if code == errno.EIO:
+        return Both("磁盘读取错误", "a disk read error")
+    text = getattr(exc, "strerror", None) or type(exc).__name__
+    return Both(f"系统错误：{text}", text)
+
+
 def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """Read a regular file, refusing FIFOs, devices and folders (opening a FIFO blocks)."""
     p = Path(path)
@@ -350,21 +402,18 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> 
     except FileNotFoundError:
         raise FileMissing(f"no such file: {p.name}", name=p.name) from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise FileUnreadable(f"{p.name}: {exc}", name=p.name,
-                             reason=getattr(exc, "strerror", None) or type(exc).__name__) from None
+        raise FileUnreadable(f"{p.name}: {exc}", name=p.name, reason=_os_reason(exc)) from None
     if not stat.S_ISREG(st.st_mode):
         raise NotAFile(f"{p.name} is not a regular file", name=p.name)
     if st.st_size > max_bytes:
-        raise ImageTooLarge(
-            f"{st.st_size} bytes", width="?", height="?", limit_mp=MAX_IMAGE_PIXELS // 1_000_000
-        )
+        raise PictureFileTooLarge(f"{st.st_size} bytes", limit_mb=max_bytes // 2**20)
     try:
         # O_NONBLOCK: if the path was swapped for a FIFO after the stat, open does not block;
         # fstat on the descriptor then sees what was really opened.
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise FileUnreadable(f"{p.name}: {exc.strerror}", name=p.name,
-                             reason=exc.strerror or type(exc).__name__) from None
+                             reason=_os_reason(exc)) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotAFile(f"{p.name} is not a regular file", name=p.name)
@@ -372,14 +421,11 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> 
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise FileUnreadable(f"{p.name}: {exc.strerror}", name=p.name,
-                             reason=exc.strerror or type(exc).__name__) from None
+                             reason=_os_reason(exc)) from None
     finally:
         os.close(fd)
     if len(data) > max_bytes:  # it grew after the stat
-        raise ImageTooLarge(
-            f"more than {max_bytes} bytes", width="?", height="?",
-            limit_mp=MAX_IMAGE_PIXELS // 1_000_000,
-        )
+        raise PictureFileTooLarge(f"more than {max_bytes} bytes", limit_mb=max_bytes // 2**20)
     return data
 
 
@@ -407,20 +453,95 @@ def _resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-def check_address(address: str, *, allow_private: bool = False, allow_lan: bool = False) -> None:
-    """Refuse addresses a web page must not make us fetch (SSRF), unless allowed."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
+@dataclass(frozen=True, slots=True)
+class AddressPolicy:
+    """Which non-public addresses a picture URL may point at (SSRF): decided once, by
+    `address_policy`, and checked on every hop and on the peer actually connected to."""
+
+    loopback: bool = False  # 127.0.0.0/8, ::1: only when the endpoint itself is loopback
+    lan: bool = False  # 10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10: the user's setting
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()  # the endpoint's
+
+    def check(self, address: str) -> None:
+        """Raise UrlRefused unless `address` is public or allowed here."""
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            raise UrlRefused(f"{address}: not an address",
+                             reason=Both(f"{address} 不是有效地址",
+                                         f"{address} is not an address")) from None
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        if ip.is_global and not ip.is_multicast:
+            return
+        if any(ip in net for net in self.networks):
+            return
+        if ip.is_loopback:
+            if self.loopback:
+                return
+            what = Both("本机地址", "a loopback address")
+        elif ip.is_link_local:  # 169.254.169.254: cloud metadata, never by default
+            what = Both("链路本地地址", "a link-local address")
+        elif self.lan and _is_lan(ip):
+            return
+        else:
+            what = Both("局域网或保留地址", "a private or reserved address")
+        raise UrlRefused(f"{address} is {what.en}",
+                         reason=Both(f"{address} 是{what.zh}", f"{address} is {what.en}"))
+
+
+_LAN_NETS = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
+
+
+def _is_lan(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(ip in net for net in _LAN_NETS if net.version == ip.version)
+
+
+def address_policy(endpoint: str | None = None, *, allow_lan: bool = False) -> AddressPolicy:
+    """THE decision which private hosts pictures may come from, for a search against
+    `endpoint` (None: the marketplace's public URL).
+
+    - public addresses: always;
+    - loopback: only when the endpoint is loopback (the demo sandbox, a test server);
+    - a LAN range: with the user's `allow_lan` setting, or when the endpoint is on it;
+    - link-local (169.254.0.0/16, fe80::/10) and other reserved ranges: never, unless the
+      endpoint itself is on that very range.
+    """
+    host = urllib.parse.urlsplit(endpoint).hostname if endpoint else None
+    if not host:
+        return AddressPolicy(lan=allow_lan)
+    if host == "localhost":
+        return AddressPolicy(loopback=True, lan=allow_lan)
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return AddressPolicy(lan=allow_lan)  # a name: we do not resolve it to widen anything
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    if ip.is_global and not ip.is_multicast:
-        return
-    if allow_private:
-        return
-    lan = ip.is_private and not (ip.is_loopback or ip.is_link_local or ip.is_unspecified)
-    if allow_lan and lan:
-        return
-    what = "本机 / loopback" if ip.is_loopback else "局域网或保留地址 / private or reserved"
-    raise UrlRefused(f"{address} is {what}", reason=f"{address}: {what}")
+    if ip.is_loopback:
+        return AddressPolicy(loopback=True, lan=allow_lan)
+    if ip.is_global:
+        return AddressPolicy(lan=allow_lan)
+    own: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    if ip.is_link_local:
+        own = (ipaddress.ip_network("169.254.0.0/16" if ip.version == 4 else "fe80::/10"),)
+    else:
+        own = tuple(net for net in _LAN_NETS if net.version == ip.version and ip in net)
+        own = own or (ipaddress.ip_network(f"{ip}/{ip.max_prefixlen}"),)
+    return AddressPolicy(lan=allow_lan, networks=own)
+
+
+def _legacy_policy(allow_private: bool, allow_lan: bool) -> AddressPolicy:
+    """`allow_private` (tests, `vvic group --allow-private`): loopback and LAN, still never
+    link-local; `allow_lan`: LAN only."""
+    return AddressPolicy(loopback=allow_private, lan=allow_private or allow_lan)
+
+
+def check_address(address: str, *, allow_private: bool = False, allow_lan: bool = False,
+                  policy: AddressPolicy | None = None) -> None:
+    """Refuse addresses a web page must not make us fetch (SSRF), unless allowed."""
+    (policy or _legacy_policy(allow_private, allow_lan)).check(address)
 
 
 def fetch_url(
@@ -428,6 +549,7 @@ def fetch_url(
     *,
     allow_private: bool = False,
     allow_lan: bool = False,
+    policy: AddressPolicy | None = None,
     max_bytes: int = MAX_URL_BYTES,
     deadline: float = URL_DEADLINE_S,
     connect_timeout: float = 5.0,
@@ -439,46 +561,75 @@ def fetch_url(
 ) -> bytes:
     """Download an image URL safely and return its bytes (the caller decides by decoding).
 
-    `allow_private` admits every non-global address (tests, the loopback sandbox);
-    `allow_lan` admits private LAN ranges only (the user's setting for a photo server at home).
-    `verify_peer` re-checks the address actually connected to (DNS rebinding); only tests that
-    route a made-up public name to loopback turn it off.
+    The address policy is `policy` (see `address_policy`), else the legacy flags:
+    `allow_private` admits loopback and LAN (tests, the loopback sandbox), `allow_lan` LAN
+    only; link-local never. `verify_peer` re-checks the address actually connected to (DNS
+    rebinding); only tests that route a made-up public name to loopback turn it off.
+
+    The whole download (every hop's connect, headers and body) runs under the HTTP layer's
+    watchdog (`markets.http.watched`): a server dripping its headers a byte at a time ends
+    at `deadline`, and cancel is immediate.
     """
+    from vvic_desktop.markets.http import make_session, watched
+
     if url.startswith("data:"):
         return _decode_data_url(url, max_bytes)
+    policy = policy or _legacy_policy(allow_private, allow_lan)
     started = time.monotonic()
     own_session = session is None
-    sess = session or requests.Session()
+    sess = session or make_session()
     try:
-        current = url
-        for _hop in range(max_redirects + 1):
-            response = _fetch_hop(
-                sess,
-                current,
-                started,
-                deadline,
-                connect_timeout,
-                cancel,
-                resolver,
-                allow_private,
-                allow_lan,
-                verify_peer,
-            )
-            if response.is_redirect:
-                location = response.headers.get("Location", "")
-                response.close()
-                if not location:
-                    raise NetworkError("redirect without Location", reason="redirect")
-                current = urllib.parse.urljoin(current, location)
-                continue
+        with watched(started + deadline, cancel) as watchdog:
             try:
-                return _read_body(response, started, deadline, max_bytes, cancel)
-            finally:
-                response.close()
-        raise UrlRefused(f"more than {max_redirects} redirects", reason="too many redirects")
+                data = _fetch_hops(sess, url, started, deadline, connect_timeout, cancel,
+                                   resolver, policy, verify_peer, max_redirects, max_bytes)
+            except (NetworkError, DownloadTooLarge, UrlRefused):
+                if watchdog.fired == "cancel":
+                    raise Cancelled() from None
+                if watchdog.fired == "deadline":
+                    raise Timeout("deadline", seconds=round(deadline)) from None
+                raise
+            # A socket shut under a read looks like the end of the body: not a picture.
+            if watchdog.fired == "cancel":
+                raise Cancelled()
+            if watchdog.fired == "deadline":
+                raise Timeout("deadline", seconds=round(deadline))
+            return data
     finally:
         if own_session:
             sess.close()
+
+
+def _fetch_hops(
+    sess: requests.Session,
+    url: str,
+    started: float,
+    deadline: float,
+    connect_timeout: float,
+    cancel: CancelToken | None,
+    resolver: Resolver,
+    policy: AddressPolicy,
+    verify_peer: bool,
+    max_redirects: int,
+    max_bytes: int,
+) -> bytes:
+    current = url
+    for _hop in range(max_redirects + 1):
+        response = _fetch_hop(sess, current, started, deadline, connect_timeout, cancel,
+                              resolver, policy, verify_peer)
+        if response.is_redirect:
+            location = response.headers.get("Location", "")
+            response.close()
+            if not location:
+                raise NetworkError("redirect without Location", reason="redirect")
+            current = urllib.parse.urljoin(current, location)
+            continue
+        try:
+            return _read_body(response, started, deadline, max_bytes, cancel)
+        finally:
+            response.close()
+    raise UrlRefused(f"more than {max_redirects} redirects",
+                     reason=Both("重定向次数过多", "too many redirects"))
 
 
 def _fetch_hop(
@@ -489,18 +640,20 @@ def _fetch_hop(
     connect_timeout: float,
     cancel: CancelToken | None,
     resolver: Resolver,
-    allow_private: bool,
-    allow_lan: bool,
+    policy: AddressPolicy,
     verify_peer: bool,
 ) -> requests.Response:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise UrlRefused(f"scheme {parts.scheme!r}", reason=f"只支持 http/https ({parts.scheme}:)")
+        raise UrlRefused(f"scheme {parts.scheme!r}",
+                         reason=Both(f"只支持 http/https（{parts.scheme}:）",
+                                     f"only http/https ({parts.scheme}:)"))
     host = parts.hostname
     if not host:
-        raise UrlRefused("no host", reason="网址不完整 / incomplete address")
+        raise UrlRefused("no host", reason=Both("网址不完整", "incomplete address"))
     if parts.username or parts.password:
-        raise UrlRefused("credentials in URL", reason="网址含登录信息 / credentials in address")
+        raise UrlRefused("credentials in URL",
+                         reason=Both("网址含登录信息", "credentials in the address"))
     port = parts.port or (443 if parts.scheme == "https" else 80)
     if cancel is not None:
         cancel.raise_if_cancelled()
@@ -511,7 +664,7 @@ def _fetch_hop(
     if not addresses:
         raise NetworkError(f"cannot resolve {host}", reason=host)
     for address in addresses:
-        check_address(address, allow_private=allow_private, allow_lan=allow_lan)
+        policy.check(address)
     remaining = _remaining(started, deadline)
     try:
         response = sess.get(
@@ -531,7 +684,7 @@ def _fetch_hop(
         peer = _peer_address(response)
         if peer:
             try:
-                check_address(peer, allow_private=allow_private, allow_lan=allow_lan)
+                policy.check(peer)
             except UrlRefused:
                 response.close()
                 raise
@@ -609,7 +762,8 @@ def _read_body(
 def _decode_data_url(url: str, max_bytes: int) -> bytes:
     header, sep, payload = url.partition(",")
     if not sep:
-        raise UrlRefused("malformed data: URL", reason="data: 网址格式错误 / malformed data: URL")
+        raise UrlRefused("malformed data: URL",
+                         reason=Both("data: 网址格式错误", "malformed data: URL"))
     if len(payload) > max_bytes * 4 // 3 + 4:
         raise DownloadTooLarge("data: URL too long", limit_mb=max_bytes // 2**20)
     try:

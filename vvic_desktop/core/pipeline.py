@@ -11,6 +11,7 @@ any wait (quota slot, retry back-off, HTTP read).
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -41,10 +42,11 @@ from vvic_desktop.core.models import (
     SearchResult,
 )
 from vvic_desktop.core.ratelimit import QuotaLimiter
-from vvic_desktop.core.retry import call_with_retry
+from vvic_desktop.core.retry import IN_SEARCH_MAX_WAIT, call_with_retry, countdown
 
 if TYPE_CHECKING:
     from vvic_desktop.core.grouping import GroupingSettings
+    from vvic_desktop.core.pictures import Pictures
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ STAGE_CACHE = "cache"
 STAGE_QUOTA = "quota"  # waiting for a permit
 STAGE_SEARCH = "search"
 STAGE_RETRY = "retry"  # reported as "retry 2/3"
+STAGE_WAIT = "wait"  # reported as "wait 12": seconds left before the next attempt, each second
 STAGE_THUMBNAILS = "thumbnails"
 STAGE_GROUP = "group"
 STAGE_DONE = "done"
@@ -66,7 +69,7 @@ class RetryPolicy:
     attempts: int = 3
     base: float = 1.0
     cap: float = 20.0
-    max_retry_after: float = 120.0
+    max_retry_after: float = IN_SEARCH_MAX_WAIT  # longer: "resumes at …" (core.retry)
 
 
 def _no_progress(stage: str, percent: int) -> None:
@@ -137,6 +140,14 @@ def run_search(
         )
         offers = list(answer.offers)
         stats.update(raw=answer.raw_count or len(answer.offers), skipped=answer.skipped)
+        # At most what was asked for (≤ 50): a service answering 10,000 items must not cost
+        # 10,000 thumbnail requests and minutes of grouping. The rest is counted, not kept.
+        limit = max(1, min(MAX_RESULTS, int(filters.max_results or 20)))
+        if len(offers) > limit:
+            answer.notes.append(f"more_results:{len(offers) - limit}")
+            offers = offers[:limit]
+        if answer.skipped:
+            answer.notes.append(f"skipped_items:{answer.skipped}")
         if answer.quota_left is not None:  # OneBound's daily allowance, for the status bar
             stats["quota_left"] = answer.quota_left
         notes.extend(answer.notes)
@@ -167,10 +178,14 @@ def run_search(
     from vvic_desktop.core.result_rows import sort_groups
 
     settings = grouping or GroupingSettings(strictness=filters.strictness)
+    pictures = None
+    if images is not None:
+        pictures = _pictures_marking_unavailable(
+            kept, images, notes, getattr(thumbnails, "features", None))
     # Relevance first: the style that looks most like the photo leads (CLI, JSON, batch).
     groups = sort_groups(
-        group_offers(kept, images, settings=settings,  # type: ignore[arg-type]
-                     feature_store=getattr(thumbnails, "features", None)),
+        group_offers(kept, images, pictures=pictures,  # type: ignore[arg-type]
+                     settings=settings),
         "similarity",
     )
     progress(STAGE_DONE, 100)
@@ -178,6 +193,40 @@ def run_search(
         query=query, offers=kept, groups=groups, image_sha256=prepared.sha256,
         notes=notes, stats=stats, prepared=prepared,
     )
+
+
+MAX_RESULTS = 50
+PICTURE_UNAVAILABLE = "picture_unavailable"  # Offer.extra key: why its picture is unusable
+
+
+def _pictures_marking_unavailable(
+    offers: list[Offer], images: Mapping[str, object], notes: list[str],
+    feature_store: object = None,
+) -> Pictures:
+    """Analyse every listing picture once (core.pictures, through the one picture loader;
+    local features kept in `feature_store` when given); a listing whose picture is missing,
+    failed to download or cannot be used keeps its place, marked
+    `extra["picture_unavailable"] = <error code>`, and is grouped on title and price."""
+    from vvic_desktop.core.pictures import analyse
+
+    sources: list[object] = []
+    fetch_errors: dict[int, str] = {}
+    for k, offer in enumerate(offers):
+        value = images.get(offer.key)
+        if isinstance(value, VvicError):
+            fetch_errors[k] = value.code
+            value = None
+        sources.append(value)
+    pictures = analyse(sources, store=feature_store)  # type: ignore[arg-type]
+    unavailable = 0
+    for k, (offer, problem) in enumerate(zip(offers, pictures.problems, strict=True)):
+        why = fetch_errors.get(k) or problem
+        if why:
+            offer.extra[PICTURE_UNAVAILABLE] = why
+            unavailable += 1
+    if unavailable:
+        notes.append(f"pictures_unavailable:{unavailable}")
+    return pictures
 
 
 def _search_with_quota_and_retry(
@@ -213,12 +262,25 @@ def _search_with_quota_and_retry(
                  attempt + 1, retry.attempts, delay)
         progress(f"{STAGE_RETRY} {attempt + 1}/{retry.attempts}", 30)
 
+    def tick(left: int) -> None:
+        progress(f"{STAGE_WAIT} {left}", 30)
+
+    def visible_sleep(delay: float) -> None:
+        # Every wait is visible (CLI line, GUI status) and cancellable. On the real clock it
+        # is a countdown, one tick a second; an injected `sleep` (a virtual clock shared by
+        # batch workers) gets the whole wait in one call, announced once.
+        if sleep is None:
+            countdown(delay, cancel.sleep, tick)
+        else:
+            tick(math.ceil(delay))
+            sleep(delay)
+
     try:
         return call_with_retry(
             lambda: market.search(prepared, filters, cancel, acquire),
             cancel=cancel, attempts=retry.attempts, base=retry.base, cap=retry.cap,
-            max_retry_after=retry.max_retry_after, rng=rng, sleep=sleep, on_retry=on_retry,
-            clock=clock,
+            max_retry_after=retry.max_retry_after, rng=rng, sleep=visible_sleep,
+            on_retry=on_retry, clock=clock,
         )
     except QuotaExhausted as exc:
         # Remember the pause for this key, so the next photo of a batch (or a second

@@ -61,6 +61,19 @@ NOTE_TEXT: dict[str, tuple[str, str]] = {
         "为满足 5 MB 限制，已降低 JPEG 质量。",
         "JPEG quality was lowered to stay under 5 MB.",
     ),
+    # about the answer, shown the same way ("code:N" notes carry a count)
+    "more_results": (
+        "服务多返回了 {n} 条商品（超出所要的数量），未显示。",
+        "The service sent {n} more listings than asked for; they are not shown.",
+    ),
+    "skipped_items": (
+        "{n} 条商品无法读取（价格或字段无效），已跳过。",
+        "{n} listings could not be read (an invalid price or fields) and were skipped.",
+    ),
+    "pictures_unavailable": (
+        "{n} 条商品的图片不可用，仅按标题和价格归类。",
+        "{n} listings have no usable picture; they were grouped by title and price only.",
+    ),
     # not about the image, but shown the same way: the local catalog has nothing to search
     "local_catalog_empty": (
         "本地图库还是空的：先保存几次搜索，或用“导入文件夹”导入档口照片。",
@@ -71,6 +84,11 @@ NOTE_TEXT: dict[str, tuple[str, str]] = {
 
 
 def note_text(code: str, lang: str = "zh_CN") -> str:
+    """A note's words; "code:N" notes put N into the text."""
+    name, _, count = code.partition(":")
+    if name in NOTE_TEXT and count:
+        zh, en = NOTE_TEXT[name]
+        return (zh if lang.startswith("zh") else en).replace("{n}", count)
     zh, en = NOTE_TEXT.get(code, (code, code))
     return zh if lang.startswith("zh") else en
 

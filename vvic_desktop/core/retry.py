@@ -9,6 +9,7 @@ everything else (bad secret, bad image, cancel) is raised at once.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import random
 import time
 from collections.abc import Callable
@@ -22,13 +23,45 @@ T = TypeVar("T")
 # on_retry(attempt that failed (1-based), its error, seconds until the next attempt)
 OnRetry = Callable[[int, VvicError, float], None]
 
+# The longest wait a search sits through for a service's Retry-After (or quota answer). A
+# buyer watching a countdown tolerates half a minute; beyond that the search ends at once with
+# "resumes at <time>" (QuotaExhausted) and costs no further request — a 429 with
+# Retry-After 300 is one request and a clear message, not five silent minutes. Batch runs
+# pause on QuotaExhausted and resume at that time by themselves.
+IN_SEARCH_MAX_WAIT = 30.0
+# Beyond this no clock arithmetic is meaningful (and datetime overflows near year 9999).
+MAX_WAIT = 7 * 24 * 3600.0
+
+
+def bounded_wait(seconds: object, default: float = 60.0) -> float:
+    """Any wait a service asked for as a float in [0, MAX_WAIT] (NaN, negative, absurd)."""
+    try:
+        value = float(seconds)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return default
+    if math.isnan(value):
+        return default
+    return min(max(0.0, value), MAX_WAIT)
+
+
+def countdown(seconds: float, sleep: Callable[[float], None],
+              tick: Callable[[int], None], step: float = 1.0) -> None:
+    """Sleep `seconds` in steps of `step`, telling `tick` the whole seconds left before each:
+    a wait the user can see (and, through a cancellable `sleep`, stop)."""
+    left = bounded_wait(seconds, 0.0)
+    while left > 0:
+        tick(math.ceil(left))
+        chunk = min(step, left)
+        sleep(chunk)
+        left -= chunk
+
 
 def _market_of(error: VvicError) -> str:
     return str(error.fields.get("market", ""))
 
 
 def _exhausted(error: VvicError, wait: float, now: Callable[[], float]) -> QuotaExhausted:
-    resumes_at = _dt.datetime.fromtimestamp(now() + wait).astimezone()
+    resumes_at = _dt.datetime.fromtimestamp(now() + bounded_wait(wait)).astimezone()
     return QuotaExhausted(
         f"service asked to wait {wait:.0f} s ({error.code})",
         market=_market_of(error),
@@ -48,7 +81,7 @@ def call_with_retry(
     attempts: int = 3,
     base: float = 1.0,
     cap: float = 20.0,
-    max_retry_after: float = 120.0,
+    max_retry_after: float = IN_SEARCH_MAX_WAIT,
     rng: random.Random | None = None,
     sleep: Callable[[float], None] | None = None,
     on_retry: OnRetry | None = None,
@@ -62,6 +95,9 @@ def call_with_retry(
     - A quota error on the last attempt also becomes `QuotaExhausted`, so the caller can
       pause until the time the service gave instead of failing the item.
     - `sleep` defaults to `cancel.sleep`: a cancel during a wait raises `Cancelled` at once.
+    - Errors whose retry class is NEVER (a malformed or HTML answer, an oversize body, a
+      redirect, a 4xx other than 408/429, a bad secret) are raised at once: repeating them
+      would only pay another quota permit for the same answer.
     """
     rng = rng or random.Random()
     sleep = sleep or cancel.sleep
@@ -74,7 +110,7 @@ def call_with_retry(
             if error.retry is Retry.NEVER:
                 raise
             if isinstance(error, QuotaExceeded) or error.retry is Retry.AFTER:
-                wait = float(getattr(error, "retry_after", 60.0))
+                wait = bounded_wait(getattr(error, "retry_after", 60.0))
                 if wait > max_retry_after or attempt == attempts:
                     raise _exhausted(error, wait, clock) from error
                 delay = max(0.0, wait)

@@ -12,6 +12,7 @@ import requests
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
     BadResponse,
+    Both,
     DownloadTooLarge,
     MissingCredentials,
     VvicError,
@@ -107,4 +108,7 @@ class HttpAdapter:
             )
         except DownloadTooLarge as exc:
             # For an API answer "too large" means a broken or hostile server, not the user's file.
-            raise BadResponse(exc.detail, market=self.market_label) from None
+            limit = exc.fields.get("limit_mb", "?")
+            raise BadResponse(exc.detail, market=self.market_label,
+                              reason=Both(f"回答超过 {limit} MB", f"answer larger than {limit} MB")
+                              ) from None

@@ -9,13 +9,13 @@ text that can leave this module (exceptions, log records) goes through `redact()
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import re
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,162 +29,23 @@ from vvic_desktop import __version__
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import Cancelled, DownloadTooLarge, NetworkError, Timeout
 
+# Redaction lives in core.redact (the CLI and the app import it without any HTTP code); these
+# names stay importable from here for the adapters.
+from vvic_desktop.core.redact import (  # noqa: F401
+    SECRET_NAMES,
+    RedactingFilter,
+    install_excepthook_redaction,
+    install_redaction,
+    redact,
+    redact_record,
+    register_secret,
+    sanitize_error,
+)
+
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 DEFAULT_USER_AGENT = f"vvic-desktop/{__version__} (+python-requests)"
-SECRET_NAMES = ("sign", "secret", "app_secret", "session", "key", "_aop_signature", "access_token")
-
-_NAMES = "|".join(re.escape(n) for n in sorted(SECRET_NAMES, key=len, reverse=True))
-# name=value in query strings and form bodies; the look-behind keeps `app_key=` and
-# `sign_method=` intact (a word character before the name means a different name).
-_QUERY_RE = re.compile(rf"(?<![\w-])({_NAMES})=([^&\s\"'#<>]*)", re.IGNORECASE)
-# "name": "value" in JSON and 'name': 'value' in Python reprs.
-_JSON_RE = re.compile(
-    rf"""(["'])({_NAMES})\1(\s*:\s*)(["'])((?:\\.|(?!\4).)*)\4""", re.IGNORECASE
-)
-# "name": 123 (a number or bare word) in JSON.
-_JSON_BARE_RE = re.compile(rf"""(["'])({_NAMES})\1(\s*:\s*)([\w.+-]+)""", re.IGNORECASE)
-
-_secret_values: set[str] = set()
-_secret_lock = threading.Lock()
-
-
-def register_secret(value: str) -> None:
-    """Also remove this literal value from every redacted text (defence in depth).
-
-    Adapters register their secret and session on construction, so a secret that ends up
-    somewhere no pattern expects (a header echo, an odd error page) is still removed.
-    """
-    if value and len(value) >= 4:
-        with _secret_lock:
-            _secret_values.add(value)
-
-
-def redact(text: str) -> str:
-    """`text` with the values of sign/secret/app_secret/session/key/_aop_signature/access_token
-    removed, wherever they appear (URLs, form bodies, JSON, reprs, exception messages)."""
-    if not text:
-        return text
-    text = _QUERY_RE.sub(lambda m: f"{m.group(1)}=***", text)
-    text = _JSON_RE.sub(
-        lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}{m.group(4)}***{m.group(4)}",
-        text,
-    )
-    text = _JSON_BARE_RE.sub(
-        lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}***", text
-    )
-    with _secret_lock:
-        values = sorted(_secret_values, key=len, reverse=True)
-    for value in values:
-        if value in text:
-            text = text.replace(value, "***")
-    return text
-
-
-def sanitize_error(error: BaseException) -> BaseException:
-    """Redact, in place, every text an error carries (detail, message fields, args).
-
-    Marketplaces echo request parameters in their error messages; the adapters put those
-    messages into the error's detail, so this runs on every error leaving an adapter.
-    """
-    detail = getattr(error, "detail", None)
-    if isinstance(detail, str):
-        error.detail = redact(detail)  # type: ignore[attr-defined]
-    fields = getattr(error, "fields", None)
-    if isinstance(fields, dict):
-        for key, value in list(fields.items()):
-            if isinstance(value, str):
-                fields[key] = redact(value)
-    error.args = tuple(redact(a) if isinstance(a, str) else a for a in error.args)
-    return error
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites a record's message (and its traceback text) through `redact()`."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        redact_record(record)
-        return True
-
-
-def redact_record(record: logging.LogRecord) -> None:
-    if getattr(record, "_vvic_redacted", False):
-        return
-    try:
-        message = record.getMessage()
-    except Exception:  # a broken format string must not break logging
-        message = str(record.msg)
-    record.msg = redact(message)
-    record.args = None
-    if record.exc_info and not record.exc_text:
-        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-    elif record.exc_text:
-        record.exc_text = redact(record.exc_text)
-    if record.stack_info:
-        record.stack_info = redact(record.stack_info)
-    record._vvic_redacted = True  # type: ignore[attr-defined]
-
-
-_REDACTED_PREFIXES = ("vvic_desktop", "urllib3", "requests")
-_installed = False
-_install_lock = threading.Lock()
-
-
-def install_redaction() -> None:
-    """Redact every record of the `vvic_desktop` and `urllib3` loggers (idempotent).
-
-    A filter on a logger does not see records of its child loggers (`urllib3.connectionpool`
-    logs the request line with its query string), so besides the filters on the named
-    loggers the record factory redacts records of those families when they are created.
-    """
-    global _installed
-    with _install_lock:
-        if _installed:
-            return
-        for name in _REDACTED_PREFIXES:
-            logging.getLogger(name).addFilter(RedactingFilter())
-        previous = logging.getLogRecordFactory()
-
-        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = previous(*args, **kwargs)
-            if record.name.startswith(_REDACTED_PREFIXES):
-                redact_record(record)
-            return record
-
-        logging.setLogRecordFactory(factory)
-        _installed = True
-
-
-def install_excepthook_redaction() -> None:
-    """Print uncaught exceptions (main thread and worker threads) redacted.
-
-    For the composition root (app.py, the CLI): a crash report must not carry a secret
-    either (reliability matrix E3). Idempotent.
-    """
-    import sys
-    import traceback
-
-    if getattr(sys.excepthook, "_vvic_redacting", False):
-        return
-
-    def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-        text = "".join(traceback.format_exception(kind, value, tb))
-        sys.stderr.write(redact(text))
-
-    def thread_excepthook(args: threading.ExceptHookArgs) -> None:
-        if args.exc_type is SystemExit:
-            return
-        name = args.thread.name if args.thread is not None else "?"
-        text = "".join(traceback.format_exception(args.exc_type, args.exc_value,
-                                                  args.exc_traceback))
-        sys.stderr.write(redact(f"Exception in thread {name}:\n{text}"))
-
-    excepthook._vvic_redacting = True  # type: ignore[attr-defined]
-    sys.excepthook = excepthook
-    threading.excepthook = thread_excepthook
-
-
 def make_session(
     proxies: Mapping[str, str] | None = None, user_agent: str = DEFAULT_USER_AGENT
 ) -> requests.Session:
@@ -321,6 +182,21 @@ class _Watchdog:
 
     def stop(self) -> None:
         self._done.set()
+
+
+@contextlib.contextmanager
+def watched(deadline_at: float, cancel: CancelToken | None) -> Iterator[_Watchdog]:
+    """Run the requests made inside under one watchdog: every connection they open (connect,
+    upload, headers, body, every redirect hop) is shut down at `deadline_at` (monotonic) or
+    on cancel. The caller checks `fired` to tell a deadline or a cancel from a fault."""
+    watchdog = _Watchdog(deadline_at, cancel)
+    previous = getattr(_current, "connections", None)
+    _current.connections = watchdog.connections
+    try:
+        yield watchdog
+    finally:
+        _current.connections = previous
+        watchdog.stop()
 
 
 def request(

@@ -17,6 +17,7 @@ from typing import Any
 
 from vvic_desktop.core.errors import (
     AuthError,
+    BadGateway,
     BadRequest,
     BadResponse,
     PermissionDenied,
@@ -25,29 +26,44 @@ from vvic_desktop.core.errors import (
     VvicError,
 )
 from vvic_desktop.core.models import Offer, Stall
-from vvic_desktop.markets.http import HttpResponse, redact
+from vvic_desktop.core.redact import inert, redact
+from vvic_desktop.markets.http import HttpResponse
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRY_AFTER = 60.0
+# The longest wait a Retry-After can ask for; beyond it the service's number is noise (a
+# 400-digit value, a date in year 9999). A wait this long ends the search anyway with
+# "resumes at <date time>" (core.retry), so the cap only keeps the arithmetic finite.
+MAX_RETRY_AFTER = 7 * 24 * 3600.0
 # Prices above this are garbage for a garment listing (or an overflow attempt).
 _PRICE_LIMIT = Decimal("10000000")
-_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _RANGE_SPLIT_RE = re.compile(r"\s*(?:-|~|～|—|至|到)\s*")
+# A plain decimal: digits with an optional fraction, or thousands grouped by commas
+# ("1,299.00"). No sign, exponent, hex, NaN, infinity; "69,00" (a decimal comma, or a
+# mistyped 6900?) is ambiguous and refused.
+_PLAIN_DECIMAL_RE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", re.ASCII)
+# Currency marks a listing may wrap a price in.
+_CURRENCY_RE = re.compile(r"^(?:¥|￥|RMB|CNY|元)\s*|\s*(?:元|起|/件|每件)$", re.IGNORECASE)
 
 
 def parse_decimal(value: Any) -> Decimal | None:
-    """One price-like value as a Decimal: 69, 69.5, "69.00", "¥69", "69元", " 69 " → Decimal;
-    "", None, "abc", NaN, negative, booleans and absurd values → None."""
+    """One price-like value as a Decimal: 69, 69.5, "69.00", "¥69", "69元", " 69 ",
+    "1,299.00" → Decimal; "", None, "abc", NaN, infinity, exponents ("1e308", "1.2e3"),
+    hex ("0x45"), "69,00", negative, booleans and absurd values → None."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float | Decimal):
+    if isinstance(value, int):
         text = str(value)
+    elif isinstance(value, float | Decimal):
+        text = str(value) if value == value and value not in (float("inf"), float("-inf")) else ""
     elif isinstance(value, str):
-        match = _NUMBER_RE.search(value.replace(",", ""))
-        if match is None or "-" in value.strip()[:1]:
+        text = value.strip()
+        for _ in range(2):  # "¥69元"
+            text = _CURRENCY_RE.sub("", text).strip()
+        if len(text) > 40 or not _PLAIN_DECIMAL_RE.fullmatch(text):
             return None
-        text = match.group(0)
+        text = text.replace(",", "")
     else:
         return None
     try:
@@ -65,12 +81,20 @@ def parse_price(value: Any) -> tuple[Decimal | None, Decimal | None]:
         parts = [p for p in _RANGE_SPLIT_RE.split(value.strip()) if p]
         if len(parts) == 2:
             low, high = parse_decimal(parts[0]), parse_decimal(parts[1])
-            if low is not None and high is not None:
-                if high < low:
-                    low, high = high, low
-                return low, (high if high != low else None)
-            return (low or high), None
+            if low is None or high is None:
+                return None, None  # half a range is not a price
+            if high < low:
+                low, high = high, low
+            return low, (high if high != low else None)
+        if len(parts) > 2:
+            return None, None
     return parse_decimal(value), None
+
+
+def price_given(value: Any) -> bool:
+    """Whether a price field holds something (a refused price skips the item; an absent
+    one keeps it with an unknown price)."""
+    return value not in (None, "") and not (isinstance(value, str) and not value.strip())
 
 
 def parse_int(value: Any) -> int | None:
@@ -112,9 +136,9 @@ def parse_float(value: Any) -> float | None:
 
 
 def text(value: Any, limit: int = 500) -> str:
-    """A display string from str/int/float; anything else (dict, list, None) → ""."""
+    """A display string from str/int/float, inert (see `inert`); anything else → ""."""
     if isinstance(value, str):
-        return value.strip()[:limit]
+        return inert(value[: limit * 4]).strip()[:limit]
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return ""
@@ -207,14 +231,20 @@ def make_offer(
         return None
 
     item_id = item_id_text(first(id_keys))
-    title = text(first(title_keys))
+    raw_title = first(title_keys)
+    title = text(raw_title)
     if not item_id or not title:
         return None
     price, price_max = (None, None)
+    offered = False
     for key in price_keys:
-        price, price_max = parse_price(item.get(key))
+        raw_price = item.get(key)
+        offered = offered or price_given(raw_price)
+        price, price_max = parse_price(raw_price)
         if price is not None:
             break
+    if price is None and offered:
+        return None  # a price we cannot read ("1e308", "0x45", "69,00") skips the item
     return Offer(
         market=market,
         item_id=item_id,
@@ -229,6 +259,10 @@ def make_offer(
         min_order=parse_int(first(moq_keys)),
         similarity=parse_float(first(similarity_keys)),
         art_no=text(first(art_no_keys), 64),
+        # What the marketplace sent, when sanitising changed it: for `--json` (escaped there
+        # by core.redact.json_text), never shown on a terminal or a label.
+        extra={"raw_title": raw_title[:500]} if isinstance(raw_title, str) and (
+            raw_title.strip()[:500] != title) else {},
     )
 
 
@@ -242,8 +276,8 @@ def credit_level(value: Any) -> str:
 
 
 def snippet(response: HttpResponse, limit: int = 200) -> str:
-    """A short, redacted, one-line view of a body for logs and error details."""
-    body = redact(response.text[: limit * 4])
+    """A short, redacted, inert, one-line view of a body for logs and error details."""
+    body = inert(redact(response.text[: limit * 4]))
     return " ".join(body.split())[:limit]
 
 
@@ -252,21 +286,32 @@ def decode_json(response: HttpResponse, market: str) -> dict[str, Any]:
 
     A 429 stays a quota answer whatever its body (a proxy's HTML "too many requests").
     """
-    if response.status == 429 and not response.content.lstrip().startswith(b"{"):
+    if response.status == 429 and (
+        response.header("Retry-After") or not response.content.lstrip().startswith(b"{")
+    ):
+        # The service said when (or sent no JSON at all): that is the answer, whatever the
+        # body says. Without a header the adapter reads its JSON (a ban's seconds in sub_msg).
         raise QuotaExceeded(f"HTTP 429 {snippet(response, 80)}", market=market,
                             retry_after=retry_after(response.header("Retry-After")))
+    if 300 <= response.status < 400:  # adapters never follow: a redirect is not an answer
+        raise BadResponse(f"unexpected redirect (HTTP {response.status})", market=market)
     content_type = (response.header("Content-Type") or "").lower()
     head = response.content[:64].lstrip().lower()
+    # A 5xx/408 page (a proxy's "502 Bad Gateway") is a transient fault: the status says so.
+    # The same page or broken JSON in any other answer will not change on a repeat.
+    transient = response.status >= 500 or response.status == 408
     if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<")) or "text/html" in content_type:
         log.warning("%s answered HTTP %s with a web page: %s", market, response.status,
                     snippet(response))
-        raise BadResponse(f"HTTP {response.status}, web page instead of JSON", market=market)
+        reason = f"HTTP {response.status}, web page instead of JSON"
+        raise (BadGateway if transient else BadResponse)(reason, market=market)
     try:
         data = response.json()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         log.warning("%s answered HTTP %s with malformed JSON: %s", market, response.status,
                     snippet(response))
-        raise BadResponse(f"HTTP {response.status}, malformed JSON", market=market) from None
+        reason = f"HTTP {response.status}, malformed JSON"
+        raise (BadGateway if transient else BadResponse)(reason, market=market) from None
     if not isinstance(data, dict):
         log.warning("%s answered with a JSON %s, not an object", market, type(data).__name__)
         raise BadResponse(f"JSON {type(data).__name__} instead of an object", market=market)
@@ -275,23 +320,27 @@ def decode_json(response: HttpResponse, market: str) -> dict[str, Any]:
 
 def retry_after(headers_value: str | None, default: float = DEFAULT_RETRY_AFTER,
                 now: _dt.datetime | None = None) -> float:
-    """Retry-After as seconds: delta-seconds or an HTTP-date (RFC 9110 §10.2.3); default
-    when absent or unreadable; never negative."""
+    """Retry-After as seconds in [0, MAX_RETRY_AFTER]: delta-seconds or an HTTP-date
+    (RFC 9110 §10.2.3); `default` when absent or unreadable (negative numbers, garbage);
+    absurd values (400 digits, year 9999) are capped. Never raises."""
     if not headers_value:
         return default
-    value = headers_value.strip()
-    if value.isdigit():
-        return float(int(value))
+    value = headers_value.strip()[:200]
+    if value.isascii() and value.isdigit():
+        # Compare as text first: int("9" * 400) is fine, float() of it overflows.
+        digits = value.lstrip("0") or "0"
+        return MAX_RETRY_AFTER if len(digits) > 9 else min(float(int(digits)), MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when is None:
+            return default
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.UTC)
+        now = now or _dt.datetime.now(_dt.UTC)
+        seconds = (when - now).total_seconds()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return default
-    if when is None:
-        return default
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.UTC)
-    now = now or _dt.datetime.now(_dt.UTC)
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def status_error(response: HttpResponse, market: str, reason: str = "") -> VvicError | None:

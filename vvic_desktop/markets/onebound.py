@@ -34,6 +34,7 @@ from vvic_desktop.core.errors import (
     PermissionDenied,
     QuotaExceeded,
     QuotaExhausted,
+    Retry,
     ServiceError,
     VvicError,
 )
@@ -134,9 +135,15 @@ class OneBoundMarket(HttpAdapter):
         if lang not in LANGS:
             raise ConfigError(f"OneBound lang must be one of {', '.join(LANGS)}, got {lang!r}")
         self.lang = lang
+        self._uploaded: dict[str, str] = {}  # picture sha256 → OneBound imgid
 
     def _search(self, image: PreparedImage, filters: Filters, call: SearchCall) -> MarketAnswer:
-        imgid, _ = self._upload(call, image)
+        # A repeat of the same search (a retry) reuses the uploaded picture's id: the upload
+        # costs a call of its own and the picture has not changed.
+        imgid = self._uploaded.get(image.sha256) or self._upload(call, image)[0]
+        if len(self._uploaded) >= 16:
+            self._uploaded.clear()
+        self._uploaded[image.sha256] = imgid
         params: dict[str, Any] = {
             "key": self.credentials.app_key,
             "secret": self.credentials.app_secret,
@@ -146,8 +153,14 @@ class OneBoundMarket(HttpAdapter):
         if filters.max_results:
             params["page_size"] = max(1, min(50, int(filters.max_results)))
         url = f"{self.base_url}/{self.platform}/item_search_img/"
-        response = self.send(call, "GET", url, params=params)
-        data = self._check(response)
+        try:
+            response = self.send(call, "GET", url, params=params)
+            data = self._check(response)
+        except VvicError as error:
+            if error.retry is Retry.NEVER:  # the id may be the problem: a new search uploads
+                self._uploaded.pop(image.sha256, None)
+            raise
+        self._uploaded.pop(image.sha256, None)  # kept for repeats only, not across searches
         items = nz.dig(data, "items", "item")
         offers, raw_count, skipped = nz.normalise_items(items, self._offer)
         return MarketAnswer(

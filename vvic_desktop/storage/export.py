@@ -11,7 +11,6 @@ import contextlib
 import csv
 import html
 import io
-import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +29,7 @@ from vvic_desktop.core.models import (
     filters_to_json,
 )
 from vvic_desktop.core.prices import format_price
+from vvic_desktop.core.redact import json_text
 from vvic_desktop.storage.cache import decimal_text, offer_to_json
 from vvic_desktop.storage.files import storage_error, temp_prefix, write_atomically
 from vvic_desktop.storage.thumbs import small_jpeg
@@ -281,11 +281,11 @@ def _picture(data: bytes | None, size: int = THUMB_EXPORT_PX) -> bytes | None:
     """A small JPEG of a stored picture; None if there is none or it cannot be decoded."""
     if not data:
         return None
-    from PIL import Image
+    from vvic_desktop.core.errors import PictureUnavailable
 
     try:
         return small_jpeg(data, size)
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except PictureUnavailable:
         return None
 
 
@@ -491,7 +491,7 @@ def export_sections(
         data: Any = (result_to_json(sections[0].result) if len(sections) == 1 else
                      {"sections": [{"title": s.title, **result_to_json(s.result)}
                                    for s in sections]})
-        write_atomically(Path(path), json.dumps(data, ensure_ascii=False, indent=2).encode())
+        write_atomically(Path(path), json_text(data).encode())
     else:
         raise UnknownExportFormat("suffix", suffix=suffix or "?")
     return "html" if suffix == ".htm" else suffix.lstrip(".")

@@ -424,15 +424,14 @@ def _decode(data: bytes | None, size: int = 256) -> np.ndarray | None:
     """RGB array of a stored picture (reduced to about `size` px; 0 = full size)."""
     if not data:
         return None
-    from PIL import Image
+    from vvic_desktop.core.errors import PictureUnavailable
+    from vvic_desktop.core.intake import load_picture
 
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if size:
-                image.draft("RGB", (size, size))
-            rgb = image.convert("RGB")
-            if size:
-                rgb.thumbnail((size, size))
-            return np.asarray(rgb)
-    except (OSError, ValueError, Image.DecompressionBombError):
+    try:  # the one picture loader (reduced JPEG decode, limits, EXIF, alpha)
+        rgb = load_picture(data, max_side=size or None)
+    except PictureUnavailable:
         return None
+    if size and max(rgb.size) > size:
+        rgb = rgb.copy()
+        rgb.thumbnail((size, size))
+    return np.asarray(rgb)

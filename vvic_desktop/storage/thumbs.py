@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import Cancelled, StorageError, VvicError
@@ -128,7 +129,9 @@ class ThumbnailDownloader:
     Each distinct URL is fetched at most once per store: URLs already in the store's map are
     answered from disk, duplicates within a call share one download, and concurrent calls
     for the same URL wait for the one in flight instead of fetching it again.
-    `allow_private` is the caller's decision (True only for the loopback sandbox and tests).
+    Which private hosts a picture may come from is `policy` (`core.intake.address_policy`,
+    decided once per search target); `allow_private` is the legacy flag (loopback and LAN,
+    never link-local) for tests and `vvic group --allow-private`.
     """
 
     def __init__(
@@ -136,6 +139,7 @@ class ThumbnailDownloader:
         store: ThumbnailStore,
         *,
         allow_private: bool = False,
+        policy: object | None = None,
         max_workers: int = DEFAULT_WORKERS,
         max_bytes: int = THUMB_MAX_BYTES,
         deadline: float = THUMB_DEADLINE_S,
@@ -147,6 +151,7 @@ class ThumbnailDownloader:
             fetch = fetch_url
         self.store = store
         self.allow_private = allow_private
+        self.policy = policy  # an intake.AddressPolicy; None: from allow_private
         self.max_workers = max(1, max_workers)
         self.max_bytes = max_bytes
         self.deadline = deadline
@@ -218,9 +223,10 @@ class ThumbnailDownloader:
             sha = self.store.sha_for_url(url)
             if sha:
                 return sha, False
+            policy: dict[str, Any] = {"policy": self.policy} if self.policy is not None else {}
             data = self._fetch(
                 url, allow_private=self.allow_private, max_bytes=self.max_bytes,
-                deadline=self.deadline, cancel=cancel,
+                deadline=self.deadline, cancel=cancel, **policy,
             )
             sha = self.store.put(data)
             self.store.remember_url(url, sha)
@@ -242,16 +248,17 @@ def stored_picture_sha(store: ThumbnailStore, url: str) -> str | None:
 
 
 def small_jpeg(data: bytes, size: int) -> bytes:
-    """A small JPEG of a picture (query thumbnails, imported photos, exports)."""
-    from PIL import Image
+    """A small JPEG of a picture (query thumbnails, imported photos, exports), decoded
+    through the one picture loader. Raises PictureUnavailable for an unusable picture."""
+    from vvic_desktop.core.intake import load_picture
 
-    with Image.open(io.BytesIO(data)) as image:
-        image.draft("RGB", (size, size))
-        picture = image.convert("RGB")
+    picture = load_picture(data, max_side=size)
+    if max(picture.size) > size:
+        picture = picture.copy()
         picture.thumbnail((size, size))
-        out = io.BytesIO()
-        picture.save(out, "JPEG", quality=85)
-        return out.getvalue()
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def thumbnails_from(downloader: ThumbnailDownloader) -> ThumbnailFetcher:
@@ -267,9 +274,13 @@ def thumbnails_from(downloader: ThumbnailDownloader) -> ThumbnailFetcher:
                      progress: Callable[[int, int], None]) -> Mapping[str, object]:
             report = downloader.fetch_all([o.image_url for o in offers if o.image_url],
                                           cancel=cancel, progress=progress)
-            return {
+            found: dict[str, object] = {
                 o.key: downloader.store.path_for(report.shas[o.image_url])
                 for o in offers if o.image_url in report.shas
             }
+            # A picture that could not be fetched: its error, so the listing can say why.
+            found.update({o.key: report.errors[o.image_url] for o in offers
+                          if o.image_url in report.errors})
+            return found
 
     return _Fetch()

@@ -104,6 +104,9 @@ class StatusArea:
             pipeline.STAGE_DONE: self.tr("Done."),
         }
         name, _space, detail = stage.partition(" ")
+        if name == "wait":  # a countdown before the next attempt; Cancel stops it
+            return self.tr("Trying again in {seconds} s… (Cancel stops the wait)").format(
+                seconds=detail)
         text = texts.get(name, stage)
         if name == pipeline.STAGE_THUMBNAILS and "/" in detail:  # "12/40": what it waits for
             done, _slash, total = detail.partition("/")
