@@ -119,7 +119,14 @@ def stall_photo(garment: Image.Image, background: np.ndarray, rng: random.Random
     shadow = np.roll(shadow, (rng.randint(8, 30), rng.randint(-20, 20)), axis=(0, 1))
     frame = frame * (1 - 0.35 * shadow)
     photo = frame * (1 - a) + warped.astype(np.float32) * a
-    # uneven light: a broad gradient plus a vignette, and a white-balance cast
+    return phone_finish(photo, rng, quality=(80, 92), blur=(0.6, 1.4))
+
+
+def phone_finish(photo: np.ndarray, rng: random.Random, *, quality: tuple[int, int],
+                 blur: tuple[float, float]) -> bytes:
+    """A phone's look on a float RGB frame: uneven light (a broad gradient and a vignette),
+    a white-balance cast, sensor noise, sometimes a little blur, then its JPEG."""
+    height, width = photo.shape[:2]
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     gx, gy = rng.uniform(-0.35, 0.35), rng.uniform(-0.35, 0.35)
     light = 1 + gx * (xx / width - 0.5) + gy * (yy / height - 0.5)
@@ -129,9 +136,9 @@ def stall_photo(garment: Image.Image, background: np.ndarray, rng: random.Random
     photo += np.random.default_rng(rng.randint(0, 2**31)).normal(0, 3.0, photo.shape)
     out = np.clip(photo, 0, 255).astype(np.uint8)
     if rng.random() < 0.6:
-        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.6, 1.4))
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(*blur))
     buffer = io.BytesIO()
-    Image.fromarray(out).save(buffer, "JPEG", quality=rng.randint(80, 92))
+    Image.fromarray(out).save(buffer, "JPEG", quality=rng.randint(*quality))
     return buffer.getvalue()
 
 

@@ -141,7 +141,12 @@ def model_path() -> Path:
 
 
 class LearnedEmbedder:
-    """Open-NSFW ResNet-50 pooled features through cv2.dnn (one network per thread)."""
+    """Open-NSFW ResNet-50 pooled features through cv2.dnn.
+
+    One network, loaded once (`warm_up`, or the first `embed`) and shared under a lock: the
+    GUI loads it in the background at start, so the first search on any worker thread does
+    not pay for it (a per-thread network paid it again on each new thread).
+    """
 
     name = "open-nsfw-pool"
     version = "1"
@@ -149,24 +154,29 @@ class LearnedEmbedder:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or model_path()
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._network: cv2.dnn.Net | None = None
 
     def _net(self) -> cv2.dnn.Net:
-        net = getattr(self._local, "net", None)
-        if net is None:
-            net = cv2.dnn.readNetFromONNX(str(self.path))
-            self._local.net = net
-        return net
+        """The network (call with the lock held)."""
+        if self._network is None:
+            self._network = cv2.dnn.readNetFromONNX(str(self.path))
+        return self._network
+
+    def warm_up(self) -> None:
+        with self._lock:
+            self._net()
 
     def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
         if not images:
             return np.zeros((0, self.dim), np.float32)
-        net = self._net()
         blocks = []
         for start in range(0, len(images), MODEL_BATCH):
             batch = np.stack([self._input(im) for im in images[start:start + MODEL_BATCH]])
-            net.setInput(batch)
-            blocks.append(net.forward(MODEL_LAYER).reshape(len(batch), -1))
+            with self._lock:
+                net = self._net()
+                net.setInput(batch)
+                blocks.append(net.forward(MODEL_LAYER).reshape(len(batch), -1))
         return _normalise(np.vstack(blocks).astype(np.float32))
 
     @staticmethod
@@ -194,6 +204,11 @@ class CombinedEmbedder:
         self.dim = learned.dim + classical.dim
         self.version = f"{learned.name}{learned.version}+{classical.name}{classical.version}" \
                        f"@{self.learned_weight:.2f}"
+
+    def warm_up(self) -> None:
+        warm = getattr(self.learned, "warm_up", None)
+        if callable(warm):
+            warm()
 
     def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
         a = np.sqrt(self.learned_weight) * self.learned.embed(images)
