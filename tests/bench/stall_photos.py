@@ -1,7 +1,8 @@
 """Uncropped stall photos of demo-catalog garments on real backgrounds, and the demo search
 scored on them (the CLI path: `vvic search PHOTO --demo`). Not collected by pytest.
 
-    .venv/bin/python tests/bench/stall_photos.py [--n 24] [--no-crop] [--keep DIR]
+    .venv/bin/python tests/bench/stall_photos.py [--n 24] [--seed 13] [--keep DIR]
+    .venv/bin/python tests/bench/stall_photos.py --gui DIR   # the kept photos via the GUI
 
 A photo: a sandbox style's clean product shot (the demo marketplace's own catalog, seed 7),
 cut out of its light background, warped in perspective, rotated, shrunk to 30–60 % of the
@@ -221,5 +222,72 @@ def main() -> None:
           f"auto-crop {hits[True]}/{n} ({hits[True] / n:.2f})")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and "--gui" not in sys.argv:
     main()
+
+
+def gui_first_styles(photos: list[Path], data_dir: Path) -> list[str | None]:
+    """The same photos through the GUI (offscreen): add the photo, wait for the suggested
+    box, press Search; the first style shown for each."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer  # noqa: TID251 - the GUI path, measured
+    from PySide6.QtWidgets import QApplication  # noqa: TID251
+
+    from vvic_desktop.paths import AppPaths
+    from vvic_desktop.services import DemoMarketplace, SearchServices
+    from vvic_desktop.storage.settings import Settings
+    from vvic_desktop.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    paths = AppPaths.resolve(str(data_dir)).ensure()
+    settings = Settings.load(paths.settings_file)
+    services = SearchServices(paths, settings, demo=DemoMarketplace(latency=(0.0, 0.0)))
+    catalog = Catalog(seed=DEMO_SEED)
+
+    def wait(condition, seconds: float = 120) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            loop = QEventLoop()
+            QTimer.singleShot(50, loop.quit)
+            loop.exec()
+        app.processEvents()
+
+    found: list[str | None] = []
+    for photo in photos:
+        done: list[object] = []
+        window = MainWindow(services, settings, language="en", demo=True)  # one photo each
+        window.show()
+        window.drop_area.add_paths([str(photo)])
+        view = window.crop_view
+        wait(lambda view=view: view.has_photo() and not view.suggestion_pending()
+             and view.auto_crop_count() > 0)
+        window.searchFinished.connect(lambda r, e, done=done: done.append(r))
+        window.start_search()
+        wait(lambda done=done: bool(done))
+        result = done[0] if done else None
+        window.close()
+        if result is None or not result.groups:  # type: ignore[attr-defined]
+            found.append(None)
+            continue
+        group = result.groups[0]  # type: ignore[attr-defined]
+        best = group.best_offer or group.offers[0]
+        found.append(catalog.listing(best.item_id).style_id)
+    services.close()
+    return found
+
+
+if __name__ == "__main__" and "--gui" in sys.argv:
+    folder = Path(sys.argv[sys.argv.index("--gui") + 1])
+    photos = sorted(folder.glob("stall-*.jpg"))
+    import tempfile as _tempfile
+
+    with _tempfile.TemporaryDirectory() as _tmp:
+        styles = gui_first_styles(photos, Path(_tmp))
+    hits = 0
+    for photo, style in zip(photos, styles, strict=True):
+        truth = photo.stem.rsplit("-", 1)[1]
+        hits += style == truth
+        print(f"{photo.name}: GUI first style {style} {'OK' if style == truth else 'no'}")
+    print(f"GUI: style first {hits}/{len(photos)}")
