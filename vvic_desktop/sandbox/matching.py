@@ -60,7 +60,7 @@ def trim(image: Image.Image) -> Image.Image:
     return rgb.crop(box)
 
 
-_ISOLATE_SIDE = 200  # px, long side GrabCut works on
+_ISOLATE_SIDE = 200  # px, long side GrabCut works on (its cost grows fast above)
 _BORDER_LIGHT = 0.6  # share of light border pixels above which the background is plain
 
 
@@ -71,8 +71,10 @@ def _light(arr: np.ndarray) -> np.ndarray:
 def on_plain_background(image: Image.Image) -> bool:
     """Whether the photo's border is mostly light and plain (a product shot, a listing)."""
     arr = np.asarray(image.convert("RGB").resize(_fit(image.size, 128)), np.int16)
-    ring = np.concatenate([arr[:3].reshape(-1, 3), arr[-3:].reshape(-1, 3),
-                           arr[:, :3].reshape(-1, 3), arr[:, -3:].reshape(-1, 3)])
+    # the outermost line only: a query cut to the garment keeps a thin margin of its
+    # background (auto-crop pads the box by 2 %), which is all a listing needs to count
+    ring = np.concatenate([arr[:1].reshape(-1, 3), arr[-1:].reshape(-1, 3),
+                           arr[:, :1].reshape(-1, 3), arr[:, -1:].reshape(-1, 3)])
     return float(_light(ring[None]).mean()) >= _BORDER_LIGHT
 
 
@@ -274,7 +276,7 @@ class StyleIndex:
 
     def rank(self, image: Image.Image) -> list[Match]:
         garment = trim(image)
-        if not on_plain_background(garment):
+        if not on_plain_background(image):  # the photo's own edge: a wall, a room
             garment = trim(isolate(garment))
         queries = [signature(garment, trimmed=True)]
         if garment.width > 1.5 * garment.height:
