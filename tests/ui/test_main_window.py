@@ -181,3 +181,43 @@ def test_file_menu_opens_the_import_dialog(qtbot, make_window) -> None:
     dialog = window.findChild(QWidget, "importDialog")
     assert dialog is not None and dialog.isVisible()
     dialog.reject()
+
+
+def test_a_saved_search_is_embedded_on_a_worker_not_at_query_time(qtbot, make_window):
+    """Autosave puts the result's pictures in the local catalog, embedded on the storage
+    worker (never the GUI thread); a later local search embeds only its query photo."""
+    import threading
+
+    import numpy as np
+
+    window = make_window()
+    catalog = window.services.local_catalog
+
+    class CountingEmbedder:
+        name, version, dim = "test-mean", "1", 3
+
+        def __init__(self) -> None:
+            self.calls: list[tuple[int, bool]] = []  # (images, on the GUI thread)
+
+        def embed(self, images):
+            on_gui = threading.current_thread() is threading.main_thread()
+            self.calls.append((len(images), on_gui))
+            rows = np.vstack([np.asarray(im, np.float32).reshape(-1, 3).mean(axis=0) + 1
+                              for im in images])
+            return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    embedder = CountingEmbedder()
+    catalog._embedder = embedder
+    load_sample(qtbot, window)
+    with qtbot.waitSignal(window.librarySaved, timeout=60000) as saved:
+        window.start_search()
+    assert saved.args[1] is None
+    embedded = sum(n for n, _ in embedder.calls)
+    assert embedded == len(catalog.offers_by_picture()) > 0
+    assert not any(on_gui for _, on_gui in embedder.calls)
+    embedder.calls.clear()
+    window.filter_bar.set_market("local")
+    with qtbot.waitSignal(window.searchFinished, timeout=60000) as finished:
+        window.start_search()
+    assert finished.args[1] is None and finished.args[0].offers
+    assert embedder.calls == [(1, False)]  # the query photo only, on a worker

@@ -22,7 +22,7 @@ from typing import Any
 from vvic_desktop.cli import search as cli_search
 from vvic_desktop.cli.args import positive_int
 from vvic_desktop.cli.common import open_services
-from vvic_desktop.cli.search import _filters, add_filter_arguments
+from vvic_desktop.cli.search import _filters, add_crop_arguments, add_filter_arguments
 from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
 from vvic_desktop.core.batch import DONE, FAILED, SKIPPED, BatchInfo, BatchItem, resumes_text
@@ -51,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print the batch and every photo's outcome as JSON")
     parser.add_argument("--workers", type=positive_int, help=argparse.SUPPRESS)
+    add_crop_arguments(parser)
     add_filter_arguments(parser)
     parser.set_defaults(handler=run)
 
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             name = args.name or _dt.datetime.now().strftime("batch %Y-%m-%d %H:%M")
             batch_id = queue.create(name, market, [(p, None) for p in photos],
                                     filters=_filters(args, settings),
-                                    endpoint=args.endpoint or "")
+                                    endpoint=args.endpoint or "", auto_crop=args.auto_crop)
             sys.stderr.write(f"batch #{batch_id}: {len(photos)} photo(s), {market}\n")
         progress = _Progress(sys.stderr)
         cancel = CancelToken()
@@ -133,6 +134,7 @@ def batch_json(info: BatchInfo, items: list[BatchItem]) -> dict[str, Any]:
         "message": resumes_text(info) if info.paused_until else info.message,
         "items": [{
             "photo": item.photo, "state": item.state, "attempts": item.attempts,
+            "crop": item.crop.as_text() if item.crop else None,
             "search_id": item.search_id, "duplicate_of": item.duplicate_of,
             "groups": item.group_count,
             "cheapest": None if item.cheapest is None else str(item.cheapest),

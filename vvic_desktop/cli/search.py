@@ -1,5 +1,8 @@
 """`vvic search PHOTO --market NAME [--endpoint URL] [--crop X,Y,W,H] [filters] [--json] [--demo]
-[--save NAME]`.
+[--save NAME] [--no-crop]`.
+
+With no `--crop` the photo is first cut to the garment (core.autocrop); the box used is in
+the JSON (`query.crop`) and saved with the search. `--no-crop` sends the whole photo.
 
 The same `core.pipeline.run_search` the GUI runs: prepare → cache → quota → market → group.
 Credentials come from the keyring, else the environment (DESIGN §4); `--demo` starts the
@@ -39,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="replace the market's base URL, e.g. http://127.0.0.1:8765")
     parser.add_argument("--crop", type=crop_arg, metavar="X,Y,W,H",
                         help="crop box in the upright photo's pixels")
+    add_crop_arguments(parser)
     add_filter_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--demo", action="store_true",
@@ -47,6 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--save", metavar="NAME",
                         help="keep the result in the library under NAME (opens offline later)")
     parser.set_defaults(handler=run)
+
+
+def add_crop_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--no-crop`, which `vvic search` and `vvic batch` share."""
+    parser.add_argument("--no-crop", dest="auto_crop", action="store_false",
+                        help="send the whole photo (default: cut it to the garment first)")
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         market_name = args.market or (DEMO_MARKET if args.demo else LOCAL_MARKET)
         filters = _filters(args, services.settings)
         query = SearchQuery(source=args.photo, market=market_name, crop=args.crop,
-                            filters=filters)
+                            filters=filters, auto_crop=args.auto_crop)
         if args.save is not None:
             _check_name_free(services, args.save)  # before paying for the call
         show_progress = not args.json and sys.stderr.isatty()

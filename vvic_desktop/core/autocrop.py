@@ -14,18 +14,28 @@ mutates the image object passed in, so pass a fresh one or an array).
 When the answer looks wrong (almost nothing or almost everything is foreground, or the
 foreground is a thin sliver), the whole image is returned: a full-frame crop is harmless,
 a wrong tight crop searches for the wrong thing.
+
+Auto-crop is the default for a search with no crop (`vvic search`, `vvic batch`, the GUI,
+which draws the suggested box as soon as a photo is added): `suggest_crop(opened)` gives
+the box a search uses, `prepare_for_search` prepares the photo with it. `--no-crop` (CLI)
+or resetting the box (GUI) sends the whole photo.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
+from PIL import Image, ImageOps
 
 from vvic_desktop.core.models import CropBox
+
+if TYPE_CHECKING:
+    from vvic_desktop.core.intake import OpenedImage
+    from vvic_desktop.core.models import PreparedImage
 
 WORK_SIDE = 160  # long side of the working downscale, px (GrabCut's max-flow grows fast above)
 RECT_MARGIN = 0.04  # fraction of each side assumed to be background
@@ -34,6 +44,7 @@ PAD = 0.02  # fraction of the box side added around the found garment
 BLUR_SIGMA = 1.0  # px at the working scale
 SPARSE_EDGE = 0.02  # rows/columns with less than this share of the densest one are trimmed
 MIN_AREA, MAX_AREA = 0.03, 0.92  # plausible foreground fractions of the image
+PREVIEW_SIDE = 640  # long side of the upright copy a search's crop is proposed on
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +114,83 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
     fx1 = min(width, int(np.ceil(x1 * sx + pad_x)))
     fy1 = min(height, int(np.ceil(y1 * sy + pad_y)))
     return CropProposal(CropBox(fx0, fy0, fx1 - fx0, fy1 - fy0), True)
+
+
+def upright_preview(opened: OpenedImage, max_side: int) -> tuple[NDArray[np.uint8], int, int]:
+    """(upright RGB copy at most `max_side` px long, upright full width, upright full height).
+
+    The full size comes from the header and the EXIF orientation (5–8 swap the sides), so a
+    48 MP photo costs only its reduced-scale decode. `opened.image` is not touched when the
+    encoded bytes are at hand (a fresh lazy image is opened on them): a search prepares the
+    same `opened` afterwards, and `Image.draft` would otherwise shrink it for good.
+    """
+    from vvic_desktop.core import intake
+
+    image = intake.open_bytes(opened.data).image if opened.data is not None \
+        else opened.image.copy()
+    width, height = image.size
+    try:
+        orientation = int(image.getexif().get(0x0112, 1))
+    except (ValueError, TypeError, OSError):
+        orientation = 1
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    if image.format == "JPEG":
+        image.draft("RGB", (max_side, max_side))
+    try:
+        image = ImageOps.exif_transpose(image) or image
+    except (ValueError, TypeError, OSError):  # a broken EXIF block must not cost the photo
+        pass
+    fmt = opened.format or image.format or "?"
+    try:  # a torn file fails here: the same DamagedImage (and words) as the search's loader
+        if image.mode in ("RGBA", "LA", "P", "PA"):
+            rgba = image.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, (255, 255, 255))
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            image = flat
+        image = image.convert("RGB")
+        image.thumbnail((max_side, max_side))
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise intake.damaged(fmt, exc) from None
+    return np.ascontiguousarray(np.asarray(image)), width, height
+
+
+def box_on_full(proposal: CropProposal, preview_w: int, preview_h: int,
+                width: int, height: int) -> CropBox | None:
+    """A proposal made on a preview, in the full photo's pixels (None when not found)."""
+    if not proposal.found:
+        return None
+    sx, sy = width / max(1, preview_w), height / max(1, preview_h)
+    b = proposal.box
+    box = CropBox(round(b.x * sx), round(b.y * sy), round(b.w * sx), round(b.h * sy))
+    return box.clamped(width, height)
+
+
+def suggest_crop(opened: OpenedImage) -> CropBox | None:
+    """The garment's box in the upright photo's pixels, or None (search the whole photo)."""
+    preview, width, height = upright_preview(opened, PREVIEW_SIDE)
+    return box_on_full(analyse(preview), preview.shape[1], preview.shape[0], width, height)
+
+
+def prepare_for_search(opened: OpenedImage, crop: CropBox | None, *, auto: bool
+                       ) -> PreparedImage:
+    """The photo prepared for a search: cut to `crop`, else (when `auto`) to the garment.
+
+    The box used travels on the result (`PreparedImage.crop`), so the search that is saved,
+    printed as JSON or shown says which part of the photo was searched.
+    """
+    import dataclasses
+
+    from vvic_desktop.core.errors import ImageError
+    from vvic_desktop.core.prepare import prepare
+
+    if crop is None and auto:
+        try:
+            crop = suggest_crop(opened)
+        except (ImageError, OSError, ValueError, cv2.error):
+            crop = None  # the whole photo; `prepare` reports a photo that is really unusable
+    prepared = prepare(opened, crop)
+    return dataclasses.replace(prepared, crop=crop)
 
 
 def _trim_sparse_edges(

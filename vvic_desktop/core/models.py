@@ -175,6 +175,9 @@ class SearchQuery:
     market: str
     crop: CropBox | None = None
     filters: Filters = field(default_factory=Filters)
+    # no `crop`: cut the photo to the garment first (core.autocrop); the box found becomes
+    # the result's `query.crop`. `vvic search`/`vvic batch` set it unless --no-crop.
+    auto_crop: bool = False
 
 
 @dataclass(slots=True)
@@ -202,3 +205,4 @@ class PreparedImage:
     notes: tuple[str, ...] = ()  # codes such as "upscaled", "padded", "first_frame"
     source_format: str = ""
     source_size: tuple[int, int] = (0, 0)
+    crop: CropBox | None = None  # the box of the upright photo that was cut out, if any

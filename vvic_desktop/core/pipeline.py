@@ -10,6 +10,7 @@ any wait (quota slot, retry back-off, HTTP read).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import random
@@ -117,11 +118,13 @@ def run_search(
     progress(STAGE_PREPARE, 0)
     if prepared is None:
         # Pillow/OpenCV load on first use, so importing the pipeline stays cheap
+        from vvic_desktop.core.autocrop import prepare_for_search
         from vvic_desktop.core.intake import load_source
-        from vvic_desktop.core.prepare import prepare
 
         opened = load_source(query.source, allow_lan=allow_lan_images, cancel=cancel)
-        prepared = prepare(opened, query.crop)
+        prepared = prepare_for_search(opened, query.crop, auto=query.auto_crop)
+    if query.crop is None and prepared.crop is not None:
+        query = dataclasses.replace(query, crop=prepared.crop)  # the box used is kept
     notes.extend(prepared.notes)
     cancel.raise_if_cancelled()
 

@@ -80,6 +80,11 @@ NOTE_TEXT: dict[str, tuple[str, str]] = {
         "The local catalog is empty: save some searches, or import stall photos with "
         "“Import folder”.",
     ),
+    "local_catalog_indexing": (
+        "本地图库中还有部分旧图片正在后台建立索引，暂时搜不到；稍后再搜一次。",
+        "Some older pictures of the local catalog are still being indexed in the background "
+        "and cannot be found yet; search again in a while.",
+    ),
 }
 
 

@@ -43,4 +43,6 @@ class LocalMarket:
             seen.add(offer.key)
             offers.append(dataclasses.replace(offer, similarity=round(max(0.0, score), 4)))
         notes = [] if offers else ["local_catalog_empty"]
+        if getattr(self.catalog, "pending", 0):  # old pictures still being embedded
+            notes.append("local_catalog_indexing")
         return MarketAnswer(offers=offers, raw_count=len(offers), api_calls=0, notes=notes)

@@ -5,6 +5,11 @@ trimming uniform edge rows and columns (background, padding and frames are unifo
 three signatures are compared on it: a coarse colour histogram, a mirror-symmetric gradient
 orientation histogram with edge density (print kind and scale), and a coarse silhouette.
 Style signatures are computed once per catalog, from the clean product shots.
+
+A query photographed in front of a real background (a wall, a room: its border is not light
+and plain) has the garment lifted off it first (`isolate`: GrabCut with a centred rectangle,
+on a small copy; the background turned white), as a marketplace's own subject detection
+would; without that, the wall's colours and edges swamp the garment's.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -52,6 +58,59 @@ def trim(image: Image.Image) -> Image.Image:
     box = (int((left + cols[0]) * sx), int((top + rows[0]) * sy),
            int((left + cols[-1] + 1) * sx), int((top + rows[-1] + 1) * sy))
     return rgb.crop(box)
+
+
+_ISOLATE_SIDE = 200  # px, long side GrabCut works on (its cost grows fast above)
+_BORDER_LIGHT = 0.6  # share of light border pixels above which the background is plain
+
+
+def _light(arr: np.ndarray) -> np.ndarray:
+    return (arr.min(axis=2) > 222) & ((arr.max(axis=2) - arr.min(axis=2)) < 28)
+
+
+def on_plain_background(image: Image.Image) -> bool:
+    """Whether the photo's border is mostly light and plain (a product shot, a listing)."""
+    arr = np.asarray(image.convert("RGB").resize(_fit(image.size, 128)), np.int16)
+    # the outermost line only: a query cut to the garment keeps a thin margin of its
+    # background (auto-crop pads the box by 2 %), which is all a listing needs to count
+    ring = np.concatenate([arr[:1].reshape(-1, 3), arr[-1:].reshape(-1, 3),
+                           arr[:, :1].reshape(-1, 3), arr[:, -1:].reshape(-1, 3)])
+    return float(_light(ring[None]).mean()) >= _BORDER_LIGHT
+
+
+def isolate(image: Image.Image) -> Image.Image:
+    """The garment on white, cut to its box (the photo itself when GrabCut finds no clear
+    garment: almost nothing or almost everything in the foreground)."""
+    rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+    h, w = rgb.shape[:2]
+    scale = min(1.0, _ISOLATE_SIDE / max(h, w))
+    small = cv2.resize(rgb, (max(16, round(w * scale)), max(16, round(h * scale))),
+                       interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape[:2]
+    mx, my = max(1, round(sw * 0.03)), max(1, round(sh * 0.03))
+    mask = np.zeros((sh, sw), np.uint8)
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(7)
+    try:
+        cv2.grabCut(cv2.GaussianBlur(small[..., ::-1], (0, 0), 1.0), mask,
+                    (mx, my, sw - 2 * mx, sh - 2 * my), bgd, fgd, 4, cv2.GC_INIT_WITH_RECT)
+    except cv2.error:
+        return image
+    fg = ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)
+    fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+    if count <= 1:
+        return image
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    keep = (labels == largest).astype(np.uint8)
+    share = float(keep.mean())
+    if share < 0.05 or share > 0.95:
+        return image
+    full = cv2.resize(keep, (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    out = np.where(full[..., None], rgb, np.uint8(255))
+    ys, xs = np.nonzero(full)
+    return Image.fromarray(np.ascontiguousarray(
+        out[ys.min():ys.max() + 1, xs.min():xs.max() + 1]))
 
 
 def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
@@ -217,6 +276,8 @@ class StyleIndex:
 
     def rank(self, image: Image.Image) -> list[Match]:
         garment = trim(image)
+        if not on_plain_background(image):  # the photo's own edge: a wall, a room
+            garment = trim(isolate(garment))
         queries = [signature(garment, trimmed=True)]
         if garment.width > 1.5 * garment.height:
             # A side-by-side collage: each half is a shot of its own.

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from vvic_desktop.core import errors
-from vvic_desktop.core.batch import BatchInfo, BatchItem, top_cheapest
+from vvic_desktop.core.batch import AUTO_CROP, BatchInfo, BatchItem, top_cheapest
 from vvic_desktop.core.models import (
     CropBox,
     Filters,
@@ -30,7 +30,11 @@ class BatchQueue:
         self._clock = clock
 
     def create(self, name: str, market: str, photos: Sequence[tuple[str, CropBox | None]], *,
-               filters: Filters | None = None, endpoint: str = "") -> int:
+               filters: Filters | None = None, endpoint: str = "", auto_crop: bool = True
+               ) -> int:
+        """A new batch; a photo without a crop is cut to the garment first unless not
+        `auto_crop` (`vvic batch --no-crop`); the box found replaces "auto" when done."""
+        unset = AUTO_CROP if auto_crop else None
         with self.db.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO batches (name, created_at, market, endpoint, filters) "
@@ -41,7 +45,7 @@ class BatchQueue:
             batch_id = int(cursor.lastrowid or 0)
             conn.executemany(
                 "INSERT INTO batch_items (batch_id, position, photo, crop) VALUES (?, ?, ?, ?)",
-                [(batch_id, i, photo, crop.as_text() if crop else None)
+                [(batch_id, i, photo, crop.as_text() if crop else unset)
                  for i, (photo, crop) in enumerate(photos)],
             )
         return batch_id
@@ -110,11 +114,15 @@ class BatchQueue:
 
     def finish(self, item_id: int, search_id: int | None, result: SearchResult) -> None:
         cheapest = top_cheapest(result)  # the matching style's, not any style's
+        used = result.query.crop.as_text() if result.query.crop else None
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE batch_items SET state = 'done', search_id = ?, group_count = ?, "
-                "cheapest = ?, error_code = '', error_message = '', finished_at = ? WHERE id = ?",
-                (search_id, len(result.groups), cheapest, self._clock(), item_id))
+                "cheapest = ?, error_code = '', error_message = '', finished_at = ?, "
+                "crop = CASE WHEN ? IS NOT NULL THEN ? WHEN crop = ? THEN NULL ELSE crop END "
+                "WHERE id = ?",
+                (search_id, len(result.groups), cheapest, self._clock(), used, used, AUTO_CROP,
+                 item_id))
 
     def skip_duplicate(self, item: BatchItem, first: BatchItem) -> None:
         with self.db.transaction() as conn:
@@ -156,8 +164,9 @@ class BatchQueue:
 def _item(r: Sequence[Any]) -> BatchItem:
     return BatchItem(
         id=int(r[0]), batch_id=int(r[1]), position=int(r[2]), photo=str(r[3]),
-        crop=CropBox.parse(r[4]) if r[4] else None, state=str(r[5]), attempts=int(r[6]),
+        crop=CropBox.parse(r[4]) if r[4] and r[4] != AUTO_CROP else None,
+        state=str(r[5]), attempts=int(r[6]),
         image_sha256=r[7], search_id=r[8], duplicate_of=r[9], error_code=str(r[10]),
         error_message=str(r[11]), group_count=r[12],
-        cheapest=Decimal(r[13]) if r[13] is not None else None,
+        cheapest=Decimal(r[13]) if r[13] is not None else None, auto_crop=r[4] == AUTO_CROP,
     )

@@ -106,6 +106,16 @@ class Library:
         self.thumbnails = thumbnails
         self.max_unnamed = max(1, int(max_unnamed))
         self._clock = clock
+        # called with a saved search's id once its offers are stored (a save, a search
+        # again): the local catalog embeds the new pictures then, never at query time
+        self.saved_listeners: list[Callable[[int], None]] = []
+
+    def _saved(self, search_id: int) -> None:
+        for listener in self.saved_listeners:
+            try:
+                listener(search_id)
+            except Exception:  # the search is saved; its pictures are caught up later
+                log.warning("after saving search %s", search_id, exc_info=True)
 
     # --- writing -------------------------------------------------------------------------
 
@@ -148,6 +158,7 @@ class Library:
             self._refresh_fulltext(conn, search_id)
             if name is None:
                 self._trim_unnamed(conn)
+        self._saved(search_id)
         return search_id
 
     def find_repeat(self, result: SearchResult) -> int | None:
@@ -190,6 +201,7 @@ class Library:
             )
             self._write_offers(conn, search_id, result, marks=marks, changes=changes)
             self._refresh_fulltext(conn, search_id)
+        self._saved(search_id)
         return self.get(search_id)
 
     def rename(self, search_id: int, name: str | None) -> None:

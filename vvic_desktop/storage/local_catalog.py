@@ -6,8 +6,15 @@ It holds two kinds of pictures, both in the content-addressed thumbnail store:
 - **every offer of every saved search** (the library's offers table).
 
 Each distinct picture (by sha256) is embedded once per embedder version and the vector kept in
-the `embeddings` table, so the index grows incrementally: a search embeds only pictures it has
-not seen. Imported pictures get the pseudo-URL `local:<sha256>`, remembered in the store's
+the `embeddings` table **when it enters the library**: a folder imported (`import_folder`), a
+search saved or searched again (`Library.saved_listeners` → `add_search`; the GUI saves on its
+storage worker). A query only reads stored vectors it has not loaded yet and embeds nothing
+but the query photo, so the first local search after many saves costs what the second
+does. Pictures from before that (an older version's data, an embedder change) are embedded
+by `catch_up`, which the GUI runs in the background, bounded per call; until then a search
+says some pictures are not searchable yet.
+
+Imported pictures get the pseudo-URL `local:<sha256>`, remembered in the store's
 url map, so the results grid, the library and the exports find them like any other picture.
 """
 
@@ -114,6 +121,9 @@ class LocalCatalog:
         self._indexed: set[str] = set()
         self._lock = threading.Lock()
         self._offers_cache: tuple[tuple[Any, ...], dict[str, list[Offer]]] | None = None
+        self.pending = 0  # pictures without a stored vector at the last search
+        self.rerank_top: int | None = None  # candidates re-ranked by local features (0: off)
+        self._verifier: Any = None
 
     # --- features --------------------------------------------------------------------------
 
@@ -154,18 +164,20 @@ class LocalCatalog:
         from vvic_desktop.core.intake import walk_photos
 
         files = walk_photos(folder, max_files=MAX_FILES, max_depth=MAX_DEPTH)
+        imported: list[str] = []
         for done, path in enumerate(files, 1):
             cancel.raise_if_cancelled()
             relative = path.relative_to(folder).as_posix()
             info = table.get(relative) or table.get(path.name) or info_from_name(path.stem)
             try:
-                item_id, created = self._import_one(path, info)
+                item_id, created, sha = self._import_one(path, info)
             except errors.DiskFull:
                 raise  # nothing more can be saved; what was imported stays
             except errors.VvicError as exc:
                 report.problems.append(f"{relative}: {exc.message()}")
             else:
                 report.item_ids.append(item_id)
+                imported.append(sha)
                 if created:
                     report.imported += 1
                 else:
@@ -175,10 +187,10 @@ class LocalCatalog:
         for name in sorted(set(table) - {p.relative_to(folder).as_posix() for p in files}
                            - {p.name for p in files}):
             report.problems.append(f"{name}: " + errors.FileMissing("", name=name).message())
-        self.refresh(cancel=cancel)
+        self.add_pictures(imported, cancel=cancel)  # embedded now, not at the first search
         return report
 
-    def _import_one(self, path: Path, info: ItemInfo) -> tuple[str, bool]:
+    def _import_one(self, path: Path, info: ItemInfo) -> tuple[str, bool, str]:
         from vvic_desktop.core.intake import load_source
         from vvic_desktop.core.prepare import prepare
 
@@ -208,7 +220,7 @@ class LocalCatalog:
                 "source_path = excluded.source_path, imported_at = excluded.imported_at",
                 (sha, data, str(path), time.time()),
             )
-        return offer.item_id, created
+        return offer.item_id, created, sha
 
     # --- the catalog -----------------------------------------------------------------------
 
@@ -246,22 +258,70 @@ class LocalCatalog:
 
     def refresh(self, *, cancel: CancelToken | None = None,
                 progress: ProgressFn | None = None) -> int:
-        """Bring the index up to date; returns how many pictures had to be embedded.
+        """Bring the index fully up to date, embedding whatever has no vector yet; returns
+        how many pictures were embedded. For tools and the background catch-up only: a
+        search calls `sync`, which never embeds."""
+        self.sync()
+        return self.catch_up(cancel=cancel, progress=progress)
 
-        Only pictures not yet in the in-memory index are looked at: their stored vectors
-        are read (just those rows), the rest are embedded, stored and added. A search with
-        nothing new touches the embeddings table not at all.
-        """
-        cancel = cancel or CancelToken()
+    def sync(self) -> int:
+        """Load the stored vectors of pictures not yet in the in-memory index (no
+        embedding); returns how many catalog pictures have no vector yet."""
         missing = [s for s in self.offers_by_picture() if s not in self._indexed]
-        if not missing:
+        if missing:
+            self._load_stored(missing)
+        self.pending = sum(1 for s in missing if s not in self._indexed)
+        return self.pending
+
+    def catch_up(self, *, cancel: CancelToken | None = None, limit: int | None = None,
+                 progress: ProgressFn | None = None) -> int:
+        """Embed up to `limit` catalog pictures that have no vector yet (old data); the
+        GUI runs this on a background worker. Returns how many were embedded."""
+        self.sync()
+        todo = [s for s in self.offers_by_picture() if s not in self._indexed]
+        if limit is not None:
+            todo = todo[:max(0, limit)]
+        done = self._embed(todo, cancel=cancel, progress=progress)
+        self.pending = max(0, self.pending - done)
+        return done
+
+    def add_search(self, search_id: int, *, cancel: CancelToken | None = None) -> int:
+        """Embed the pictures of a saved search that have no vector yet (after a save)."""
+        rows = self.db.read(
+            "SELECT DISTINCT thumb_sha FROM offers WHERE search_id = ? "
+            "AND thumb_sha IS NOT NULL", (int(search_id),))
+        return self.add_pictures([str(r[0]) for r in rows], cancel=cancel)
+
+    def add_pictures(self, shas: Sequence[str], *, cancel: CancelToken | None = None,
+                     progress: ProgressFn | None = None) -> int:
+        """Embed and store the vectors of `shas` that have none yet (pictures entering the
+        library); returns how many were embedded."""
+        todo = [s for s in dict.fromkeys(shas) if s not in self._indexed]
+        if not todo:
             return 0
-        self._load_stored(missing)
-        todo = [s for s in missing if s not in self._indexed and self.thumbnails.has(s)]
+        self._load_stored(todo)
+        return self._embed([s for s in todo if s not in self._indexed], cancel=cancel,
+                           progress=progress)
+
+    def warm_up(self) -> None:
+        """Load the embedder's model now (the GUI does this in the background at start), so
+        the first search does not pay for it."""
+        warm = getattr(self.embedder, "warm_up", None)
+        if callable(warm):
+            warm()
+
+    def _embed(self, shas: Sequence[str], *, cancel: CancelToken | None = None,
+               progress: ProgressFn | None = None) -> int:
+        """Embed, store and index `shas` (pictures in the store; the others are skipped)."""
+        cancel = cancel or CancelToken()
+        todo = [s for s in shas if self.thumbnails.has(s)]
+        if not todo:
+            return 0
         from vvic_desktop.core.features import garment_region
 
         key = self.embedder_key
         batch = 32
+        embedded = 0
         for start in range(0, len(todo), batch):
             cancel.raise_if_cancelled()
             images, kept = [], []
@@ -282,9 +342,10 @@ class LocalCatalog:
             except errors.StorageError as exc:  # read-only or full: search in memory anyway
                 log.warning("local catalog: embeddings not stored: %s", exc.detail)
             self._add_to_index(kept, vectors)
+            embedded += len(kept)
             if progress:
                 progress(min(start + batch, len(todo)), len(todo))
-        return len(todo)
+        return embedded
 
     def _load_stored(self, shas: Sequence[str]) -> None:
         """Add the stored vectors of `shas` (those that have one) to the index."""
@@ -311,11 +372,29 @@ class LocalCatalog:
                 self._index.add([shas[i] for i in fresh], vectors[fresh])
                 self._indexed.update(shas[i] for i in fresh)
 
+    def _rerank(self, query: np.ndarray, ranked: list[tuple[str, float]],
+                cancel: CancelToken) -> list[tuple[str, float]]:
+        """The best candidates re-ordered by local-feature verification (core.rerank):
+        a re-photo shares its print, seams and labels with the catalogued picture."""
+        from vvic_desktop.core import rerank
+
+        top = rerank.RERANK_TOP if self.rerank_top is None else self.rerank_top
+        if top <= 0 or len(ranked) < 2:
+            return ranked
+        if self._verifier is None:
+            self._verifier = rerank.default_verifier()
+        cancel.raise_if_cancelled()
+
+        def picture(sha: str) -> np.ndarray | None:
+            return _decode(self.thumbnails.get(sha), size=rerank.WORK_SIDE)
+
+        return rerank.rerank(query, ranked, picture, self._verifier, top=top)
+
     def search(self, jpeg: bytes, k: int, *, cancel: CancelToken | None = None
                ) -> list[tuple[Offer, float]]:
         """The offers whose pictures look most like `jpeg`, best first, with a 0..1 score."""
         cancel = cancel or CancelToken()
-        self.refresh(cancel=cancel)
+        self.sync()  # stored vectors only: pictures are embedded when they are saved
         if self._index is None or not self._indexed:
             return []
         from vvic_desktop.core.features import garment_region
@@ -324,9 +403,10 @@ class LocalCatalog:
         if rgb is None:
             raise errors.DamagedImage("query", reason="undecodable")
         query = np.asarray(self.embedder.embed([garment_region(rgb)]), dtype=np.float32)[0]
+        ranked = self._rerank(rgb, list(self._index.search(query, k)), cancel)
         by_picture = self.offers_by_picture()
         out: list[tuple[Offer, float]] = []
-        for sha, score in self._index.search(query, k):
+        for sha, score in ranked:
             for offer in by_picture.get(sha, []):
                 out.append((offer, float(score)))
         return out

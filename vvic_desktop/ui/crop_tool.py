@@ -13,6 +13,7 @@ Methods
     load_photo(photo)     an `IntakePhoto` (or anything with `.path` and `.key`), or a path
     crop_box() -> CropBox | None     None = no crop (search the whole photo)
     set_crop(CropBox | None), reset_crop(), auto_crop(), fit()
+    suggestion_pending() -> bool   the box suggested on showing a photo is being worked out
     forget_photos(list[str])   drop remembered crops (connect IntakeStrip.photosRemoved)
     has_photo() -> bool, auto_crop_count() -> int, image_size() -> (w, h) | None
 
@@ -20,6 +21,10 @@ Coordinates: the scene *is* the upright (EXIF-rotated) full-resolution photo: th
 pixmap (at most PREVIEW_PX on its long side, decoded on a worker with reduced-scale JPEG
 loading) is scaled up to cover it, so the crop rectangle, `crop_box()` and every test speak
 full-resolution upright pixels whatever the zoom. A crop is remembered per photo key.
+
+Auto-crop is the default: when a photo is shown for the first time, the garment's box
+(`core.autocrop.suggest_crop`, the same box `vvic search` uses) is worked out on a worker
+and drawn, editable; Reset searches the whole photo (`suggest_on_load = False` turns it off).
 
 Mouse: drag on the photo outside the crop draws a new crop; drag inside moves it; the eight
 handles resize it; the wheel zooms around the pointer. Keys: arrows nudge the crop by one
@@ -30,7 +35,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PIL import ImageOps
 from PySide6.QtCore import QPointF, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -88,25 +92,9 @@ def load_upright_preview(path: str, max_side: int = PREVIEW_PX) -> dict[str, Any
     The full size is read from the header and the EXIF orientation (5–8 swap the sides)
     before any pixel is decoded, so a 48 MP photo costs only its reduced-scale decode.
     """
-    opened = intake.open_image(path)
-    image = opened.image
-    width, height = image.size
-    try:
-        orientation = int(image.getexif().get(0x0112, 1))
-    except (ValueError, TypeError, OSError):
-        orientation = 1
-    if orientation in (5, 6, 7, 8):
-        width, height = height, width
-    try:  # a torn file fails here: the same DamagedImage (and words) as the search's loader
-        if opened.format == "JPEG":
-            image.draft("RGB", (max_side, max_side))
-        image = ImageOps.exif_transpose(image)
-        image = image.convert("RGB")
-        image.thumbnail((max_side, max_side))
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise intake.damaged(opened.format or "?", exc) from None
-    import numpy as np  # on the worker, not at import: the window shows before numpy loads
-    preview = np.ascontiguousarray(np.asarray(image))
+    from vvic_desktop.core.autocrop import upright_preview  # OpenCV/numpy: on the worker
+
+    preview, width, height = upright_preview(intake.open_image(path), max_side)
     return {"preview": preview, "width": width, "height": height}
 
 
@@ -353,6 +341,10 @@ class CropTool(QWidget):
         self._preview: np.ndarray | None = None
         self._generation = 0
         self._auto_count = 0
+        self._suggesting = -1  # the generation whose suggested box is being worked out
+        self._path = ""
+        # auto-crop by default: the garment's box is suggested when a photo is first shown
+        self.suggest_on_load = True
         self._remembered: dict[str, CropBox | None] = {}
         self._build()
         self._update_controls()
@@ -448,6 +440,7 @@ class CropTool(QWidget):
         self._generation += 1
         generation = self._generation
         self._key, self._size, self._preview = key, None, None
+        self._path = path
         self.view.clear_image()
         self.info.setText(self.tr("Loading the photo…"))
         self._update_controls()
@@ -469,42 +462,55 @@ class CropTool(QWidget):
         self._pools.start(self._pools.thumbnails, work, done, name="crop-load")
 
     def auto_crop(self) -> None:
-        """Propose the garment's box on a worker (core.autocrop on the preview)."""
+        """Propose the garment's box on a worker (core.autocrop.suggest_crop)."""
+        self._propose(quiet=False)
+
+    def suggestion_pending(self) -> bool:
+        """The box suggested on adding a photo is still being worked out (a search started
+        now should cut the photo to the garment itself: `SearchQuery.auto_crop`)."""
+        return self._suggesting == self._generation and self._size is not None
+
+    def _propose(self, *, quiet: bool) -> None:
+        """`quiet`: the suggestion made when a photo is first shown (auto-crop is the
+        default); finding nothing then just leaves the whole photo, without a message."""
         if self._preview is None or self._size is None:
-            self.problem.emit(self.tr("Open a photo first."))
+            if not quiet:
+                self.problem.emit(self.tr("Open a photo first."))
             return
-        preview, (width, height) = self._preview, self._size
-        generation = self._generation
+        path, generation = self._path, self._generation
         self.auto_button.setEnabled(False)
         self.info.setText(self.tr("Looking for the garment…"))
 
         def work(_cancel: CancelToken, _progress: Any) -> tuple[CropBox | None, bool]:
-            from vvic_desktop.core.autocrop import analyse  # OpenCV: on first use
+            from vvic_desktop.core.autocrop import suggest_crop  # OpenCV: on first use
 
-            proposal = analyse(preview)
-            if not proposal.found:
-                return None, False
-            sx, sy = width / preview.shape[1], height / preview.shape[0]
-            b = proposal.box
-            box = CropBox(round(b.x * sx), round(b.y * sy), round(b.w * sx), round(b.h * sy))
-            return box.clamped(width, height), True
+            # the very box `vvic search` and a search started before it showed would use
+            box = suggest_crop(intake.open_image(path))
+            return box, box is not None
 
         def done(result: tuple[CropBox | None, bool] | None, error: BaseException | None) -> None:
             if generation != self._generation:
                 return
+            if quiet:
+                self._suggesting = -1
             self._auto_count += 1
             self._update_controls()
             if error is not None or result is None:
-                self.problem.emit(self._message(error))
+                if not quiet:  # a failed suggestion leaves the whole photo, unannounced
+                    self.problem.emit(self._message(error))
                 self._show_info()
                 return
             box, found = result
+            if quiet and (self._key in self._remembered or found is False):
+                return  # the buyer drew a box meanwhile, or there is nothing to suggest
             if not found:
                 self.problem.emit(
                     self.tr("No garment stood out clearly; the whole photo will be searched.")
                 )
             self.set_crop(box)
 
+        if quiet:
+            self._suggesting = generation
         self._pools.start(self._pools.thumbnails, work, done, name="auto-crop")
 
     # --- internals ----------------------------------------------------------------------------
@@ -517,12 +523,15 @@ class CropTool(QWidget):
         self._preview = preview
         self._size = (int(result["width"]), int(result["height"]))
         self.view.show_image(QPixmap.fromImage(image), *self._size)
+        first_time = (self._key or "") not in self._remembered
         remembered = self._remembered.get(self._key or "")
         self.view.set_crop_rect(_rect_of(remembered) if remembered else None)
         self._update_controls()
         self._show_info()
         self.photoLoaded.emit()
         self.cropChanged.emit(self.crop_box())
+        if first_time and self.suggest_on_load:  # auto-crop by default, off the GUI thread
+            self._propose(quiet=True)
 
     def _edited(self) -> None:
         box = self.crop_box()

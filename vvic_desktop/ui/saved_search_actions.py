@@ -25,6 +25,7 @@ from vvic_desktop.ui.drop_area import IntakePhoto, save_intake_bytes
 from vvic_desktop.ui.library import ask_export_path, ask_text, export_file_name, local_time
 
 log = logging.getLogger(__name__)
+CATCH_UP_CHUNK = 64  # pictures embedded per background catch-up task
 
 
 class SavedSearchActions:
@@ -46,8 +47,29 @@ class SavedSearchActions:
                 self.show_message(notice.message(), error=True)
             self.library_view.refresh()
             self.libraryReady.emit(notice)
+            self._catch_up_catalog()
 
         self.pools.start(self.pools.storage, work, done, name="library-open")
+
+    def _catch_up_catalog(self) -> None:
+        """In the background: load the local catalog's model and embed pictures saved
+        before they were embedded on saving (an older version's data), a chunk at a time so
+        saves queue in between; never in a search."""
+        catalog = self.services.local_catalog
+
+        def work(cancel: Any, progress: Any) -> int:
+            if not catalog.offers_by_picture():
+                return 0
+            catalog.warm_up()
+            return catalog.catch_up(cancel=cancel, limit=CATCH_UP_CHUNK)
+
+        def done(embedded: Any, error: Any) -> None:
+            if error is not None:
+                log.warning("local catalog catch-up stopped: %s", error)
+            elif embedded and catalog.pending:
+                self._catch_up_catalog()
+
+        self.pools.start(self.pools.storage, work, done, name="catalog-catch-up")
 
     def _forget_saved(self) -> None:
         self._saved = None

@@ -32,6 +32,7 @@ class SearchController:
             market=self.filter_bar.market(),
             crop=self.crop_view.crop_box(),
             filters=self.filter_bar.filters(self.settings.value(MAX_RESULTS)),
+            auto_crop=self.crop_view.suggestion_pending(),  # searched before the box showed
         )
 
     def start_search(self) -> None:

@@ -1,0 +1,254 @@
+"""Local search on real photographs: top-1 / top-5 by kind of query, dev and held-out styles
+apart, with and without the default auto-crop, and query time. Not collected by pytest.
+
+    .venv/bin/python tests/bench/eval_real_local.py [--data ../shared/data/apparel-dev]
+        [--embedder combined|classical|effnet:PATH.onnx] [--no-rerank] [--repeats 2]
+
+Catalog: every product's main photo of the real apparel set (Magento Luma sample data,
+OSL-3.0, read in place, never copied into the repository), imported through
+`LocalCatalog.import_folder` into a temporary library exactly as a buyer's folder would be
+(stored at 640 px, embedded at import). Colour variants of one style are separate products:
+a query counts as found only when its own product (style *and* colour) comes back.
+
+Queries, all through `LocalCatalog.search` on the photo `prepare_for_search` makes (the
+path `vvic search PHOTO` takes; "crop" = the default auto-crop, "whole" = --no-crop):
+- re-photo: a simulated phone photo of the catalogued main photo: the garment lifted off its
+  studio white, warped in perspective, rotated ±15°, cropped tightly (70–100 % of it kept),
+  on a real background (Debian gnome-backgrounds wallpapers; scikit-image's samples when
+  installed in the venv), uneven light, a colour cast, blur, noise, JPEG 70–90;
+- back / side: the product's real back or side photo (another view of the catalogued item);
+- detail: the product's real close-up;
+- worn: none. The set has no photo of the garment worn apart from its catalogue shot, and a
+  person pasted in by us would not be honest; so nothing is claimed for worn photos.
+
+Dev / held-out: style ids sorted, every 4th (index % 4 == 3) held out — the same rule as
+t13a's `tests/bench/real_photos.split_styles()`; no threshold or weight here was chosen on
+held-out styles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stall_photos import phone_finish, real_backgrounds
+
+from vvic_desktop.core import intake
+from vvic_desktop.core.autocrop import prepare_for_search
+from vvic_desktop.storage.db import Database
+from vvic_desktop.storage.local_catalog import LocalCatalog
+from vvic_desktop.storage.thumbs import ThumbnailStore
+
+DEFAULT_DATA = Path("/work/shared/data/apparel-dev")
+KINDS = ("re-photo", "back/side", "detail")
+
+
+def split_styles(labels: list[dict]) -> tuple[set[str], set[str]]:
+    """(dev, held-out): sorted distinct style ids, every 4th (index % 4 == 3) held out."""
+    styles = sorted({row["style_id"] for row in labels})
+    held = {s for i, s in enumerate(styles) if i % 4 == 3}
+    return set(styles) - held, held
+
+
+def lift(rgb: np.ndarray) -> np.ndarray:
+    """Alpha of the garment on a studio photo: flood the light background from the border."""
+    h, w = rgb.shape[:2]
+    flood = np.zeros((h + 2, w + 2), np.uint8)
+    seeds = [(0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1), (w // 2, 0), (w // 2, h - 1),
+             (0, h // 2), (w - 1, h // 2)]
+    for seed in seeds:
+        if flood[seed[1] + 1, seed[0] + 1] == 0 and rgb[seed[1], seed[0]].min() > 200:
+            cv2.floodFill(rgb.copy(), flood, seed, (0, 0, 0), (6, 6, 6), (6, 6, 6),
+                          4 | cv2.FLOODFILL_MASK_ONLY | (255 << 8))
+    alpha = 255 - flood[1:-1, 1:-1]
+    return cv2.GaussianBlur(cv2.erode(alpha, np.ones((3, 3), np.uint8)), (0, 0), 1.0)
+
+
+def rephoto(photo: Image.Image, backgrounds: list[tuple[str, np.ndarray]],
+            rng: random.Random) -> bytes:
+    """A simulated phone photo of a studio shot (see the module docstring)."""
+    rgb = np.asarray(photo.convert("RGB"))
+    scale = 900 / max(rgb.shape[:2])
+    rgb = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)),
+                     interpolation=cv2.INTER_AREA)
+    alpha = lift(rgb)
+    ys, xs = np.nonzero(alpha > 128)
+    if len(xs) == 0:
+        ys, xs = np.array([0, rgb.shape[0] - 1]), np.array([0, rgb.shape[1] - 1])
+    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    # a tight crop: 70–100 % of the garment's box kept, off-centre
+    keep = rng.uniform(0.7, 1.0)
+    cw, ch = int((x1 - x0) * keep), int((y1 - y0) * keep)
+    cx = x0 + rng.randint(0, max(0, (x1 - x0) - cw))
+    cy = y0 + rng.randint(0, max(0, (y1 - y0) - ch))
+    rgb, alpha = rgb[cy:cy + ch, cx:cx + cw], alpha[cy:cy + ch, cx:cx + cw]
+    width, height = 960, 1280
+    _, background = backgrounds[rng.randrange(len(backgrounds))]
+    bh, bw = background.shape[:2]
+    s = max(width / bw, height / bh) * rng.uniform(1.0, 1.5)
+    bg = cv2.resize(background, (int(bw * s) + 1, int(bh * s) + 1))
+    oy, ox = rng.randint(0, bg.shape[0] - height), rng.randint(0, bg.shape[1] - width)
+    frame = bg[oy:oy + height, ox:ox + width].astype(np.float32)
+    # the garment fills 45–85 % of the frame's shorter side, perspective + rotation
+    side = rng.uniform(0.45, 0.85) * min(width, height)
+    f = side / max(cw, ch)
+    gw, gh = cw * f, ch * f
+    src = np.float32([[0, 0], [cw, 0], [cw, ch], [0, ch]])
+    dst = np.float32([[0, 0], [gw, 0], [gw, gh], [0, gh]])
+    dst += np.float32([[rng.uniform(-0.08, 0.08) * gw, rng.uniform(-0.08, 0.08) * gh]
+                       for _ in range(4)])
+    angle = np.deg2rad(rng.uniform(-15, 15))
+    rot = np.float32([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    centre = np.float32([width / 2 + rng.uniform(-0.1, 0.1) * width,
+                         height / 2 + rng.uniform(-0.1, 0.1) * height])
+    dst = (dst - np.float32([gw / 2, gh / 2])) @ rot.T + centre
+    matrix = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
+    warped = cv2.warpPerspective(rgb, matrix, (width, height))
+    a = cv2.warpPerspective(alpha, matrix, (width, height)).astype(np.float32)[..., None] / 255
+    out = frame * (1 - a) + warped.astype(np.float32) * a
+    return phone_finish(out, rng, quality=(70, 90), blur=(0.6, 1.6))
+
+
+def make_embedder(spec: str):  # type: ignore[no-untyped-def]
+    from vvic_desktop.core import features
+
+    if spec == "combined":
+        return features.default_embedder()
+    if spec == "classical":
+        return features.ClassicalEmbedder()
+    if spec.startswith("effnet:"):
+        from bench_local import EffNetLite0
+
+        learned = EffNetLite0(spec.split(":", 1)[1])
+        return features.CombinedEmbedder(learned, features.ClassicalEmbedder())
+    raise SystemExit(f"unknown embedder {spec}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--embedder", default="combined")
+    parser.add_argument("--repeats", type=int, default=2, help="re-photos per product")
+    parser.add_argument("--no-rerank", action="store_true",
+                        help="skip the re-ranked figures (they come from the same search)")
+    parser.add_argument("--every", type=int, default=1, help="query every Nth product only")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    labels = json.loads((args.data / "products" / "labels.json").read_text())
+    dev, held = split_styles(labels)
+    mains = {r["product_id"]: r for r in labels if r["view"] == "main"}
+    backgrounds = real_backgrounds()
+    rng = random.Random(args.seed)
+    embedder = make_embedder(args.embedder)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "catalog"
+        folder.mkdir()
+        for product, row in mains.items():
+            (folder / f"{product}.jpg").write_bytes((args.data / row["file"]).read_bytes())
+        db = Database(Path(tmp) / "library.sqlite3")
+        catalog = LocalCatalog(db, ThumbnailStore(Path(tmp) / "thumbs"),
+                               embedder_factory=lambda: embedder)
+        catalog.rerank_top = 0  # re-ranked below, on the same candidates, to report both
+        from vvic_desktop.core import rerank
+        from vvic_desktop.storage.local_catalog import _decode
+
+        verifier = rerank.default_verifier()
+        started = time.perf_counter()
+        report = catalog.import_folder(folder)
+        print(f"catalog: {report.imported} products imported and embedded in "
+              f"{time.perf_counter() - started:.1f} s ({args.embedder}); "
+              f"dev styles {len(dev)}, held-out {len(held)}")
+
+        queries: list[tuple[str, str, bytes]] = []  # (kind, product, photo)
+        chosen = set(list(mains)[::max(1, args.every)])
+        for product, row in mains.items():
+            if product not in chosen:
+                continue
+            with Image.open(args.data / row["file"]) as photo:
+                for _ in range(args.repeats):
+                    queries.append(("re-photo", product, rephoto(photo, backgrounds, rng)))
+        for row in labels:
+            if row["product_id"] not in chosen or row["view"] == "main":
+                continue
+            kind = "detail" if row["view"] == "detail" else "back/side"
+            queries.append((kind, row["product_id"], (args.data / row["file"]).read_bytes()))
+
+        sha_of = {offers[0].title: sha for sha, offers in catalog.offers_by_picture().items()}
+        title_of = {sha: title for title, sha in sha_of.items()}
+
+        def picture(sha: str):  # type: ignore[no-untyped-def]
+            return _decode(catalog.thumbnails.get(sha), size=rerank.WORK_SIDE)
+
+        # (split, kind, crop, reranked) -> [rank]
+        results: dict[tuple[str, str, str, bool], list[int]] = defaultdict(list)
+        times: list[float] = []
+        rerank_times: list[float] = []
+        print(f"{len(queries)} queries", flush=True)
+        for number, (kind, product, data) in enumerate(queries, 1):
+            split = "held-out" if mains[product]["style_id"] in held else "dev"
+            for auto in (True, False):
+                t0 = time.perf_counter()
+                prepared = prepare_for_search(intake.open_bytes(data), None, auto=auto)
+                found = catalog.search(prepared.jpeg, 20)
+                times.append(time.perf_counter() - t0)
+                ranked = list(dict.fromkeys((title_of[o.image_url.split(":", 1)[1]], s)
+                                            for o, s in found))
+                variants = [(False, ranked)]
+                if not args.no_rerank:
+                    t1 = time.perf_counter()
+                    query = np.asarray(Image.open(io.BytesIO(prepared.jpeg)).convert("RGB"))
+                    by_sha = [(sha_of[t], s) for t, s in ranked]
+                    again = rerank.rerank(query, by_sha, picture, verifier)
+                    rerank_times.append(time.perf_counter() - t1)
+                    variants.append((True, [(title_of[sha], s) for sha, s in again]))
+                for reranked, order in variants:
+                    titles = [t for t, _ in order]
+                    rank = titles.index(product) if product in titles else 99
+                    results[(split, kind, "crop" if auto else "whole", reranked)].append(rank)
+            if number % 50 == 0:
+                print(f"  {number} queries done", flush=True)
+        db.close()
+
+    print(f"\n{'split':<9} {'kind':<10} {'crop':<6} {'n':>4}   embedding top-1 top-5"
+          f"   re-ranked top-1 top-5")
+    for split in ("dev", "held-out"):
+        for kind in KINDS:
+            for crop in ("crop", "whole"):
+                line = ""
+                n = 0
+                for reranked in (False, True):
+                    ranks = results.get((split, kind, crop, reranked), [])
+                    if not ranks:
+                        continue
+                    n = len(ranks)
+                    top1 = sum(r == 0 for r in ranks) / n
+                    top5 = sum(r < 5 for r in ranks) / n
+                    line += f"   {top1:15.3f} {top5:5.3f}"
+                if n:
+                    print(f"{split:<9} {kind:<10} {crop:<6} {n:>4}{line}")
+    print(f"\nquery time (prepare + auto-crop + embed + search; no re-rank), {len(times)} "
+          f"queries: median {statistics.median(times) * 1000:.0f} ms, "
+          f"p90 {sorted(times)[int(0.9 * len(times))] * 1000:.0f} ms")
+    if rerank_times:
+        print(f"re-rank of the top {rerank.RERANK_TOP}: median "
+              f"{statistics.median(rerank_times) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
