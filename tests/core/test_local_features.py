@@ -109,3 +109,43 @@ def test_tiny_and_plain_pictures_give_empty_features_that_match_nothing() -> Non
         feats = lf.extract(img)
         assert lf.verify(feats, feats).transform is None
         assert lf.overlap_colour(feats, feats, lf.NO_MATCH).changed == 1.0
+
+
+def test_ratio_matches_are_the_knn_ratio_test_one_per_keypoint(original) -> None:
+    """The vectorised ratio test keeps what BFMatcher.knnMatch + the ratio test kept: one
+    match per train keypoint (the closest), in the order the keypoints were first matched."""
+    import cv2
+
+    a = lf.extract(original)
+    b = lf.extract(_jpeg(_stamp(original).resize((400, 500)), 50))
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(b.descriptors, a.descriptors, k=2)
+    best: dict[int, cv2.DMatch] = {}
+    for p in pairs:
+        if len(p) == 2 and p[0].distance < lf.RATIO * p[1].distance:
+            m = p[0]
+            if m.trainIdx not in best or m.distance < best[m.trainIdx].distance:
+                best[m.trainIdx] = m
+    q, t = lf._ratio_matches(b.descriptors, a.descriptors)
+    assert [(m.queryIdx, m.trainIdx) for m in best.values()] == list(zip(q, t, strict=True))
+    assert len(q) >= MATCH
+
+
+def test_no_fit_is_sought_below_the_inliers_asked_for(original) -> None:
+    a, b = lf.extract(original), lf.extract(scene(5))
+    loose = lf.verify(a, b)
+    strict = lf.verify(a, b, min_inliers=loose.matches + 1)
+    assert strict.transform is None and strict.inliers == 0
+    copy = lf.verify(a, lf.extract(_jpeg(original)), min_inliers=MATCH)
+    assert copy.inliers >= MATCH  # a real copy is not affected
+
+
+def test_the_colour_cache_changes_nothing(original) -> None:
+    recoloured = lf.extract(_jpeg(scene(3, body=(40, 90, 200))))
+    a = lf.extract(original)
+    cache = lf.ColourCache()
+    for b in (lf.extract(_jpeg(ImageOps.mirror(original))), recoloured,
+              lf.extract(_jpeg(original))):
+        match = lf.verify(a, b)
+        assert lf.overlap_colour(a, b, match, cache) == lf.overlap_colour(a, b, match)
+        back = lf.reverse(match, a, b)
+        assert lf.overlap_colour(b, a, back, cache) == lf.overlap_colour(b, a, back)

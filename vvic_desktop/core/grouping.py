@@ -24,6 +24,7 @@ evidence never merges.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +38,13 @@ from PIL import Image
 
 from vvic_desktop.core import hashing
 from vvic_desktop.core.hashing import SignatureBatch
-from vvic_desktop.core.local_features import LocalFeatures, overlap_colour, reverse, verify
+from vvic_desktop.core.local_features import (
+    ColourCache,
+    LocalFeatures,
+    overlap_colour,
+    reverse,
+    verify,
+)
 from vvic_desktop.core.models import Offer, StyleGroup
 from vvic_desktop.core.pictures import FeatureStore, Pictures, analyse
 from vvic_desktop.core.titles import (
@@ -485,12 +492,13 @@ class Confirmation:
 
 
 def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
-                 settings: GroupingSettings) -> Confirmation:
+                 settings: GroupingSettings, cache: ColourCache | None = None) -> Confirmation:
     """Are a and b the same photo (edited)? Geometry and colour inside the aligned overlap
     must both agree; a cue in its borderline band needs the other in its sure band and
-    `second_opinion` (the signatures agree too)."""
+    `second_opinion` (the signatures agree too). `cache` keeps each picture's colour work
+    for its next pair."""
     s = _strictness_factor(settings)
-    match = verify(a, b)
+    match = verify(a, b, min_inliers=math.ceil(settings.inliers_min * s))
     lo, hi = settings.scale_range
     plausible = (
         match.transform is not None and lo <= match.scale <= hi
@@ -500,8 +508,13 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
         return Confirmation(False, match.inliers, 1.0, 0.0, match.mirrored, "geometry")
     # Colour in both frames: a collage's other cells or a frame weigh differently in each,
     # and the stricter reading decides.
-    ab = overlap_colour(a, b, match)
-    ba = overlap_colour(b, a, reverse(match, a, b))
+    cache = cache if cache is not None else ColourCache()
+    ab = overlap_colour(a, b, match, cache)
+    if ab.changed > settings.changed_max / s or ab.blob > settings.blob_max / s:
+        # The stricter reading decides, and this one already refuses: b's frame cannot help.
+        return Confirmation(False, match.inliers, ab.changed, ab.coverage, match.mirrored,
+                            "colour")
+    ba = overlap_colour(b, a, reverse(match, a, b), cache)
     changed = max(ab.changed, ba.changed)
     blob = max(ab.blob, ba.blob)
     coverage = max(ab.coverage, ba.coverage)
@@ -550,6 +563,7 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
         edges[int(ev.j[k])].append(k)
     group_of = [-1] * n
     groups: list[list[int]] = []
+    cache = ColourCache()
     for leader in np.lexsort((np.arange(n), -degree)).tolist():
         if group_of[leader] >= 0:
             continue
@@ -568,7 +582,8 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
             )
             if geometric:
                 assert fa is not None and fb is not None
-                same = confirm_pair(fa, fb, _second_opinion(ev, k, settings), settings).same
+                same = confirm_pair(fa, fb, _second_opinion(ev, k, settings), settings,
+                                    cache).same
             else:
                 same = bool(ev.same[k])
             if same:

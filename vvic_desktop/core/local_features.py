@@ -176,49 +176,63 @@ def extract(image: np.ndarray | Image.Image) -> LocalFeatures:
     )
 
 
-_matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+def _ratio_matches(qd: np.ndarray, td: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(query index, train index) of the 2-NN Hamming matches passing Lowe's ratio test, one
+    per train keypoint (a repeated pattern must not vote twice: the closer match counts,
+    the earlier query on a tie), in the order their train keypoint was first matched.
+
+    `cv2.batchDistance` is what `BFMatcher.knnMatch` runs, without one Python object per
+    match (those cost more than the distances)."""
+    if len(qd) < 1 or len(td) < 2:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    dist, idx = cv2.batchDistance(qd, td, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=2)
+    good = np.flatnonzero((idx[:, 1] >= 0) & (dist[:, 0] < RATIO * dist[:, 1]))
+    train = idx[good, 0]
+    order = np.lexsort((good, dist[good, 0], train))  # per train: closest, then earliest
+    first = np.ones(len(order), bool)
+    first[1:] = train[order][1:] != train[order][:-1]
+    kept_q, kept_t = good[order][first], train[order][first]
+    # The earliest query that matched each train keypoint sets its place in the list.
+    seen = np.full(len(td), len(qd), np.intp)
+    np.minimum.at(seen, train, good)
+    place = np.argsort(seen[kept_t], kind="stable")
+    return kept_q[place], kept_t[place].astype(np.intp)
 
 
 def _fit(pa: np.ndarray, da: np.ndarray, pb: np.ndarray, db: np.ndarray,
-         tolerance: float) -> tuple[int, int, np.ndarray | None]:
-    """(inliers, ratio-test matches, transform b→a) of one descriptor set against another."""
+         tolerance: float, min_inliers: int = 4) -> tuple[int, int, np.ndarray | None]:
+    """(inliers, ratio-test matches, transform b→a) of one descriptor set against another.
+    Fewer than `min_inliers` matches cannot give that many inliers: no fit is tried."""
     if len(da) < 2 or len(db) < 2:
         return 0, 0, None
-    pairs = _matcher.knnMatch(db, da, k=2)
-    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
-    # Two keypoints of b matched to one of a: only the closer counts (a repeated pattern
-    # must not vote twice).
-    best: dict[int, cv2.DMatch] = {}
-    for m in good:
-        if m.trainIdx not in best or m.distance < best[m.trainIdx].distance:
-            best[m.trainIdx] = m
-    if len(best) < 4:
-        return 0, len(best), None
-    chosen = list(best.values())
-    src = pb[[m.queryIdx for m in chosen]]
-    dst = pa[[m.trainIdx for m in chosen]]
+    q, t = _ratio_matches(db, da)
+    if len(q) < max(4, min_inliers):
+        return 0, len(q), None
     transform, inlier_mask = cv2.estimateAffinePartial2D(
-        src, dst, method=cv2.RANSAC, ransacReprojThreshold=tolerance, maxIters=1000,
+        pb[q], pa[t], method=cv2.RANSAC, ransacReprojThreshold=tolerance, maxIters=1000,
         confidence=0.995, refineIters=10,
     )
     if transform is None or inlier_mask is None:
-        return 0, len(best), None
-    return int(inlier_mask.sum()), len(best), transform
+        return 0, len(q), None
+    return int(inlier_mask.sum()), len(q), transform
 
 
 def verify(a: LocalFeatures, b: LocalFeatures, *, try_mirror: bool = True,
-           tolerance: float | None = None) -> Match:
+           tolerance: float | None = None, min_inliers: int = 4) -> Match:
     """The best similarity-transform fit of b onto a, plain or mirrored (see `Match`).
 
     `tolerance` is RANSAC's reprojection error in a's pixels (default 1.5 % of a's longer
-    side). The mirrored fit is tried unless the plain one is already unambiguous.
+    side). The mirrored fit is tried unless the plain one is already unambiguous. A fit is
+    only sought where the ratio test leaves `min_inliers` matches (a caller that needs
+    that many inliers loses nothing and saves the RANSAC runs of unrelated pictures).
     """
     tol = tolerance if tolerance is not None else 0.015 * max(a.width, a.height)
-    inl, count, transform = _fit(a.points, a.descriptors, b.points, b.descriptors, tol)
+    inl, count, transform = _fit(a.points, a.descriptors, b.points, b.descriptors, tol,
+                                 min_inliers)
     mirrored = False
     if try_mirror and inl < 100:
         m_inl, m_count, m_transform = _fit(
-            a.points, a.descriptors, b.mirror_points, b.mirror_descriptors, tol)
+            a.points, a.descriptors, b.mirror_points, b.mirror_descriptors, tol, min_inliers)
         if m_inl > inl:
             inl, count, transform, mirrored = m_inl, m_count, m_transform, True
     if transform is None:
@@ -314,11 +328,38 @@ def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (d_light > 8.0) | (d_chroma > 10.0) | (coloured & (hue > 11.0))
 
 
-def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match) -> OverlapColour:
-    """Compare colour where b, aligned by `match`, covers a (see `OverlapColour`)."""
+class ColourCache:
+    """The per-picture part of `overlap_colour` (colour planes, garment mask, mirrored
+    thumbnail), computed once per picture for a whole grouping instead of once per pair.
+    Holds the features it was asked about, so their ids stay theirs."""
+
+    def __init__(self) -> None:
+        self._planes: dict[int, tuple[LocalFeatures, np.ndarray]] = {}
+        self._thumbs: dict[tuple[int, bool], tuple[LocalFeatures, np.ndarray, np.ndarray]] = {}
+
+    def planes(self, f: LocalFeatures) -> np.ndarray:
+        hit = self._planes.get(id(f))
+        if hit is None:
+            hit = self._planes[id(f)] = (f, _colour_planes(f.colour))
+        return hit[1]
+
+    def thumb(self, f: LocalFeatures, mirrored: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(the colour thumbnail, mirrored when asked; its `_foreground`)."""
+        hit = self._thumbs.get((id(f), mirrored))
+        if hit is None:
+            thumb = np.ascontiguousarray(f.colour[:, ::-1] if mirrored else f.colour)
+            hit = self._thumbs[(id(f), mirrored)] = (f, thumb, _foreground(thumb))
+        return hit[1], hit[2]
+
+
+def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match,
+                   cache: ColourCache | None = None) -> OverlapColour:
+    """Compare colour where b, aligned by `match`, covers a (see `OverlapColour`); `cache`
+    keeps each picture's share of the work for its next pair."""
     if match.transform is None:
         return NO_OVERLAP
-    thumb_b = np.ascontiguousarray(b.colour[:, ::-1] if match.mirrored else b.colour)
+    cache = cache if cache is not None else ColourCache()
+    thumb_b, fg_thumb_b = cache.thumb(b, match.mirrored)
     ha, wa = a.colour.shape[:2]
     hb, wb = thumb_b.shape[:2]
     # b's thumbnail → b's analysed frame → a's analysed frame → a's thumbnail.
@@ -331,10 +372,10 @@ def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match) -> OverlapC
     footprint = cv2.warpAffine(np.full((hb, wb), 255, np.uint8), to_a, (wa, ha),
                                flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT)
     valid: np.ndarray = cv2.erode(footprint, np.ones((3, 3), np.uint8)) > 0
-    lab_a, lab_b = _colour_planes(a.colour), _colour_planes(warped)
-    fg_b = cv2.warpAffine(_foreground(thumb_b).astype(np.uint8), to_a, (wa, ha),
+    lab_a, lab_b = cache.planes(a), _colour_planes(warped)
+    fg_b = cv2.warpAffine(fg_thumb_b.astype(np.uint8), to_a, (wa, ha),
                           flags=cv2.INTER_NEAREST) > 0
-    fg_a = _foreground(a.colour)
+    fg_a = cache.thumb(a, False)[1]
     use = valid & (fg_a | fg_b)
     count = int(use.sum())
     garment = max(int(fg_a.sum()), 1)
