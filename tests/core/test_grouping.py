@@ -474,3 +474,36 @@ def test_features_are_computed_once_and_kept_in_the_store(tmp_path) -> None:
         if path.is_file():
             path.write_bytes(b"junk")
     assert all(f is not None for f in pics.analyse(sources[:3], store=store).features)
+
+
+def test_a_stored_picture_is_not_decoded_again_and_signs_the_same(tmp_path) -> None:
+    from vvic_desktop.core import pictures as pics
+    from vvic_desktop.storage.thumbs import ThumbnailStore
+
+    store = ThumbnailStore(tmp_path)
+    sources = [*_listing_copies(7)[:3], b"not a picture", None]
+    first = pics.analyse(sources, store=store)
+    decoded = []
+    real = pics.hashing.decode
+
+    def counting(*args, **kwargs):
+        decoded.append(1)
+        return real(*args, **kwargs)
+
+    pics.hashing.decode = counting
+    try:
+        second = pics.analyse(sources, store=store)
+        assert len(decoded) == 1  # only the damaged picture, which has nothing stored
+    finally:
+        pics.hashing.decode = real
+    for name in first.signatures.__slots__:
+        assert np.array_equal(getattr(first.signatures, name), getattr(second.signatures, name))
+    assert second.problems[3] == first.problems[3] and second.problems[4] == "missing"
+    # A damaged or foreign signature row is computed again, never an error.
+    for path in (tmp_path / "features").rglob("*"):
+        if path.is_file() and path.parents[1].name.startswith("sig"):
+            path.write_bytes(path.read_bytes()[:-3])
+    third = pics.analyse(sources, store=store)
+    assert np.array_equal(third.signatures.phash, first.signatures.phash)
+    with pytest.raises(ValueError):
+        pics.hashing.set_row(pics.hashing.SignatureBatch.empty(1), 0, b"VSG\x01junk")

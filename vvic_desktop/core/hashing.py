@@ -254,6 +254,42 @@ class SignatureBatch:
         return SignatureBatch(*(getattr(self, name)[rows] for name in self.__slots__))
 
 
+# A signature row as bytes (`row_bytes` / `set_row`), kept beside a picture's local features
+# so that a picture seen before is not decoded again. Bump SIGNATURE_FORMAT whenever what a
+# row holds or how it is computed changes: a stored row of another format is refused.
+SIGNATURE_FORMAT = 1
+_ROW_MAGIC = b"VSG"
+_ROW_FIELDS = (("dhash", "<u8"), ("phash", "<u8"), ("dhash_mirror", "<u8"),
+               ("phash_mirror", "<u8"), ("colour", "<f2"), ("silhouette", "u1"),
+               ("texture", "<f4"), ("texture_mirror", "<f4"))
+_ROW_SIZES = (8, 8, 8, 8, COLOUR_DIM * 2, SIL_H * SIL_W, TEXTURE_DIM * 4, TEXTURE_DIM * 4)
+
+
+def row_bytes(batch: SignatureBatch, k: int) -> bytes:
+    """Row k of a batch (a present image) as versioned bytes for `set_row`."""
+    if not batch.ok[k]:
+        raise ValueError("a missing row has no signature")
+    return _ROW_MAGIC + bytes([SIGNATURE_FORMAT]) + b"".join(
+        np.ascontiguousarray(getattr(batch, name)[k], dtype=dt).tobytes()
+        for name, dt in _ROW_FIELDS)
+
+
+def set_row(batch: SignatureBatch, k: int, data: bytes) -> None:
+    """Fill row k from `row_bytes`; ValueError for anything else (another format, a
+    truncated or foreign file), so a stale or damaged entry is computed again."""
+    head = len(_ROW_MAGIC) + 1
+    if (len(data) != head + sum(_ROW_SIZES) or data[:3] != _ROW_MAGIC
+            or data[3] != SIGNATURE_FORMAT):
+        raise ValueError("signature row: unknown format or wrong length")
+    pos = head
+    for (name, dt), size in zip(_ROW_FIELDS, _ROW_SIZES, strict=True):
+        values = np.frombuffer(data[pos: pos + size], dt)
+        target = getattr(batch, name)
+        target[k] = values[0] if target.ndim == 1 else values
+        pos += size
+    batch.ok[k] = True
+
+
 # Baseline, extended and progressive Huffman JPEG: what libjpeg decodes the same for both.
 _SOF_HUFFMAN = (0xC0, 0xC1, 0xC2)
 _CV2_SCALE_FLAGS = {8: cv2.IMREAD_REDUCED_GRAYSCALE_8, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4,

@@ -4,18 +4,19 @@ colour, silhouette, texture: `core.hashing`) and its local features (`core.local
 Local features cost a few milliseconds a picture, so they are kept: a `FeatureStore`
 (defined here, implemented in storage beside the content-addressed thumbnails) holds them
 by the picture's sha256 and format version, and a later grouping of the same pictures loads
-them instead of analysing again. Core knows the interface only.
+them instead of analysing again; the picture's signature row is kept the same way, so a
+picture seen before is not even decoded. Core knows the interface only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 from PIL import Image
@@ -26,6 +27,7 @@ from vvic_desktop.core.hashing import SignatureBatch
 from vvic_desktop.core.local_features import LocalFeatures
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 PictureSource = bytes | str | Path | Image.Image
 # The store's name for the current kind of features: changes whenever what `extract`
@@ -34,6 +36,8 @@ FEATURES_KIND = (
     f"orb{local_features.FORMAT_VERSION}-{local_features.ANALYSIS_SIDE}"
     f"-{local_features.MAX_FEATURES}-{local_features.COLOUR_SIDE}"
 )
+# The store's name for a picture's signature row (`hashing.row_bytes`), likewise versioned.
+SIGNATURE_KIND = f"sig{hashing.SIGNATURE_FORMAT}-{hashing.WORK_SIZE}"
 
 
 class FeatureStore(Protocol):
@@ -61,6 +65,7 @@ class _One:
     problem: str
     sha: str = ""
     stored: bool = False
+    signature: bytes | None = None  # the stored signature row: nothing to decode
 
 
 def _analyse_one(src: PictureSource | None, store: FeatureStore | None) -> _One:
@@ -75,20 +80,35 @@ def _analyse_one(src: PictureSource | None, store: FeatureStore | None) -> _One:
         except OSError:
             return _One(None, None, EmptyImage.code)
         sha = hashlib.sha256(raw).hexdigest()
+    feats = signature = None
+    if store is not None and sha:
+        feats = _stored(store, sha, FEATURES_KIND, LocalFeatures.from_bytes)
+        if feats is not None:
+            signature = _stored(store, sha, SIGNATURE_KIND, _checked_row)
+    if feats is not None and signature is not None:  # seen before: no decoding at all
+        return _One(None, feats, "", sha, True, signature)
     try:
         rgb = hashing.decode(raw if raw is not None else src, local_features.ANALYSIS_SIDE // 2)
     except PictureUnavailable as exc:  # the one picture loader's refusal
         return _One(None, None, exc.code)
-    feats = None
-    if store is not None and sha:
-        try:
-            data = store.load_features(sha, FEATURES_KIND)
-            feats = LocalFeatures.from_bytes(data) if data is not None else None
-        except (OSError, ValueError) as exc:  # a damaged entry is recomputed
-            log.debug("stored features unusable: %s", exc)
     if feats is not None:
         return _One(rgb, feats, "", sha, True)
     return _One(rgb, local_features.extract(rgb), "", sha)
+
+
+def _checked_row(data: bytes) -> bytes:
+    hashing.set_row(hashing.SignatureBatch.empty(1), 0, data)  # ValueError when unusable
+    return data
+
+
+def _stored(store: FeatureStore, sha: str, kind: str, parse: Callable[[bytes], _T]) -> _T | None:
+    """The stored entry parsed, or None (absent, damaged or of another version: recomputed)."""
+    try:
+        data = store.load_features(sha, kind)
+        return parse(data) if data is not None else None
+    except (OSError, ValueError) as exc:
+        log.debug("stored %s unusable: %s", kind, exc)
+        return None
 
 
 def analyse(sources: Sequence[PictureSource | None], *, store: FeatureStore | None = None,
@@ -101,11 +121,18 @@ def analyse(sources: Sequence[PictureSource | None], *, store: FeatureStore | No
             done = list(pool.map(lambda s: _analyse_one(s, store), items))
     else:
         done = [_analyse_one(s, store) for s in items]
-    for one in done:
-        if store is not None and one.sha and one.features is not None and not one.stored:
-            try:
-                store.save_features(one.sha, FEATURES_KIND, one.features.to_bytes())
-            except OSError as exc:  # a store that cannot write costs speed, not the result
-                log.debug("features not stored: %s", exc)
     batch = hashing.signatures_of_arrays([one.rgb for one in done])
+    for k, one in enumerate(done):
+        if one.signature is not None:
+            hashing.set_row(batch, k, one.signature)
+    for k, one in enumerate(done):
+        if store is None or not one.sha or one.features is None:
+            continue
+        try:
+            if not one.stored:
+                store.save_features(one.sha, FEATURES_KIND, one.features.to_bytes())
+            if one.signature is None and batch.ok[k]:
+                store.save_features(one.sha, SIGNATURE_KIND, hashing.row_bytes(batch, k))
+        except OSError as exc:  # a store that cannot write costs speed, not the result
+            log.debug("features not stored: %s", exc)
     return Pictures(batch, [one.features for one in done], [one.problem for one in done])
