@@ -21,8 +21,8 @@ from typing import Protocol, TypeVar
 import numpy as np
 from PIL import Image
 
-from vvic_desktop.core import hashing, local_features
-from vvic_desktop.core.errors import EmptyImage, PictureUnavailable
+from vvic_desktop.core import hashing, intake, local_features
+from vvic_desktop.core.errors import PictureUnavailable
 from vvic_desktop.core.hashing import SignatureBatch
 from vvic_desktop.core.local_features import LocalFeatures
 
@@ -75,10 +75,10 @@ def _analyse_one(src: PictureSource | None, store: FeatureStore | None) -> _One:
     raw: bytes | None = None
     sha = ""
     if not isinstance(src, Image.Image):
-        try:
-            raw = src if isinstance(src, bytes) else Path(src).read_bytes()
-        except OSError:
-            return _One(None, None, EmptyImage.code)
+        try:  # a path is read like every picture file: regular files only, bounded
+            raw = src if isinstance(src, bytes) else intake.read_file(src)
+        except PictureUnavailable as exc:  # a FIFO, a device (/dev/zero), a folder, too big
+            return _One(None, None, exc.code)
         sha = hashlib.sha256(raw).hexdigest()
     feats = signature = None
     if store is not None and sha:
