@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 from vvic_desktop.core import errors
 from vvic_desktop.core.batch import BatchItem, BatchRunner, workers_for
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.grouping import GroupingSettings, group_offers
 from vvic_desktop.core.marketplace import ThumbnailFetcher
 from vvic_desktop.core.models import Offer, PreparedImage, SearchQuery, SearchResult, StyleGroup
 from vvic_desktop.core.pipeline import Progress, run_search
@@ -56,6 +55,7 @@ log = logging.getLogger(__name__)
 DEMO_MARKET = "vvic"  # what the demo marketplace serves
 DEMO_LABEL = "demo"  # the market a demo result is saved and exported as
 # The demo's simulated network delay: short and visible, so a first try feels quick.
+DEMO_HOST = "127.0.0.1"  # the demo sandbox listens on loopback only
 DEMO_LATENCY = (0.3, 0.8)
 LOCAL_MARKET = LocalMarket.name
 
@@ -137,7 +137,7 @@ class DemoMarketplace:
             from vvic_desktop.sandbox.server import SandboxServer
 
             self._load_credentials()
-            server = SandboxServer(port=0, latency=latency)
+            server = SandboxServer(host=DEMO_HOST, port=0, latency=latency)
             server.start()
             self.server = server
         except BaseException as exc:  # reported to whoever first needs the demo
@@ -155,6 +155,14 @@ class DemoMarketplace:
     def url(self) -> str:
         self._check()
         return str(self.server.url)
+
+    @property
+    def host_url(self) -> str:
+        """The sandbox's scheme and host, without waiting for it to listen where it is ours
+        (always on 127.0.0.1): enough for the picture policy the window builds at start-up."""
+        if self._owns_server and not self._ready.is_set():
+            return f"http://{DEMO_HOST}"
+        return self.url
 
     def credentials(self, market: str) -> Credentials:
         """The demo AppKey of `market` (or of the "vvic-open" account), with the demo access
@@ -185,6 +193,8 @@ def _with_partial(downloader: ThumbnailDownloader, partial: PartialResults | Non
     fetch = thumbnails_from(downloader)
     if partial is None:
         return fetch
+    from vvic_desktop.core.grouping import GroupingSettings, group_offers  # numpy, cv2, PIL
+
     settings = GroupingSettings(strictness=strictness)
 
     def with_partial(offers: list[Offer], cancel: CancelToken,
@@ -351,7 +361,7 @@ class SearchServices:
         from vvic_desktop.core.intake import address_policy
 
         if endpoint is None and self.demo is not None:
-            endpoint = self.demo.url
+            endpoint = self.demo.host_url  # the window's: never waits for the sandbox
         return address_policy(endpoint, allow_lan=bool(self.settings.value(ALLOW_LAN_IMAGES)))
 
     def picture_downloader(self) -> ThumbnailDownloader:
@@ -486,7 +496,7 @@ class SearchServices:
                                              policy=self.picture_policy(endpoint))
             downloader.fetch_all(missing, cancel=cancel)
         if endpoint is None and self.demo is not None:
-            endpoint = self.demo.url
+            endpoint = self.demo.host_url  # the window's: never waits for the sandbox
         result = self.as_demo(result)
         if name is None and not notes and not tags:
             repeated = self.library.find_repeat(result)
