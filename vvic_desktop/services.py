@@ -106,26 +106,34 @@ def is_loopback(url: str | None) -> bool:
 class DemoMarketplace:
     """The built-in sandbox marketplace on a free loopback port, with its demo AppKeys.
 
-    `background=True` starts it on a thread (the app: the window shows while the demo
-    catalog is drawn); `url` and `credentials` wait until it listens."""
+    `background=True` starts it on a thread when `start()` is called (the app: once the
+    window has shown, so drawing the demo catalog does not compete with building it), or
+    at the latest when first needed; `url` and `credentials` wait until it listens."""
 
     def __init__(self, latency: tuple[float, float] = DEMO_LATENCY, server: Any = None, *,
                  background: bool = False) -> None:
         """Start a sandbox with a short, visible latency, or use a running `server`."""
         self._owns_server = server is None
         self._ready = threading.Event()
+        self._started = threading.Lock()  # held once the start is under way (or not needed)
+        self._latency = latency
         self._error: BaseException | None = None
         self._credentials: dict[str, Any] = {}
         self.server: Any = server
         if server is not None:
+            self._started.acquire()
             self._load_credentials()
             self._ready.set()
-        elif background:
-            threading.Thread(target=self._start, args=(latency,), name="demo-marketplace",
-                             daemon=True).start()
-        else:
+        elif not background:
+            self._started.acquire()
             self._start(latency)
             self._check()
+
+    def start(self) -> None:
+        """Start the background sandbox on its thread; once (later calls do nothing)."""
+        if self._started.acquire(blocking=False):
+            threading.Thread(target=self._start, args=(self._latency,),
+                             name="demo-marketplace", daemon=True).start()
 
     def _load_credentials(self) -> None:
         from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
@@ -147,6 +155,7 @@ class DemoMarketplace:
             self._ready.set()
 
     def _check(self) -> None:
+        self.start()  # needed before the app got to start it
         self._ready.wait()
         if self._error is not None:
             raise errors.ConfigError(f"the demo marketplace did not start: {self._error!r}")
@@ -158,11 +167,9 @@ class DemoMarketplace:
 
     @property
     def host_url(self) -> str:
-        """The sandbox's scheme and host, without waiting for it to listen where it is ours
-        (always on 127.0.0.1): enough for the picture policy the window builds at start-up."""
-        if self._owns_server and not self._ready.is_set():
-            return f"http://{DEMO_HOST}"
-        return self.url
+        """The sandbox's scheme and host, never waiting for ours to listen (it is always on
+        DEMO_HOST): enough for the picture policy the window builds at start-up."""
+        return f"http://{DEMO_HOST}" if self._owns_server else self.url
 
     def credentials(self, market: str) -> Credentials:
         """The demo AppKey of `market` (or of the "vvic-open" account), with the demo access
@@ -176,10 +183,13 @@ class DemoMarketplace:
                            session=DEMO_TOKENS.get(key, ""))
 
     def close(self) -> None:
-        if self._owns_server:
-            self._ready.wait()
-            if self.server is not None:
-                self.server.stop()
+        if not self._started.acquire(blocking=False):
+            self._ready.wait()  # under way: wait for it, then stop it
+        else:
+            self._error = RuntimeError("closed before it started")  # and it never will
+            self._ready.set()
+        if self._owns_server and self.server is not None:
+            self.server.stop()
 
 
 PartialResults = Callable[[list[StyleGroup], int, int], None]
