@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from vvic_desktop.core import errors
@@ -86,6 +88,42 @@ def test_open_is_paths_then_settings_then_demo_then_services(data_dir, tmp_path)
     finally:
         services.close()
     assert not any(data_dir.iterdir()), "an explicit data dir leaves the default one alone"
+
+
+def _demo_threads(before: set) -> list[str]:
+    return [t.name for t in set(threading.enumerate()) - before if t.name == "demo-marketplace"]
+
+
+def test_a_background_demo_starts_when_asked_or_first_needed(data_dir):
+    """The app starts the demo's thread once its window has shown: until then nothing runs,
+    and the picture policy the window builds does not wait for it."""
+    from vvic_desktop.core.intake import address_policy
+    from vvic_desktop.services import DemoMarketplace
+
+    before = set(threading.enumerate())
+    demo = DemoMarketplace(latency=(0, 0), background=True)
+    try:
+        assert _demo_threads(before) == [] and demo.server is None
+        assert address_policy(demo.host_url).loopback  # what the window asks: no start
+        assert demo.server is None
+        assert is_loopback(demo.url)  # first needed: started, and waited for
+        assert demo.server is not None and demo.host_url == "http://127.0.0.1"
+        demo.start()  # once only
+        assert len(_demo_threads(before)) <= 1
+    finally:
+        demo.close()
+
+
+def test_a_background_demo_closed_before_it_started_never_starts(data_dir):
+    from vvic_desktop.services import DemoMarketplace
+
+    before = set(threading.enumerate())
+    demo = DemoMarketplace(latency=(0, 0), background=True)
+    demo.close()  # returns: nothing was started
+    demo.start()
+    assert _demo_threads(before) == [] and demo.server is None
+    with pytest.raises(errors.ConfigError):
+        demo.url  # noqa: B018
 
 
 def test_open_touches_no_database_until_one_is_needed(open_services, data_dir):

@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = AppPaths.resolve(args.data_dir).ensure()
     _setup_logging(paths)
 
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from vvic_desktop.core.redact import install_excepthook_redaction, install_redaction
@@ -73,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow(services, settings, language=language, demo=services.demo is not None)
     window.show()
+    if services.demo is not None:  # drawn on its thread once the window has painted
+        QTimer.singleShot(0, services.demo.start)
     problem = translation_problem()
     if problem:  # logged in apply_language; said once, where the user looks
         window.statusBar().showMessage(problem)
@@ -87,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = app.exec()
     finally:
+        # the self-test exits with its window open: its workers (the library's catch-up,
+        # the quota read) stop before the services they use close
+        window.pools.shutdown(5000)
         services.close()
     return int(code)
 

@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 from vvic_desktop.core import errors
 from vvic_desktop.core.batch import BatchItem, BatchRunner, workers_for
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.grouping import GroupingSettings, group_offers
 from vvic_desktop.core.marketplace import ThumbnailFetcher
 from vvic_desktop.core.models import Offer, PreparedImage, SearchQuery, SearchResult, StyleGroup
 from vvic_desktop.core.pipeline import Progress, run_search
@@ -56,6 +55,7 @@ log = logging.getLogger(__name__)
 DEMO_MARKET = "vvic"  # what the demo marketplace serves
 DEMO_LABEL = "demo"  # the market a demo result is saved and exported as
 # The demo's simulated network delay: short and visible, so a first try feels quick.
+DEMO_HOST = "127.0.0.1"  # the demo sandbox listens on loopback only
 DEMO_LATENCY = (0.3, 0.8)
 LOCAL_MARKET = LocalMarket.name
 
@@ -106,26 +106,34 @@ def is_loopback(url: str | None) -> bool:
 class DemoMarketplace:
     """The built-in sandbox marketplace on a free loopback port, with its demo AppKeys.
 
-    `background=True` starts it on a thread (the app: the window shows while the demo
-    catalog is drawn); `url` and `credentials` wait until it listens."""
+    `background=True` starts it on a thread when `start()` is called (the app: once the
+    window has shown, so drawing the demo catalog does not compete with building it), or
+    at the latest when first needed; `url` and `credentials` wait until it listens."""
 
     def __init__(self, latency: tuple[float, float] = DEMO_LATENCY, server: Any = None, *,
                  background: bool = False) -> None:
         """Start a sandbox with a short, visible latency, or use a running `server`."""
         self._owns_server = server is None
         self._ready = threading.Event()
+        self._started = threading.Lock()  # held once the start is under way (or not needed)
+        self._latency = latency
         self._error: BaseException | None = None
         self._credentials: dict[str, Any] = {}
         self.server: Any = server
         if server is not None:
+            self._started.acquire()
             self._load_credentials()
             self._ready.set()
-        elif background:
-            threading.Thread(target=self._start, args=(latency,), name="demo-marketplace",
-                             daemon=True).start()
-        else:
+        elif not background:
+            self._started.acquire()
             self._start(latency)
             self._check()
+
+    def start(self) -> None:
+        """Start the background sandbox on its thread; once (later calls do nothing)."""
+        if self._started.acquire(blocking=False):
+            threading.Thread(target=self._start, args=(self._latency,),
+                             name="demo-marketplace", daemon=True).start()
 
     def _load_credentials(self) -> None:
         from vvic_desktop.sandbox.server import DEMO_CREDENTIALS
@@ -137,7 +145,7 @@ class DemoMarketplace:
             from vvic_desktop.sandbox.server import SandboxServer
 
             self._load_credentials()
-            server = SandboxServer(port=0, latency=latency)
+            server = SandboxServer(host=DEMO_HOST, port=0, latency=latency)
             server.start()
             self.server = server
         except BaseException as exc:  # reported to whoever first needs the demo
@@ -147,6 +155,7 @@ class DemoMarketplace:
             self._ready.set()
 
     def _check(self) -> None:
+        self.start()  # needed before the app got to start it
         self._ready.wait()
         if self._error is not None:
             raise errors.ConfigError(f"the demo marketplace did not start: {self._error!r}")
@@ -155,6 +164,12 @@ class DemoMarketplace:
     def url(self) -> str:
         self._check()
         return str(self.server.url)
+
+    @property
+    def host_url(self) -> str:
+        """The sandbox's scheme and host, never waiting for ours to listen (it is always on
+        DEMO_HOST): enough for the picture policy the window builds at start-up."""
+        return f"http://{DEMO_HOST}" if self._owns_server else self.url
 
     def credentials(self, market: str) -> Credentials:
         """The demo AppKey of `market` (or of the "vvic-open" account), with the demo access
@@ -168,10 +183,13 @@ class DemoMarketplace:
                            session=DEMO_TOKENS.get(key, ""))
 
     def close(self) -> None:
-        if self._owns_server:
-            self._ready.wait()
-            if self.server is not None:
-                self.server.stop()
+        if not self._started.acquire(blocking=False):
+            self._ready.wait()  # under way: wait for it, then stop it
+        else:
+            self._error = RuntimeError("closed before it started")  # and it never will
+            self._ready.set()
+        if self._owns_server and self.server is not None:
+            self.server.stop()
 
 
 PartialResults = Callable[[list[StyleGroup], int, int], None]
@@ -185,6 +203,8 @@ def _with_partial(downloader: ThumbnailDownloader, partial: PartialResults | Non
     fetch = thumbnails_from(downloader)
     if partial is None:
         return fetch
+    from vvic_desktop.core.grouping import GroupingSettings, group_offers  # numpy, cv2, PIL
+
     settings = GroupingSettings(strictness=strictness)
 
     def with_partial(offers: list[Offer], cancel: CancelToken,
@@ -351,7 +371,7 @@ class SearchServices:
         from vvic_desktop.core.intake import address_policy
 
         if endpoint is None and self.demo is not None:
-            endpoint = self.demo.url
+            endpoint = self.demo.host_url  # the window's: never waits for the sandbox
         return address_policy(endpoint, allow_lan=bool(self.settings.value(ALLOW_LAN_IMAGES)))
 
     def picture_downloader(self) -> ThumbnailDownloader:
@@ -486,7 +506,7 @@ class SearchServices:
                                              policy=self.picture_policy(endpoint))
             downloader.fetch_all(missing, cancel=cancel)
         if endpoint is None and self.demo is not None:
-            endpoint = self.demo.url
+            endpoint = self.demo.host_url  # the window's: never waits for the sandbox
         result = self.as_demo(result)
         if name is None and not notes and not tags:
             repeated = self.library.find_repeat(result)

@@ -26,9 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from PIL import Image, UnidentifiedImageError
 
 from vvic_desktop.core.cancel import CancelToken
@@ -51,6 +50,9 @@ from vvic_desktop.core.errors import (
     UrlRefused,
     VectorImage,
 )
+
+if TYPE_CHECKING:  # requests loads urllib3, http.client, email: on the first fetch only
+    import requests
 
 # About 64 MP: a 48 MP phone photo passes, a crafted 20000×20000 header does not. Pillow only
 # *warns* between this and twice this; `_open` turns the warning into ImageTooLarge.
@@ -643,6 +645,8 @@ def _fetch_hop(
     policy: AddressPolicy,
     verify_peer: bool,
 ) -> requests.Response:
+    import requests
+
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise UrlRefused(f"scheme {parts.scheme!r}",
@@ -726,6 +730,8 @@ def _read_body(
     max_bytes: int,
     cancel: CancelToken | None,
 ) -> bytes:
+    import requests
+
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise DownloadTooLarge(f"Content-Length {declared}", limit_mb=max_bytes // 2**20)

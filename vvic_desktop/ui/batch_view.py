@@ -265,7 +265,7 @@ class BatchView(QWidget):
         self.export_button.clicked.connect(self._pick_export)
         self._update_buttons()
         self._show_header()
-        self._load_unfinished()
+        QTimer.singleShot(0, self, self._load_unfinished)  # after the window's first paint
 
     def _market_label(self, name: str) -> str:
         if name == "local":

@@ -112,8 +112,11 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         self._restore_state()
         if settings.notice is not None:  # settings.json was damaged and moved aside
             self.show_notice(settings.notice.message())
-        self._update_quota()
-        self._open_library()
+        # The quota (the keyring, the demo marketplace) and the library are read on the
+        # storage worker once the event loop turns: after the window's first paint, not
+        # competing with its construction.
+        QTimer.singleShot(0, self, self._update_quota)
+        QTimer.singleShot(0, self, self._open_library)
 
     # --- construction -----------------------------------------------------------------------
 

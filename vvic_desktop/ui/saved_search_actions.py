@@ -55,9 +55,10 @@ class SavedSearchActions:
         """In the background: load the local catalog's model and embed pictures saved
         before they were embedded on saving (an older version's data), a chunk at a time so
         saves queue in between; never in a search."""
-        catalog = self.services.local_catalog
+        services = self.services
 
         def work(cancel: Any, progress: Any) -> int:
+            catalog = services.local_catalog  # numpy and the model: here, never the GUI thread
             if not catalog.offers_by_picture():
                 return 0
             catalog.warm_up()
@@ -66,7 +67,7 @@ class SavedSearchActions:
         def done(embedded: Any, error: Any) -> None:
             if error is not None:
                 log.warning("local catalog catch-up stopped: %s", error)
-            elif embedded and catalog.pending:
+            elif embedded and services.local_catalog.pending:
                 self._catch_up_catalog()
 
         self.pools.start(self.pools.storage, work, done, name="catalog-catch-up")
