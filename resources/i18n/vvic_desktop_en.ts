@@ -265,6 +265,10 @@
         <source>No image</source>
         <translation>No image</translation>
     </message>
+    <message>
+        <source>Picture unavailable</source>
+        <translation>Picture unavailable</translation>
+    </message>
 </context>
 <context>
     <name>CompareView</name>
@@ -1253,6 +1257,10 @@
     <message>
         <source>{n} sold</source>
         <translation>{n} sold</translation>
+    </message>
+    <message>
+        <source>Picture unavailable</source>
+        <translation>Picture unavailable</translation>
     </message>
 </context>
 <context>

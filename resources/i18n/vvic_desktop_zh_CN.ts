@@ -263,6 +263,10 @@
         <source>No image</source>
         <translation>无图片</translation>
     </message>
+    <message>
+        <source>Picture unavailable</source>
+        <translation>图片不可用</translation>
+    </message>
 </context>
 <context>
     <name>CompareView</name>
@@ -1246,6 +1250,10 @@
     <message>
         <source>{n} sold</source>
         <translation>已售 {n}</translation>
+    </message>
+    <message>
+        <source>Picture unavailable</source>
+        <translation>图片不可用</translation>
     </message>
 </context>
 <context>

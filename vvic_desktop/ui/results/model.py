@@ -41,7 +41,7 @@ from PySide6.QtCore import (
 
 from vvic_desktop.core import result_rows
 from vvic_desktop.core.models import Filters, Offer, OfferMark, StyleGroup
-from vvic_desktop.core.pipeline import filter_offers
+from vvic_desktop.core.pipeline import PICTURE_UNAVAILABLE, filter_offers
 from vvic_desktop.core.prices import format_price as core_format_price
 from vvic_desktop.core.result_rows import SORT_KEYS, ResultRow, RowKind, build_rows
 from vvic_desktop.ui.results.thumbnails import ThumbnailLoader, ThumbState
@@ -88,9 +88,19 @@ class Roles(IntEnum):
     Change = Qt.ItemDataRole.UserRole + 32  # "new" | "price_down" | "price_up" | "" (offer)
     ChangeCount = Qt.ItemDataRole.UserRole + 33  # int: changed offers in the group
     ArtNo = Qt.ItemDataRole.UserRole + 34  # str: the row's offer's 货号 (style number)
+    # str: why the picture the card shows is unusable (core.pipeline PICTURE_UNAVAILABLE:
+    # an error code such as "url_refused"), "" when it is fine
+    PictureUnavailable = Qt.ItemDataRole.UserRole + 35
 
 
 # ----------------------------------------------------------------------- pure helpers
+
+
+def picture_unavailable(offer: Offer) -> str:
+    """Why the listing's picture cannot be used ("" when it can): the pipeline's mark
+    (core.pipeline.PICTURE_UNAVAILABLE), an error code from a refused download or decode."""
+    why = offer.extra.get(PICTURE_UNAVAILABLE)
+    return str(why)[:64] if why else ""
 
 
 def text_matches(offer: Offer, needle: str) -> bool:
@@ -296,12 +306,17 @@ class ResultsModel(QAbstractListModel):
                 value = offer.detail_url
             case Roles.ImageUrl:
                 value = self._image_url(row)
+            case Roles.PictureUnavailable:
+                value = picture_unavailable(self._pictured_offer(row))
             case Roles.Thumbnail:
-                value = self._thumbnail(row)
+                value = None if self._unavailable(row) else self._thumbnail(row)
             case Roles.ThumbnailState:
                 url = self._image_url(row)
-                value = self._thumbs.state(url) if self._thumbs is not None and url else (
-                    ThumbState.NONE if not url else ThumbState.FAILED)
+                if self._unavailable(row):
+                    value = ThumbState.FAILED  # never asked for: the pipeline refused it
+                else:
+                    value = self._thumbs.state(url) if self._thumbs is not None and url else (
+                        ThumbState.NONE if not url else ThumbState.FAILED)
             case _:
                 value = None
         return value
@@ -525,10 +540,19 @@ class ResultsModel(QAbstractListModel):
         self.layoutChanged.emit()
 
     @staticmethod
-    def _image_url(row: ResultRow) -> str:
-        if row.kind is RowKind.GROUP:
-            return row.group.representative.image_url or row.offer.image_url
-        return row.offer.image_url
+    def _pictured_offer(row: ResultRow) -> Offer:
+        """The offer whose picture the card shows (a group: its representative's)."""
+        if row.kind is RowKind.GROUP and row.group.representative.image_url:
+            return row.group.representative
+        return row.offer
+
+    @classmethod
+    def _image_url(cls, row: ResultRow) -> str:
+        return cls._pictured_offer(row).image_url
+
+    @classmethod
+    def _unavailable(cls, row: ResultRow) -> bool:
+        return bool(picture_unavailable(cls._pictured_offer(row)))
 
     def _thumbnail(self, row: ResultRow) -> Any:
         if self._thumbs is None:
