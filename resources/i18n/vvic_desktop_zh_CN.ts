@@ -553,6 +553,38 @@
         <source>Local library</source>
         <translation>本地图库</translation>
     </message>
+    <message>
+        <source>Dresses</source>
+        <translation>连衣裙</translation>
+    </message>
+    <message>
+        <source>Skirts</source>
+        <translation>半身裙</translation>
+    </message>
+    <message>
+        <source>T-shirts</source>
+        <translation>T恤</translation>
+    </message>
+    <message>
+        <source>Shirts</source>
+        <translation>衬衫</translation>
+    </message>
+    <message>
+        <source>Knitwear</source>
+        <translation>毛衣针织</translation>
+    </message>
+    <message>
+        <source>Coats and jackets</source>
+        <translation>外套</translation>
+    </message>
+    <message>
+        <source>Trousers</source>
+        <translation>裤子</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部品类</translation>
+    </message>
 </context>
 <context>
     <name>ImportDialog</name>
@@ -938,6 +970,14 @@
     <message>
         <source>Export &amp;purchase list…</source>
         <translation>导出进货单(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Garment category</source>
+        <translation>服装品类</translation>
+    </message>
+    <message>
+        <source>Only styles of one garment category</source>
+        <translation>只看一个品类的款式</translation>
     </message>
 </context>
 <context>

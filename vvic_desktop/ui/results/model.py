@@ -130,10 +130,12 @@ def narrow_group(group: StyleGroup, keep: Sequence[Offer]) -> StyleGroup | None:
 
 
 def filter_groups(groups: Sequence[StyleGroup], text: str = "",
-                  filters: Filters | None = None, stall_market: str = "") -> list[StyleGroup]:
+                  filters: Filters | None = None, stall_market: str = "",
+                  category: str = "") -> list[StyleGroup]:
     """Groups whose offers pass `filters` and, given a `stall_market` (广州十三行, 沙河…),
-    are in that market; of those the groups in which some offer mentions `text` (a matching
-    group is shown whole: the buyer compares within it)."""
+    are in that market, and, given a garment `category` (core.titles: "dress", "trousers"…),
+    are of it; of those the groups in which some offer mentions `text` (a matching group is
+    shown whole: the buyer compares within it)."""
     needle = text.strip().casefold()
     kept: list[StyleGroup] = []
     for group in groups:
@@ -143,7 +145,7 @@ def filter_groups(groups: Sequence[StyleGroup], text: str = "",
         if current is not None and stall_market:
             current = narrow_group(current, [o for o in current.offers
                                              if o.stall.market == stall_market])
-        if current is None:
+        if current is None or (category and current.category != category):
             continue
         if needle and not any(text_matches(o, needle) for o in current.offers):
             continue
@@ -204,6 +206,7 @@ class ResultsModel(QAbstractListModel):
         self._busy = False
         self._all_groups: list[StyleGroup] = []
         self._stall_market = ""
+        self._category = ""  # a garment category (StyleGroup.category), "" for all
         self._groups: list[StyleGroup] = []  # after the filter
         self._rows: list[ResultRow] = []
         self._expanded: set[str] = set()
@@ -348,6 +351,16 @@ class ResultsModel(QAbstractListModel):
                     counts[offer.stall.market] = counts.get(offer.stall.market, 0) + 1
         return sorted(counts, key=lambda m: (-counts[m], m))
 
+    def categories(self) -> list[str]:
+        """The garment categories (core.titles codes: dress, trousers, …) of the styles shown
+        before filtering, the most styles first: the category filter's choices. Styles whose
+        titles name no category ("default") are not a choice; they show under "all"."""
+        counts: dict[str, int] = {}
+        for group in self._all_groups:
+            if group.category and group.category != "default":
+                counts[group.category] = counts.get(group.category, 0) + 1
+        return sorted(counts, key=lambda c: (-counts[c], c))
+
     @property
     def total_groups(self) -> int:
         return len(self._all_groups)
@@ -456,12 +469,15 @@ class ResultsModel(QAbstractListModel):
         self._rebuild(reset=False)
 
     def set_filter(self, text: str | None = None, filters: Filters | None = None,
-                   *, clear_filters: bool = False, stall_market: str | None = None) -> None:
+                   *, clear_filters: bool = False, stall_market: str | None = None,
+                   category: str | None = None) -> None:
         """Filter in place: `text` (title, stall, market, position, 货号), the buyer's
-        `Filters` and/or one wholesale market ("" for all); None leaves that part as it was,
-        `clear_filters` drops the Filters."""
+        `Filters`, one wholesale market and/or one garment category ("" for all); None leaves
+        that part as it was, `clear_filters` drops the Filters."""
         if stall_market is not None:
             self._stall_market = stall_market
+        if category is not None:
+            self._category = category
         if text is not None:
             self._text = text
         if filters is not None or clear_filters:
@@ -477,11 +493,11 @@ class ResultsModel(QAbstractListModel):
         generation = self._generation
         groups, expanded = self._all_groups, frozenset(self._expanded)
         text, filters, sort_key = self._text, self._filters, self._sort_key
-        stall_market = self._stall_market
+        stall_market, category = self._stall_market, self._category
 
         def compute(_cancel: Any = None, _progress: Any = None, *, presort: bool = True
                     ) -> tuple[list[StyleGroup], list[ResultRow]]:
-            shown = filter_groups(groups, text, filters, stall_market)
+            shown = filter_groups(groups, text, filters, stall_market, category)
             return shown, rows_for(shown, set(expanded), sort_key, presort=presort)
 
         def done(result: Any, error: BaseException | None) -> None:
