@@ -265,6 +265,10 @@
         <source>No image</source>
         <translation>No image</translation>
     </message>
+    <message>
+        <source>Picture unavailable</source>
+        <translation>Picture unavailable</translation>
+    </message>
 </context>
 <context>
     <name>CompareView</name>
@@ -551,6 +555,38 @@
     <message>
         <source>Local library</source>
         <translation>Local library</translation>
+    </message>
+    <message>
+        <source>Dresses</source>
+        <translation>Dresses</translation>
+    </message>
+    <message>
+        <source>Skirts</source>
+        <translation>Skirts</translation>
+    </message>
+    <message>
+        <source>T-shirts</source>
+        <translation>T-shirts</translation>
+    </message>
+    <message>
+        <source>Shirts</source>
+        <translation>Shirts</translation>
+    </message>
+    <message>
+        <source>Knitwear</source>
+        <translation>Knitwear</translation>
+    </message>
+    <message>
+        <source>Coats and jackets</source>
+        <translation>Coats and jackets</translation>
+    </message>
+    <message>
+        <source>Trousers</source>
+        <translation>Trousers</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>All categories</translation>
     </message>
 </context>
 <context>
@@ -940,6 +976,14 @@
         <source>Export &amp;purchase list…</source>
         <translation>Export &amp;purchase list…</translation>
     </message>
+    <message>
+        <source>Garment category</source>
+        <translation>Garment category</translation>
+    </message>
+    <message>
+        <source>Only styles of one garment category</source>
+        <translation>Only styles of one garment category</translation>
+    </message>
 </context>
 <context>
     <name>Messages</name>
@@ -1253,6 +1297,10 @@
     <message>
         <source>{n} sold</source>
         <translation>{n} sold</translation>
+    </message>
+    <message>
+        <source>Picture unavailable</source>
+        <translation>Picture unavailable</translation>
     </message>
 </context>
 <context>

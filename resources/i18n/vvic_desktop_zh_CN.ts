@@ -263,6 +263,10 @@
         <source>No image</source>
         <translation>无图片</translation>
     </message>
+    <message>
+        <source>Picture unavailable</source>
+        <translation>图片不可用</translation>
+    </message>
 </context>
 <context>
     <name>CompareView</name>
@@ -548,6 +552,38 @@
     <message>
         <source>Local library</source>
         <translation>本地图库</translation>
+    </message>
+    <message>
+        <source>Dresses</source>
+        <translation>连衣裙</translation>
+    </message>
+    <message>
+        <source>Skirts</source>
+        <translation>半身裙</translation>
+    </message>
+    <message>
+        <source>T-shirts</source>
+        <translation>T恤</translation>
+    </message>
+    <message>
+        <source>Shirts</source>
+        <translation>衬衫</translation>
+    </message>
+    <message>
+        <source>Knitwear</source>
+        <translation>毛衣针织</translation>
+    </message>
+    <message>
+        <source>Coats and jackets</source>
+        <translation>外套</translation>
+    </message>
+    <message>
+        <source>Trousers</source>
+        <translation>裤子</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部品类</translation>
     </message>
 </context>
 <context>
@@ -935,6 +971,14 @@
         <source>Export &amp;purchase list…</source>
         <translation>导出进货单(&amp;P)…</translation>
     </message>
+    <message>
+        <source>Garment category</source>
+        <translation>服装品类</translation>
+    </message>
+    <message>
+        <source>Only styles of one garment category</source>
+        <translation>只看一个品类的款式</translation>
+    </message>
 </context>
 <context>
     <name>Messages</name>
@@ -1246,6 +1290,10 @@
     <message>
         <source>{n} sold</source>
         <translation>已售 {n}</translation>
+    </message>
+    <message>
+        <source>Picture unavailable</source>
+        <translation>图片不可用</translation>
     </message>
 </context>
 <context>

@@ -252,3 +252,22 @@ def test_a_failed_csv_or_html_write_keeps_the_old_file(
 def _locked(src, dst):
     """os.replace over a file another program holds open (Excel on Windows)."""
     raise PermissionError(13, "Permission denied", str(dst))
+
+
+def test_a_picture_the_search_refused_is_named_not_embedded(section, tmp_path: Path) -> None:
+    marked = section.result.offers[7]
+    marked.extra["picture_unavailable"] = "damaged_image"  # core.pipeline's mark
+    out = tmp_path / "r.xlsx"
+    export(section, out)
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    # its stored thumbnail is not embedded; the cell says why there is none
+    assert len(sheet._images) == len(section.result.offers) - 1 + 1
+    row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[3] == marked.title)
+    assert row[2] == "图片不可用"
+    html_out = tmp_path / "r.html"
+    export(section, html_out, language="en")
+    page = html_out.read_text(encoding="utf-8")
+    assert page.count("picture unavailable") == 1
+    parser = _Html()
+    parser.feed(page)
+    assert len(parser.images) == len(section.result.offers) - 1 + 1

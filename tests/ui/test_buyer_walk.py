@@ -459,6 +459,31 @@ def test_results_filter_by_wholesale_market(qtbot, make_window):
     qtbot.waitUntil(lambda: window.results_model.rowCount() == 2)
 
 
+def test_results_filter_by_garment_category(qtbot, make_window):
+    window = make_window()
+    result = make_result(None, n_offers=6)
+    trousers = [dataclasses.replace(o, title=f"高腰阔腿裤 {o.item_id}")
+                for o in result.offers[3:]]
+    dresses = [dataclasses.replace(o, title=f"碎花连衣裙 {o.item_id}")
+               for o in result.offers[:3]]
+    window.results_model.set_groups([make_group(dresses), make_group(trousers)])
+    window._refresh_market_filter()  # refreshes the category choices too
+    box = window.category_filter
+    assert box.isEnabled()
+    assert [box.itemData(i) for i in range(box.count())] == ["", "dress", "trousers"]
+    assert [box.itemText(i) for i in range(box.count())] == [
+        "All categories", "Dresses", "Trousers"]
+    box.setCurrentIndex(box.findData("trousers"))
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 1)
+    shown = window.results_model.index(0).data(Roles.Group)
+    assert shown.category == "trousers"
+    # a new search keeps the choice while its styles have that category, else shows all
+    window.results_model.set_groups([make_group(dresses)])
+    window._refresh_market_filter()
+    window._apply_filters_in_place()
+    assert box.currentData() == "" and window.results_model.rowCount() == 1
+
+
 def test_cards_carry_the_style_number(qtbot, make_window):
     window = make_window()
     offer = dataclasses.replace(make_offer(1), art_no="A8821")

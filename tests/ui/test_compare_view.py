@@ -147,3 +147,13 @@ def test_empty_view_explains_itself(compare):
     assert compare.model.rowCount() == 0
     assert compare.group() is None
     assert compare.title.text() == "No style selected"
+
+
+def test_a_row_whose_picture_is_unusable_says_so(qtbot, compare, group):
+    marked = group.offers[0]
+    marked.extra["picture_unavailable"] = "damaged_image"  # core.pipeline's mark
+    compare.set_group(group)
+    row = next(r for r in range(compare.model.rowCount()) if compare.model.offer(r) is marked)
+    index = compare.model.index(row, Column.Picture)
+    assert index.data() == "Picture unavailable"
+    assert index.data(Qt.ItemDataRole.DecorationRole) is None  # never fetched

@@ -162,6 +162,28 @@ def test_text_filter_matches_title_stall_and_market(model, groups):
     assert model.rowCount() == 3
 
 
+def test_category_filter_keeps_the_styles_of_one_garment_category(model, groups):
+    # the categories the titles name (core.titles), the most styles first
+    assert [g.category for g in groups] == ["dress", "dress", "trousers"]
+    assert model.categories() == ["dress", "trousers"]
+    model.set_filter(category="trousers")
+    assert [r.group_id for r in model.rows()] == [groups[2].group_id]
+    model.set_filter(text="碎花")  # the other filters combine with it
+    assert model.rowCount() == 0
+    model.set_filter(text="", category="dress")
+    assert {r.group_id for r in model.rows()} == {groups[0].group_id, groups[1].group_id}
+    assert model.categories() == ["dress", "trousers"]  # the choices do not shrink
+    model.set_filter(category="")
+    assert model.rowCount() == 3
+
+
+def test_styles_whose_titles_name_no_category_are_no_choice(qtmodeltester):
+    model = ResultsModel()
+    model.set_groups([make_group([offer("400001", "20", title="新款爆款 现货")])])
+    assert model.categories() == []
+    assert model.rowCount() == 1
+
+
 def test_new_groups_reset_the_model_and_the_expanded_set(model, groups):
     recorder = Recorder(model)
     model.set_expanded(groups[1].group_id, True)

@@ -249,3 +249,50 @@ def test_10000_results_load_off_the_gui_thread_while_its_events_keep_flowing(
     last = end.data(Roles.ImageUrl)
     qtbot.waitUntil(lambda: loader.pixmap(last) is not None, timeout=30_000)
     assert pictures.threads and gui not in pictures.threads  # fetched and decoded on workers
+
+
+def _unusable(item: str, price: str, why: str = "url_refused"):
+    marked = offer(item, price, image_url=f"http://img.test/never-{item}.jpg")
+    marked.extra["picture_unavailable"] = why  # what core.pipeline marks
+    return marked
+
+
+def test_a_listing_whose_picture_is_unusable_says_so_and_is_never_fetched(
+        qtbot, qapp, grid, pictures):
+    from vvic_desktop import i18n
+
+    view, model, _loader = grid
+    groups = [make_group([offer("000001", "10")]), make_group([_unusable("000002", "12")])]
+    model.set_groups(groups)
+    good, bad = (model.index(model.row_of_group(g.group_id)) for g in groups)
+    assert bad.data(Roles.PictureUnavailable) == "url_refused"
+    assert good.data(Roles.PictureUnavailable) == ""
+    # no endless placeholder: the state is final at once and the picture is never asked for
+    assert bad.data(Roles.ThumbnailState) == ThumbState.FAILED
+    assert bad.data(Roles.Thumbnail) is None
+    assert view.delegate.placeholder_text(bad) == "Picture unavailable"
+    qtbot.waitUntil(lambda: good.data(Roles.ThumbnailState) == ThumbState.READY, timeout=5000)
+    assert not any("never-" in url for url in pictures.asked)
+    image = view.viewport().grab().toImage()
+    centre = thumb_rect(view.visualRect(bad)).center() + QPoint(0, 40)
+    assert image.pixelColor(int(centre.x() * image.devicePixelRatio()),
+                            int(centre.y() * image.devicePixelRatio())) == PLACEHOLDER_BG
+    try:
+        assert i18n.apply_language(qapp, "zh_CN")
+        assert view.delegate.placeholder_text(bad) == "图片不可用"
+    finally:
+        assert i18n.apply_language(qapp, "en")
+
+
+def test_a_group_card_says_so_when_its_representatives_picture_is_unusable(grid):
+    _view, model, _loader = grid
+    marked = _unusable("000001", "10")
+    group = make_group([marked, offer("000002", "9")], representative=marked)
+    model.set_groups([group])
+    header = model.index(0)
+    assert header.data(Roles.Offer) is not marked  # the best offer has a usable picture…
+    assert header.data(Roles.PictureUnavailable) == "url_refused"  # …the card shows this one
+    model.set_expanded(group.group_id, True)
+    members = {model.index(r).data(Roles.Offer).item_id: model.index(r) for r in (1, 2)}
+    assert members["000001"].data(Roles.PictureUnavailable) == "url_refused"
+    assert members["000002"].data(Roles.PictureUnavailable) == ""

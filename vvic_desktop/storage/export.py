@@ -91,6 +91,7 @@ CHANGE_TEXT = {
     "price_down": ("降价", "price down"),
     "price_up": ("涨价", "price up"),
 }
+PICTURE_UNAVAILABLE_TEXT = ("图片不可用", "picture unavailable")
 COLUMNS: tuple[tuple[str, str, str, int], ...] = (
     # key, zh, en, XLSX width
     ("style", "款式", "Style", 7),
@@ -187,7 +188,9 @@ def _values(row: _Row, section: ExportSection, zh: bool) -> dict[str, Any]:
     return {
         "style": row.style,
         "best": "★" if g is not None and o is g.best_offer else "",
-        "picture": None,
+        # a listing whose picture the search refused says so (core.pipeline marks it)
+        "picture": (PICTURE_UNAVAILABLE_TEXT[0 if zh else 1]
+                    if o.extra.get("picture_unavailable") else None),
         "title": o.title,
         "price": o.price,
         "price_max": o.price_max if o.price_max != o.price else None,
@@ -346,9 +349,12 @@ def write_xlsx(
                 for col, key in enumerate(keys):
                     value = values[key]
                     if key == "picture":
-                        pic = _picture(thumbnails(row.offer), ROW_PICTURE_PX)
+                        pic = None if value else _picture(thumbnails(row.offer),
+                                                          ROW_PICTURE_PX)
                         if pic is not None:
                             _place_picture(sheet, r, col, f"{row.offer.item_id}.jpg", pic)
+                        elif value:
+                            sheet.write_string(r, col, value, text)
                     elif value is None or value == "":
                         continue
                     elif key == "link":
@@ -443,8 +449,8 @@ def write_html(
             for key in keys:
                 value = values[key]
                 if key == "picture":
-                    pic = _picture(thumbnails(row.offer))
-                    cell = f'<img alt="" src="{_data_uri(pic)}">' if pic else ""
+                    pic = None if value else _picture(thumbnails(row.offer))
+                    cell = f'<img alt="" src="{_data_uri(pic)}">' if pic else e(value or "")
                     parts.append(f"<td>{cell}</td>")
                 elif key == "link" and value:
                     label = "打开" if zh else "Open"

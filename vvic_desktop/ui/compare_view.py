@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
 
 from vvic_desktop.core.models import Offer, StyleGroup
 from vvic_desktop.core.result_rows import best_offer_key
-from vvic_desktop.ui.results.model import format_price
+from vvic_desktop.ui.results.model import format_price, picture_unavailable
 from vvic_desktop.ui.results.thumbnails import ThumbnailLoader, ThumbState
 from vvic_desktop.ui.results.view import open_in_browser
 
@@ -197,6 +197,8 @@ class CompareModel(QAbstractTableModel):
         return values.get(column)
 
     def _picture(self, offer: Offer, role: int) -> Any:
+        if picture_unavailable(offer):  # the search refused it: say so, never fetch it
+            return self.tr("Picture unavailable") if role == Qt.ItemDataRole.DisplayRole else None
         url = offer.image_url
         state = self._thumbs.state(url) if self._thumbs is not None else ThumbState.NONE
         if role == Qt.ItemDataRole.DecorationRole and self._thumbs is not None:

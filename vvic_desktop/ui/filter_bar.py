@@ -94,6 +94,32 @@ class FilterBar(QWidget):
         }
         return labels.get(name, name)
 
+    def category_label(self, category: str) -> str:
+        """A garment category code (core.titles: StyleGroup.category) as the buyer says it."""
+        labels = {
+            "dress": self.tr("Dresses"),
+            "skirt": self.tr("Skirts"),
+            "tshirt": self.tr("T-shirts"),
+            "shirt": self.tr("Shirts"),
+            "sweater": self.tr("Knitwear"),
+            "coat": self.tr("Coats and jackets"),
+            "trousers": self.tr("Trousers"),
+        }
+        return labels.get(category, category)
+
+    def fill_categories(self, box: QComboBox, categories: list[str]) -> None:
+        """Offer "all" and the given categories in `box`; the one chosen stays chosen while
+        it is among them. No signal is sent (the caller re-filters once)."""
+        chosen = str(box.currentData() or "")
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(self.tr("All categories"), "")
+        for category in categories:
+            box.addItem(self.category_label(category), category)
+        box.setCurrentIndex(max(0, box.findData(chosen)))
+        box.setEnabled(bool(categories))
+        box.blockSignals(False)
+
     def _price_box(self, name: str, accessible: str) -> QDoubleSpinBox:
         box = QDoubleSpinBox(objectName=name)
         box.setRange(0, 99999)

@@ -186,10 +186,18 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         self.market_filter.setToolTip(self.tr("Only listings from one wholesale market"))
         self.market_filter.addItem(self.tr("All markets"), "")
         self.market_filter.currentIndexChanged.connect(self._apply_filters_in_place)
+        # the garment categories the result titles name (core.titles): no marketplace's
+        # search answer carries a category of its own
+        self.category_filter = QComboBox(objectName="categoryFilter")
+        self.category_filter.setAccessibleName(self.tr("Garment category"))
+        self.category_filter.setToolTip(self.tr("Only styles of one garment category"))
+        self.filter_bar.fill_categories(self.category_filter, [])
+        self.category_filter.currentIndexChanged.connect(self._apply_filters_in_place)
         results_bar = QHBoxLayout()
         results_bar.addWidget(QLabel(self.tr("Sort")))
         results_bar.addWidget(self.sort_box)
         results_bar.addWidget(self.market_filter)
+        results_bar.addWidget(self.category_filter)
         results_bar.addWidget(self.text_filter, 1)
         right = QWidget(objectName="resultsPanel")
         right_layout = QVBoxLayout(right)

@@ -200,6 +200,7 @@ class SearchController:
         self.results_model.set_filter(
             text=self.text_filter.text().strip(), filters=self.filter_bar.filters(),
             stall_market=str(self.market_filter.currentData() or ""),
+            category=str(self.category_filter.currentData() or ""),
         )
 
     def _refresh_market_filter(self) -> None:
@@ -214,3 +215,4 @@ class SearchController:
             self.market_filter.addItem(market, market)
         self.market_filter.setCurrentIndex(max(0, self.market_filter.findData(chosen)))
         self.market_filter.blockSignals(False)
+        self.filter_bar.fill_categories(self.category_filter, self.results_model.categories())

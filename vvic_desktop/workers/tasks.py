@@ -49,12 +49,20 @@ class Task(QRunnable):
                 raise Cancelled()
             result = self._fn(self.cancel, self._progress)
         except Cancelled as exc:
-            self.signals.finished.emit(None, exc)
+            self._deliver(None, exc)
         except BaseException as exc:  # surfaced as a value, never swallowed
             log.debug("task %s failed", self.name, exc_info=True)
-            self.signals.finished.emit(None, exc)
+            self._deliver(None, exc)
         else:
-            self.signals.finished.emit(result, None)
+            self._deliver(result, None)
+
+    def _deliver(self, result: object, error: BaseException | None) -> None:
+        try:
+            self.signals.finished.emit(result, error)
+        except RuntimeError:
+            # The app is shutting down and Qt already deleted the signals object: nobody is
+            # left to receive the answer (a traceback on stderr at exit helps no one).
+            log.debug("task %s finished after its receiver was deleted", self.name)
 
     def _progress(self, stage: str, percent: int) -> None:
         if not self.cancel.cancelled:

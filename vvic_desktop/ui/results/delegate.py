@@ -9,8 +9,10 @@ Offer card (a member shown under an expanded group, with an accent bar on its le
 similarity, stall name and position, market, credit badge, stock and minimum order.
 
 While a picture loads the card shows a placeholder; when it cannot be loaded, a clear
-"No image" state. Pictures are decoded at the view's devicePixelRatio (see thumbnails.py) and
-drawn at their logical size, so they stay sharp on HiDPI screens.
+"No image" state; a listing the search marked `picture_unavailable` (its picture refused by
+the one picture loader or its download) shows "Picture unavailable" and is never fetched.
+Pictures are decoded at the view's devicePixelRatio (see thumbnails.py) and drawn at their
+logical size, so they stay sharp on HiDPI screens.
 
 Signal `toggleRequested(int row)`: the user clicked a group card's toggle.
 """
@@ -143,17 +145,24 @@ class ResultsDelegate(QStyledItemDelegate):
             painter.setBrush(PLACEHOLDER_BG)
             painter.drawRoundedRect(QRectF(area), 4, 4)
             painter.setPen(MUTED)
-            if state == ThumbState.LOADING:
-                text = self.tr("Loading picture…")
-            else:
+            text = self.placeholder_text(index)
+            if state != ThumbState.LOADING or index.data(Roles.PictureUnavailable):
                 self._paint_no_image_icon(painter, area)
-                text = self.tr("No image")
             label = QRect(area.x(), area.center().y() + 18, area.width(), 20)
             painter.drawText(label, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                              text)
         if index.data(Roles.Kind) == "group":
             self._paint_stall_badge(painter, option, area, int(index.data(Roles.StallCount)))
         self._paint_marks(painter, option, area, index)
+
+    def placeholder_text(self, index: ModelIndex) -> str:
+        """What the picture area says when there is no picture to draw: a listing whose
+        picture the search refused (PictureUnavailable) says so instead of waiting."""
+        if index.data(Roles.PictureUnavailable):
+            return self.tr("Picture unavailable")
+        if index.data(Roles.ThumbnailState) == ThumbState.LOADING:
+            return self.tr("Loading picture…")
+        return self.tr("No image")
 
     def change_text(self, index: ModelIndex) -> str:
         """The change badge of a card ("" for none): a saved search after "search again"."""

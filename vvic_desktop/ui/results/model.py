@@ -41,7 +41,7 @@ from PySide6.QtCore import (
 
 from vvic_desktop.core import result_rows
 from vvic_desktop.core.models import Filters, Offer, OfferMark, StyleGroup
-from vvic_desktop.core.pipeline import filter_offers
+from vvic_desktop.core.pipeline import PICTURE_UNAVAILABLE, filter_offers
 from vvic_desktop.core.prices import format_price as core_format_price
 from vvic_desktop.core.result_rows import SORT_KEYS, ResultRow, RowKind, build_rows
 from vvic_desktop.ui.results.thumbnails import ThumbnailLoader, ThumbState
@@ -88,9 +88,19 @@ class Roles(IntEnum):
     Change = Qt.ItemDataRole.UserRole + 32  # "new" | "price_down" | "price_up" | "" (offer)
     ChangeCount = Qt.ItemDataRole.UserRole + 33  # int: changed offers in the group
     ArtNo = Qt.ItemDataRole.UserRole + 34  # str: the row's offer's 货号 (style number)
+    # str: why the picture the card shows is unusable (core.pipeline PICTURE_UNAVAILABLE:
+    # an error code such as "url_refused"), "" when it is fine
+    PictureUnavailable = Qt.ItemDataRole.UserRole + 35
 
 
 # ----------------------------------------------------------------------- pure helpers
+
+
+def picture_unavailable(offer: Offer) -> str:
+    """Why the listing's picture cannot be used ("" when it can): the pipeline's mark
+    (core.pipeline.PICTURE_UNAVAILABLE), an error code from a refused download or decode."""
+    why = offer.extra.get(PICTURE_UNAVAILABLE)
+    return str(why)[:64] if why else ""
 
 
 def text_matches(offer: Offer, needle: str) -> bool:
@@ -120,10 +130,12 @@ def narrow_group(group: StyleGroup, keep: Sequence[Offer]) -> StyleGroup | None:
 
 
 def filter_groups(groups: Sequence[StyleGroup], text: str = "",
-                  filters: Filters | None = None, stall_market: str = "") -> list[StyleGroup]:
+                  filters: Filters | None = None, stall_market: str = "",
+                  category: str = "") -> list[StyleGroup]:
     """Groups whose offers pass `filters` and, given a `stall_market` (广州十三行, 沙河…),
-    are in that market; of those the groups in which some offer mentions `text` (a matching
-    group is shown whole: the buyer compares within it)."""
+    are in that market, and, given a garment `category` (core.titles: "dress", "trousers"…),
+    are of it; of those the groups in which some offer mentions `text` (a matching group is
+    shown whole: the buyer compares within it)."""
     needle = text.strip().casefold()
     kept: list[StyleGroup] = []
     for group in groups:
@@ -133,7 +145,7 @@ def filter_groups(groups: Sequence[StyleGroup], text: str = "",
         if current is not None and stall_market:
             current = narrow_group(current, [o for o in current.offers
                                              if o.stall.market == stall_market])
-        if current is None:
+        if current is None or (category and current.category != category):
             continue
         if needle and not any(text_matches(o, needle) for o in current.offers):
             continue
@@ -194,6 +206,7 @@ class ResultsModel(QAbstractListModel):
         self._busy = False
         self._all_groups: list[StyleGroup] = []
         self._stall_market = ""
+        self._category = ""  # a garment category (StyleGroup.category), "" for all
         self._groups: list[StyleGroup] = []  # after the filter
         self._rows: list[ResultRow] = []
         self._expanded: set[str] = set()
@@ -296,12 +309,17 @@ class ResultsModel(QAbstractListModel):
                 value = offer.detail_url
             case Roles.ImageUrl:
                 value = self._image_url(row)
+            case Roles.PictureUnavailable:
+                value = picture_unavailable(self._pictured_offer(row))
             case Roles.Thumbnail:
-                value = self._thumbnail(row)
+                value = None if self._unavailable(row) else self._thumbnail(row)
             case Roles.ThumbnailState:
                 url = self._image_url(row)
-                value = self._thumbs.state(url) if self._thumbs is not None and url else (
-                    ThumbState.NONE if not url else ThumbState.FAILED)
+                if self._unavailable(row):
+                    value = ThumbState.FAILED  # never asked for: the pipeline refused it
+                else:
+                    value = self._thumbs.state(url) if self._thumbs is not None and url else (
+                        ThumbState.NONE if not url else ThumbState.FAILED)
             case _:
                 value = None
         return value
@@ -332,6 +350,16 @@ class ResultsModel(QAbstractListModel):
                 if offer.stall.market:
                     counts[offer.stall.market] = counts.get(offer.stall.market, 0) + 1
         return sorted(counts, key=lambda m: (-counts[m], m))
+
+    def categories(self) -> list[str]:
+        """The garment categories (core.titles codes: dress, trousers, …) of the styles shown
+        before filtering, the most styles first: the category filter's choices. Styles whose
+        titles name no category ("default") are not a choice; they show under "all"."""
+        counts: dict[str, int] = {}
+        for group in self._all_groups:
+            if group.category and group.category != "default":
+                counts[group.category] = counts.get(group.category, 0) + 1
+        return sorted(counts, key=lambda c: (-counts[c], c))
 
     @property
     def total_groups(self) -> int:
@@ -441,12 +469,15 @@ class ResultsModel(QAbstractListModel):
         self._rebuild(reset=False)
 
     def set_filter(self, text: str | None = None, filters: Filters | None = None,
-                   *, clear_filters: bool = False, stall_market: str | None = None) -> None:
+                   *, clear_filters: bool = False, stall_market: str | None = None,
+                   category: str | None = None) -> None:
         """Filter in place: `text` (title, stall, market, position, 货号), the buyer's
-        `Filters` and/or one wholesale market ("" for all); None leaves that part as it was,
-        `clear_filters` drops the Filters."""
+        `Filters`, one wholesale market and/or one garment category ("" for all); None leaves
+        that part as it was, `clear_filters` drops the Filters."""
         if stall_market is not None:
             self._stall_market = stall_market
+        if category is not None:
+            self._category = category
         if text is not None:
             self._text = text
         if filters is not None or clear_filters:
@@ -462,11 +493,11 @@ class ResultsModel(QAbstractListModel):
         generation = self._generation
         groups, expanded = self._all_groups, frozenset(self._expanded)
         text, filters, sort_key = self._text, self._filters, self._sort_key
-        stall_market = self._stall_market
+        stall_market, category = self._stall_market, self._category
 
         def compute(_cancel: Any = None, _progress: Any = None, *, presort: bool = True
                     ) -> tuple[list[StyleGroup], list[ResultRow]]:
-            shown = filter_groups(groups, text, filters, stall_market)
+            shown = filter_groups(groups, text, filters, stall_market, category)
             return shown, rows_for(shown, set(expanded), sort_key, presort=presort)
 
         def done(result: Any, error: BaseException | None) -> None:
@@ -525,10 +556,19 @@ class ResultsModel(QAbstractListModel):
         self.layoutChanged.emit()
 
     @staticmethod
-    def _image_url(row: ResultRow) -> str:
-        if row.kind is RowKind.GROUP:
-            return row.group.representative.image_url or row.offer.image_url
-        return row.offer.image_url
+    def _pictured_offer(row: ResultRow) -> Offer:
+        """The offer whose picture the card shows (a group: its representative's)."""
+        if row.kind is RowKind.GROUP and row.group.representative.image_url:
+            return row.group.representative
+        return row.offer
+
+    @classmethod
+    def _image_url(cls, row: ResultRow) -> str:
+        return cls._pictured_offer(row).image_url
+
+    @classmethod
+    def _unavailable(cls, row: ResultRow) -> bool:
+        return bool(picture_unavailable(cls._pictured_offer(row)))
 
     def _thumbnail(self, row: ResultRow) -> Any:
         if self._thumbs is None:
