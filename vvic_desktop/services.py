@@ -27,7 +27,13 @@ from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.grouping import GroupingSettings, group_offers
 from vvic_desktop.core.marketplace import ThumbnailFetcher
 from vvic_desktop.core.models import Offer, PreparedImage, SearchQuery, SearchResult, StyleGroup
-from vvic_desktop.core.pipeline import Progress, run_search
+from vvic_desktop.core.pipeline import (
+    CachePlan,
+    Progress,
+    QuotaPlan,
+    SearchEnvironment,
+    run_search,
+)
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Credentials
 from vvic_desktop.markets.local import LocalMarket
@@ -362,6 +368,15 @@ class SearchServices:
         return ThumbnailDownloader(self.thumbnail_store,
                                    policy=self.picture_policy(target.endpoint))
 
+    def environment(self) -> SearchEnvironment:
+        """How this run's searches behave: the retry policy, the network policy as the settings
+        say now (the settings dialog changes them while the app runs) and the services' clock."""
+        return SearchEnvironment(
+            allow_lan_images=bool(self.settings.value(ALLOW_LAN_IMAGES)),
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+
     def search(
         self,
         query: SearchQuery,
@@ -399,17 +414,12 @@ class SearchServices:
             market,
             cancel=cancel,
             progress=progress,
-            limiter=self.limiter,
-            cache=self.cache,
-            quota_key=quota_key(target),
-            quota=self.settings.quota_for(target.market),
-            endpoint=target.endpoint or "",
+            quota=QuotaPlan(self.limiter, quota_key(target),
+                            self.settings.quota_for(target.market)),
+            cache=CachePlan(self.cache, endpoint=target.endpoint or "", read=use_cache),
             thumbnails=_with_partial(self.downloader(target), partial, query.filters.strictness),
-            use_cache=use_cache,
-            allow_lan_images=self.settings.value(ALLOW_LAN_IMAGES),
             prepared=prepared,
-            sleep=self.sleep,
-            clock=self.clock,
+            env=self.environment(),
         )
 
     def _search_local(
@@ -422,14 +432,12 @@ class SearchServices:
             LocalMarket(self.local_catalog),
             cancel=cancel,
             progress=progress,
-            limiter=None,
+            quota=None,
             cache=None,
-            quota_key=LOCAL_MARKET,
-            quota=0,
             thumbnails=_with_partial(self.picture_downloader(), partial,
                                      query.filters.strictness),
-            allow_lan_images=self.settings.value(ALLOW_LAN_IMAGES),
             prepared=prepared,
+            env=self.environment(),
         )
 
     @functools.cached_property
