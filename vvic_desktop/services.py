@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from vvic_desktop.core import errors
-from vvic_desktop.core.batch import BatchItem, BatchRunner, workers_for
+from vvic_desktop.core.batch import (
+    BatchBackend,
+    BatchItem,
+    BatchRunner,
+    ignore_events,
+    workers_for,
+)
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.grouping import GroupingSettings, group_offers
 from vvic_desktop.core.marketplace import ThumbnailFetcher
@@ -558,10 +564,12 @@ class SearchServices:
                 return 0
             return len(self.limiter.recent(quota_key(self.target(info.market, endpoint))))
 
+        backend = BatchBackend(search=search, save=save, events=on_event or ignore_events,
+                               calls_used=calls_used)
         return BatchRunner(
-            queue, batch_id, search=search, save=save,
+            queue, batch_id, backend,
             workers=workers or workers_for(quota), quota_per_minute=quota,
-            on_event=on_event, cancel=cancel, calls_used=calls_used, clock=self.clock,
+            cancel=cancel, clock=self.clock,
             lock_path=self.paths.data / "batch-locks" / f"{batch_id}.lock",
         )
 
