@@ -468,7 +468,10 @@ class SearchServices:
         )
         # a saved search's pictures enter the local catalog at once: embedded here (on the
         # caller's thread: the GUI saves on its storage worker), never at query time
-        library.saved_listeners.append(lambda search_id: self.local_catalog.add_search(search_id))
+        def add_to_catalog(search_id: int) -> None:
+            self.local_catalog.add_search(search_id)
+
+        library.saved_listeners.append(add_to_catalog)
         return library
 
     @functools.cached_property
