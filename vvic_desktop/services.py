@@ -22,11 +22,23 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from vvic_desktop.core import errors
-from vvic_desktop.core.batch import BatchItem, BatchRunner, workers_for
+from vvic_desktop.core.batch import (
+    BatchBackend,
+    BatchItem,
+    BatchRunner,
+    ignore_events,
+    workers_for,
+)
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.marketplace import ThumbnailFetcher
 from vvic_desktop.core.models import Offer, PreparedImage, SearchQuery, SearchResult, StyleGroup
-from vvic_desktop.core.pipeline import Progress, run_search
+from vvic_desktop.core.pipeline import (
+    CachePlan,
+    Progress,
+    QuotaPlan,
+    SearchEnvironment,
+    run_search,
+)
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Credentials
 from vvic_desktop.markets.local import LocalMarket
@@ -382,6 +394,15 @@ class SearchServices:
         return ThumbnailDownloader(self.thumbnail_store,
                                    policy=self.picture_policy(target.endpoint))
 
+    def environment(self) -> SearchEnvironment:
+        """How this run's searches behave: the retry policy, the network policy as the settings
+        say now (the settings dialog changes them while the app runs) and the services' clock."""
+        return SearchEnvironment(
+            allow_lan_images=bool(self.settings.value(ALLOW_LAN_IMAGES)),
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+
     def search(
         self,
         query: SearchQuery,
@@ -419,17 +440,12 @@ class SearchServices:
             market,
             cancel=cancel,
             progress=progress,
-            limiter=self.limiter,
-            cache=self.cache,
-            quota_key=quota_key(target),
-            quota=self.settings.quota_for(target.market),
-            endpoint=target.endpoint or "",
+            quota=QuotaPlan(self.limiter, quota_key(target),
+                            self.settings.quota_for(target.market)),
+            cache=CachePlan(self.cache, endpoint=target.endpoint or "", read=use_cache),
             thumbnails=_with_partial(self.downloader(target), partial, query.filters.strictness),
-            use_cache=use_cache,
-            allow_lan_images=self.settings.value(ALLOW_LAN_IMAGES),
             prepared=prepared,
-            sleep=self.sleep,
-            clock=self.clock,
+            env=self.environment(),
         )
 
     def _search_local(
@@ -442,14 +458,12 @@ class SearchServices:
             LocalMarket(self.local_catalog),
             cancel=cancel,
             progress=progress,
-            limiter=None,
+            quota=None,
             cache=None,
-            quota_key=LOCAL_MARKET,
-            quota=0,
             thumbnails=_with_partial(self.picture_downloader(), partial,
                                      query.filters.strictness),
-            allow_lan_images=self.settings.value(ALLOW_LAN_IMAGES),
             prepared=prepared,
+            env=self.environment(),
         )
 
     @functools.cached_property
@@ -474,7 +488,10 @@ class SearchServices:
         )
         # a saved search's pictures enter the local catalog at once: embedded here (on the
         # caller's thread: the GUI saves on its storage worker), never at query time
-        library.saved_listeners.append(lambda search_id: self.local_catalog.add_search(search_id))
+        def add_to_catalog(search_id: int) -> None:
+            self.local_catalog.add_search(search_id)
+
+        library.saved_listeners.append(add_to_catalog)
         return library
 
     @functools.cached_property
@@ -570,10 +587,12 @@ class SearchServices:
                 return 0
             return len(self.limiter.recent(quota_key(self.target(info.market, endpoint))))
 
+        backend = BatchBackend(search=search, save=save, events=on_event or ignore_events,
+                               calls_used=calls_used)
         return BatchRunner(
-            queue, batch_id, search=search, save=save,
+            queue, batch_id, backend,
             workers=workers or workers_for(quota), quota_per_minute=quota,
-            on_event=on_event, cancel=cancel, calls_used=calls_used, clock=self.clock,
+            cancel=cancel, clock=self.clock,
             lock_path=self.paths.data / "batch-locks" / f"{batch_id}.lock",
         )
 

@@ -329,3 +329,44 @@ def test_sigkill_mid_batch_then_resume_finishes_every_photo_without_repeats(
 
 def test_workers_follow_the_quota_and_latency() -> None:
     assert workers_for(20) == 2 and workers_for(80) == 5 and workers_for(10_000) == 8
+
+
+def test_a_runner_drives_any_backend_it_is_handed(tmp_path: Path) -> None:
+    """No services, no sandbox: the runner calls out only through its BatchBackend."""
+    from vvic_desktop.core.batch import BatchBackend, BatchRunner
+    from vvic_desktop.core.models import PreparedImage, SearchResult
+    from vvic_desktop.storage.batch_queue import BatchQueue
+    from vvic_desktop.storage.db import Database
+
+    database = Database(tmp_path / "library.sqlite3")
+    queue = BatchQueue(database)
+    photos = ["a.jpg", "b.jpg", "a-again.jpg", "broken.jpg"]
+    batch_id = queue.create("fakes", "vvic", [(p, None) for p in photos], auto_crop=False)
+    searched: list[str] = []
+    saved: list[str] = []
+    events: list[str] = []
+
+    def prepare(item, cancel) -> PreparedImage:
+        if item.photo == "broken.jpg":
+            raise errors.ImageError("torn", reason="torn")
+        body = item.photo.replace("-again", "").encode()
+        return PreparedImage(jpeg=body, width=800, height=800,
+                             sha256=hashlib.sha256(body).hexdigest())
+
+    def search(query, prepared, cancel) -> SearchResult:
+        searched.append(query.source)
+        return SearchResult(query=query, offers=[], groups=[], image_sha256=prepared.sha256)
+
+    def save(result, item) -> None:
+        saved.append(item.photo)  # kept nowhere: no saved search to link the item to
+
+    backend = BatchBackend(search=search, save=save, prepare=prepare,
+                           events=lambda kind, payload: events.append(kind),
+                           calls_used=lambda: 7)
+    runner = BatchRunner(queue, batch_id, backend, workers=1)
+    info = runner.run()
+    database.close()
+    assert (info.state, info.counts) == (FINISHED, {DONE: 2, SKIPPED: 1, FAILED: 1})
+    assert searched == saved == ["a.jpg", "b.jpg"]  # the twin is searched once
+    assert "item" in events and events[-1] == "batch"
+    assert runner.calls_this_minute() == 7

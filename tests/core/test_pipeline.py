@@ -23,8 +23,16 @@ from vvic_desktop.core.errors import (
     SignatureError,
     StorageError,
 )
+from vvic_desktop.core.marketplace import ThumbnailFetcher
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, SearchQuery, Stall
-from vvic_desktop.core.pipeline import RetryPolicy, filter_offers, run_search
+from vvic_desktop.core.pipeline import (
+    CachePlan,
+    QuotaPlan,
+    RetryPolicy,
+    SearchEnvironment,
+    filter_offers,
+    run_search,
+)
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.markets.base import Acquire, MarketAnswer
 from vvic_desktop.storage.cache import ResultCache
@@ -101,16 +109,24 @@ def cache(tmp_path: Path, clock: FakeClock) -> ResultCache:
     return ResultCache(tmp_path / "cache.sqlite3", clock=clock)
 
 
+def virtual_time(clock: FakeClock) -> SearchEnvironment:
+    """Searches on the fake clock: every wait is recorded and skipped, none is real."""
+    return SearchEnvironment(clock=clock, sleep=clock.sleep)
+
+
 def search(market: FakeMarket, limiter: QuotaLimiter | None, cache: ResultCache | None,
            clock: FakeClock, *, quota: int = 20, filters: Filters | None = None,
            prepared: PreparedImage | None = None, cancel: CancelToken | None = None,
-           progress: Callable[[str, int], None] | None = None, **kw: object):
+           progress: Callable[[str, int], None] | None = None, endpoint: str = "",
+           use_cache: bool = True, max_quota_wait: float = 120.0,
+           thumbnails: ThumbnailFetcher | None = None):
     query = SearchQuery(source="photo.jpg", market="vvic", filters=filters or Filters())
+    plan = None if limiter is None else QuotaPlan(limiter, "vvic:KEY", quota, max_quota_wait)
+    kept = None if cache is None else CachePlan(cache, endpoint=endpoint, read=use_cache)
     return run_search(
         query, market, cancel=cancel or CancelToken(),
-        progress=progress or (lambda stage, pct: None), limiter=limiter, cache=cache,
-        quota_key="vvic:KEY", quota=quota, prepared=prepared or prepared_image(),
-        sleep=clock.sleep, clock=clock, **kw,  # type: ignore[arg-type]
+        progress=progress or (lambda stage, pct: None), quota=plan, cache=kept,
+        thumbnails=thumbnails, prepared=prepared or prepared_image(), env=virtual_time(clock),
     )
 
 
@@ -236,8 +252,8 @@ def test_cancel_while_waiting_for_quota_ends_the_wait(tmp_path: Path) -> None:
         try:
             outcome.append(run_search(
                 SearchQuery(source="x", market="vvic"), market, cancel=cancel, progress=progress,
-                limiter=limiter, cache=None, quota_key="vvic:KEY", quota=1,
-                prepared=prepared_image(), max_quota_wait=7200,
+                quota=QuotaPlan(limiter, "vvic:KEY", 1, max_wait=7200),
+                prepared=prepared_image(),
             ))
         except BaseException as exc:
             outcome.append(exc)
@@ -264,8 +280,9 @@ def test_cancel_during_retry_backoff_ends_the_backoff(tmp_path: Path) -> None:
             outcome.append(run_search(
                 SearchQuery(source="x", market="vvic"), market, cancel=cancel,
                 progress=lambda s, p: retrying.set() if s.startswith("retry") else None,
-                limiter=None, cache=None, quota_key="k", quota=1, prepared=prepared_image(),
-                retry=RetryPolicy(base=3600, cap=3600),  # an hour's back-off unless cancelled
+                quota=None, prepared=prepared_image(),
+                # an hour's back-off unless cancelled
+                env=SearchEnvironment(retry=RetryPolicy(base=3600, cap=3600)),
             ))
         except BaseException as exc:
             outcome.append(exc)
@@ -325,8 +342,8 @@ def test_real_preparation_of_a_photo(tmp_path: Path, limiter, cache, clock) -> N
     market = FakeMarket([offer("1")])
     result = run_search(
         SearchQuery(source=str(photo), market="vvic"), market, cancel=CancelToken(),
-        limiter=limiter, cache=cache, quota_key="vvic:KEY", quota=20, sleep=clock.sleep,
-        clock=clock,
+        quota=QuotaPlan(limiter, "vvic:KEY", 20), cache=CachePlan(cache),
+        env=virtual_time(clock),
     )
     assert len(result.image_sha256) == 64 and result.offers
     assert result.notes  # a 400×300 photo is upscaled to the API minimum, with a note

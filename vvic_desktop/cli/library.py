@@ -71,11 +71,8 @@ def _services(args: argparse.Namespace) -> SearchServices:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _services(args) as services:
         summaries = services.library.list(args.filter)
-    finally:
-        services.close()
     if args.json:
         json.dump({"searches": [summary_to_json(s) for s in summaries]}, sys.stdout,
                   ensure_ascii=False, indent=2)
@@ -94,12 +91,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _services(args) as services:
         saved = services.library.get(args.name)
         missing = services.library.missing_pictures(saved.id)
-    finally:
-        services.close()
     if args.json:
         json.dump(saved_to_json(saved, missing), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -119,23 +113,17 @@ def run_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     out = Path(args.out).expanduser()
-    services = _services(args)
-    try:
+    with _services(args) as services:
         kind = services.library.export(args.name, out, language=errors.language())
-    finally:
-        services.close()
     sys.stderr.write(f"wrote {kind.upper()} {out}\n")
     return 0
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _services(args) as services:
         library = services.library
         search_id = library.resolve(args.name)
         library.delete(search_id)
-    finally:
-        services.close()
     sys.stderr.write(lang_text(f"deleted #{search_id}", f"已删除 #{search_id}") + "\n")
     return 0
 
@@ -145,14 +133,11 @@ def run_import(args: argparse.Namespace) -> int:
 
     from vvic_desktop.storage.local_catalog import import_folder
 
-    services = _services(args)
-    try:
+    with _services(args) as services:
         report = import_folder(
             services, Path(args.folder).expanduser(),
             prices=Path(args.prices).expanduser() if args.prices else None,
         )
-    finally:
-        services.close()
     if args.json:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -55,27 +55,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _services(args) as services:
         saved = services.library.get(args.search)
         purchases = services.purchase_list
         line_id = purchases.add_from_saved(saved, args.item_id, quantity=args.qty,
                                            note=args.note)
         line = purchases.line(line_id)
         count = purchases.count()
-    finally:
-        services.close()
     sys.stderr.write(f"added {line.offer.item_id} ×{line.quantity} "
                      f"({line.offer.stall.name or '?'}); {count} line(s) on the list\n")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _services(args) as services:
         plan = services.purchase_list.plan()
-    finally:
-        services.close()
     if args.json:
         json.dump(plan_to_json(plan), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -108,31 +102,22 @@ def print_plan(plan: PurchasePlan) -> None:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _services(args) as services:
         removed = services.purchase_list.remove(args.item_id)
-    finally:
-        services.close()
     sys.stderr.write(f"removed {removed} line(s)\n")
     return 0
 
 
 def run_clear(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _services(args) as services:
         removed = services.purchase_list.clear()
-    finally:
-        services.close()
     sys.stderr.write(f"removed {removed} line(s)\n")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
-    services = _services(args)
-    try:
+    with _services(args) as services:
         kind = services.purchase_list.export(out, language=errors.language())
-    finally:
-        services.close()
     sys.stderr.write(f"wrote {kind.upper()} {out}\n")
     return 0

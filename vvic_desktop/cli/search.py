@@ -86,8 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.demo and args.endpoint:
         raise errors.ConfigError("--demo and --endpoint cannot be used together")
-    services = open_services(args, demo=args.demo, demo_latency=DEMO_LATENCY)
-    try:
+    with open_services(args, demo=args.demo, demo_latency=DEMO_LATENCY) as services:
         market_name = args.market or (DEMO_MARKET if args.demo else LOCAL_MARKET)
         filters = _filters(args, services.settings)
         query = SearchQuery(source=args.photo, market=market_name, crop=args.crop,
@@ -112,8 +111,6 @@ def run(args: argparse.Namespace) -> int:
             name = args.save.strip()
             sys.stderr.write(lang_text(f"saved as “{name}” (#{search_id})",
                                        f"已保存为“{name}”（#{search_id}）") + "\n")
-    finally:
-        services.close()
     return 0
 
 

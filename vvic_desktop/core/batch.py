@@ -14,8 +14,8 @@ image) are searched once: the later ones are `skipped` as duplicates of the firs
 its saved search. A platform that says "quota exhausted" (a Retry-After beyond the retry
 limit) pauses the batch until the time it gave; it then continues by itself.
 
-No Qt, no HTTP here: `search(query, prepared, cancel)` and `save(result, item)` are handed in
-(services wires them), so the GUI, the CLI and the tests drive the same runner.
+No Qt, no HTTP here: what the runner calls out to (search, save, prepare, events) comes in
+one `BatchBackend` (services wires it), so the GUI, the CLI and the tests drive the same runner.
 """
 
 from __future__ import annotations
@@ -146,6 +146,25 @@ def default_prepare(item: BatchItem, cancel: CancelToken) -> PreparedImage:
                               auto=item.auto_crop)
 
 
+def ignore_events(kind: str, payload: Any) -> None:
+    """A backend's `events` when no one listens."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchBackend:
+    """What a `BatchRunner` calls out to; services wires it (search through the quota, the
+    cache and the retries; save into the library), tests hand in fakes. Called from the
+    runner's worker threads."""
+
+    search: SearchFn  # one photo's search, prepared already: (query, prepared, cancel)
+    save: SaveFn  # keep a result; the saved search's id, or None when it could not be kept
+    prepare: PrepareFn = default_prepare  # the photo of an item, loaded and prepared
+    # ("item", BatchItem) | ("batch", BatchInfo) | ("waiting", seconds): the GUI, the CLI
+    events: EventFn = ignore_events
+    # calls the AppKey spent in the last window (every process's), for display; None: unknown
+    calls_used: Callable[[], int] | None = None
+
+
 def workers_for(quota: int, latency_s: float = 3.0) -> int:
     """Enough parallel calls to spend `quota` per minute at `latency_s` per call, plus one."""
     return max(1, min(MAX_WORKERS, math.ceil(quota * latency_s / 60.0) + 1))
@@ -158,28 +177,21 @@ class BatchRunner:
         self,
         queue: BatchStore,
         batch_id: int,
+        backend: BatchBackend,
         *,
-        search: SearchFn,
-        save: SaveFn,
-        prepare: PrepareFn = default_prepare,
         workers: int = 2,
         quota_per_minute: int = 20,
-        on_event: EventFn | None = None,
         cancel: CancelToken | None = None,
         clock: Callable[[], float] = time.time,
-        calls_used: Callable[[], int] | None = None,
         lock_path: Path | None = None,
     ) -> None:
         self.queue = queue
         self._lock_path = lock_path
-        self._calls_used = calls_used
         self.batch_id = batch_id
-        self._search = search
-        self._save = save
-        self._prepare = prepare
+        self.backend = backend
+        self._on_event = backend.events
         self.workers = max(1, workers)
         self.quota_per_minute = max(1, quota_per_minute)
-        self._on_event = on_event or (lambda kind, payload: None)
         self.cancel = cancel or CancelToken()
         self._clock = clock
         self._pause = threading.Event()
@@ -197,10 +209,10 @@ class BatchRunner:
 
     def calls_this_minute(self) -> int | None:
         """Calls the AppKey spent in the last window (every process's), when known."""
-        if self._calls_used is None:
+        if self.backend.calls_used is None:
             return None
         try:
-            return self._calls_used()
+            return self.backend.calls_used()
         except Exception:  # a display figure: never let it stop the batch
             log.debug("calls used: unavailable", exc_info=True)
             return None
@@ -310,7 +322,7 @@ class BatchRunner:
             self._on_event("item", self.queue.item(item.id))
 
     def _one(self, item: BatchItem) -> None:
-        prepared = self._prepare(item, self.cancel)
+        prepared = self.backend.prepare(item, self.cancel)
         self.queue.set_hash(item.id, prepared.sha256)
         with self._lock:
             first = self._first_by_hash.get(prepared.sha256)
@@ -324,9 +336,9 @@ class BatchRunner:
         info = self.queue.info(self.batch_id)
         query = SearchQuery(item.photo, info.market, item.crop or prepared.crop, info.filters)
         started = time.monotonic()
-        result = self._search(query, prepared, self.cancel)
+        result = self.backend.search(query, prepared, self.cancel)
         self._latencies.append(time.monotonic() - started)
-        search_id = self._save(result, item)
+        search_id = self.backend.save(result, item)
         self.queue.finish(item.id, search_id, result)
         done = self.queue.item(item.id)
         with self._lock:

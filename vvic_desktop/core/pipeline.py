@@ -73,6 +73,46 @@ class RetryPolicy:
     max_retry_after: float = IN_SEARCH_MAX_WAIT  # longer: "resumes at …" (core.retry)
 
 
+@dataclass(frozen=True, slots=True)
+class QuotaPlan:
+    """Whose calls a search spends: every request the adapter sends takes a permit first.
+
+    A search without a plan (`quota=None`) is one of a market without a quota (the local
+    catalog)."""
+
+    limiter: QuotaLimiter  # the sliding-window log every process and window shares
+    key: str  # whose window: the AppKey at one service (services.quota_key)
+    per_minute: int  # calls the key may make a minute (the market's setting)
+    max_wait: float = 120.0  # seconds a permit may be waited for; later: QuotaExhausted
+
+
+@dataclass(frozen=True, slots=True)
+class CachePlan:
+    """Where a search's answer is kept, so that the same photo never pays for a call twice.
+
+    The key is (prepared image, market, filters, `endpoint`); a search without a plan
+    (`cache=None`) neither reads nor writes (the local catalog, which grows)."""
+
+    store: ResultStore  # the result cache (storage.cache.ResultCache)
+    endpoint: str = ""  # the service's base URL ("": production): a sandbox's answers stay apart
+    read: bool = True  # False: ask the service again ("refresh"); the answer is still kept
+
+
+@dataclass(frozen=True, slots=True)
+class SearchEnvironment:
+    """How every search of one run behaves, whichever market it asks: the retry policy, the
+    network policy for the photo, and the time it goes by. `services.SearchServices` builds it
+    in one place; the tests put a virtual clock in it, so that no wait is real."""
+
+    retry: RetryPolicy = RetryPolicy()  # attempts and back-off of a failed call
+    allow_lan_images: bool = False  # a photo URL may name a private address (off: SSRF)
+    clock: Callable[[], float] = time.time  # "now" for Retry-After and quota penalties
+    # every wait (back-off, Retry-After): None counts down on the cancel token, one tick a
+    # second; a given sleep (a virtual clock shared by batch workers) gets the whole wait
+    sleep: Callable[[float], None] | None = None
+    rng: random.Random | None = None  # the back-off's jitter (None: the module's)
+
+
 def _no_progress(stage: str, percent: int) -> None:
     pass
 
@@ -83,33 +123,22 @@ def run_search(
     *,
     cancel: CancelToken,
     progress: Progress = _no_progress,
-    limiter: QuotaLimiter | None,
-    cache: ResultStore | None,
-    quota_key: str,
-    quota: int,
-    endpoint: str = "",
-    prepared: PreparedImage | None = None,
+    quota: QuotaPlan | None,
+    cache: CachePlan | None = None,
     thumbnails: ThumbnailFetcher | None = None,
+    prepared: PreparedImage | None = None,
     grouping: GroupingSettings | None = None,
-    retry: RetryPolicy | None = None,
-    max_quota_wait: float = 120.0,
-    use_cache: bool = True,
-    allow_lan_images: bool = False,
-    sleep: Callable[[float], None] | None = None,
-    rng: random.Random | None = None,
-    clock: Callable[[], float] = time.time,
+    env: SearchEnvironment = SearchEnvironment(),
 ) -> SearchResult:
     """Search `market` for the style in `query.source` and group what it finds.
 
-    `limiter` may be None only for markets without a quota (the local library). `prepared`
-    skips preparation when the caller already has the image (the GUI's crop preview).
-    `thumbnails` fetches item pictures for grouping; without it grouping uses titles and
-    prices only. `allow_lan_images` lets a photo URL point at a private address (a
-    setting; off by default against SSRF). Raises `VvicError`s: `Cancelled`,
-    `QuotaExhausted` ("resumes at HH:MM"), the market's errors after retries, image errors
-    from preparation.
+    `quota` may be None only for markets without a quota (the local library); `cache` None
+    searches without the result cache. `thumbnails` fetches item pictures for grouping;
+    without it grouping uses titles and prices only. `prepared` skips preparation when the
+    caller already has the image (the GUI's crop preview). `env` is the run's retry policy,
+    network policy and clock. Raises `VvicError`s: `Cancelled`, `QuotaExhausted` ("resumes at
+    HH:MM"), the market's errors after retries, image errors from preparation.
     """
-    retry = retry or RetryPolicy()
     filters = query.filters
     stats = {"raw": 0, "skipped": 0, "filtered": 0, "api_calls": 0, "cached": 0}
     notes: list[str] = []
@@ -121,7 +150,7 @@ def run_search(
         from vvic_desktop.core.autocrop import prepare_for_search
         from vvic_desktop.core.intake import load_source
 
-        opened = load_source(query.source, allow_lan=allow_lan_images, cancel=cancel)
+        opened = load_source(query.source, allow_lan=env.allow_lan_images, cancel=cancel)
         prepared = prepare_for_search(opened, query.crop, auto=query.auto_crop)
     if query.crop is None and prepared.crop is not None:
         query = dataclasses.replace(query, crop=prepared.crop)  # the box used is kept
@@ -129,17 +158,17 @@ def run_search(
     cancel.raise_if_cancelled()
 
     progress(STAGE_CACHE, 15)
-    cache_args = (prepared.sha256, query.market, filters.cache_key(), endpoint)
-    cached = cache.get(*cache_args) if cache is not None and use_cache else None
+    cache_args = (prepared.sha256, query.market, filters.cache_key(),
+                  cache.endpoint if cache is not None else "")
+    cached = cache.store.get(*cache_args) if cache is not None and cache.read else None
     if cached is not None:
         offers = list(cached.offers)
         stats.update(raw=cached.raw_count, skipped=cached.skipped, cached=1)
         notes.extend(n for n in cached.notes if n not in notes)
     else:
         answer = _search_with_quota_and_retry(
-            market, prepared, filters, cancel=cancel, progress=progress, limiter=limiter,
-            quota_key=quota_key, quota=quota, retry=retry, max_quota_wait=max_quota_wait,
-            sleep=sleep, rng=rng, clock=clock, stats=stats,
+            market, prepared, filters, cancel=cancel, progress=progress, quota=quota, env=env,
+            stats=stats,
         )
         offers = list(answer.offers)
         stats.update(raw=answer.raw_count or len(answer.offers), skipped=answer.skipped)
@@ -156,8 +185,8 @@ def run_search(
         notes.extend(answer.notes)
         if cache is not None:
             try:
-                cache.put(*cache_args, offers, raw_count=stats["raw"], skipped=stats["skipped"],
-                          notes=list(answer.notes))
+                cache.store.put(*cache_args, offers, raw_count=stats["raw"],
+                                skipped=stats["skipped"], notes=list(answer.notes))
             except StorageError as exc:  # a cache that cannot write must not lose the result
                 log.warning("result cache not written: %s", exc.detail)
 
@@ -239,28 +268,23 @@ def _search_with_quota_and_retry(
     *,
     cancel: CancelToken,
     progress: Progress,
-    limiter: QuotaLimiter | None,
-    quota_key: str,
-    quota: int,
-    retry: RetryPolicy,
-    max_quota_wait: float,
-    sleep: Callable[[float], None] | None,
-    rng: random.Random | None,
-    clock: Callable[[], float],
+    quota: QuotaPlan | None,
+    env: SearchEnvironment,
     stats: dict[str, int],
 ) -> MarketAnswer:
+    retry, sleep = env.retry, env.sleep
     def acquire(token: CancelToken) -> None:
         # Every request the adapter sends (retries, uploads, re-signed calls) passes here.
-        if limiter is not None:
+        if quota is not None:
             progress(STAGE_QUOTA, 20)
-            limiter.acquire(quota_key, quota, token, max_wait=max_quota_wait)
+            quota.limiter.acquire(quota.key, quota.per_minute, token, max_wait=quota.max_wait)
         stats["api_calls"] += 1
         progress(STAGE_SEARCH, 30)
 
     def on_retry(attempt: int, error: VvicError, delay: float) -> None:
-        if isinstance(error, QuotaExceeded) and limiter is not None:
+        if isinstance(error, QuotaExceeded) and quota is not None:
             # The service's word wins over our count: no permit for anyone before then.
-            limiter.penalise(quota_key, clock() + error.retry_after)
+            quota.limiter.penalise(quota.key, env.clock() + error.retry_after)
         log.info("retrying %s after %s (attempt %d/%d, %.1f s)", market.name, error.code,
                  attempt + 1, retry.attempts, delay)
         progress(f"{STAGE_RETRY} {attempt + 1}/{retry.attempts}", 30)
@@ -282,14 +306,14 @@ def _search_with_quota_and_retry(
         return call_with_retry(
             lambda: market.search(prepared, filters, cancel, acquire),
             cancel=cancel, attempts=retry.attempts, base=retry.base, cap=retry.cap,
-            max_retry_after=retry.max_retry_after, rng=rng, sleep=visible_sleep,
-            on_retry=on_retry, clock=clock,
+            max_retry_after=retry.max_retry_after, rng=env.rng, sleep=visible_sleep,
+            on_retry=on_retry, clock=env.clock,
         )
     except QuotaExhausted as exc:
         # Remember the pause for this key, so the next photo of a batch (or a second
         # window) stops here at once instead of spending a request to hear it again.
-        if limiter is not None:
-            limiter.penalise(quota_key, exc.resumes_at.timestamp())
+        if quota is not None:
+            quota.limiter.penalise(quota.key, exc.resumes_at.timestamp())
         raise
 
 
