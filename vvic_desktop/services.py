@@ -422,7 +422,7 @@ class SearchServices:
         if query.market == LOCAL_MARKET:
             return self._search_local(query, cancel=cancel, progress=progress, prepared=prepared,
                                       partial=partial)
-        from vvic_desktop.markets.http import make_session
+        from vvic_desktop.core.net import make_session
         from vvic_desktop.markets.registry import create_market
 
         target = self.target(query.market, endpoint)

@@ -17,10 +17,10 @@ def crop_arg(text: str) -> CropBox:
 
 
 def price_arg(text: str) -> Decimal:
-    from vvic_desktop.core.pipeline import parse_price  # not at import: `vvic --help` is fast
+    from vvic_desktop.core.prices import parse_filter_price
 
     try:
-        return parse_price(text)
+        return parse_filter_price(text)
     except errors.ConfigError as exc:
         raise argparse.ArgumentTypeError(exc.message()) from None
 

@@ -75,7 +75,7 @@ def _load(path: Path) -> list[dict[str, Any]]:
 
 
 def _offer(item: dict[str, Any]) -> Offer:
-    from vvic_desktop.markets.normalise import parse_int, parse_price
+    from vvic_desktop.core.prices import parse_int, parse_price
 
     low, high = parse_price(item.get("price"))
     credit = item.get("credit_level")

@@ -569,10 +569,10 @@ def fetch_url(
     rebinding); only tests that route a made-up public name to loopback turn it off.
 
     The whole download (every hop's connect, headers and body) runs under the HTTP layer's
-    watchdog (`markets.http.watched`): a server dripping its headers a byte at a time ends
+    watchdog (`core.net.watched`): a server dripping its headers a byte at a time ends
     at `deadline`, and cancel is immediate.
     """
-    from vvic_desktop.markets.http import make_session, watched
+    from vvic_desktop.core.net import make_session, watched
 
     if url.startswith("data:"):
         return _decode_data_url(url, max_bytes)

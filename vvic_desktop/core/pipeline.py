@@ -17,12 +17,10 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
-    ConfigError,
     QuotaExceeded,
     QuotaExhausted,
     StorageError,
@@ -357,12 +355,3 @@ def _allowed_credit(level: str | None) -> tuple[str, ...] | None:
     return CREDIT_LEVELS[: CREDIT_LEVELS.index(level) + 1]
 
 
-def parse_price(text: str) -> Decimal:
-    """A price filter from the CLI or a form field, or ConfigError."""
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ConfigError(f"not a price: {text!r}") from None
-    if not value.is_finite() or value < 0:
-        raise ConfigError(f"not a price: {text!r}")
-    return value
