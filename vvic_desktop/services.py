@@ -413,15 +413,21 @@ class SearchServices:
         use_cache: bool = True,
         prepared: PreparedImage | None = None,
         partial: PartialResults | None = None,
+        more_of: SearchResult | None = None,
     ) -> SearchResult:
         """One search; `prepared` skips preparing the photo again (batch, search again).
+        `more_of` ("load more") asks for the next page of that result's search instead: the
+        new listings join its offers, grouped again (core.pipeline.run_search).
         `partial(groups, pictures_done, pictures_total)` (the GUI's "results as they arrive")
         gets provisional groups as soon as the answer is parsed, before any listing picture,
         and once more, regrouped, when half the pictures are in; the result is the final
         grouping."""
+        if more_of is not None:
+            query = dataclasses.replace(more_of.query, market=self.result_market(more_of))
+            more_of = dataclasses.replace(more_of, query=query)
         if query.market == LOCAL_MARKET:
             return self._search_local(query, cancel=cancel, progress=progress, prepared=prepared,
-                                      partial=partial)
+                                      partial=partial, more_of=more_of)
         from vvic_desktop.core.net import make_session
         from vvic_desktop.markets.registry import create_market
 
@@ -446,11 +452,13 @@ class SearchServices:
             thumbnails=_with_partial(self.downloader(target), partial, query.filters.strictness),
             prepared=prepared,
             env=self.environment(),
+            more_of=more_of,
         )
 
     def _search_local(
         self, query: SearchQuery, *, cancel: CancelToken, progress: Progress,
         prepared: PreparedImage | None = None, partial: PartialResults | None = None,
+        more_of: SearchResult | None = None,
     ) -> SearchResult:
         """The local catalog: no key, no quota, no network, no result cache (it grows)."""
         return run_search(
@@ -464,6 +472,7 @@ class SearchServices:
                                      query.filters.strictness),
             prepared=prepared,
             env=self.environment(),
+            more_of=more_of,
         )
 
     @functools.cached_property
@@ -516,12 +525,7 @@ class SearchServices:
         Raises StorageError (DiskFull, LibraryReadOnly, NameTaken…) with the user's message;
         the result itself is unaffected, so the caller keeps showing it.
         """
-        urls = [o.image_url for o in result.offers if o.image_url]
-        missing = [u for u in urls if not self.thumbnail_store.sha_for_url(u)]
-        if missing:
-            downloader = ThumbnailDownloader(self.thumbnail_store,
-                                             policy=self.picture_policy(endpoint))
-            downloader.fetch_all(missing, cancel=cancel)
+        self._fetch_missing_pictures(result, endpoint, cancel)
         if endpoint is None and self.demo is not None:
             endpoint = self.demo.host_url  # the window's: never waits for the sandbox
         result = self.as_demo(result)
@@ -533,6 +537,32 @@ class SearchServices:
         return self.library.save(
             result, name=name, notes=notes, tags=tags, endpoint=endpoint or ""
         )
+
+    def save_more(self, search_id: int, result: SearchResult, *, endpoint: str | None = None,
+                  cancel: CancelToken | None = None) -> None:
+        """A saved search after "load more": its entry takes the joined listings (their
+        pictures fetched into the store first), its marks, changes and date kept."""
+        self._fetch_missing_pictures(result, endpoint, cancel)
+        self.library.replace_result(search_id, self.as_demo(result), appended=True)
+
+    def _fetch_missing_pictures(self, result: SearchResult, endpoint: str | None,
+                                cancel: CancelToken | None) -> None:
+        urls = [o.image_url for o in result.offers if o.image_url]
+        missing = [u for u in urls if not self.thumbnail_store.sha_for_url(u)]
+        if missing:
+            downloader = ThumbnailDownloader(self.thumbnail_store,
+                                             policy=self.picture_policy(endpoint))
+            downloader.fetch_all(missing, cancel=cancel)
+
+    def result_market(self, result: SearchResult) -> str:
+        """The market a result was searched on: a demo search saved as "demo" (as_demo) was
+        searched on its listings' market, which its next page ("load more") asks again."""
+        market = result.query.market
+        if market == DEMO_LABEL and self.demo is not None:
+            markets = {o.market for o in result.offers}
+            if len(markets) == 1:
+                return markets.pop()
+        return market
 
     def as_demo(self, result: SearchResult) -> SearchResult:
         """With the demo marketplace, `result` as saved and exported: its market is "demo",

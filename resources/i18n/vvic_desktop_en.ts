@@ -897,6 +897,14 @@
         <translation>Run this saved search again and mark new listings and price changes</translation>
     </message>
     <message>
+        <source>Load more results</source>
+        <translation>Load more results</translation>
+    </message>
+    <message>
+        <source>Ask the marketplace for its next page of results: a paid call of your AppKey. The new listings join the styles shown.</source>
+        <translation>Ask the marketplace for its next page of results: a paid call of your AppKey. The new listings join the styles shown.</translation>
+    </message>
+    <message>
         <source>Views</source>
         <translation>Views</translation>
     </message>
@@ -1490,6 +1498,39 @@
     <message>
         <source>Search cancelled.</source>
         <translation>Search cancelled.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Load more (uses %n API call(s))</source>
+        <translation>
+            <numerusform>Load more (uses %n API call)</numerusform>
+            <numerusform>Load more (uses %n API calls)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Load more (uses %n API call(s); {left} of {quota} left this minute)</source>
+        <translation>
+            <numerusform>Load more (uses %n API call; {left} of {quota} left this minute)</numerusform>
+            <numerusform>Load more (uses %n API calls; {left} of {quota} left this minute)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading more results…</source>
+        <translation>Loading more results…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more listing(s) loaded: {offers} listings in {groups} styles.</source>
+        <translation>
+            <numerusform>%n more listing loaded: {offers} listings in {groups} styles.</numerusform>
+            <numerusform>%n more listings loaded: {offers} listings in {groups} styles.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>That was the marketplace's last page.</source>
+        <translation>That was the marketplace's last page.</translation>
+    </message>
+    <message>
+        <source>They could not be added to the saved search (see the log); they are shown here only.</source>
+        <translation>They could not be added to the saved search (see the log); they are shown here only.</translation>
     </message>
     <message>
         <source>from saved results</source>

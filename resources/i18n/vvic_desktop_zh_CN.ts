@@ -892,6 +892,14 @@
         <translation>重新运行这次保存的搜索，并标出新商品和价格变化</translation>
     </message>
     <message>
+        <source>Load more results</source>
+        <translation>加载更多结果</translation>
+    </message>
+    <message>
+        <source>Ask the marketplace for its next page of results: a paid call of your AppKey. The new listings join the styles shown.</source>
+        <translation>向平台请求下一页结果：会占用 AppKey 的付费调用次数。新商品会并入已显示的同款分组。</translation>
+    </message>
+    <message>
         <source>Views</source>
         <translation>视图</translation>
     </message>
@@ -1480,6 +1488,36 @@
     <message>
         <source>Search cancelled.</source>
         <translation>已取消搜索。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Load more (uses %n API call(s))</source>
+        <translation>
+            <numerusform>加载更多（用 %n 次调用）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Load more (uses %n API call(s); {left} of {quota} left this minute)</source>
+        <translation>
+            <numerusform>加载更多（用 %n 次调用；本分钟剩 {left}/{quota} 次）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading more results…</source>
+        <translation>正在加载更多结果…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more listing(s) loaded: {offers} listings in {groups} styles.</source>
+        <translation>
+            <numerusform>又加载了 %n 条商品：共 {offers} 条商品，{groups} 个款式。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>That was the marketplace's last page.</source>
+        <translation>这是平台的最后一页。</translation>
+    </message>
+    <message>
+        <source>They could not be added to the saved search (see the log); they are shown here only.</source>
+        <translation>未能把它们加入已保存的搜索（详见日志），仅在此处显示。</translation>
     </message>
     <message>
         <source>from saved results</source>

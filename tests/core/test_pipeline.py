@@ -17,13 +17,19 @@ from PIL import Image
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
     Cancelled,
+    ConfigError,
     QuotaExceeded,
     QuotaExhausted,
     ServiceError,
     SignatureError,
     StorageError,
 )
-from vvic_desktop.core.marketplace import ThumbnailFetcher
+from vvic_desktop.core.marketplace import (
+    FIRST_PAGE,
+    PageRequest,
+    ThumbnailFetcher,
+    more_pages,
+)
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, SearchQuery, Stall
 from vvic_desktop.core.pipeline import (
     CachePlan,
@@ -135,7 +141,8 @@ def test_result_has_offers_groups_and_stats(limiter, cache, clock) -> None:
     result = search(market, limiter, cache, clock)
     assert [o.item_id for o in result.offers] == ["1", "2"]
     assert sorted(o.item_id for g in result.groups for o in g.offers) == ["1", "2"]
-    assert result.stats == {"raw": 3, "skipped": 1, "filtered": 0, "api_calls": 1, "cached": 0}
+    assert result.stats == {"raw": 3, "skipped": 1, "filtered": 0, "api_calls": 1, "cached": 0,
+                            "page": 1, "seen": 3, "more": 0}
     assert result.image_sha256 == prepared_image().sha256
     assert "upscaled" in result.notes
 
@@ -363,3 +370,72 @@ def test_daily_quota_left_is_passed_on_when_the_service_reports_it(limiter, cach
     market = FakeMarket([offer("1")])
     market.quota_left = 10042
     assert search(market, limiter, cache, clock).stats["quota_left"] == 10042
+
+
+class PagedMarket:
+    """Pages of a fixed ranking, `size` a page; says whether another page follows."""
+
+    name: ClassVar[str] = "taobao"
+
+    def __init__(self, offers: list[Offer], size: int) -> None:
+        self.offers, self.size = offers, size
+        self.pages_asked: list[PageRequest] = []
+
+    def search(self, image: PreparedImage, filters: Filters, cancel: CancelToken,
+               acquire: Acquire, page: PageRequest = FIRST_PAGE) -> MarketAnswer:
+        acquire(cancel)
+        self.pages_asked.append(page)
+        chunk = self.offers[(page.number - 1) * self.size: page.number * self.size]
+        return MarketAnswer(offers=list(chunk), raw_count=len(chunk), api_calls=1,
+                            page=page.number, token="img-1",
+                            has_more=more_pages(page, len(chunk), total=len(self.offers)))
+
+
+def paged_search(market: PagedMarket, limiter, cache, clock, *, more_of=None,
+                 filters: Filters | None = None):
+    query = SearchQuery(source="photo.jpg", market="taobao", filters=filters or Filters())
+    return run_search(
+        query, market, cancel=CancelToken(), quota=QuotaPlan(limiter, "taobao:KEY", 20),
+        cache=CachePlan(cache), prepared=prepared_image(), env=virtual_time(clock),
+        more_of=more_of,
+    )
+
+
+def test_load_more_appends_the_next_page_and_regroups(limiter, cache, clock) -> None:
+    offers = [offer(str(n), str(40 + n)) for n in range(5)]
+    market = PagedMarket(offers, size=2)
+    first = paged_search(market, limiter, cache, clock)
+    assert first.stats["more"] == 1 and first.stats["page"] == 1 and first.page_token == "img-1"
+    second = paged_search(market, limiter, cache, clock, more_of=first)
+    asked = market.pages_asked[-1]
+    assert (asked.number, asked.seen, asked.token) == (2, 2, "img-1")
+    assert [o.item_id for o in second.offers] == ["0", "1", "2", "3"]
+    assert sorted(o.item_id for g in second.groups for o in g.offers) == ["0", "1", "2", "3"]
+    assert second.stats["added"] == 2 and second.stats["api_calls"] == 2
+    assert second.stats["more"] == 1
+    third = paged_search(market, limiter, cache, clock, more_of=second)
+    assert [o.item_id for o in third.offers] == ["0", "1", "2", "3", "4"]
+    assert third.stats["more"] == 0 and third.stats["seen"] == 5
+    with pytest.raises(ConfigError):  # no page after the last
+        paged_search(market, limiter, cache, clock, more_of=third)
+
+
+def test_load_more_from_the_cache_costs_nothing_and_keeps_more(limiter, cache, clock) -> None:
+    market = PagedMarket([offer(str(n)) for n in range(4)], size=2)
+    first = paged_search(market, limiter, cache, clock)
+    paged_search(market, limiter, cache, clock, more_of=first)
+    calls = len(market.pages_asked)
+    again = paged_search(market, limiter, cache, clock)  # the same photo: from the cache
+    assert again.stats["cached"] == 1 and again.stats["more"] == 1
+    assert "more_pages" not in again.notes
+    more = paged_search(market, limiter, cache, clock, more_of=again)
+    assert len(market.pages_asked) == calls and more.stats["cached"] == 1
+    assert len(more.offers) == 4
+
+
+def test_load_more_counts_a_repeated_listing_once(limiter, cache, clock) -> None:
+    market = PagedMarket([offer("1"), offer("2"), offer("2"), offer("3")], size=2)
+    first = paged_search(market, limiter, cache, clock)
+    second = paged_search(market, limiter, cache, clock, more_of=first)
+    assert [o.item_id for o in second.offers] == ["1", "2", "3"]
+    assert second.stats["added"] == 1

@@ -49,3 +49,19 @@ MARKETS: dict[str, MarketInfo] = {
     "1688": _info("1688", "1688 阿里巴巴", "1688 (Alibaba)", "1688", "ALI1688",
                   "https://gw.open.1688.com", "https://gw.open.1688.com"),
 }
+
+
+# The marketplaces whose image search pages ("load more"), each with the calls a later page
+# costs beyond its own when the uploaded picture's id is not known any more (a saved search
+# opened again): OneBound and 1688 upload the photo first. VVIC's V2.2 search takes no page
+# (max_results 1-50 is all it gives); the local catalog answers in one go.
+PAGED_MARKETS: dict[str, int] = {"taobao": 0, "onebound-vvic": 1, "onebound-taobao": 1,
+                                 "1688": 1}
+
+
+def page_cost(market: str, token_known: bool) -> int | None:
+    """API calls the next page of a `market` search costs; None where the market has none."""
+    extra = PAGED_MARKETS.get(market)
+    if extra is None:
+        return None
+    return 1 + (0 if token_known else extra)

@@ -192,6 +192,9 @@ class SearchResult:
         default_factory=lambda: _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     )
     prepared: PreparedImage | None = None  # the image that was sent: the library keeps it
+    # the marketplace's id of the uploaded picture, so that "load more" need not upload it
+    # again (kept in memory only: a saved search's next page uploads it once more)
+    page_token: str = ""
 
 
 @dataclass(frozen=True, slots=True)

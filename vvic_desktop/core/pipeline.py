@@ -27,8 +27,10 @@ from vvic_desktop.core.errors import (
     VvicError,
 )
 from vvic_desktop.core.marketplace import (
+    FIRST_PAGE,
     MarketAnswer,
     Marketplace,
+    PageRequest,
     ResultStore,
     ThumbnailFetcher,
 )
@@ -127,8 +129,14 @@ def run_search(
     prepared: PreparedImage | None = None,
     grouping: GroupingSettings | None = None,
     env: SearchEnvironment = SearchEnvironment(),
+    more_of: SearchResult | None = None,
 ) -> SearchResult:
     """Search `market` for the style in `query.source` and group what it finds.
+
+    `more_of` ("load more"): the next page of that earlier result's search (its query, its
+    prepared photo); the new listings join its offers and everything is grouped again, so
+    they land in the styles already shown. The result's stats say `page`, `seen` (items the
+    pages returned) and `more` (1: the market says another page follows).
 
     `quota` may be None only for markets without a quota (the local library); `cache` None
     searches without the result cache. `thumbnails` fetches item pictures for grouping;
@@ -137,6 +145,19 @@ def run_search(
     network policy and clock. Raises `VvicError`s: `Cancelled`, `QuotaExhausted` ("resumes at
     HH:MM"), the market's errors after retries, image errors from preparation.
     """
+    page = FIRST_PAGE
+    earlier: list[Offer] = []
+    if more_of is not None:
+        if not more_of.stats.get("more"):
+            from vvic_desktop.core.errors import ConfigError
+
+            raise ConfigError("the marketplace said there is no further page")
+        query = more_of.query
+        prepared = prepared or more_of.prepared
+        page = PageRequest(int(more_of.stats.get("page", 1)) + 1,
+                           int(more_of.stats.get("seen", len(more_of.offers))),
+                           more_of.page_token)
+        earlier = list(more_of.offers)
     filters = query.filters
     stats = {"raw": 0, "skipped": 0, "filtered": 0, "api_calls": 0, "cached": 0}
     notes: list[str] = []
@@ -156,18 +177,22 @@ def run_search(
     cancel.raise_if_cancelled()
 
     progress(STAGE_CACHE, 15)
-    cache_args = (prepared.sha256, query.market, filters.cache_key(),
+    filters_key = filters.cache_key() + (f"|page={page.number}" if page.number > 1 else "")
+    cache_args = (prepared.sha256, query.market, filters_key,
                   cache.endpoint if cache is not None else "")
     cached = cache.store.get(*cache_args) if cache is not None and cache.read else None
+    has_more, token = False, ""
     if cached is not None:
         offers = list(cached.offers)
         stats.update(raw=cached.raw_count, skipped=cached.skipped, cached=1)
-        notes.extend(n for n in cached.notes if n not in notes)
+        has_more = NOTE_MORE_PAGES in cached.notes
+        notes.extend(n for n in cached.notes if n not in notes and n != NOTE_MORE_PAGES)
     else:
         answer = _search_with_quota_and_retry(
             market, prepared, filters, cancel=cancel, progress=progress, quota=quota, env=env,
-            stats=stats,
+            stats=stats, page=page,
         )
+        has_more, token = answer.has_more, answer.token
         offers = list(answer.offers)
         stats.update(raw=answer.raw_count or len(answer.offers), skipped=answer.skipped)
         # At most what was asked for (≤ 50): a service answering 10,000 items must not cost
@@ -182,15 +207,27 @@ def run_search(
             stats["quota_left"] = answer.quota_left
         notes.extend(answer.notes)
         if cache is not None:
+            kept_notes = list(answer.notes) + ([NOTE_MORE_PAGES] if has_more else [])
             try:
                 cache.store.put(*cache_args, offers, raw_count=stats["raw"],
-                                skipped=stats["skipped"], notes=list(answer.notes))
+                                skipped=stats["skipped"], notes=kept_notes)
             except StorageError as exc:  # a cache that cannot write must not lose the result
                 log.warning("result cache not written: %s", exc.detail)
 
     cancel.raise_if_cancelled()
-    kept = filter_offers(offers, filters)
-    stats["filtered"] = len(offers) - len(kept)
+    stats.update(page=page.number, seen=page.seen + stats["raw"], more=int(has_more))
+    if more_of is not None:
+        # The new page joins the listings shown (a listing a page repeats counts once) and
+        # everything is grouped again; the counts add up over the pages.
+        known = {o.key for o in earlier}
+        offers = [o for o in offers if o.key not in known]
+        stats["added"] = len(offers)
+        for name in ("raw", "skipped", "filtered", "api_calls"):
+            stats[name] += int(more_of.stats.get(name, 0))
+        stats["cached"] = int(stats["cached"] and more_of.stats.get("cached", 0))
+    filtered = filter_offers(offers, filters)
+    stats["filtered"] += len(offers) - len(filtered)
+    kept = earlier + filtered
 
     images: Mapping[str, object] | None = None
     if thumbnails is not None and kept:
@@ -219,13 +256,17 @@ def run_search(
         "similarity",
     )
     progress(STAGE_DONE, 100)
+    if more_of is not None:
+        notes = list(more_of.notes) + [n for n in notes if n not in more_of.notes]
     return SearchResult(
         query=query, offers=kept, groups=groups, image_sha256=prepared.sha256,
         notes=notes, stats=stats, prepared=prepared,
+        page_token=token or (more_of.page_token if more_of is not None else ""),
     )
 
 
 MAX_RESULTS = 50
+NOTE_MORE_PAGES = "more_pages"  # kept with a cached answer: the market had another page
 PICTURE_UNAVAILABLE = "picture_unavailable"  # Offer.extra key: why its picture is unusable
 
 
@@ -269,6 +310,7 @@ def _search_with_quota_and_retry(
     quota: QuotaPlan | None,
     env: SearchEnvironment,
     stats: dict[str, int],
+    page: PageRequest = FIRST_PAGE,
 ) -> MarketAnswer:
     retry, sleep = env.retry, env.sleep
     def acquire(token: CancelToken) -> None:
@@ -302,7 +344,8 @@ def _search_with_quota_and_retry(
 
     try:
         return call_with_retry(
-            lambda: market.search(prepared, filters, cancel, acquire),
+            lambda: (market.search(prepared, filters, cancel, acquire, page) if page.number > 1
+                     else market.search(prepared, filters, cancel, acquire)),
             cancel=cancel, attempts=retry.attempts, base=retry.base, cap=retry.cap,
             max_retry_after=retry.max_retry_after, rng=env.rng, sleep=visible_sleep,
             on_retry=on_retry, clock=env.clock,

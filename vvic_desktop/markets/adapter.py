@@ -13,13 +13,20 @@ from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
     BadResponse,
     Both,
+    ConfigError,
     DownloadTooLarge,
     MissingCredentials,
     VvicError,
 )
 from vvic_desktop.core.models import Filters, PreparedImage
 from vvic_desktop.markets import http
-from vvic_desktop.markets.base import Acquire, Credentials, MarketAnswer
+from vvic_desktop.markets.base import (
+    FIRST_PAGE,
+    Acquire,
+    Credentials,
+    MarketAnswer,
+    PageRequest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +40,14 @@ class Timeouts:
 
 
 class SearchCall:
-    """One search's bookkeeping: API requests sent (each after its own permit)."""
+    """One search's bookkeeping: API requests sent (each after its own permit), and the page
+    asked for."""
 
-    __slots__ = ("acquire", "api_calls", "cancel")
+    __slots__ = ("acquire", "api_calls", "cancel", "page")
 
-    def __init__(self, cancel: CancelToken, acquire: Acquire) -> None:
-        self.cancel, self.acquire, self.api_calls = cancel, acquire, 0
+    def __init__(self, cancel: CancelToken, acquire: Acquire,
+                 page: PageRequest = FIRST_PAGE) -> None:
+        self.cancel, self.acquire, self.api_calls, self.page = cancel, acquire, 0, page
 
 
 class HttpAdapter:
@@ -46,6 +55,7 @@ class HttpAdapter:
 
     name: ClassVar[str] = ""
     display: ClassVar[str] = ""
+    pages: ClassVar[bool] = True  # the service's search takes a page number ("load more")
 
     def __init__(
         self,
@@ -68,11 +78,14 @@ class HttpAdapter:
                f"{self.credentials.app_key!r})"
 
     def search(
-        self, image: PreparedImage, filters: Filters, cancel: CancelToken, acquire: Acquire
+        self, image: PreparedImage, filters: Filters, cancel: CancelToken, acquire: Acquire,
+        page: PageRequest = FIRST_PAGE,
     ) -> MarketAnswer:
         """Marketplace.search: every error leaves with its texts redacted."""
+        if page.number < 1 or (page.number > 1 and not self.pages):
+            raise ConfigError(f"{self.market_label} has no page {page.number} to ask for")
         try:
-            return self._search(image, filters, SearchCall(cancel, acquire))
+            return self._search(image, filters, SearchCall(cancel, acquire, page))
         except VvicError as error:
             raise http.sanitize_error(error) from None
 

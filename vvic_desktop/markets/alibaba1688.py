@@ -39,7 +39,7 @@ from vvic_desktop.core.market_info import MARKETS
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, Stall
 from vvic_desktop.markets import normalise as nz
 from vvic_desktop.markets.adapter import HttpAdapter, SearchCall, Timeouts
-from vvic_desktop.markets.base import Credentials, MarketAnswer
+from vvic_desktop.markets.base import Credentials, MarketAnswer, more_pages
 from vvic_desktop.markets.http import HttpResponse
 from vvic_desktop.markets.signing import aop_sign
 
@@ -110,14 +110,17 @@ class Alibaba1688Market(HttpAdapter):
         if not self.credentials.session:
             # Both APIs refuse a call without the member's token: say so without paying a call.
             raise self.token_needed("no access_token")
-        upload = self._post(call, UPLOAD_API, {"uploadImageParam": json.dumps(
-            {"imageBase64": base64.b64encode(image.jpeg).decode("ascii")})})
-        image_id = nz.text(upload.get("result"), 200)
+        # a later page reuses page 1's imageId (one call, not two) when it is known
+        image_id = call.page.token if call.page.number > 1 else ""
+        if not image_id:
+            upload = self._post(call, UPLOAD_API, {"uploadImageParam": json.dumps(
+                {"imageBase64": base64.b64encode(image.jpeg).decode("ascii")})})
+            image_id = nz.text(upload.get("result"), 200)
         if not image_id:
             raise BadResponse("upload answer without an imageId", market=self.market_label)
         query: dict[str, Any] = {
             "imageId": image_id,
-            "beginPage": 1,
+            "beginPage": call.page.number,
             "pageSize": max(1, min(50, int(filters.max_results or 20))),
             "country": self.country,
         }
@@ -131,8 +134,12 @@ class Alibaba1688Market(HttpAdapter):
         page = result.get("result")
         items = nz.dig(page, "data") if isinstance(page, Mapping) else page
         offers, raw_count, skipped = nz.normalise_items(items, self._offer)
+        page_count = nz.parse_int(page.get("totalPage")) if isinstance(page, Mapping) else None
+        total = nz.parse_int(page.get("totalRecords")) if isinstance(page, Mapping) else None
         return MarketAnswer(offers=offers, raw_count=raw_count, skipped=skipped,
-                            api_calls=call.api_calls)
+                            api_calls=call.api_calls, page=call.page.number, token=image_id,
+                            has_more=more_pages(call.page, raw_count, page_count=page_count,
+                                                total=total))
 
     def _check(self, response: HttpResponse, upload: bool) -> dict[str, Any]:
         """The business result object ({success, code, message, result}) or the error."""

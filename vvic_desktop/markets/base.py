@@ -2,11 +2,15 @@
 so core depends on nothing of ours), named here for the adapters."""
 
 from vvic_desktop.core.marketplace import (
+    FIRST_PAGE,
     MARKET_NAMES,
     Acquire,
     Credentials,
     MarketAnswer,
     Marketplace,
+    PageRequest,
+    more_pages,
 )
 
-__all__ = ["MARKET_NAMES", "Acquire", "Credentials", "MarketAnswer", "Marketplace"]
+__all__ = ["FIRST_PAGE", "MARKET_NAMES", "Acquire", "Credentials", "MarketAnswer",
+           "Marketplace", "PageRequest", "more_pages"]

@@ -13,7 +13,7 @@ from typing import ClassVar, Protocol
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import Filters, Offer, PreparedImage
-from vvic_desktop.markets.base import Acquire, MarketAnswer
+from vvic_desktop.markets.base import FIRST_PAGE, Acquire, MarketAnswer, PageRequest
 
 MIN_CANDIDATES = 20  # pictures asked of the index: grouping needs neighbours to group
 
@@ -30,9 +30,11 @@ class LocalMarket:
         self.catalog = catalog
 
     def search(
-        self, image: PreparedImage, filters: Filters, cancel: CancelToken, acquire: Acquire
+        self, image: PreparedImage, filters: Filters, cancel: CancelToken, acquire: Acquire,
+        page: PageRequest = FIRST_PAGE,
     ) -> MarketAnswer:
-        """The catalog's nearest pictures; `acquire` is not called (no quota to spend)."""
+        """The catalog's nearest pictures; `acquire` is not called (no quota to spend). One
+        page: the catalog answers everything near in one go."""
         k = max(MIN_CANDIDATES, filters.max_results)
         found = self.catalog.search(image.jpeg, k, cancel=cancel)
         offers: list[Offer] = []

@@ -42,7 +42,7 @@ from vvic_desktop.core.market_info import MARKETS
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, Stall
 from vvic_desktop.markets import normalise as nz
 from vvic_desktop.markets.adapter import HttpAdapter, SearchCall, Timeouts
-from vvic_desktop.markets.base import Credentials, MarketAnswer
+from vvic_desktop.markets.base import Credentials, MarketAnswer, more_pages
 from vvic_desktop.markets.http import HttpResponse
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,9 @@ class OneBoundMarket(HttpAdapter):
     def _search(self, image: PreparedImage, filters: Filters, call: SearchCall) -> MarketAnswer:
         # A repeat of the same search (a retry) reuses the uploaded picture's id: the upload
         # costs a call of its own and the picture has not changed.
-        imgid = self._uploaded.get(image.sha256) or self._upload(call, image)[0]
+        # a later page reuses page 1's imgid (one call, not two) when it is known
+        token = call.page.token if call.page.number > 1 else ""
+        imgid = token or self._uploaded.get(image.sha256) or self._upload(call, image)[0]
         if len(self._uploaded) >= 16:
             self._uploaded.clear()
         self._uploaded[image.sha256] = imgid
@@ -152,6 +154,8 @@ class OneBoundMarket(HttpAdapter):
         }
         if filters.max_results:
             params["page_size"] = max(1, min(50, int(filters.max_results)))
+        if call.page.number > 1:  # item_search_img: `page`, 页数
+            params["page"] = call.page.number
         url = f"{self.base_url}/{self.platform}/item_search_img/"
         try:
             response = self.send(call, "GET", url, params=params)
@@ -163,9 +167,19 @@ class OneBoundMarket(HttpAdapter):
         self._uploaded.pop(image.sha256, None)  # kept for repeats only, not across searches
         items = nz.dig(data, "items", "item")
         offers, raw_count, skipped = nz.normalise_items(items, self._offer)
+        # The envelope's `items` says page, page_count and real_total_results (or
+        # total_results); "2000" (a page past the last) is an empty page: no more.
+        items_part = data.get("items")
+        envelope: Mapping[str, Any] = items_part if isinstance(items_part, Mapping) else {}
+        total = nz.parse_int(envelope.get("real_total_results"))
+        if total is None:
+            total = nz.parse_int(envelope.get("total_results"))
+        has_more = more_pages(call.page, raw_count, total=total,
+                              page_count=nz.parse_int(envelope.get("page_count")))
         return MarketAnswer(
             offers=offers, raw_count=raw_count, skipped=skipped, api_calls=call.api_calls,
-            quota_left=quota_left(data.get("api_info")),
+            quota_left=quota_left(data.get("api_info")), page=call.page.number,
+            has_more=has_more, token=imgid,
         )
 
     def _upload(self, call: SearchCall, image: PreparedImage) -> tuple[str, dict[str, Any]]:

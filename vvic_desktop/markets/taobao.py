@@ -40,7 +40,7 @@ from vvic_desktop.core.market_info import MARKETS
 from vvic_desktop.core.models import Filters, Offer, PreparedImage, Stall
 from vvic_desktop.markets import normalise as nz
 from vvic_desktop.markets.adapter import HttpAdapter, SearchCall, Timeouts
-from vvic_desktop.markets.base import Credentials, MarketAnswer
+from vvic_desktop.markets.base import Credentials, MarketAnswer, more_pages
 from vvic_desktop.markets.http import HttpResponse
 from vvic_desktop.markets.signing import top_sign
 
@@ -124,7 +124,8 @@ class TaobaoMarket(HttpAdapter):
             offset = self._offset
         return (self._clock() + offset).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
-    def search_params(self, image: PreparedImage, filters: Filters) -> dict[str, Any]:
+    def search_params(self, image: PreparedImage, filters: Filters,
+                      page: int = 1) -> dict[str, Any]:
         params: dict[str, Any] = {
             "method": METHOD,
             "app_key": self.credentials.app_key,
@@ -140,13 +141,16 @@ class TaobaoMarket(HttpAdapter):
             params["cat"] = filters.category
         if self.page_size:
             params["page_size"] = str(self.page_size)
+        if page > 1:  # seed 003: `page`, 分页页码 (默认1)
+            params["page"] = str(page)
         params["sign"] = top_sign(params, self.credentials.app_secret, self.sign_method)
         return params
 
     def _search(self, image: PreparedImage, filters: Filters, call: SearchCall) -> MarketAnswer:
         notes: list[str] = []
         url = self.base_url + ROUTER_PATH
-        response = self.send(call, "POST", url, data=self.search_params(image, filters))
+        page = call.page.number
+        response = self.send(call, "POST", url, data=self.search_params(image, filters, page))
         try:
             data = self._check(response)
         except ClockSkew as skew:
@@ -158,7 +162,8 @@ class TaobaoMarket(HttpAdapter):
                 self._offset = offset
             seconds = round(offset.total_seconds())
             log.warning("taobao: clock off by %s s, re-signing once", seconds)
-            response = self.send(call, "POST", url, data=self.search_params(image, filters))
+            response = self.send(call, "POST", url,
+                                 data=self.search_params(image, filters, page))
             try:
                 data = self._check(response)
             except ClockSkew:
@@ -167,8 +172,12 @@ class TaobaoMarket(HttpAdapter):
             notes.append(f"clock_skew:{seconds}")
         items = nz.dig(data, "image_search_response", "items", "item")
         offers, raw_count, skipped = nz.normalise_items(items, self._offer)
+        # The router gives only the total (`total_results`): another page follows while the
+        # pages so far hold fewer items than that.
+        total = nz.parse_int(nz.dig(data, "image_search_response", "total_results"))
         return MarketAnswer(offers=offers, raw_count=raw_count, skipped=skipped,
-                            api_calls=call.api_calls, notes=notes)
+                            api_calls=call.api_calls, notes=notes, page=page,
+                            has_more=more_pages(call.page, raw_count, total=total))
 
     def _server_offset(self, response: HttpResponse) -> _dt.timedelta | None:
         header = response.header("Date")

@@ -102,6 +102,8 @@ def _json_number(value: Decimal) -> int | float:
 class VvicMarket(HttpAdapter):
     name: ClassVar[str] = "vvic"
     display: ClassVar[str] = "VVIC"
+    # The seed's V2.2 image search takes max_results (1-50) and no page: one answer is all.
+    pages: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -110,7 +110,7 @@ class AopGateway:
         try:
             query = json.loads(params.get("offerQueryParam", ""))
             image_id = str(query["imageId"])
-            page = max(1, int(query.get("beginPage", 1)))
+            page = int(query.get("beginPage", 1))
             size = int(query.get("pageSize", 20))
             low = float(query["priceStart"]) if query.get("priceStart") not in (None, "") \
                 else None
@@ -120,6 +120,8 @@ class AopGateway:
             raise business("400", "offerQueryParam 无效") from exc
         if not 1 <= size <= 50:
             raise business("400", "pageSize must be 1-50")
+        if page < 1:  # beginPage counts from 1; a page past totalPage is empty
+            raise business("400", "beginPage must be 1 or more")
         uploaded = self.server.uploaded(image_id)
         if uploaded is None:
             raise business("400", "imageId 不存在 (image not found), upload it first")

@@ -152,12 +152,21 @@ class OneBound:
         if isinstance(image, str):
             raise Refusal(envelope_answer(400, error="图片无法识别", reason=image,
                                           error_code="4006", api_info=self._api_info(key)))
-        try:
-            page = max(1, int(req.param("page") or 1))
-        except ValueError:
-            page = 1
+        # item_search_img: `page` 页数, a whole number from 1 (4006 参数错误 otherwise); a page
+        # past the last answers 2000, the gateway's "search result is empty".
+        page_text = (req.param("page") or "1").strip()
+        if not page_text.isdigit() or int(page_text) < 1:
+            raise Refusal(envelope_answer(400, error="参数错误", error_code="4006",
+                                          reason="page must be a whole number from 1",
+                                          api_info=self._api_info(key)))
+        page = int(page_text)
         vvic = req.path.startswith("/vvic/")
         matches = self.server.matches(image)
+        page_count = max(1, math.ceil(len(matches) / PAGE_SIZE))
+        if page > page_count:
+            return envelope_answer(200, error="搜索结果为空", error_code="2000",
+                                   reason="search result is empty",
+                                   api_info=self._api_info(key))
         rows = []
         for listing, _ in matches[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
             price = listing.price.split("-")[0]
@@ -178,7 +187,8 @@ class OneBound:
             })
         envelope = {
             "items": {"page": str(page), "real_total_results": str(len(matches)),
-                      "total_results": str(len(matches)), "item": rows},
+                      "total_results": str(len(matches)), "page_size": str(PAGE_SIZE),
+                      "page_count": str(page_count), "item": rows},
             "error": "", "reason": "", "error_code": "0000", "api_info": self._api_info(key),
         }
         if fault in CONTENT_FAULTS:

@@ -121,11 +121,14 @@ class TopRouter:
         image = check_image(data, min_side=1)
         if isinstance(image, str):
             raise error(41, "Invalid Arguments", 400, "isv.invalid-parameter:image_data", image)
-        try:
-            page = max(1, int(params.get("page") or 1))
-        except ValueError as exc:
+        # seed 003: `page` 分页页码 (默认1): a whole number from 1; anything else is refused
+        # like any invalid argument (41, isv.invalid-parameter). A page past the last is an
+        # empty page that still reports the total.
+        page_text = params.get("page") or "1"
+        if not page_text.isdigit() or int(page_text) < 1:
             raise error(41, "Invalid Arguments", 400, "isv.invalid-parameter:page",
-                        "page must be a number") from exc
+                        "page must be a whole number from 1")
+        page = int(page_text)
         cat = params.get("cat", "")
         matches = [
             (listing, sim) for listing, sim in self.server.matches(image)
@@ -146,7 +149,7 @@ class TopRouter:
             for listing, _ in matches[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         ]
         return success(fault, lambda items: {"image_search_response": {
-            "items": {"item": items}, "total_results": total if items else 0}}, rows)
+            "items": {"item": items}, "total_results": total}}, rows)
 
 
 def top_sign(params: dict[str, str], secret: str, sign_method: str) -> str | None:

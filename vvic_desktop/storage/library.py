@@ -14,6 +14,7 @@ mark on offers that are still there.
 from __future__ import annotations
 
 import builtins  # `list` in the class body is Library.list
+import dataclasses
 import datetime as _dt
 import json
 import logging
@@ -177,11 +178,18 @@ class Library:
         )
         return int(rows[0][0]) if rows else None
 
-    def replace_result(self, search_id: int, result: SearchResult) -> SavedSearch:
-        """"Search again": the fresh offers replace the old, with what changed marked."""
+    def replace_result(self, search_id: int, result: SearchResult, *,
+                       appended: bool = False) -> SavedSearch:
+        """"Search again": the fresh offers replace the old, with what changed marked.
+        `appended` ("load more"): `result` is the saved one with a further page joined in:
+        the marks and changes stay as they were, and so does the search's date."""
         old = self.get(search_id)
-        changes = diff_offers(old.result.offers, result.offers)
-        marks = {k: m for k, m in old.marks.items() if any(o.key == k for o in result.offers)}
+        keys = {o.key for o in result.offers}
+        changes = ({k: c for k, c in old.changes.items() if k in keys} if appended
+                   else diff_offers(old.result.offers, result.offers))
+        marks = {k: m for k, m in old.marks.items() if k in keys}
+        if appended:
+            result = dataclasses.replace(result, created_at=old.result.created_at)
         query_image, query_thumb = self._store_query_image(result)
         now = self._clock()
         with self.db.transaction() as conn:

@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 
 class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
     searchFinished = Signal(object, object)  # SearchResult | None, error | None
+    moreLoaded = Signal(object, object)  # "load more": SearchResult | None, error | None
     librarySaved = Signal(object, object)  # search id | None, error | None (autosave, Ctrl+S)
     libraryReady = Signal(object)  # the database's notice (StorageError | None), at start-up
     markSaved = Signal(str, object)  # offer key, OfferMark
@@ -102,6 +103,7 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         self._last_result: SearchResult | None = None
         self._saved: SavedSearch | None = None  # the saved search on screen (opened)
         self._saved_id: int | None = None  # the library id of the result on screen
+        self._more_generation = -1  # the generation of the "load more" running, if any
 
         # The platform adds " — <application display name>" (app.py sets it) to any title
         # other than that name itself: the title names the app once either way.
@@ -226,6 +228,16 @@ class MainWindow(SearchController, SavedSearchActions, StatusArea, QMainWindow):
         right_layout.addWidget(self.saved_bar)
         right_layout.addLayout(results_bar)
         right_layout.addWidget(self.results_view, 1)
+        # "加载更多": the marketplace's next page, shown only when it says there is one; its
+        # label says the calls it costs and the quota left before anything is spent
+        self.load_more_button = QPushButton(objectName="loadMoreButton")
+        self.load_more_button.setAccessibleName(self.tr("Load more results"))
+        self.load_more_button.setToolTip(self.tr(
+            "Ask the marketplace for its next page of results: a paid call of your AppKey. "
+            "The new listings join the styles shown."))
+        self.load_more_button.clicked.connect(self.load_more)
+        self.load_more_button.hide()
+        right_layout.addWidget(self.load_more_button)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         self.splitter.addWidget(left)

@@ -207,6 +207,7 @@ class SavedSearchActions:
         self.results_view.marks_enabled = True
         self._refresh_market_filter()
         self._apply_filters_in_place()
+        self._update_load_more()
         self._set_banner(local_time(saved.summary), saved.summary.title)
         self._show_query_picture(saved)
         self._show_saved_photo(saved)

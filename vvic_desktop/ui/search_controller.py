@@ -8,16 +8,22 @@ bumps a generation, and whatever a stale search still delivers is dropped.
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QWidget
 
+from vvic_desktop.core import errors
+from vvic_desktop.core.market_info import page_cost
 from vvic_desktop.core.models import SearchQuery, SearchResult
 from vvic_desktop.services import LOCAL_MARKET
 from vvic_desktop.storage.settings import LIBRARY_AUTOSAVE, MAX_RESULTS
 from vvic_desktop.ui.drop_area import IntakePhoto
 from vvic_desktop.ui.library.prompts import ask_confirm
+
+log = logging.getLogger(__name__)
+SAVE_FAILED = "library_not_updated"  # a note between the worker and the window only
 
 
 class SearchController:
@@ -43,6 +49,7 @@ class SearchController:
         self.cancel_search(quiet=True)  # a newer search replaces the older one
         self._generation += 1
         generation = self._generation
+        self.load_more_button.hide()
         services = self.services
         relay = self.partialResults  # emitted on the worker, delivered in the GUI thread
 
@@ -134,8 +141,120 @@ class SearchController:
             self._search_task = None
             self._generation += 1  # whatever it still delivers is stale
             self._search_idle()
+            self._update_load_more()
             if not quiet:
                 self.show_message(self.tr("Search cancelled."))
+
+    # -- load more ("加载更多") ------------------------------------------------------------------
+
+    def _more_cost(self) -> int | None:
+        """Calls the next page of the result on screen costs; None: no next page to load."""
+        result = self._last_result
+        if result is None or not result.stats.get("more"):
+            return None
+        return page_cost(self.services.result_market(result), bool(result.page_token))
+
+    def _update_load_more(self) -> None:
+        """Show "Load more" only when the market said another page follows, labelled with
+        its cost; the quota left (a read of the quota database) follows from the storage
+        pool."""
+        cost = self._more_cost()
+        if cost is None or self._search_task is not None:
+            self.load_more_button.hide()
+            return
+        self._label_load_more(cost, None)
+        self.load_more_button.setEnabled(True)
+        self.load_more_button.show()
+        result, services = self._last_result, self.services
+        market = services.result_market(result) if result is not None else ""
+
+        def read(cancel: Any, progress: Any) -> Any:
+            return services.quota_left(market)
+
+        def done(left: Any, error: Any) -> None:
+            if error is None and left is not None and result is self._last_result:
+                self._label_load_more(cost, left)
+
+        self.pools.start(self.pools.storage, read, done, name="quota-load-more")
+
+    def _label_load_more(self, cost: int, left: tuple[int, int] | None) -> None:
+        if left is None:
+            text = self.tr("Load more (uses %n API call(s))", "", cost)
+        else:
+            text = self.tr("Load more (uses %n API call(s); {left} of {quota} left this "
+                           "minute)", "", cost).format(left=left[0], quota=left[1])
+        self.load_more_button.setText(text)
+
+    def load_more(self) -> None:
+        """The marketplace's next page for the result on screen: its listings join the
+        styles shown (grouped again), and a saved search keeps them."""
+        result = self._last_result
+        if result is None or self._more_cost() is None or self._search_task is not None:
+            return
+        self._generation += 1
+        generation = self._generation
+        services, saved_id = self.services, self._saved_id
+
+        def work(cancel: Any, progress: Any) -> SearchResult:
+            more = services.search(result.query, cancel=cancel, progress=progress,
+                                   more_of=result)
+            if saved_id is not None:  # saved with the search, on this worker
+                try:
+                    services.save_more(saved_id, more, cancel=cancel)
+                except errors.StorageError as exc:  # the page is paid for: still shown
+                    more.notes.append(SAVE_FAILED)
+                    log.warning("load more: saved search %s not updated: %s", saved_id,
+                                exc.detail)
+            return more
+
+        self.load_more_button.setEnabled(False)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.show_message(self.tr("Loading more results…"))
+        self._search_task = self.pools.start(
+            self.pools.search, work,
+            functools.partial(self._more_done, generation, saved_id),
+            functools.partial(self._search_progress, generation),
+            name="load-more",
+        )
+
+    def _task_ended(self, generation: int, error: Any) -> bool:
+        """A search or a "load more" ended: False when a newer one replaced it (nothing of
+        it is shown); else the window is idle again and a failure is said."""
+        if generation != self._generation:
+            return False
+        self._search_task = None
+        self._search_idle()
+        if error is not None:
+            self._show_error(error)
+        return True
+
+    def _more_done(self, generation: int, saved_id: int | None, result: Any,
+                   error: Any) -> None:
+        if not self._task_ended(generation, error):
+            return
+        if error is None:
+            self._last_result = result
+            unsaved = SAVE_FAILED in result.notes
+            if unsaved:
+                result.notes.remove(SAVE_FAILED)
+            elif saved_id is not None and saved_id == self._saved_id:
+                self.library_view.refresh()
+            self._show_groups(result.groups)
+            added = int(result.stats.get("added", 0))
+            text = self.tr("%n more listing(s) loaded: {offers} listings in {groups} styles.",
+                           "", added).format(offers=len(result.offers),
+                                             groups=len(result.groups))
+            if not result.stats.get("more"):
+                text += " " + self.tr("That was the marketplace's last page.")
+            if unsaved:
+                text += " " + self.tr("They could not be added to the saved search (see the "
+                                      "log); they are shown here only.")
+            self.show_message(text, error=unsaved)
+        self._update_quota()
+        self._update_load_more()
+        self.moreLoaded.emit(result, error)
 
     def _search_progress(self, generation: int, stage: str, percent: int) -> None:
         if generation != self._generation:
@@ -154,27 +273,27 @@ class SearchController:
             self.thumbnails.clear()  # the old search's picture work is cancelled
             self.results_model.set_marks({}, {})
             self.results_model.set_groups(groups)
+            self._refresh_market_filter()
+            self._apply_filters_in_place()
         else:
-            self.results_model.set_groups(groups, keep_expanded=True)
+            self._show_groups(groups)
+
+    def _show_groups(self, groups: list[Any]) -> None:
+        """New groups for the results on screen, the cards open stay open, filters kept."""
+        self.results_model.set_groups(groups, keep_expanded=True)
         self._refresh_market_filter()
         self._apply_filters_in_place()
 
     def _search_done(self, generation: int, result: Any, error: Any) -> None:
-        if generation != self._generation:
+        if not self._task_ended(generation, error):
             return  # a newer search replaced this one
-        self._search_task = None
-        self._search_idle()
-        if error is not None:
-            self._show_error(error)
-        else:
+        if error is None:
             self._last_result = result
             self._forget_saved()
             if self._partial_shown != generation:
                 self.thumbnails.clear()  # the old search's picture work is cancelled
-            self.results_model.set_groups(result.groups, keep_expanded=True)
             self.results_model.set_marks({}, {})
-            self._refresh_market_filter()
-            self._apply_filters_in_place()
+            self._show_groups(result.groups)
             stats = result.stats
             origin = (
                 self.tr("from saved results")
@@ -187,6 +306,7 @@ class SearchController:
                 )
             )
         self._update_quota()
+        self._update_load_more()
         if error is None and self.settings.value(LIBRARY_AUTOSAVE):
             self._save(result, None)
         self.searchFinished.emit(result, error)
