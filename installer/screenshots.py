@@ -3,8 +3,9 @@
     xvfb-run -a .venv/bin/python installer/screenshots.py [resources/screenshots]
 
 For each language (zh_CN, en): a fresh data folder, the bundled sample photo searched with the
-automatic crop (main-<lang>.png), the library tab after it (library-<lang>.png) and a batch of
-four variants of the sample (batch-<lang>.png). Needs a CJK font (fonts-wqy-microhei or
+automatic crop on OneBound · VVIC (a market that pages), its second page loaded with "Load
+more" (main-<lang>.png: the button, with its cost, stays under the grid), the library tab
+after it (library-<lang>.png) and a batch of four variants of the sample (batch-<lang>.png). Needs a CJK font (fonts-wqy-microhei or
 fonts-noto-cjk) for the Chinese shots; look at every picture before committing it.
 """
 
@@ -67,6 +68,7 @@ def shoot(lang: str, out: Path) -> None:
         window.resize(1280, 800)
         window.show()
         window.splitter.setSizes([430, 850])
+        window.filter_bar.set_market("onebound-vvic")  # pages: "load more" is offered
         window.drop_area.add_paths([str(resources_dir() / "samples" / "dress-photo.jpg")])
         wait_until(window.crop_view.has_photo)
         count = window.crop_view.auto_crop_count()
@@ -89,6 +91,17 @@ def shoot(lang: str, out: Path) -> None:
 
         wait_until(pictures_in)
         wait_until(lambda: window.services.library.list() != [], 20)
+        wait_until(lambda: window._saved_id is not None, 120)  # autosaved: the page joins it
+        wait_until(window.load_more_button.isVisible)
+        loaded: list[object] = []
+        window.moreLoaded.connect(lambda result, error: loaded.append(error))
+        window.load_more()
+        wait_until(lambda: bool(loaded), 240)
+        if loaded[0] is not None:
+            raise SystemExit(f"error: load more failed: {loaded[0]}")
+        wait_until(pictures_in)
+        wait_until(lambda: "/" in window.load_more_button.text()
+                   or " of " in window.load_more_button.text(), 20)  # the quota left is in
         window.grab().save(str(out / f"main-{lang}.png"))
 
         window.tabs.setCurrentWidget(window.library_view)

@@ -1651,6 +1651,22 @@
         <translation>Marketplace:</translation>
     </message>
     <message>
+        <source>no keyring backend is installed</source>
+        <translation>no keyring backend is installed</translation>
+    </message>
+    <message>
+        <source>no secret service is running</source>
+        <translation>no secret service is running</translation>
+    </message>
+    <message>
+        <source>the keyring is switched off</source>
+        <translation>the keyring is switched off</translation>
+    </message>
+    <message>
+        <source>the keyring backend {name} would keep secrets in plain text</source>
+        <translation>the keyring backend {name} would keep secrets in plain text</translation>
+    </message>
+    <message>
         <source>AppKey</source>
         <translation>AppKey</translation>
     </message>

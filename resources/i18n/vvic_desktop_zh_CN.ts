@@ -1637,6 +1637,22 @@
         <translation>批发平台：</translation>
     </message>
     <message>
+        <source>no keyring backend is installed</source>
+        <translation>没有安装任何钥匙串后端</translation>
+    </message>
+    <message>
+        <source>no secret service is running</source>
+        <translation>没有运行中的密钥服务</translation>
+    </message>
+    <message>
+        <source>the keyring is switched off</source>
+        <translation>钥匙串已被关闭</translation>
+    </message>
+    <message>
+        <source>the keyring backend {name} would keep secrets in plain text</source>
+        <translation>钥匙串后端 {name} 会以明文保存密钥</translation>
+    </message>
+    <message>
         <source>AppKey</source>
         <translation>AppKey</translation>
     </message>

@@ -187,3 +187,27 @@ def test_the_window_parts_speak_chinese_too(window):
     assert window.tr("Nothing to export yet: search first.") != (
         "Nothing to export yet: search first.")
     assert window.tr("VVIC Image Search") == "搜款图搜"
+
+
+@pytest.mark.parametrize("backend", ["fail", "null", "plaintext", "none"])
+def test_the_settings_dialog_says_why_the_keyring_cannot_keep_secrets_in_chinese(
+    qtbot, window, monkeypatch, backend
+):
+    """Headless Linux gets keyring's 'fail' backend: the dialog's warning said why in the
+    keyring's English ("no secret service is running (keyring fell back to …)") inside the
+    Chinese sentence."""
+    from vvic_desktop.storage import secrets
+    from vvic_desktop.ui.dialogs.settings_dialog import SettingsDialog
+
+    found = {"fail": ("fail", "Keyring"), "null": ("null", "Keyring"),
+             "plaintext": ("plaintext", "PlaintextKeyring"), "none": ("none", "")}[backend]
+    monkeypatch.setattr(secrets, "insecure_backend", lambda backend=None: found)
+    monkeypatch.setattr(secrets, "insecure_backend_reason",
+                        lambda backend=None: secrets.INSECURE_REASONS[found[0]].format(
+                            name=found[1]))
+    dialog = SettingsDialog(window.settings, parent=window, pools=window.pools)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(dialog.keys_loaded)
+    status = dialog.keyring_status.text()
+    assert status and not english_words(status), status
+    assert not untranslated(dialog), untranslated(dialog)

@@ -81,27 +81,46 @@ def how_to_set(market: str) -> str:
     )
 
 
-def insecure_backend_reason(backend: keyring.backend.KeyringBackend | None = None) -> str | None:
-    """Why the active keyring cannot keep a secret safely, or None if it can."""
+# Why a keyring backend cannot keep a secret: kind -> the English words (the CLI's; the
+# Settings dialog says each kind in the user's language).
+INSECURE_REASONS = {
+    "none": "no keyring backend is installed",
+    "fail": "no secret service is running (keyring fell back to its 'fail' backend)",
+    "null": "the keyring is disabled (null backend)",
+    "plaintext": "the keyring backend {name} stores secrets in plain text",
+}
+
+
+def insecure_backend(backend: keyring.backend.KeyringBackend | None = None
+                     ) -> tuple[str, str] | None:
+    """(kind, backend class name) when the active keyring cannot keep a secret safely (kind
+    one of INSECURE_REASONS), or None if it can."""
     backend = backend or keyring.get_keyring()
     if _is_chainer(backend):
         # The chainer writes to its first backend that accepts: that one must be secure.
         chained = list(getattr(backend, "backends", []))
         if not chained:
-            return "no keyring backend is installed"
+            return "none", ""
         backend = chained[0]
-    for candidate in (backend,):
-        cls = type(candidate)
-        module, name = cls.__module__, cls.__name__
-        if module == "keyring.backends.fail":
-            return "no secret service is running (keyring fell back to its 'fail' backend)"
-        if module == "keyring.backends.null":
-            return "the keyring is disabled (null backend)"
-        if module.startswith("keyrings.alt") and "encrypted" not in name.lower():
-            return f"the keyring backend {name} stores secrets in plain text"
-        if "plaintext" in name.lower():
-            return f"the keyring backend {name} stores secrets in plain text"
+    cls = type(backend)
+    module, name = cls.__module__, cls.__name__
+    if module == "keyring.backends.fail":
+        return "fail", name
+    if module == "keyring.backends.null":
+        return "null", name
+    if (module.startswith("keyrings.alt") and "encrypted" not in name.lower()) or (
+            "plaintext" in name.lower()):
+        return "plaintext", name
     return None
+
+
+def insecure_backend_reason(backend: keyring.backend.KeyringBackend | None = None) -> str | None:
+    """Why the active keyring cannot keep a secret safely (in English), or None if it can."""
+    found = insecure_backend(backend)
+    if found is None:
+        return None
+    kind, name = found
+    return INSECURE_REASONS[kind].format(name=name)
 
 
 def _is_chainer(backend: keyring.backend.KeyringBackend) -> bool:

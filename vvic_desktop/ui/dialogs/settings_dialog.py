@@ -123,6 +123,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(self.tr("Settings"))
         self.settings = settings
         self.keyring_problem = secrets.insecure_backend_reason()
+        self._keyring_kind = secrets.insecure_backend()
         self.pages: dict[str, MarketPage] = {}
         self.token_fields: dict[str, QLineEdit] = {}  # market -> its access_token field
         self.open_app_id: QLineEdit | None = None  # VVIC open platform (on the vvic page)
@@ -178,7 +179,7 @@ class SettingsDialog(QDialog):
                     "No secure keyring is available: {reason}. Secrets cannot be saved here and "
                     "are never written to a plain file: set the environment variables shown "
                     "below, or install and unlock a keyring (GNOME Keyring, KWallet)."
-                ).format(reason=self.keyring_problem)
+                ).format(reason=self._keyring_reason())
             )
             self.keyring_status.setStyleSheet("QLabel { color: #c92a2a; }")
         layout.addWidget(self.keyring_status)
@@ -196,6 +197,19 @@ class SettingsDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.market_stack, 1)
         return tab
+
+    def _keyring_reason(self) -> str:
+        """Why the keyring cannot keep a secret, in the user's language (storage.secrets
+        says it in English for the CLI and the log)."""
+        kind, name = self._keyring_kind or ("", "")
+        texts = {
+            "none": self.tr("no keyring backend is installed"),
+            "fail": self.tr("no secret service is running"),
+            "null": self.tr("the keyring is switched off"),
+            "plaintext": self.tr("the keyring backend {name} would keep secrets in plain "
+                                 "text").format(name=name),
+        }
+        return texts.get(kind, self.keyring_problem or "")
 
     def _market_page(self, market: str) -> QWidget:
         page = QWidget()
