@@ -5,8 +5,9 @@
 For each language (zh_CN, en): a fresh data folder, the bundled sample photo searched with the
 automatic crop on OneBound · VVIC (a market that pages), its second page loaded with "Load
 more" (main-<lang>.png: the button, with its cost, stays under the grid), the library tab
-after it (library-<lang>.png) and a batch of four variants of the sample (batch-<lang>.png). Needs a CJK font (fonts-wqy-microhei or
-fonts-noto-cjk) for the Chinese shots; look at every picture before committing it.
+after it (library-<lang>.png) and a batch of four variants of the sample (batch-<lang>.png).
+Needs a CJK font (fonts-wqy-microhei or fonts-noto-cjk) for the Chinese shots; look at every
+picture before committing it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
-            raise SystemExit("error: timed out waiting for the app")
+            where = sys._getframe(1).f_lineno
+            raise SystemExit(f"error: timed out waiting for the app (screenshots.py:{where})")
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         QThread.msleep(20)
 
@@ -77,19 +79,22 @@ def shoot(lang: str, out: Path) -> None:
         finished: list[object] = []
         window.searchFinished.connect(lambda result, error: finished.append(error))
         window.start_search()
-        wait_until(lambda: bool(finished))
+        wait_until(lambda: bool(finished), 240)
         if finished[0] is not None:
             raise SystemExit(f"error: the demo search failed: {finished[0]}")
         model = window.results_model
 
         def pictures_in() -> bool:
-            rows = min(model.rowCount(), 12)
-            return rows > 0 and all(
+            # the cards on screen have their pictures (those below are fetched on scrolling)
+            view = window.results_view
+            shown = [r for r in range(min(model.rowCount(), 12))
+                     if view.visualRect(model.index(r)).intersects(view.viewport().rect())]
+            return bool(shown) and all(
                 model.index(r).data(Roles.ThumbnailState)
                 in (ThumbState.READY, ThumbState.FAILED, ThumbState.NONE)
-                for r in range(rows))
+                for r in shown)
 
-        wait_until(pictures_in)
+        wait_until(pictures_in, 180)
         wait_until(lambda: window.services.library.list() != [], 20)
         wait_until(lambda: window._saved_id is not None, 120)  # autosaved: the page joins it
         wait_until(window.load_more_button.isVisible)
@@ -99,7 +104,7 @@ def shoot(lang: str, out: Path) -> None:
         wait_until(lambda: bool(loaded), 240)
         if loaded[0] is not None:
             raise SystemExit(f"error: load more failed: {loaded[0]}")
-        wait_until(pictures_in)
+        wait_until(pictures_in, 180)
         wait_until(lambda: "/" in window.load_more_button.text()
                    or " of " in window.load_more_button.text(), 20)  # the quota left is in
         window.grab().save(str(out / f"main-{lang}.png"))
