@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import io
 import ipaddress
 import logging
 import os
@@ -553,6 +555,23 @@ class SearchServices:
             downloader = ThumbnailDownloader(self.thumbnail_store,
                                              policy=self.picture_policy(endpoint))
             downloader.fetch_all(missing, cancel=cancel)
+
+    def saved_prepared(self, sha: str | None) -> PreparedImage | None:
+        """The prepared photo a saved search was made with (the library keeps it), so that
+        its next page ("load more") asks with the very same picture even when the original
+        file is gone; None when it is not in the store."""
+        jpeg = self.library.picture(sha)
+        if not jpeg:
+            return None
+        from PIL import Image, UnidentifiedImageError  # a worker's import, not start-up's
+
+        try:
+            with Image.open(io.BytesIO(jpeg)) as image:
+                width, height = image.size
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+            return None
+        return PreparedImage(jpeg=jpeg, width=width, height=height,
+                             sha256=hashlib.sha256(jpeg).hexdigest())
 
     def result_market(self, result: SearchResult) -> str:
         """The market a result was searched on: a demo search saved as "demo" (as_demo) was

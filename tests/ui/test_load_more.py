@@ -111,3 +111,34 @@ def test_a_page_that_cannot_be_saved_is_still_shown(qtbot, make_window, monkeypa
     # the library entry is as it was: page 1 only
     saved = window.services.library.get(search_id)
     assert {o.key for o in saved.result.offers} == {o.key for o in first.offers}
+
+
+def test_a_saved_search_loads_more_with_its_stored_photo(qtbot, make_window, tmp_path):
+    """Reopened from the library after the photo file is gone: the next page is asked with
+    the prepared photo the library kept (the same picture), and the label says the upload
+    costs a call again."""
+    import shutil
+
+    photo = tmp_path / "连衣裙.jpg"
+    shutil.copy(SAMPLE, photo)
+    window = make_window()
+    window.filter_bar.set_market("onebound-vvic")
+    with qtbot.waitSignal(window.crop_view.photoLoaded):
+        window.drop_area.add_paths([str(photo)])
+    with qtbot.waitSignal(window.librarySaved) as saved, \
+            qtbot.waitSignal(window.searchFinished) as finished:
+        window.start_search()
+    first = finished.args[0]
+    search_id = saved.args[0]
+    photo.unlink()
+    window.show_saved(window.services.library.get(search_id))
+    qtbot.waitUntil(window.load_more_button.isVisible)
+    assert "2 API calls" in window.load_more_button.text()  # upload + page: no picture id
+    with qtbot.waitSignal(window.moreLoaded) as loaded:
+        window.load_more()
+    result, error = loaded.args
+    assert error is None, error
+    assert result.image_sha256 == first.image_sha256  # the very same picture was sent
+    assert len(result.offers) > len(first.offers)
+    saved_now = window.services.library.get(search_id)
+    assert {o.key for o in saved_now.result.offers} == {o.key for o in result.offers}

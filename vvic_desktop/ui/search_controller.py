@@ -194,10 +194,14 @@ class SearchController:
         self._generation += 1
         generation = self._generation
         services, saved_id = self.services, self._saved_id
+        # a saved search opened from the library asks with its stored photo
+        stored = self._saved.query_image if self._saved is not None else None
 
         def work(cancel: Any, progress: Any) -> SearchResult:
+            prepared = (services.saved_prepared(stored)
+                        if result.prepared is None and stored else None)
             more = services.search(result.query, cancel=cancel, progress=progress,
-                                   more_of=result)
+                                   more_of=result, prepared=prepared)
             if saved_id is not None:  # saved with the search, on this worker
                 try:
                     services.save_more(saved_id, more, cancel=cancel)
