@@ -172,3 +172,15 @@ def test_sandbox_1688_refuses_a_bad_page_or_size(sandbox: SandboxServer, image: 
     body = requests.post(f"{sandbox.url}/openapi/{market.api_path(api)}", data=form,
                          timeout=30).json()
     assert body["result"]["success"] is False and body["result"]["code"] == "400"
+
+
+@pytest.mark.parametrize(("name", "stale"), [("onebound-vvic", "http://127.0.0.1:9/gone.jpg"),
+                                             ("1688", "0123456789abcdef0123")])
+def test_a_stale_picture_id_uploads_the_photo_again(name: str, stale: str,
+                                                     sandbox: SandboxServer,
+                                                     image: PreparedImage) -> None:
+    """The gateway no longer knows page 1's picture id (OneBound 4006 "imgid无效", 1688
+    "imageId 不存在"): the page is asked again after one new upload, not failed."""
+    answer, permits = search(name, sandbox, image, PageRequest(2, seen=20, token=stale))
+    assert answer.offers and answer.token != stale
+    assert permits.count == answer.api_calls == 3  # refused query, upload, query

@@ -111,13 +111,7 @@ class Alibaba1688Market(HttpAdapter):
             # Both APIs refuse a call without the member's token: say so without paying a call.
             raise self.token_needed("no access_token")
         # a later page reuses page 1's imageId (one call, not two) when it is known
-        image_id = call.page.token if call.page.number > 1 else ""
-        if not image_id:
-            upload = self._post(call, UPLOAD_API, {"uploadImageParam": json.dumps(
-                {"imageBase64": base64.b64encode(image.jpeg).decode("ascii")})})
-            image_id = nz.text(upload.get("result"), 200)
-        if not image_id:
-            raise BadResponse("upload answer without an imageId", market=self.market_label)
+        image_id = (call.page.token if call.page.number > 1 else "") or self._upload(call, image)
         query: dict[str, Any] = {
             "imageId": image_id,
             "beginPage": call.page.number,
@@ -130,7 +124,14 @@ class Alibaba1688Market(HttpAdapter):
             query["priceEnd"] = str(filters.price_max)
         if filters.category and filters.category.isdigit():
             query["categoryId"] = int(filters.category)
-        result = self._post(call, QUERY_API, {"offerQueryParam": json.dumps(query)})
+        try:
+            result = self._post(call, QUERY_API, {"offerQueryParam": json.dumps(query)})
+        except (BadRequest, ImageRejected):
+            if not call.page.token or image_id != call.page.token:
+                raise
+            # page 1's imageId has expired ("imageId 不存在"): upload once more, ask again
+            image_id = query["imageId"] = self._upload(call, image)
+            result = self._post(call, QUERY_API, {"offerQueryParam": json.dumps(query)})
         page = result.get("result")
         items = nz.dig(page, "data") if isinstance(page, Mapping) else page
         offers, raw_count, skipped = nz.normalise_items(items, self._offer)
@@ -140,6 +141,15 @@ class Alibaba1688Market(HttpAdapter):
                             api_calls=call.api_calls, page=call.page.number, token=image_id,
                             has_more=more_pages(call.page, raw_count, page_count=page_count,
                                                 total=total))
+
+    def _upload(self, call: SearchCall, image: PreparedImage) -> str:
+        """product.image.upload: the photo's imageId."""
+        upload = self._post(call, UPLOAD_API, {"uploadImageParam": json.dumps(
+            {"imageBase64": base64.b64encode(image.jpeg).decode("ascii")})})
+        image_id = nz.text(upload.get("result"), 200)
+        if not image_id:
+            raise BadResponse("upload answer without an imageId", market=self.market_label)
+        return image_id
 
     def _check(self, response: HttpResponse, upload: bool) -> dict[str, Any]:
         """The business result object ({success, code, message, result}) or the error."""

@@ -158,8 +158,16 @@ class OneBoundMarket(HttpAdapter):
             params["page"] = call.page.number
         url = f"{self.base_url}/{self.platform}/item_search_img/"
         try:
-            response = self.send(call, "GET", url, params=params)
-            data = self._check(response)
+            try:
+                data = self._check(self.send(call, "GET", url, params=params))
+            except BadRequest:
+                if not token:
+                    raise
+                # page 1's imgid is no longer known to the gateway (4006 "imgid无效"): the
+                # photo is uploaded once more and the page asked again with the new id
+                imgid = params["imgid"] = self._upload(call, image)[0]
+                self._uploaded[image.sha256] = imgid
+                data = self._check(self.send(call, "GET", url, params=params))
         except VvicError as error:
             if error.retry is Retry.NEVER:  # the id may be the problem: a new search uploads
                 self._uploaded.pop(image.sha256, None)
