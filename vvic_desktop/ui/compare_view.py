@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 
 from vvic_desktop.core.models import Offer, StyleGroup
 from vvic_desktop.core.result_rows import best_offer_key
+from vvic_desktop.ui.menus import add_action
 from vvic_desktop.ui.results.model import format_price, picture_unavailable
 from vvic_desktop.ui.results.thumbnails import ThumbnailLoader, ThumbState
 from vvic_desktop.ui.results.view import open_in_browser
@@ -426,13 +427,10 @@ class CompareView(QWidget):
         menu = QMenu(self)
         menu.setObjectName("compareContextMenu")
         offer, group = self.model.offer(row), self._group
-        add = menu.addAction(self.tr("Add to purchase list"))
-        add.setObjectName("addToPurchase")
-        add.triggered.connect(lambda: self.purchaseRequested.emit(offer, group))
-        similar = menu.addAction(self.tr("Find similar (search by this picture)…"))
-        similar.setObjectName("compareFindSimilar")
-        similar.setEnabled(bool(offer.image_url))
-        similar.triggered.connect(lambda: self.findSimilarRequested.emit(offer))
+        add_action(menu, self.tr("Add to purchase list"), "addToPurchase",
+                   lambda: self.purchaseRequested.emit(offer, group))
+        add_action(menu, self.tr("Find similar (search by this picture)…"), "compareFindSimilar",
+                   lambda: self.findSimilarRequested.emit(offer), enabled=bool(offer.image_url))
         return menu
 
     def _context_menu(self, pos: Any) -> None:
