@@ -15,7 +15,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from vvic_desktop.cli.args import crop_arg, positive_int, price_arg
+from vvic_desktop.cli.args import add_command, crop_arg, positive_int, price_arg
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
@@ -30,9 +30,8 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "search",
-        help="search a marketplace by photo / 以图搜款",
+    parser = add_command(
+        sub, "search", run, help="search a marketplace by photo / 以图搜款",
         description="Search a wholesale marketplace with a photo and group the same styles.",
     )
     parser.add_argument("photo", help="image file, or an http(s) URL")
@@ -50,7 +49,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-cache", action="store_true", help="ask the service even if cached")
     parser.add_argument("--save", metavar="NAME",
                         help="keep the result in the library under NAME (opens offline later)")
-    parser.set_defaults(handler=run)
 
 
 def add_crop_arguments(parser: argparse.ArgumentParser) -> None:
