@@ -10,16 +10,17 @@ import hashlib
 import io
 import json
 import threading
-import urllib.parse
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from PIL import Image
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.models import PreparedImage
+from vvic_desktop.sandbox.wire import Answer, Handler, HTTPServer, Request, read_request, send
 
 CANARY = "CANARY-s3cr3t-1234"
 
@@ -35,81 +36,62 @@ class Reply:
 
 
 @dataclass
-class Seen:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
+class Seen(Request):
+    """A request the server was sent: the sandbox's parsed request plus its headers."""
 
-    def form(self) -> dict[str, str]:
-        return dict(urllib.parse.parse_qsl(self.body.decode("utf-8"), keep_blank_values=True))
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def body(self) -> bytes:
+        return self.raw_body
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        return json.loads(self.raw_body)
+
+
+class _Handler(Handler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the marketplaces' servers
 
 
 class ScriptedServer:
+    """Serves through the sandbox's own HTTP plumbing (`sandbox/wire.py`): the request is read
+    and the reply written as the sandbox does; only what to answer is scripted."""
+
     def __init__(self) -> None:
         self.replies: list[Reply | Callable[[Seen], Reply]] = []
         self.requests: list[Seen] = []
         self.stop = threading.Event()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                parsed = urllib.parse.urlsplit(self.path)
-                seen = Seen(self.command, parsed.path,
-                            dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True)),
-                            dict(self.headers.items()), body)
-                server.requests.append(seen)
-                index = min(len(server.requests) - 1, len(server.replies) - 1)
-                reply = server.replies[index] if server.replies else Reply(404)
-                if callable(reply):
-                    reply = reply(seen)
-                payload = reply.body
-                if isinstance(payload, dict | list):
-                    payload = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-                    reply.headers.setdefault("Content-Type", "application/json;charset=utf-8")
-                elif isinstance(payload, str):
-                    payload = payload.encode("utf-8")
-                if reply.no_date or "Date" in reply.headers:
-                    self.send_response_only(reply.status)
-                else:
-                    self.send_response(reply.status)
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                declared = reply.content_length
-                if declared is None:
-                    declared = len(payload)
-                self.send_header("Content-Length", str(declared))
-                self.end_headers()
-                try:
-                    if reply.drip is None:
-                        self.wfile.write(payload)
-                        return
-                    for byte in payload:
-                        self.wfile.write(bytes([byte]))
-                        self.wfile.flush()
-                        if server.stop.wait(reply.drip):
-                            return
-                except OSError:
-                    pass  # the client hung up (deadline, cancel): expected in those tests
-
-            do_GET = do_POST = _handle
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = HTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.sandbox = self  # type: ignore[assignment]  # handle() and clock() suffice
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
+
+    @staticmethod
+    def clock() -> float:
+        return time.time()
+
+    def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        request = read_request(handler, method, self.url)
+        if isinstance(request, Answer):
+            send(handler, request, self.stop)
+            return
+        seen = Seen(**vars(request), headers=dict(handler.headers.items()))
+        self.requests.append(seen)
+        index = min(len(self.requests) - 1, len(self.replies) - 1)
+        reply = self.replies[index] if self.replies else Reply(404)
+        if callable(reply):
+            reply = reply(seen)
+        payload, content_type = reply.body, None
+        if isinstance(payload, dict | list):
+            payload = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            content_type = "application/json;charset=utf-8"
+        elif isinstance(payload, str):
+            payload = payload.encode("utf-8")
+        answer = Answer(reply.status, payload, reply.status, content_type=content_type,
+                        headers=reply.headers, drip=reply.drip)
+        send(handler, answer, self.stop, declared_length=reply.content_length,
+             date=not reply.no_date)
 
     def script(self, *replies: Reply | Callable[[Seen], Reply]) -> None:
         self.replies = list(replies)

@@ -69,14 +69,14 @@ def test_upload_then_image_query(server: ScriptedServer, permits: Permits,
 
     upload, query = server.requests
     assert upload.path == PREFIX + "product.image.upload/ali-key"
-    form = upload.form()
+    form = upload.form
     assert form["access_token"] == "tok-1"
     image = json.loads(form["uploadImageParam"])["imageBase64"]
     assert base64.b64decode(image) == prepared.jpeg
     assert form["_aop_signature"] == aop(upload.path.removeprefix("/openapi/"), form)
 
     assert query.path == PREFIX + "product.search.imageQuery/ali-key"
-    qform = query.form()
+    qform = query.form
     offer_query = json.loads(qform["offerQueryParam"])
     assert offer_query["imageId"] == "img-778" and offer_query["pageSize"] == 10
     assert (offer_query["priceStart"], offer_query["priceEnd"]) == ("30", "60")

@@ -73,7 +73,7 @@ def test_upload_then_search(
 
     upload, search = server.requests
     assert (upload.method, upload.path) == ("POST", "/taobao/upload_img/")
-    form = upload.form()
+    form = upload.form
     assert base64.b64decode(form["imgcode"]) == prepared.jpeg
     # The key in the URL on every call (the documents' rule), the secret in the body.
     assert upload.query["key"] == "ob-key" and "key" not in form
