@@ -15,6 +15,7 @@ import email.utils
 import hmac
 import io
 import json
+import math
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
@@ -69,6 +70,26 @@ class Request:
         if name in self.query:
             return self.query[name]
         return self.form.get(name)
+
+
+class Speaker:
+    """One protocol the sandbox speaks (vvic.py, taobao.py, …), answering for `server`."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+
+    def app_key_of(self, req: Request) -> str:
+        """The app key a request names: what its quota and faults are counted against."""
+        raise NotImplementedError
+
+    def handle(self, req: Request, fault: str | None) -> Answer:
+        raise NotImplementedError
+
+    def over_quota(self, app_key: str) -> int | None:
+        """Whole seconds `app_key` must wait when it is over its quota (the call is not
+        counted); None: the call is admitted and counted."""
+        retry_after = self.server.admit(app_key)
+        return None if retry_after is None else math.ceil(retry_after)
 
 
 class Refusal(Exception):
