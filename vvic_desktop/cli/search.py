@@ -21,6 +21,7 @@ from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
 from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
+from vvic_desktop.core.pipeline import STAGE_WAIT
 from vvic_desktop.core.prices import format_price, format_price_range
 from vvic_desktop.core.redact import json_text
 from vvic_desktop.storage.settings import MAX_RESULTS, Settings
@@ -145,7 +146,7 @@ def _quiet(stage: str, percent: int) -> None:
 
 def _print_progress(stage: str, percent: int) -> None:
     name, _, arg = stage.partition(" ")
-    if name == "wait":  # a countdown before the next attempt (Ctrl+C stops it)
+    if name == STAGE_WAIT:  # a countdown before the next attempt (Ctrl+C stops it)
         zh = errors.language().startswith("zh")
         stage = f"等待 {arg} 秒后重试…" if zh else f"retrying in {arg} s…"
     sys.stderr.write(f"\r{percent:3d}% {stage:<24}")
