@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, TypeVar
 
+import pytest
 from PIL import Image
 
 from vvic_desktop.core.cancel import CancelToken
@@ -23,6 +24,7 @@ from vvic_desktop.core.models import PreparedImage
 from vvic_desktop.sandbox.wire import Answer, Handler, HTTPServer, Request, read_request, send
 
 CANARY = "CANARY-s3cr3t-1234"
+E = TypeVar("E", bound=BaseException)
 
 
 @dataclass
@@ -100,6 +102,14 @@ class ScriptedServer:
         self.stop.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def raised_exactly(expected: type[E], call: Callable[[], object]) -> E:
+    """What `call()` raised, which must be `expected` itself, not a subclass of it."""
+    with pytest.raises(expected) as caught:
+        call()
+    assert type(caught.value) is expected
+    return caught.value
 
 
 class Permits:

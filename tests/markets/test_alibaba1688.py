@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from scripted_server import Permits, Reply, ScriptedServer, Seen
+from scripted_server import Permits, Reply, ScriptedServer, Seen, raised_exactly
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
@@ -123,9 +123,8 @@ def test_errors_map_to_core_errors(
     upload: Reply | None, query: Reply | None, expected: type[VvicError],
 ) -> None:
     server.script(routed(upload, query))
-    with pytest.raises(expected) as caught:
-        market(server).search(prepared, Filters(), CancelToken(), permits)
-    assert type(caught.value) is expected
+    raised_exactly(expected,
+                   lambda: market(server).search(prepared, Filters(), CancelToken(), permits))
     assert permits.count == len(server.requests)
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from scripted_server import Permits, Reply, ScriptedServer, Seen
+from scripted_server import Permits, Reply, ScriptedServer, Seen, raised_exactly
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
@@ -157,9 +157,7 @@ def test_error_codes_map_to_core_errors(
     reply: Reply, expected: type[VvicError],
 ) -> None:
     server.script(reply)
-    with pytest.raises(expected) as caught:
-        run(market(server), prepared, permits)
-    assert type(caught.value) is expected
+    raised_exactly(expected, lambda: run(market(server), prepared, permits))
     assert permits.count == 1
 
 
