@@ -1162,8 +1162,8 @@
         <translation>Copy this stall for messaging</translation>
     </message>
     <message>
-        <source>The purchase list could not be changed (%1).</source>
-        <translation>The purchase list could not be changed (%1).</translation>
+        <source>The purchase list could not be changed ({kind}).</source>
+        <translation>The purchase list could not be changed ({kind}).</translation>
     </message>
     <message>
         <source>%1 stalls · %2 lines · %3 pieces · total ¥%4</source>

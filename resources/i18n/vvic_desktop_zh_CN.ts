@@ -1157,8 +1157,8 @@
         <translation>复制这个档口的拿货单</translation>
     </message>
     <message>
-        <source>The purchase list could not be changed (%1).</source>
-        <translation>进货单没能修改（%1）。</translation>
+        <source>The purchase list could not be changed ({kind}).</source>
+        <translation>进货单没能修改（{kind}）。</translation>
     </message>
     <message>
         <source>%1 stalls · %2 lines · %3 pieces · total ¥%4</source>

@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "markets"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: scripted_server
 from scripted_server import Reply, ScriptedServer
 
 from vvic_desktop.core.cancel import CancelToken

@@ -8,6 +8,7 @@ import io
 import threading
 import urllib.parse
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -141,6 +142,12 @@ def public_url(server: str, path: str) -> str:
     return f"http://{FAKE_PUBLIC_HOST}:{port}{path}"
 
 
+def fetch_public(server: str, path: str, **kwargs: Any) -> bytes:
+    """`fetch_url` of `path` on the loopback server under a made-up public name."""
+    return fetch_url(public_url(server, path), session=routed_session(),
+                     resolver=fake_public_resolver, **kwargs)
+
+
 # --- scheme and address policy -------------------------------------------------------------
 
 
@@ -204,40 +211,21 @@ def test_private_host_refused_before_any_connection():
 
 
 def test_public_host_fetches(server):
-    data = fetch_url(
-        public_url(server, "/photo.png"),
-        session=routed_session(),
-        resolver=fake_public_resolver,
-        verify_peer=False,
-    )
+    data = fetch_public(server, "/photo.png", verify_peer=False)
     assert data == PNG
 
 
 def test_dns_rebinding_caught_at_the_connected_peer(server):
     # The name "resolved" to a public address, but the connection landed on loopback.
     with pytest.raises(errors.UrlRefused):
-        fetch_url(
-            public_url(server, "/photo.png"),
-            session=routed_session(),
-            resolver=fake_public_resolver,
-        )
+        fetch_public(server, "/photo.png")
 
 
 def test_every_redirect_hop_is_rechecked(server):
     with pytest.raises(errors.UrlRefused):
-        fetch_url(
-            public_url(server, "/to-loopback"),
-            session=routed_session(),
-            resolver=fake_public_resolver,
-            verify_peer=False,
-        )
+        fetch_public(server, "/to-loopback", verify_peer=False)
     with pytest.raises(errors.UrlRefused):
-        fetch_url(
-            public_url(server, "/to-file"),
-            session=routed_session(),
-            resolver=fake_public_resolver,
-            verify_peer=False,
-        )
+        fetch_public(server, "/to-file", verify_peer=False)
 
 
 def test_at_most_three_redirects(server):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from cancelling import cancel_once_waiting
 from PIL import Image
 
 from vvic_desktop.core.cancel import CancelToken
@@ -249,29 +250,16 @@ def test_cancel_while_waiting_for_quota_ends_the_wait(tmp_path: Path) -> None:
     market = FakeMarket([offer("1")])
     cancel = CancelToken()
     waiting = threading.Event()
-    outcome: list[BaseException | object] = []
 
     def progress(stage: str, pct: int) -> None:
         if stage == "quota":
             waiting.set()
 
-    def run() -> None:
-        try:
-            outcome.append(run_search(
-                SearchQuery(source="x", market="vvic"), market, cancel=cancel, progress=progress,
-                quota=QuotaPlan(limiter, "vvic:KEY", 1, max_wait=7200),
-                prepared=prepared_image(),
-            ))
-        except BaseException as exc:
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    assert waiting.wait(60)
-    cancel.cancel()
-    thread.join(60)  # the wait it ends is an hour long
-    assert not thread.is_alive()
-    assert isinstance(outcome[0], Cancelled)
+    outcome = cancel_once_waiting(lambda: run_search(
+        SearchQuery(source="x", market="vvic"), market, cancel=cancel, progress=progress,
+        quota=QuotaPlan(limiter, "vvic:KEY", 1, max_wait=7200), prepared=prepared_image(),
+    ), waiting, cancel)
+    assert isinstance(outcome, Cancelled)
     assert market.requests == 0  # nothing was sent, no permit was spent
     assert len(limiter.recent("vvic:KEY")) == 1
 
@@ -280,27 +268,13 @@ def test_cancel_during_retry_backoff_ends_the_backoff(tmp_path: Path) -> None:
     cancel = CancelToken()
     market = FakeMarket(ServiceError("502", market="vvic"), [offer("1")])
     retrying = threading.Event()
-    outcome: list[BaseException | object] = []
-
-    def run() -> None:
-        try:
-            outcome.append(run_search(
-                SearchQuery(source="x", market="vvic"), market, cancel=cancel,
-                progress=lambda s, p: retrying.set() if s.startswith("retry") else None,
-                quota=None, prepared=prepared_image(),
-                # an hour's back-off unless cancelled
-                env=SearchEnvironment(retry=RetryPolicy(base=3600, cap=3600)),
-            ))
-        except BaseException as exc:
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    assert retrying.wait(60)
-    cancel.cancel()
-    thread.join(60)  # the back-off it ends is an hour long
-    assert not thread.is_alive()
-    assert isinstance(outcome[0], Cancelled) and market.requests == 1
+    outcome = cancel_once_waiting(lambda: run_search(
+        SearchQuery(source="x", market="vvic"), market, cancel=cancel,
+        progress=lambda s, p: retrying.set() if s.startswith("retry") else None,
+        quota=None, prepared=prepared_image(),
+        env=SearchEnvironment(retry=RetryPolicy(base=3600, cap=3600)),  # an hour's back-off
+    ), retrying, cancel)
+    assert isinstance(outcome, Cancelled) and market.requests == 1
 
 
 def test_filters_apply_to_every_market() -> None:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from cancelling import cancel_once_waiting
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
@@ -127,24 +128,14 @@ def test_cancel_during_a_real_wait_ends_it() -> None:
     cancel = CancelToken()
     fn, calls = scripted(QuotaExceeded("429", market="vvic", retry_after=3600), "ok")
     waiting = threading.Event()
-    outcome: list[BaseException] = []
 
     def on_retry(n: int, err: VvicError, delay: float) -> None:
         waiting.set()
 
-    def run() -> None:
-        try:
-            call_with_retry(fn, cancel=cancel, on_retry=on_retry, max_retry_after=7200)
-        except BaseException as exc:
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    assert waiting.wait(60)
-    cancel.cancel()
-    thread.join(60)  # the Retry-After it ends is an hour long
-    assert not thread.is_alive()
-    assert isinstance(outcome[0], Cancelled) and len(calls) == 1
+    outcome = cancel_once_waiting(  # the Retry-After it ends is an hour long
+        lambda: call_with_retry(fn, cancel=cancel, on_retry=on_retry, max_retry_after=7200),
+        waiting, cancel)
+    assert isinstance(outcome, Cancelled) and len(calls) == 1
 
 
 def test_already_cancelled_token_makes_no_call() -> None:

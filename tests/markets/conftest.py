@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from scripted_server import Permits, ScriptedServer, prepared_image
 
 from vvic_desktop.core.models import PreparedImage
-
-# The helper module sits next to the tests, which import it by its plain name.
-sys.path.insert(0, str(Path(__file__).parent))
-from scripted_server import Permits, ScriptedServer, prepared_image
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from scripted_server import Permits, Reply, ScriptedServer, Seen
+from scripted_server import Permits, Reply, ScriptedServer, Seen, raised_exactly
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
@@ -69,14 +69,14 @@ def test_upload_then_image_query(server: ScriptedServer, permits: Permits,
 
     upload, query = server.requests
     assert upload.path == PREFIX + "product.image.upload/ali-key"
-    form = upload.form()
+    form = upload.form
     assert form["access_token"] == "tok-1"
     image = json.loads(form["uploadImageParam"])["imageBase64"]
     assert base64.b64decode(image) == prepared.jpeg
     assert form["_aop_signature"] == aop(upload.path.removeprefix("/openapi/"), form)
 
     assert query.path == PREFIX + "product.search.imageQuery/ali-key"
-    qform = query.form()
+    qform = query.form
     offer_query = json.loads(qform["offerQueryParam"])
     assert offer_query["imageId"] == "img-778" and offer_query["pageSize"] == 10
     assert (offer_query["priceStart"], offer_query["priceEnd"]) == ("30", "60")
@@ -123,9 +123,8 @@ def test_errors_map_to_core_errors(
     upload: Reply | None, query: Reply | None, expected: type[VvicError],
 ) -> None:
     server.script(routed(upload, query))
-    with pytest.raises(expected) as caught:
-        market(server).search(prepared, Filters(), CancelToken(), permits)
-    assert type(caught.value) is expected
+    raised_exactly(expected,
+                   lambda: market(server).search(prepared, Filters(), CancelToken(), permits))
     assert permits.count == len(server.requests)
 
 

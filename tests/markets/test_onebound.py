@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from scripted_server import Permits, Reply, ScriptedServer, Seen
+from scripted_server import Permits, Reply, ScriptedServer, Seen, raised_exactly
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
@@ -73,7 +73,7 @@ def test_upload_then_search(
 
     upload, search = server.requests
     assert (upload.method, upload.path) == ("POST", "/taobao/upload_img/")
-    form = upload.form()
+    form = upload.form
     assert base64.b64decode(form["imgcode"]) == prepared.jpeg
     # The key in the URL on every call (the documents' rule), the secret in the body.
     assert upload.query["key"] == "ob-key" and "key" not in form
@@ -125,11 +125,10 @@ def test_errors_map_to_core_errors(
     upload: Reply | None, search: Reply | None, expected: type[VvicError],
 ) -> None:
     server.script(routed(upload, search))
-    with pytest.raises(expected) as caught:
-        run(OneBoundVvic(Credentials("ob-key", SECRET), server.url), prepared, permits)
-    assert type(caught.value) is expected
+    error = raised_exactly(expected, lambda: run(
+        OneBoundVvic(Credentials("ob-key", SECRET), server.url), prepared, permits))
     assert permits.count == len(server.requests)
-    for text in (str(caught.value), repr(caught.value), caught.value.detail):
+    for text in (str(error), repr(error), error.detail):
         assert SECRET not in text
 
 

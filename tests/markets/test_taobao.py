@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from scripted_server import Permits, Reply, ScriptedServer, Seen
+from scripted_server import Permits, Reply, ScriptedServer, Seen, raised_exactly
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
@@ -67,7 +67,7 @@ def test_success_is_a_signed_form_post(
 
     seen = server.requests[0]
     assert (seen.method, seen.path, seen.query) == ("POST", "/router/rest", {})
-    form = seen.form()
+    form = seen.form
     assert form["method"] == "taobao.image.search" and form["app_key"] == "top-key"
     assert (form["format"], form["v"], form["sign_method"]) == ("json", "2.0", "md5")
     assert form["cat"] == "50010850"
@@ -91,7 +91,7 @@ def test_hmac_sign_method(server: ScriptedServer, permits: Permits,
                           prepared: PreparedImage) -> None:
     server.script(Reply(200, SUCCESS))
     run(market(server, sign_method="hmac"), prepared, permits)
-    form = server.requests[0].form()
+    form = server.requests[0].form
     concat = "".join(f"{k}{form[k]}" for k in sorted(form) if k != "sign" and form[k] != "")
     expected = hmac.new(SECRET.encode(), concat.encode(), hashlib.md5).hexdigest().upper()
     assert form["sign"] == expected
@@ -157,9 +157,7 @@ def test_error_codes_map_to_core_errors(
     reply: Reply, expected: type[VvicError],
 ) -> None:
     server.script(reply)
-    with pytest.raises(expected) as caught:
-        run(market(server), prepared, permits)
-    assert type(caught.value) is expected
+    raised_exactly(expected, lambda: run(market(server), prepared, permits))
     assert permits.count == 1
 
 
@@ -200,11 +198,11 @@ def skew_checking_server(seen: Seen, *, always_31: bool = False) -> Reply:
     """Like TOP: reject a timestamp more than 10 min from the server's clock with code 31."""
     server_now = dt.datetime.now(dt.UTC)
     headers = {"Date": email.utils.format_datetime(server_now, usegmt=True)}
-    sent = dt.datetime.strptime(seen.form()["timestamp"], "%Y-%m-%d %H:%M:%S")
+    sent = dt.datetime.strptime(seen.form["timestamp"], "%Y-%m-%d %H:%M:%S")
     sent = sent.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
     if always_31 or abs((sent - server_now).total_seconds()) > 600:
         return Reply(200, {"error_response": {"code": 31, "msg": "Invalid Timestamp"}}, headers)
-    if seen.form()["sign"] != top_md5(seen.form(), SECRET):
+    if seen.form["sign"] != top_md5(seen.form, SECRET):
         return Reply(200, {"error_response": {"code": 25, "msg": "Invalid Signature"}}, headers)
     return Reply(200, SUCCESS, headers)
 

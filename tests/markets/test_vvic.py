@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from scripted_server import Permits, Reply, ScriptedServer, Seen
+from scripted_server import Permits, Reply, ScriptedServer, Seen, raised_exactly
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import (
@@ -152,9 +152,7 @@ def test_failures_map_to_core_errors(
     reply: Reply, error: type[VvicError],
 ) -> None:
     server.script(reply)
-    with pytest.raises(error) as caught:
-        run(market(server), prepared, permits)
-    assert type(caught.value) is error
+    raised_exactly(error, lambda: run(market(server), prepared, permits))
     assert permits.count == 1
 
 

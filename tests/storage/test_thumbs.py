@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import http.server
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from typing import ClassVar
 
 import pytest
+from scripted_server import Reply, ScriptedServer
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.core.errors import Cancelled, NetworkError
@@ -99,40 +98,24 @@ def test_cancel_raises_and_keeps_what_was_stored(store: ThumbnailStore) -> None:
             ["http://x/1"], cancel=token)
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    hits: ClassVar[Counter[str]] = Counter()
-
-    def do_GET(self) -> None:
-        type(self).hits[self.path] += 1
-        body = b"\xff\xd8\xff" + self.path.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "image/jpeg")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def server() -> Iterator[str]:
-    _Handler.hits = Counter()
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+def server() -> Iterator[ScriptedServer]:
+    """Answers every path with a JPEG-looking body naming that path."""
+    scripted = ScriptedServer()
+    scripted.script(lambda seen: Reply(200, b"\xff\xd8\xff" + seen.path.encode(),
+                                       {"Content-Type": "image/jpeg"}))
+    yield scripted
+    scripted.close()
 
 
-def test_real_fetch_through_intake_on_loopback(store: ThumbnailStore, server: str) -> None:
-    urls = [f"{server}/item/{k}.jpg" for k in range(6)] * 2
+def test_real_fetch_through_intake_on_loopback(store: ThumbnailStore,
+                                               server: ScriptedServer) -> None:
+    urls = [f"{server.url}/item/{k}.jpg" for k in range(6)] * 2
     dl = ThumbnailDownloader(store, allow_private=True)
     report = dl.fetch_all(urls)
     assert len(report.shas) == 6 and not report.errors
     assert store.get(report.shas[urls[0]]) == b"\xff\xd8\xff/item/0.jpg"
-    assert all(n == 1 for n in _Handler.hits.values())
+    assert all(n == 1 for n in Counter(seen.path for seen in server.requests).values())
     # Loopback is refused unless the caller allows private addresses.
     refused = ThumbnailDownloader(ThumbnailStore(store.root / "other")).fetch_all([urls[0]])
     assert urls[0] in refused.errors

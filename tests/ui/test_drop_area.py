@@ -3,19 +3,18 @@ ever blocking the window; the strip shows them with lazily made thumbnails."""
 
 from __future__ import annotations
 
-import http.server
 import io
 import itertools
 import os
 import threading
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog
+from scripted_server import Reply, ScriptedServer
 
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.storage.settings import Settings
@@ -268,33 +267,18 @@ def test_a_missing_file_and_a_fifo_give_messages(qtbot, drop, tmp_path: Path) ->
 # --- URLs through a loopback server --------------------------------------------------------------
 
 
-class _Images(http.server.BaseHTTPRequestHandler):
-    routes: ClassVar[dict[str, tuple[str, bytes]]] = {}
-
-    def do_GET(self) -> None:
-        kind, body = self.routes.get(self.path, ("text/plain", b"missing"))
-        self.send_response(200 if self.path in self.routes else 404)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def image_server():
-    _Images.routes = {
-        "/dress.png": ("image/png", png_bytes((10, 20, 200), 40)),
-        "/placeholder.jpg": ("image/jpeg", b"<!DOCTYPE html><html>hotlink denied</html>"),
+    routes = {
+        "/dress.png": Reply(200, png_bytes((10, 20, 200), 40), {"Content-Type": "image/png"}),
+        "/placeholder.jpg": Reply(200, b"<!DOCTYPE html><html>hotlink denied</html>",
+                                  {"Content-Type": "image/jpeg"}),
     }
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Images)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    server = ScriptedServer()
+    server.script(lambda seen: routes.get(
+        seen.path, Reply(404, b"missing", {"Content-Type": "text/plain"})))
+    yield server.url
+    server.close()
 
 
 def test_browser_image_urls_are_downloaded_on_a_worker(qtbot, pools, data_dir, image_server):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vvic_desktop.cli import search as cli_search
-from vvic_desktop.cli.args import positive_int
+from vvic_desktop.cli.args import add_command, positive_int
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.search import _filters, add_crop_arguments, add_filter_arguments
 from vvic_desktop.cli.text import lang_text
@@ -33,9 +33,8 @@ MAX_PHOTOS = 2000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "batch",
-        help="search many photos, within the quota, resumable / 批量搜款",
+    parser = add_command(
+        sub, "batch", run, help="search many photos, within the quota, resumable / 批量搜款",
         description="Search many photos from a persisted queue; killed runs resume.",
     )
     parser.add_argument("photos", nargs="*", help="photos and folders of photos")
@@ -53,7 +52,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=positive_int, help=argparse.SUPPRESS)
     add_crop_arguments(parser)
     add_filter_arguments(parser)
-    parser.set_defaults(handler=run)
 
 
 def collect_photos(arguments: list[str]) -> list[str]:

@@ -46,3 +46,13 @@ def open_services(args: argparse.Namespace, *, demo: bool = False,
     for message in services.settings.messages:
         sys.stderr.write(f"note: {message}\n")
     return services
+
+
+def open_library(args: argparse.Namespace) -> SearchServices:
+    """`open_services` for the commands that work on the library (`library`, `purchase`): a
+    library recovered from damage or migrated says so as a `note:` line on stderr."""
+    services = open_services(args)
+    notice = services.database.notice
+    if notice is not None:
+        sys.stderr.write(f"note: {notice.message()}\n")
+    return services

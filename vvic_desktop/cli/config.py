@@ -16,6 +16,7 @@ import json
 import sys
 from typing import Any
 
+from vvic_desktop.cli.args import add_action, add_action_group
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.core import errors
 from vvic_desktop.storage.settings import API_MARKETS, OPTIONS, Kind, Settings
@@ -26,15 +27,15 @@ CREDENTIAL_ACCOUNTS = (*API_MARKETS, "vvic-open")  # storage.secrets.VVIC_OPEN (
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "config", help="credentials, quotas and settings / 设置",
+    actions = add_action_group(
+        sub, "config", help="credentials, quotas and settings / 设置",
         description="Store marketplace credentials in the OS keyring and change settings.",
+        dest="config_action",
     )
-    actions = parser.add_subparsers(dest="config_action", metavar="ACTION")
-    actions.required = True
 
-    creds = actions.add_parser(
-        "set-credentials", help="store a market's AppKey and secret in the OS keyring",
+    creds = add_action(
+        actions, "set-credentials", set_credentials,
+        help="store a market's AppKey and secret in the OS keyring",
         description="The secret is asked for (hidden) or read from stdin; never give it as "
                     "an argument.",
     )
@@ -43,21 +44,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     creds.add_argument("--token-only", action="store_true",
                        help="1688: replace only the access_token (after renewing the "
                             "authorisation on open.1688.com)")
-    creds.set_defaults(handler=set_credentials)
 
-    quota = actions.add_parser("set-quota", help="calls per minute your AppKey may make")
+    quota = add_action(actions, "set-quota", set_quota,
+                       help="calls per minute your AppKey may make")
     quota.add_argument("market", choices=API_MARKETS)
     quota.add_argument("calls_per_minute", metavar="N")
-    quota.set_defaults(handler=set_quota)
 
-    setting = actions.add_parser("set", help="change one setting (see `vvic config show`)")
+    setting = add_action(actions, "set", set_value,
+                         help="change one setting (see `vvic config show`)")
     setting.add_argument("name", choices=sorted(OPTIONS), metavar="NAME")
     setting.add_argument("value")
-    setting.set_defaults(handler=set_value)
 
-    show = actions.add_parser("show", help="print settings and which credentials are set")
+    show = add_action(actions, "show", show_settings,
+                      help="print settings and which credentials are set")
     show.add_argument("--json", action="store_true")
-    show.set_defaults(handler=show_settings)
 
 
 def _settings(args: argparse.Namespace) -> Settings:

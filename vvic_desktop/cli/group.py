@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vvic_desktop.cli.args import add_command
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
@@ -29,9 +30,8 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "group",
-        help="group listings of the same style / 同款归类",
+    parser = add_command(
+        sub, "group", run, help="group listings of the same style / 同款归类",
         description="Group listings of the same style; show stall count, price spread, best offer.",
     )
     parser.add_argument("items", metavar="ITEMS.json", help="the listings to group")
@@ -40,7 +40,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--allow-private", action="store_true",
         help="allow image URLs on this machine or the local network (the demo sandbox)",
     )
-    parser.set_defaults(handler=run)
 
 
 def _load(path: Path) -> list[dict[str, Any]]:

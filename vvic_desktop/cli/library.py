@@ -12,66 +12,53 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from vvic_desktop.cli.common import open_services
+from vvic_desktop.cli.args import add_action, add_action_group
+from vvic_desktop.cli.common import open_library
 from vvic_desktop.cli.search import print_table
 from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
 
 if TYPE_CHECKING:  # loaded when a command runs, not at import: `vvic --help` stays fast
-    from vvic_desktop.services import SearchServices
     from vvic_desktop.storage.library import SavedSearch, SearchSummary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "library",
-        help="saved searches / 资料库",
+    actions = add_action_group(
+        sub, "library", help="saved searches / 资料库",
         description="List, show, export and delete saved searches; import your own photos.",
     )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
 
-    listing = actions.add_parser("list", help="saved searches, newest first")
+    listing = add_action(actions, "list", run_list, help="saved searches, newest first")
     listing.add_argument("--filter", metavar="TEXT", default="",
                          help="only those whose name, notes, titles or stalls contain TEXT")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=run_list)
 
-    show = actions.add_parser("show", help="one saved search with its groups and offers")
+    show = add_action(actions, "show", run_show,
+                      help="one saved search with its groups and offers")
     show.add_argument("name", help="its name, or #ID from `vvic library list`")
     show.add_argument("--json", action="store_true")
-    show.set_defaults(handler=run_show)
 
-    export = actions.add_parser("export", help="write a saved search to CSV, XLSX or HTML")
+    export = add_action(actions, "export", run_export,
+                        help="write a saved search to CSV, XLSX or HTML")
     export.add_argument("name", help="its name, or #ID")
     export.add_argument("--out", required=True, metavar="FILE",
                         help="FILE.csv, FILE.xlsx (with pictures), FILE.html or FILE.json")
-    export.set_defaults(handler=run_export)
 
-    delete = actions.add_parser("delete", help="remove a saved search")
+    delete = add_action(actions, "delete", run_delete, help="remove a saved search")
     delete.add_argument("name", help="its name, or #ID")
-    delete.set_defaults(handler=run_delete)
 
-    importer = actions.add_parser(
-        "import-folder", help="add your own photos of stall items (with prices) to the library"
+    importer = add_action(
+        actions, "import-folder", run_import,
+        help="add your own photos of stall items (with prices) to the library",
     )
     importer.add_argument("folder", help="a folder of photos")
     importer.add_argument("--prices", metavar="CSV",
                           help="file,title,price,stall,market,position,min_order,note per photo")
     importer.add_argument("--json", action="store_true")
-    importer.set_defaults(handler=run_import)
-
-
-def _services(args: argparse.Namespace) -> SearchServices:
-    services = open_services(args)
-    notice = services.database.notice
-    if notice is not None:
-        sys.stderr.write(f"note: {notice.message()}\n")
-    return services
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with open_library(args) as services:
         summaries = services.library.list(args.filter)
     if args.json:
         json.dump({"searches": [summary_to_json(s) for s in summaries]}, sys.stdout,
@@ -91,7 +78,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with open_library(args) as services:
         saved = services.library.get(args.name)
         missing = services.library.missing_pictures(saved.id)
     if args.json:
@@ -113,14 +100,14 @@ def run_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     out = Path(args.out).expanduser()
-    with _services(args) as services:
+    with open_library(args) as services:
         kind = services.library.export(args.name, out, language=errors.language())
     sys.stderr.write(f"wrote {kind.upper()} {out}\n")
     return 0
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with open_library(args) as services:
         library = services.library
         search_id = library.resolve(args.name)
         library.delete(search_id)
@@ -133,7 +120,7 @@ def run_import(args: argparse.Namespace) -> int:
 
     from vvic_desktop.storage.local_catalog import import_folder
 
-    with _services(args) as services:
+    with open_library(args) as services:
         report = import_folder(
             services, Path(args.folder).expanduser(),
             prices=Path(args.prices).expanduser() if args.prices else None,

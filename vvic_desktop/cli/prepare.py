@@ -7,14 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from vvic_desktop.cli.args import crop_arg
+from vvic_desktop.cli.args import add_command, crop_arg
 from vvic_desktop.core import errors
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "prepare",
-        help="prepare a photo for image search / 预处理图片",
+    parser = add_command(
+        sub, "prepare", run, help="prepare a photo for image search / 预处理图片",
         description="Decode, orient, crop, resize and encode a photo as the marketplaces want it.",
     )
     parser.add_argument("photo", help="image file, or an http(s) URL")
@@ -28,7 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="allow URLs on the local network (never needed for files)",
     )
-    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:

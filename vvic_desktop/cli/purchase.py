@@ -12,50 +12,43 @@ import json
 import sys
 from pathlib import Path
 
-from vvic_desktop.cli.args import positive_int
-from vvic_desktop.cli.library import _services
+from vvic_desktop.cli.args import add_action, add_action_group, positive_int
+from vvic_desktop.cli.common import open_library
 from vvic_desktop.core import errors
 from vvic_desktop.core.purchase import PurchasePlan, line_label, money, plan_to_json
 from vvic_desktop.storage.purchase_export import grand_total, section_heading, section_total
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "purchase",
-        help="the purchase list / 进货单",
+    actions = add_action_group(
+        sub, "purchase", help="the purchase list / 进货单",
         description="The purchase list: what to take from which stall, in walking order.",
     )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
 
-    add = actions.add_parser("add", help="add a listing of a saved search")
+    add = add_action(actions, "add", run_add, help="add a listing of a saved search")
     add.add_argument("search", metavar="SAVED_SEARCH", help="its name, or #ID")
     add.add_argument("item_id", metavar="ITEM_ID", help="the listing's item id")
     add.add_argument("--qty", type=positive_int, default=1, metavar="N",
                      help="how many pieces (default 1)")
     add.add_argument("--note", default="", metavar="TEXT", help="colour, size …")
-    add.set_defaults(handler=run_add)
 
-    listing = actions.add_parser("list", help="stall sections in walking order, with totals")
+    listing = add_action(actions, "list", run_list,
+                         help="stall sections in walking order, with totals")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=run_list)
 
-    remove = actions.add_parser("remove", help="take a listing off the list")
+    remove = add_action(actions, "remove", run_remove, help="take a listing off the list")
     remove.add_argument("item_id", metavar="ITEM_ID")
-    remove.set_defaults(handler=run_remove)
 
-    clear = actions.add_parser("clear", help="empty the list")
-    clear.set_defaults(handler=run_clear)
+    add_action(actions, "clear", run_clear, help="empty the list")
 
-    export = actions.add_parser("export", help="write the list for the market trip")
+    export = add_action(actions, "export", run_export, help="write the list for the market trip")
     export.add_argument("--out", required=True, metavar="FILE",
                         help="FILE.xlsx (to print, with pictures), FILE.html (a route sheet "
                              "for the phone) or FILE.txt (per stall, for messaging)")
-    export.set_defaults(handler=run_export)
 
 
 def run_add(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with open_library(args) as services:
         saved = services.library.get(args.search)
         purchases = services.purchase_list
         line_id = purchases.add_from_saved(saved, args.item_id, quantity=args.qty,
@@ -68,7 +61,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with open_library(args) as services:
         plan = services.purchase_list.plan()
     if args.json:
         json.dump(plan_to_json(plan), sys.stdout, ensure_ascii=False, indent=2)
@@ -102,14 +95,14 @@ def print_plan(plan: PurchasePlan) -> None:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with open_library(args) as services:
         removed = services.purchase_list.remove(args.item_id)
     sys.stderr.write(f"removed {removed} line(s)\n")
     return 0
 
 
 def run_clear(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with open_library(args) as services:
         removed = services.purchase_list.clear()
     sys.stderr.write(f"removed {removed} line(s)\n")
     return 0
@@ -117,7 +110,7 @@ def run_clear(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
-    with _services(args) as services:
+    with open_library(args) as services:
         kind = services.purchase_list.export(out, language=errors.language())
     sys.stderr.write(f"wrote {kind.upper()} {out}\n")
     return 0

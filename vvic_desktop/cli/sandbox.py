@@ -17,14 +17,13 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from vvic_desktop.cli.args import whole_number
+from vvic_desktop.cli.args import add_command, whole_number
 from vvic_desktop.cli.text import lang_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "sandbox",
-        help="run the built-in demo marketplace / 启动演示市场",
+    parser = add_command(
+        sub, "sandbox", run, help="run the built-in demo marketplace / 启动演示市场",
         description="Serve a demo marketplace (VVIC, TOP, OneBound protocols) on 127.0.0.1.",
     )
     parser.add_argument("--port", type=_port, default=0, help="TCP port (0: any free port)")
@@ -35,7 +34,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--fail-rate", type=_rate, default=0.0, metavar="R",
                         help="share of calls answered with a random 5xx (0..1)")
     parser.add_argument("--seed", type=int, default=7, help="catalog seed (default 7)")
-    parser.set_defaults(handler=run)
 
 
 def _port(text: str) -> int:

@@ -15,12 +15,13 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from vvic_desktop.cli.args import crop_arg, positive_int, price_arg
+from vvic_desktop.cli.args import add_command, crop_arg, positive_int, price_arg
 from vvic_desktop.cli.common import open_services
 from vvic_desktop.cli.text import lang_text
 from vvic_desktop.core import errors
 from vvic_desktop.core.marketplace import MARKET_NAMES
 from vvic_desktop.core.models import CREDIT_LEVELS, Filters, SearchQuery, SearchResult
+from vvic_desktop.core.pipeline import STAGE_WAIT
 from vvic_desktop.core.prices import format_price, format_price_range
 from vvic_desktop.core.redact import json_text
 from vvic_desktop.storage.settings import MAX_RESULTS, Settings
@@ -30,9 +31,8 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "search",
-        help="search a marketplace by photo / 以图搜款",
+    parser = add_command(
+        sub, "search", run, help="search a marketplace by photo / 以图搜款",
         description="Search a wholesale marketplace with a photo and group the same styles.",
     )
     parser.add_argument("photo", help="image file, or an http(s) URL")
@@ -50,7 +50,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-cache", action="store_true", help="ask the service even if cached")
     parser.add_argument("--save", metavar="NAME",
                         help="keep the result in the library under NAME (opens offline later)")
-    parser.set_defaults(handler=run)
 
 
 def add_crop_arguments(parser: argparse.ArgumentParser) -> None:
@@ -147,7 +146,7 @@ def _quiet(stage: str, percent: int) -> None:
 
 def _print_progress(stage: str, percent: int) -> None:
     name, _, arg = stage.partition(" ")
-    if name == "wait":  # a countdown before the next attempt (Ctrl+C stops it)
+    if name == STAGE_WAIT:  # a countdown before the next attempt (Ctrl+C stops it)
         zh = errors.language().startswith("zh")
         stage = f"等待 {arg} 秒后重试…" if zh else f"retrying in {arg} s…"
     sys.stderr.write(f"\r{percent:3d}% {stage:<24}")

@@ -583,8 +583,12 @@ def fetch_url(
     try:
         with watched(started + deadline, cancel) as watchdog:
             try:
-                data = _fetch_hops(sess, url, started, deadline, connect_timeout, cancel,
-                                   resolver, policy, verify_peer, max_redirects, max_bytes)
+                data = _fetch_hops(_Fetch(
+                    session=sess, started=started, deadline=deadline,
+                    connect_timeout=connect_timeout, cancel=cancel, resolver=resolver,
+                    policy=policy, verify_peer=verify_peer, max_redirects=max_redirects,
+                    max_bytes=max_bytes,
+                ), url)
             except (NetworkError, DownloadTooLarge, UrlRefused):
                 if watchdog.fired == "cancel":
                     raise Cancelled() from None
@@ -602,23 +606,38 @@ def fetch_url(
             sess.close()
 
 
-def _fetch_hops(
-    sess: requests.Session,
-    url: str,
-    started: float,
-    deadline: float,
-    connect_timeout: float,
-    cancel: CancelToken | None,
-    resolver: Resolver,
-    policy: AddressPolicy,
-    verify_peer: bool,
-    max_redirects: int,
-    max_bytes: int,
-) -> bytes:
+@dataclass(frozen=True, slots=True)
+class _Fetch:
+    """What every hop of one `fetch_url` download shares: the session, the clock it started
+    on and its total deadline, cancel, the address rules and the size and redirect bounds."""
+
+    session: requests.Session
+    started: float
+    deadline: float
+    connect_timeout: float
+    cancel: CancelToken | None
+    resolver: Resolver
+    policy: AddressPolicy
+    verify_peer: bool
+    max_redirects: int
+    max_bytes: int
+
+    def remaining(self) -> float:
+        """Seconds left of the total deadline; Timeout once it has passed."""
+        left = self.deadline - (time.monotonic() - self.started)
+        if left <= 0:
+            raise Timeout("deadline", seconds=round(self.deadline))
+        return left
+
+    def check_cancel(self) -> None:
+        if self.cancel is not None:
+            self.cancel.raise_if_cancelled()
+
+
+def _fetch_hops(fetch: _Fetch, url: str) -> bytes:
     current = url
-    for _hop in range(max_redirects + 1):
-        response = _fetch_hop(sess, current, started, deadline, connect_timeout, cancel,
-                              resolver, policy, verify_peer)
+    for _hop in range(fetch.max_redirects + 1):
+        response = _fetch_hop(fetch, current)
         if response.is_redirect:
             location = response.headers.get("Location", "")
             response.close()
@@ -627,24 +646,14 @@ def _fetch_hops(
             current = urllib.parse.urljoin(current, location)
             continue
         try:
-            return _read_body(response, started, deadline, max_bytes, cancel)
+            return _read_body(fetch, response)
         finally:
             response.close()
-    raise UrlRefused(f"more than {max_redirects} redirects",
+    raise UrlRefused(f"more than {fetch.max_redirects} redirects",
                      reason=Both("重定向次数过多", "too many redirects"))
 
 
-def _fetch_hop(
-    sess: requests.Session,
-    url: str,
-    started: float,
-    deadline: float,
-    connect_timeout: float,
-    cancel: CancelToken | None,
-    resolver: Resolver,
-    policy: AddressPolicy,
-    verify_peer: bool,
-) -> requests.Response:
+def _fetch_hop(fetch: _Fetch, url: str) -> requests.Response:
     import requests
 
     parts = urllib.parse.urlsplit(url)
@@ -659,36 +668,36 @@ def _fetch_hop(
         raise UrlRefused("credentials in URL",
                          reason=Both("网址含登录信息", "credentials in the address"))
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    if cancel is not None:
-        cancel.raise_if_cancelled()
+    fetch.check_cancel()
     try:
-        addresses = resolver(host, port)
+        addresses = fetch.resolver(host, port)
     except (socket.gaierror, UnicodeError) as exc:
         raise NetworkError(f"cannot resolve {host}", reason=f"{host}: {exc}") from None
     if not addresses:
         raise NetworkError(f"cannot resolve {host}", reason=host)
     for address in addresses:
-        policy.check(address)
-    remaining = _remaining(started, deadline)
+        fetch.policy.check(address)
+    remaining = fetch.remaining()
+    sess = fetch.session
     try:
         response = sess.get(
             url,
             stream=True,
             allow_redirects=False,
-            timeout=(min(connect_timeout, remaining), min(5.0, remaining)),
+            timeout=(min(fetch.connect_timeout, remaining), min(5.0, remaining)),
             headers={"Accept": "image/*,*/*;q=0.5", "User-Agent": "vvic-desktop"},
         )
     except requests.Timeout:
-        raise Timeout(f"GET {host}", seconds=round(deadline)) from None
+        raise Timeout(f"GET {host}", seconds=round(fetch.deadline)) from None
     except requests.RequestException as exc:
         raise NetworkError(f"GET {host}: {type(exc).__name__}", reason=type(exc).__name__) from None
     # The name may resolve differently the second time (DNS rebinding): check the peer we
     # actually reached, unless a proxy stands between us.
-    if verify_peer and not sess.proxies and not requests.utils.get_environ_proxies(url):
+    if fetch.verify_peer and not sess.proxies and not requests.utils.get_environ_proxies(url):
         peer = _peer_address(response)
         if peer:
             try:
-                policy.check(peer)
+                fetch.policy.check(peer)
             except UrlRefused:
                 response.close()
                 raise
@@ -716,21 +725,10 @@ def _peer_address(response: requests.Response) -> str | None:
         return None
 
 
-def _remaining(started: float, deadline: float) -> float:
-    left = deadline - (time.monotonic() - started)
-    if left <= 0:
-        raise Timeout("deadline", seconds=round(deadline))
-    return left
-
-
-def _read_body(
-    response: requests.Response,
-    started: float,
-    deadline: float,
-    max_bytes: int,
-    cancel: CancelToken | None,
-) -> bytes:
+def _read_body(fetch: _Fetch, response: requests.Response) -> bytes:
     import requests
+
+    max_bytes, deadline = fetch.max_bytes, fetch.deadline
 
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
@@ -740,9 +738,8 @@ def _read_body(
     chunks: list[bytes] = []
     total = 0
     while True:
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        left = _remaining(started, deadline)
+        fetch.check_cancel()
+        left = fetch.remaining()
         if sock is not None:
             # Bound each read by the time left, so a server dripping a byte at a time cannot
             # stretch the download past the total deadline.

@@ -66,13 +66,6 @@ class Place:
     def parsed(self) -> bool:
         return self.number is not None or self.floor is not None
 
-    def floor_text(self, zh: bool = True) -> str:
-        if self.floor is None:
-            return ""
-        if self.floor < 0:
-            return f"B{-self.floor}"
-        return f"{self.floor}楼" if zh else f"{self.floor}F"
-
     def sort_key(self) -> tuple[Any, ...]:
         if not self.parsed:
             return (1, "", 0, "", 0, "", self.raw)

@@ -19,9 +19,8 @@ from vvic_desktop.sandbox.faults import success
 from vvic_desktop.sandbox.wire import (
     TAOBAO_CATS,
     TIMESTAMP_SKEW,
-    Answer,
     Refusal,
-    Request,
+    Speaker,
     check_image,
     json_answer,
     passes,
@@ -29,7 +28,7 @@ from vvic_desktop.sandbox.wire import (
 )
 
 if TYPE_CHECKING:
-    from vvic_desktop.sandbox.server import SandboxServer
+    from vvic_desktop.sandbox.wire import Answer, Request
 
 # 1688's AOP gateway: /openapi/param2/1/<namespace>/<api>/<app_key>
 AOP_PREFIX = "/openapi/"
@@ -37,11 +36,8 @@ AOP_NAMESPACE = "com.alibaba.fenxiao.crossborder"
 AOP_APIS = ("product.image.upload", "product.search.imageQuery")
 
 
-class AopGateway:
+class AopGateway(Speaker):
     """The two AOP calls of 1688's image search."""
-
-    def __init__(self, server: SandboxServer) -> None:
-        self.server = server
 
     @staticmethod
     def app_key_of(req: Request) -> str:
@@ -85,9 +81,8 @@ class AopGateway:
                 sent = 0.0
             if abs(sent - self.server.clock()) > TIMESTAMP_SKEW:
                 raise gateway(401, "gw.TimestampInvalid", "_aop_timestamp is out of range")
-        retry_after = self.server.admit(app_key)
-        if retry_after is not None:
-            seconds = math.ceil(retry_after)
+        seconds = self.over_quota(app_key)
+        if seconds is not None:
             raise gateway(429, "gw.QosAppFrequencyLimit",
                           f"App call frequency limit, retry in {seconds} s",
                           headers={"Retry-After": str(seconds)})

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from vvic_desktop.sandbox.wire import Answer, json_answer
+from vvic_desktop.sandbox.wire import SLOW_DRIP, Answer, json_answer
 
 FAULTS = (
     "500", "502", "503", "504", "429", "429-no-retry-after", "429-long", "429-http-date",
@@ -164,7 +164,7 @@ def fault_answer(fault: str, protocol: str, now: float) -> Answer:
     if fault == "slow":
         body = json.dumps({"code": 200, "msg": "success", "data": {"items": []},
                            "padding": "." * 400}).encode()
-        return Answer(200, body, 200, slow=True)
+        return Answer(200, body, 200, drip=SLOW_DRIP)
     if fault == "permission":
         return json_answer(200 if protocol in ("taobao", "onebound") else 403,
                            _permission_body(protocol), outcome=403)
@@ -251,5 +251,5 @@ def image_fault_answer(fault: str, data: bytes, now: float) -> Answer:
     if fault in ("empty", "missing-fields"):
         return Answer(200, b"", 200, content_type="image/jpeg")
     if fault == "slow":
-        return Answer(200, data, 200, content_type="image/jpeg", slow=True)
+        return Answer(200, data, 200, content_type="image/jpeg", drip=SLOW_DRIP)
     return fault_answer(fault, "img", now)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import math
 import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,9 +19,8 @@ from vvic_desktop.sandbox.faults import CONTENT_FAULTS, content_fault
 from vvic_desktop.sandbox.wire import (
     CHINA,
     PAGE_SIZE,
-    Answer,
     Refusal,
-    Request,
+    Speaker,
     check_image,
     json_answer,
     same,
@@ -30,6 +28,7 @@ from vvic_desktop.sandbox.wire import (
 
 if TYPE_CHECKING:
     from vvic_desktop.sandbox.server import SandboxServer
+    from vvic_desktop.sandbox.wire import Answer, Request
 
 PATHS = ("/vvic/item_search_img/", "/taobao/item_search_img/", "/taobao/upload_img/")
 UPLOAD_PATH = "/taobao/upload_img/"
@@ -41,11 +40,11 @@ MARKET_AREAS = {"广州十三行": "广东 广州", "广州沙河": "广东 广�
                 "杭州四季青": "浙江 杭州", "濮院": "浙江 嘉兴", "深圳南油": "广东 深圳"}
 
 
-class OneBound:
+class OneBound(Speaker):
     """The gateway: image upload and the two image searches, with a daily call count."""
 
     def __init__(self, server: SandboxServer) -> None:
-        self.server = server
+        super().__init__(server)
         self._lock = threading.Lock()
         self._daily: dict[tuple[str, str], int] = {}
 
@@ -75,9 +74,8 @@ class OneBound:
         if known is None or not same(secret, known):
             raise Refusal(envelope_answer(401, error="授权验证失败", reason="key或secret错误",
                                           error_code="4005"))
-        retry_after = self.server.admit(key)
-        if retry_after is not None:
-            seconds = math.ceil(retry_after)
+        seconds = self.over_quota(key)
+        if seconds is not None:
             raise Refusal(envelope_answer(429, error="请求过于频繁", error_code="4011",
                                           reason=f"请求过于频繁,请{seconds}秒后再试",
                                           headers={"Retry-After": str(seconds)}))

@@ -33,7 +33,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from PIL import Image
@@ -55,6 +55,7 @@ from vvic_desktop.sandbox.wire import (
     HTTPServer,
     Refusal,
     Request,
+    Speaker,
     http_date_to_epoch,
     image_type,
     json_answer,
@@ -131,14 +132,6 @@ class Captured(NamedTuple):
 MAX_CAPTURED = 500
 
 
-class _Protocol(Protocol):
-    """What the server asks of each protocol module's speaker."""
-
-    def app_key_of(self, req: Request) -> str: ...
-
-    def handle(self, req: Request, fault: str | None) -> Answer: ...
-
-
 class SandboxServer:
     """The demo marketplace on 127.0.0.1. Use as a context manager or start()/stop()."""
 
@@ -200,7 +193,7 @@ class SandboxServer:
         }
         # Tokens the gateway accepts; a test revokes one to play an expired authorisation.
         self.tokens: dict[str, set[str]] = {name: {token} for name, token in DEMO_TOKENS.items()}
-        self._protocols: dict[str, _Protocol] = {
+        self._protocols: dict[str, Speaker] = {
             "vvic": vvic.VvicSearch(self),
             "vvic-open": vvic_open.VvicOpen(self),
             "taobao": taobao.TopRouter(self),

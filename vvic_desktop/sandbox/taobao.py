@@ -9,7 +9,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +18,8 @@ from vvic_desktop.sandbox.wire import (
     PAGE_SIZE,
     TAOBAO_CATS,
     TIMESTAMP_SKEW,
-    Answer,
     Refusal,
-    Request,
+    Speaker,
     check_image,
     concat,
     json_answer,
@@ -29,16 +27,13 @@ from vvic_desktop.sandbox.wire import (
 )
 
 if TYPE_CHECKING:
-    from vvic_desktop.sandbox.server import SandboxServer
+    from vvic_desktop.sandbox.wire import Answer, Request
 
 PATH = "/router/rest"
 
 
-class TopRouter:
+class TopRouter(Speaker):
     """The TOP router serving ``taobao.image.search``."""
-
-    def __init__(self, server: SandboxServer) -> None:
-        self.server = server
 
     @staticmethod
     def app_key_of(req: Request) -> str:
@@ -93,9 +88,8 @@ class TopRouter:
         if method != "taobao.image.search":
             raise error(22, "Invalid Method", 404, "isv.method-not-exist",
                         f"{method} is not served by the sandbox")
-        retry_after = self.server.admit(app_key)
-        if retry_after is not None:
-            seconds = math.ceil(retry_after)
+        seconds = self.over_quota(app_key)
+        if seconds is not None:
             raise error(7, "App Call Limited", 429, "accesscontrol.limited-by-app-access-count",
                         f"This ban will last for {seconds} more seconds",
                         headers={"Retry-After": str(seconds)})

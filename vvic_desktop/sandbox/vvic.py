@@ -10,7 +10,6 @@ import base64
 import binascii
 import hashlib
 import json
-import math
 from typing import TYPE_CHECKING, Any
 
 from vvic_desktop.sandbox.catalog import Listing
@@ -19,9 +18,8 @@ from vvic_desktop.sandbox.wire import (
     CREDIT_RANK,
     MIN_IMAGE_SIDE,
     TIMESTAMP_SKEW,
-    Answer,
     Refusal,
-    Request,
+    Speaker,
     check_image,
     concat,
     json_answer,
@@ -30,7 +28,7 @@ from vvic_desktop.sandbox.wire import (
 )
 
 if TYPE_CHECKING:
-    from vvic_desktop.sandbox.server import SandboxServer
+    from vvic_desktop.sandbox.wire import Answer, Request
 
 PATH = "/api/search/item/image"
 
@@ -39,11 +37,8 @@ class RawNumber(str):
     """A JSON number kept as the text the client wrote (the V2.2 signature signs that)."""
 
 
-class VvicSearch:
+class VvicSearch(Speaker):
     """The V2.2 image search."""
-
-    def __init__(self, server: SandboxServer) -> None:
-        self.server = server
 
     @staticmethod
     def app_key_of(req: Request) -> str:
@@ -98,10 +93,10 @@ class VvicSearch:
         filters = filters_of(body)
         if filters is None:
             raise bad("bad filter value")
-        retry_after = self.server.admit(str(app_key))
-        if retry_after is not None:
+        seconds = self.over_quota(str(app_key))
+        if seconds is not None:
             raise Refusal(json_answer(429, {"code": 429, "msg": "请求过于频繁,请稍后再试"},
-                                      headers={"Retry-After": str(math.ceil(retry_after))}))
+                                      headers={"Retry-After": str(seconds)}))
         try:
             data = base64.b64decode(raw_b64, validate=True)
         except (binascii.Error, ValueError) as exc:

@@ -7,31 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 from typing import TYPE_CHECKING, Any
 
 from vvic_desktop.sandbox.faults import success
-from vvic_desktop.sandbox.wire import (
-    TIMESTAMP_SKEW,
-    Answer,
-    Refusal,
-    Request,
-    concat,
-    json_answer,
-    same,
-)
+from vvic_desktop.sandbox.wire import TIMESTAMP_SKEW, Refusal, Speaker, concat, json_answer, same
 
 if TYPE_CHECKING:
-    from vvic_desktop.sandbox.server import SandboxServer
+    from vvic_desktop.sandbox.wire import Answer, Request
 
 PATH = "/api/item/detail/v1"
 
 
-class VvicOpen:
+class VvicOpen(Speaker):
     """The open platform's item detail call (stall enrichment)."""
-
-    def __init__(self, server: SandboxServer) -> None:
-        self.server = server
 
     @staticmethod
     def app_key_of(req: Request) -> str:
@@ -56,10 +44,10 @@ class VvicOpen:
             raise Refusal(json_answer(400, {"status": 400, "message": "timestamp无效"})) from exc
         if abs(ts_ms / 1000.0 - self.server.clock()) > TIMESTAMP_SKEW:
             raise Refusal(json_answer(401, {"status": 401, "message": "时间戳已过期"}))
-        retry_after = self.server.admit(app_id)
-        if retry_after is not None:
+        seconds = self.over_quota(app_id)
+        if seconds is not None:
             raise Refusal(json_answer(429, {"status": 429, "message": "调用频率超限"},
-                                      headers={"Retry-After": str(math.ceil(retry_after))}))
+                                      headers={"Retry-After": str(seconds)}))
         rows: list[dict[str, Any]] = []
         for vid in params["item_vid"].split(","):
             try:

@@ -15,6 +15,7 @@ import email.utils
 import hmac
 import io
 import json
+import math
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
@@ -41,6 +42,7 @@ TAOBAO_CATS = {
     "trousers": "162205", "skirt": "1623", "sweater": "50000697",
 }
 CREDIT_RANK = {"A": 3, "B": 2, "C": 1}
+SLOW_DRIP = 0.4  # seconds between the bytes of a slow-loris answer
 
 
 @dataclass
@@ -48,9 +50,9 @@ class Answer:
     http_status: int
     body: bytes
     outcome: int  # the CallRecord status
-    content_type: str = "application/json; charset=utf-8"
+    content_type: str | None = "application/json; charset=utf-8"  # None: no such header
     headers: dict[str, str] = field(default_factory=dict)
-    slow: bool = False
+    drip: float | None = None  # seconds between single body bytes (slow loris); None: at once
 
 
 @dataclass
@@ -68,6 +70,26 @@ class Request:
         if name in self.query:
             return self.query[name]
         return self.form.get(name)
+
+
+class Speaker:
+    """One protocol the sandbox speaks (vvic.py, taobao.py, …), answering for `server`."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+
+    def app_key_of(self, req: Request) -> str:
+        """The app key a request names: what its quota and faults are counted against."""
+        raise NotImplementedError
+
+    def handle(self, req: Request, fault: str | None) -> Answer:
+        raise NotImplementedError
+
+    def over_quota(self, app_key: str) -> int | None:
+        """Whole seconds `app_key` must wait when it is over its quota (the call is not
+        counted); None: the call is admitted and counted."""
+        retry_after = self.server.admit(app_key)
+        return None if retry_after is None else math.ceil(retry_after)
 
 
 class Refusal(Exception):
@@ -142,26 +164,36 @@ class Handler(BaseHTTPRequestHandler):
         return
 
 
-def send(handler: BaseHTTPRequestHandler, answer: Answer, stopping: threading.Event) -> None:
+def send(handler: BaseHTTPRequestHandler, answer: Answer, stopping: threading.Event, *,
+         declared_length: int | None = None, date: bool = True) -> None:
+    """Write `answer`; `stopping` ends a drip early. For the tests of the HTTP clients, a
+    server that lies or leaves things out: `declared_length` sends a Content-Length other than
+    the body's, `date=False` no Date header. The answer's own Content-Type or Date header
+    replaces the default one."""
     try:
-        handler.send_response(answer.http_status)
-        handler.send_header("Content-Type", answer.content_type)
-        handler.send_header("Content-Length", str(len(answer.body)))
+        if not date or "Date" in answer.headers:
+            handler.send_response_only(answer.http_status)
+        else:
+            handler.send_response(answer.http_status)
+        if answer.content_type is not None and "Content-Type" not in answer.headers:
+            handler.send_header("Content-Type", answer.content_type)
+        length = len(answer.body) if declared_length is None else declared_length
+        handler.send_header("Content-Length", str(length))
         for name, value in answer.headers.items():
             handler.send_header(name, value)
         handler.end_headers()
-        if not answer.slow:
+        if answer.drip is None:
             handler.wfile.write(answer.body)
             return
         handler.wfile.flush()
         # A slow-loris answer: one byte at a time, slower than any read timeout notices.
         for index in range(len(answer.body)):
-            if stopping.wait(0.4):
+            if stopping.wait(answer.drip):
                 return
             handler.wfile.write(answer.body[index:index + 1])
             handler.wfile.flush()
-    except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
-        return  # the client gave up: nothing to answer to
+    except OSError:
+        return  # the client gave up (hung up, reset, timed out): nothing to answer to
 
 
 def _multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:

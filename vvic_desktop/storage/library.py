@@ -21,7 +21,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -394,13 +394,6 @@ class Library:
         """How many saved offers have no picture in the store (0 for a complete search)."""
         rows = self.db.read("SELECT thumb_sha FROM offers WHERE search_id = ?", (search_id,))
         return sum(1 for (sha,) in rows if not sha or not self.thumbnails.has(sha))
-
-    def iter_offers(self) -> Iterator[tuple[int, Offer, str | None]]:
-        """Every saved offer as (search id, offer, picture sha): the local catalog's source."""
-        for search_id, data, thumb in self.db.read(
-            "SELECT search_id, data, thumb_sha FROM offers ORDER BY search_id, position"
-        ):
-            yield int(search_id), offer_from_json(json.loads(data)), thumb
 
     def __len__(self) -> int:
         return int(self.db.read("SELECT count(*) FROM searches")[0][0])

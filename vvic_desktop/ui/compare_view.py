@@ -53,6 +53,8 @@ from PySide6.QtWidgets import (
 
 from vvic_desktop.core.models import Offer, StyleGroup
 from vvic_desktop.core.result_rows import best_offer_key
+from vvic_desktop.ui.menus import add_action
+from vvic_desktop.ui.results.delegate import ACCENT, MUTED, TEXT
 from vvic_desktop.ui.results.model import format_price, picture_unavailable
 from vvic_desktop.ui.results.thumbnails import ThumbnailLoader, ThumbState
 from vvic_desktop.ui.results.view import open_in_browser
@@ -60,11 +62,10 @@ from vvic_desktop.ui.results.view import open_in_browser
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 PICTURE_EDGE = 88
-BEST_COLOUR = QColor("#f59e0b")
+BEST_COLOUR = ACCENT  # the results cards' colours, so that "best" looks alike in both
+TEXT_COLOUR = TEXT
 AXIS_COLOUR = QColor("#9ca3af")
 DOT_COLOUR = QColor("#2563eb")
-TEXT_COLOUR = QColor("#1f2937")
-MUTED = QColor("#6b7280")
 BEST_ROW_BG = QColor("#fff7e6")
 
 
@@ -426,13 +427,10 @@ class CompareView(QWidget):
         menu = QMenu(self)
         menu.setObjectName("compareContextMenu")
         offer, group = self.model.offer(row), self._group
-        add = menu.addAction(self.tr("Add to purchase list"))
-        add.setObjectName("addToPurchase")
-        add.triggered.connect(lambda: self.purchaseRequested.emit(offer, group))
-        similar = menu.addAction(self.tr("Find similar (search by this picture)…"))
-        similar.setObjectName("compareFindSimilar")
-        similar.setEnabled(bool(offer.image_url))
-        similar.triggered.connect(lambda: self.findSimilarRequested.emit(offer))
+        add_action(menu, self.tr("Add to purchase list"), "addToPurchase",
+                   lambda: self.purchaseRequested.emit(offer, group))
+        add_action(menu, self.tr("Find similar (search by this picture)…"), "compareFindSimilar",
+                   lambda: self.findSimilarRequested.emit(offer), enabled=bool(offer.image_url))
         return menu
 
     def _context_menu(self, pos: Any) -> None:

@@ -18,15 +18,19 @@ from vvic_desktop.core import errors
 log = logging.getLogger(__name__)
 
 
-def error_text(error: BaseException, what: str = "task") -> str:
-    """The message to show for `error` (from the work named `what`), logged on the way."""
+def error_text(error: BaseException, what: str = "task", fallback: str | None = None) -> str:
+    """The message to show for `error` (from the work named `what`), logged on the way.
+
+    `fallback` (translated, with a ``{kind}`` field) names what failed when the error is not
+    one of ours; by default "Unexpected error ({kind}); details are in the log file."."""
     if isinstance(error, errors.VvicError):
         log.info("%s failed: %s (%s)", what, error.code, error.detail)
         return error.message()
     log.error("unexpected %s failure", what, exc_info=error)
-    return QCoreApplication.translate(
-        "Messages", "Unexpected error ({kind}); details are in the log file."
-    ).format(kind=type(error).__name__)
+    if fallback is None:
+        fallback = QCoreApplication.translate(
+            "Messages", "Unexpected error ({kind}); details are in the log file.")
+    return fallback.format(kind=type(error).__name__)
 
 
 def photo_error_text(error: BaseException | None) -> str:

@@ -10,7 +10,6 @@ stall (or all) goes to the clipboard for messaging.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vvic_desktop.core.errors import VvicError, language
+from vvic_desktop.core.errors import language
 from vvic_desktop.core.models import Offer, StyleGroup
 from vvic_desktop.core.purchase import (
     MAX_QUANTITY,
@@ -48,10 +47,9 @@ from vvic_desktop.core.purchase import (
     stall_text,
 )
 from vvic_desktop.services import SearchServices
+from vvic_desktop.ui.messages import error_text
 from vvic_desktop.ui.results.thumbnails import load_scaled
 from vvic_desktop.workers.tasks import Pools
-
-log = logging.getLogger(__name__)
 
 PICTURE_EDGE = 64
 LINE_ROLE = Qt.ItemDataRole.UserRole + 1  # line id on a line row
@@ -325,13 +323,9 @@ class PurchaseView(QWidget):
         self.pools.start(self.pools.storage, work, done, name=name)
 
     def _error(self, error: BaseException) -> None:
-        if isinstance(error, VvicError):
-            text = error.message()
-        else:
-            log.warning("purchase list: %r", error)
-            text = self.tr("The purchase list could not be changed (%1).").replace(
-                "%1", type(error).__name__)
-        self.statusMessage.emit(text, True)
+        self.statusMessage.emit(error_text(
+            error, "purchase list",
+            fallback=self.tr("The purchase list could not be changed ({kind}).")), True)
 
     def _line_items(self) -> list[QTreeWidgetItem]:
         heads = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]

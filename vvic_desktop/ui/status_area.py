@@ -104,7 +104,7 @@ class StatusArea:
             pipeline.STAGE_DONE: self.tr("Done."),
         }
         name, _space, detail = stage.partition(" ")
-        if name == "wait":  # a countdown before the next attempt; Cancel stops it
+        if name == pipeline.STAGE_WAIT:  # a countdown before the next attempt; Cancel stops it
             return self.tr("Trying again in {seconds} s… (Cancel stops the wait)").format(
                 seconds=detail)
         text = texts.get(name, stage)

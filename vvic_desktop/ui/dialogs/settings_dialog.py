@@ -69,6 +69,7 @@ from vvic_desktop.storage.settings import (
     Settings,
     option,
 )
+from vvic_desktop.ui.messages import error_text
 from vvic_desktop.workers.tasks import Pools
 
 QUOTA_TIERS = (20, 80)  # VVIC's AppKey tiers (seed article); other services: custom
@@ -571,11 +572,8 @@ class SettingsDialog(QDialog):
             self.open_app_id.setEnabled(True)
             self.open_secret.setEnabled(True)
         if error is not None:
-            self._show_error(
-                error.message() if isinstance(error, VvicError)
-                else self.tr("The keyring could not be read ({kind}).").format(
-                    kind=type(error).__name__)
-            )
+            self._show_error(error_text(
+                error, "keyring", fallback=self.tr("The keyring could not be read ({kind}).")))
         self._keys_loaded = True
         self.keysLoaded.emit()
 
@@ -613,9 +611,8 @@ class SettingsDialog(QDialog):
             self._saving = False
             self.ok_button.setEnabled(True)
             if error is not None:
-                self._finish_save(False, error.message() if isinstance(error, VvicError)
-                                  else self.tr("Saving failed ({kind}).").format(
-                                      kind=type(error).__name__))
+                self._finish_save(False, error_text(
+                    error, "settings", fallback=self.tr("Saving failed ({kind}).")))
                 return
             for market, key, _secret in credentials:
                 if market == secrets.VVIC_OPEN and self.open_secret is not None:

@@ -19,6 +19,8 @@ Signal `toggleRequested(int row)`: the user clicked a group card's toggle.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
@@ -271,17 +273,19 @@ class ResultsDelegate(QStyledItemDelegate):
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
         return width + 6
 
+    def _price_text(self, low: Decimal | None, high: Decimal | None) -> str:
+        """One price, or "¥12.00–18.00" when the two ends differ."""
+        if low is not None and high is not None and high != low:
+            return self.tr("{low}–{high}").format(low=format_price(low),
+                                                  high=format_price(high).lstrip("¥"))
+        return format_price(low)
+
     def _paint_group_text(self, painter: QPainter, option: QStyleOptionViewItem,
                           index: ModelIndex) -> None:
         line, height = self._text_lines(option)
         price_font = self._price_font(option)
         price_height = QFontMetrics(price_font).height() + 2
-        low, high = index.data(Roles.PriceMin), index.data(Roles.PriceMax)
-        if low is not None and high is not None and high != low:
-            prices = self.tr("{low}–{high}").format(low=format_price(low),
-                                                   high=format_price(high).lstrip("¥"))
-        else:
-            prices = format_price(low)
+        prices = self._price_text(index.data(Roles.PriceMin), index.data(Roles.PriceMax))
         y = line.y()
         self._draw_line(painter, price_font, PRICE_COLOUR,
                         QRect(line.x(), y, line.width(), price_height), prices)
@@ -321,10 +325,7 @@ class ResultsDelegate(QStyledItemDelegate):
         line, height = self._text_lines(option)
         price_font = self._price_font(option)
         price_height = QFontMetrics(price_font).height() + 2
-        price, high = index.data(Roles.Price), index.data(Roles.PriceHigh)
-        text = format_price(price)
-        if high is not None and price is not None and high != price:
-            text = self.tr("{low}–{high}").format(low=text, high=format_price(high).lstrip("¥"))
+        text = self._price_text(index.data(Roles.Price), index.data(Roles.PriceHigh))
         y = line.y()
         similarity = index.data(Roles.Similarity)
         if similarity is not None:

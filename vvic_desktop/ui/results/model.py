@@ -23,10 +23,10 @@ from __future__ import annotations
 import dataclasses
 import gc
 import heapq
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from enum import IntEnum
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from PySide6.QtCore import (
@@ -94,6 +94,26 @@ class Roles(IntEnum):
 
 
 # ----------------------------------------------------------------------- pure helpers
+
+
+# The roles that are one field of the row's offer, or of its style group.
+_OFFER_FIELDS: dict[int, Callable[[Offer], Any]] = {
+    role: attrgetter(name) for role, name in (
+        (Roles.Price, "price"), (Roles.PriceHigh, "price_max"), (Roles.ArtNo, "art_no"),
+        (Roles.StallName, "stall.name"), (Roles.StallPosition, "stall.position"),
+        (Roles.Market, "stall.market"), (Roles.Credit, "stall.credit_level"),
+        (Roles.Marketplace, "market"), (Roles.Stock, "stock"), (Roles.MinOrder, "min_order"),
+        (Roles.Sales, "sales"), (Roles.Similarity, "similarity"),
+        (Roles.DetailUrl, "detail_url"),
+    )
+}
+_GROUP_FIELDS: dict[int, Callable[[StyleGroup], Any]] = {
+    role: attrgetter(name) for role, name in (
+        (Roles.StallCount, "stall_count"), (Roles.InStockCount, "in_stock_count"),
+        (Roles.PriceMin, "price_min"), (Roles.PriceMedian, "price_median"),
+        (Roles.PriceMax, "price_max"),
+    )
+}
 
 
 def picture_unavailable(offer: Offer) -> str:
@@ -244,6 +264,12 @@ class ResultsModel(QAbstractListModel):
             return self._tooltip(row).replace("\n", ", ")
         if role < Roles.Kind:
             return None
+        field = _OFFER_FIELDS.get(role)
+        if field is not None:
+            return field(offer)
+        field = _GROUP_FIELDS.get(role)
+        if field is not None:
+            return field(group)
         value: Any
         match role:
             case Roles.Kind:
@@ -262,10 +288,6 @@ class ResultsModel(QAbstractListModel):
                 value = row.hidden_count
             case Roles.OfferCount:
                 value = len(group.offers)
-            case Roles.StallCount:
-                value = group.stall_count
-            case Roles.InStockCount:
-                value = group.in_stock_count
             case Roles.Shortlisted:
                 value = self._shortlisted(row)
             case Roles.Note:
@@ -275,38 +297,6 @@ class ResultsModel(QAbstractListModel):
                 value = self._changes.get(offer.key, "")
             case Roles.ChangeCount:
                 value = sum(1 for o in group.offers if o.key in self._changes)
-            case Roles.PriceMin:
-                value = group.price_min
-            case Roles.PriceMedian:
-                value = group.price_median
-            case Roles.PriceMax:
-                value = group.price_max
-            case Roles.Price:
-                value = offer.price
-            case Roles.PriceHigh:
-                value = offer.price_max
-            case Roles.StallName:
-                value = offer.stall.name
-            case Roles.StallPosition:
-                value = offer.stall.position
-            case Roles.ArtNo:
-                value = offer.art_no
-            case Roles.Market:
-                value = offer.stall.market
-            case Roles.Marketplace:
-                value = offer.market
-            case Roles.Credit:
-                value = offer.stall.credit_level
-            case Roles.Stock:
-                value = offer.stock
-            case Roles.MinOrder:
-                value = offer.min_order
-            case Roles.Sales:
-                value = offer.sales
-            case Roles.Similarity:
-                value = offer.similarity
-            case Roles.DetailUrl:
-                value = offer.detail_url
             case Roles.ImageUrl:
                 value = self._image_url(row)
             case Roles.PictureUnavailable:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import (
-    QAction,
     QContextMenuEvent,
     QDesktopServices,
     QGuiApplication,
@@ -26,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from vvic_desktop.core.models import Offer, StyleGroup
+from vvic_desktop.ui.menus import add_action
 from vvic_desktop.ui.results.delegate import MUTED, ResultsDelegate
 from vvic_desktop.ui.results.model import ResultsModel, Roles
 from vvic_desktop.ui.results.thumbnails import ThumbnailLoader
@@ -127,51 +127,36 @@ class ResultsView(QListView):
         menu.setObjectName("resultsContextMenu")
         offer: Offer = index.data(Roles.Offer)
         group: StyleGroup = index.data(Roles.Group)
-        open_action = menu.addAction(self.tr("Open listing in browser"))
-        open_action.setObjectName("openListing")
-        open_action.setEnabled(is_web_url(offer.detail_url))
-        open_action.triggered.connect(lambda: self.open_listing(index))
+        add_action(menu, self.tr("Open listing in browser"), "openListing",
+                   lambda: self.open_listing(index), enabled=is_web_url(offer.detail_url))
         menu.addSeparator()
-        copy_link = menu.addAction(self.tr("Copy link"))
-        copy_link.setObjectName("copyLink")
-        copy_link.setEnabled(bool(offer.detail_url))
-        copy_link.triggered.connect(lambda: self.copy_to_clipboard(offer.detail_url))
-        copy_title = menu.addAction(self.tr("Copy title"))
-        copy_title.setObjectName("copyTitle")
-        copy_title.triggered.connect(lambda: self.copy_to_clipboard(offer.title))
-        copy_stall = menu.addAction(self.tr("Copy stall"))
-        copy_stall.setObjectName("copyStall")
-        copy_stall.setEnabled(bool(stall_text(offer)))
-        copy_stall.triggered.connect(lambda: self.copy_to_clipboard(stall_text(offer)))
+        copy = self.copy_to_clipboard
+        add_action(menu, self.tr("Copy link"), "copyLink", lambda: copy(offer.detail_url),
+                   enabled=bool(offer.detail_url))
+        add_action(menu, self.tr("Copy title"), "copyTitle", lambda: copy(offer.title))
+        add_action(menu, self.tr("Copy stall"), "copyStall", lambda: copy(stall_text(offer)),
+                   enabled=bool(stall_text(offer)))
         menu.addSeparator()
         if len(group.offers) > 1:
             model = self.results_model()
             expanded = model.is_expanded(group.group_id)
-            toggle: QAction = menu.addAction(
-                self.tr("Collapse group") if expanded else self.tr("Expand group"))
-            toggle.setObjectName("toggleGroup")
             gid = group.group_id
-            toggle.triggered.connect(lambda: model.set_expanded(gid, not expanded))
-        compare = menu.addAction(self.tr("Compare stalls side by side"))
-        compare.setObjectName("compareGroup")
-        compare.triggered.connect(lambda: self.compareRequested.emit(group))
-        purchase = menu.addAction(self.tr("Add to purchase list"))
-        purchase.setObjectName("addToPurchase")
-        purchase.triggered.connect(lambda: self.purchaseRequested.emit(offer, group))
-        similar = menu.addAction(self.tr("Find similar (search by this picture)…"))
-        similar.setObjectName("findSimilar")
-        similar.setEnabled(bool(offer.image_url))
-        similar.triggered.connect(lambda: self.findSimilarRequested.emit(offer))
+            add_action(menu, self.tr("Collapse group") if expanded else self.tr("Expand group"),
+                       "toggleGroup", lambda: model.set_expanded(gid, not expanded))
+        add_action(menu, self.tr("Compare stalls side by side"), "compareGroup",
+                   lambda: self.compareRequested.emit(group))
+        add_action(menu, self.tr("Add to purchase list"), "addToPurchase",
+                   lambda: self.purchaseRequested.emit(offer, group))
+        add_action(menu, self.tr("Find similar (search by this picture)…"), "findSimilar",
+                   lambda: self.findSimilarRequested.emit(offer), enabled=bool(offer.image_url))
         if self.marks_enabled:
             menu.addSeparator()
             starred = self.results_model().mark(offer.key).shortlisted
-            star = menu.addAction(self.tr("Remove from shortlist") if starred
-                                  else self.tr("★ Shortlist this listing"))
-            star.setObjectName("toggleShortlist")
-            star.triggered.connect(lambda: self.shortlistRequested.emit(offer, not starred))
-            note = menu.addAction(self.tr("Note on this listing…"))
-            note.setObjectName("editNote")
-            note.triggered.connect(lambda: self.noteRequested.emit(offer))
+            add_action(menu, self.tr("Remove from shortlist") if starred
+                       else self.tr("★ Shortlist this listing"), "toggleShortlist",
+                       lambda: self.shortlistRequested.emit(offer, not starred))
+            add_action(menu, self.tr("Note on this listing…"), "editNote",
+                       lambda: self.noteRequested.emit(offer))
         return menu
 
     # -- events ------------------------------------------------------------------------------
