@@ -152,8 +152,8 @@ class OneBoundMarket(HttpAdapter):
             "imgid": imgid,
             "lang": self.lang,
         }
-        if filters.max_results:
-            params["page_size"] = max(1, min(50, int(filters.max_results)))
+        # No `page_size`: item_search_img documents key, secret, imgid, lang, cat and page
+        # only (DESIGN §6); the number of results shown is cut here, after the answer.
         if call.page.number > 1:  # item_search_img: `page`, 页数
             params["page"] = call.page.number
         url = f"{self.base_url}/{self.platform}/item_search_img/"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import math
 import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
