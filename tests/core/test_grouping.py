@@ -428,6 +428,22 @@ def test_listing_copies_are_confirmed_geometrically_and_others_are_not() -> None
     assert ["recoloured"] in sets and ["other"] in sets
 
 
+def test_checking_a_leaders_candidates_on_two_threads_groups_as_one_by_one(
+        monkeypatch) -> None:
+    from tests.imagegen import scene
+
+    pictures = {f"s{s}-{k}": data for s in (3, 4) for k, data in enumerate(_listing_copies(s))}
+    pictures["recoloured"] = _jpeg_bytes(scene(3, body=(30, 80, 210)))
+    pictures["other"] = _jpeg_bytes(scene(21))
+    offers = [_offer(key, title="") for key in pictures]
+    images = {o.key: pictures[o.item_id] for o in offers}
+    together = [sorted(o.item_id for o in g.offers) for g in group_offers(offers, images)]
+    monkeypatch.setattr(grouping, "_CONFIRM_WORKERS", 1)
+    one_by_one = [sorted(o.item_id for o in g.offers) for g in group_offers(offers, images)]
+    assert together == one_by_one
+    assert sorted(f"s3-{k}" for k in range(7)) in together
+
+
 def test_confirm_pair_needs_geometry_and_colour() -> None:
     from tests.imagegen import scene
     from vvic_desktop.core import local_features as lf

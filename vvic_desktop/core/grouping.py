@@ -27,6 +27,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -538,6 +539,9 @@ def _second_opinion(ev: PairEvidence, k: int, settings: GroupingSettings) -> boo
                 or ev.colour[k] >= 0.75)
 
 
+_CONFIRM_WORKERS = 2  # this machine class has two cores
+
+
 def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                         settings: GroupingSettings) -> list[list[int]]:
     """Star clustering with lazy confirmation: every member is confirmed against its leader.
@@ -564,32 +568,43 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     group_of = [-1] * n
     groups: list[list[int]] = []
     cache = ColourCache()
-    for leader in np.lexsort((np.arange(n), -degree)).tolist():
-        if group_of[leader] >= 0:
-            continue
-        gid = len(groups)
-        group_of[leader] = gid
-        members = [leader]
-        for k in edges[leader]:
-            a, b = int(ev.i[k]), int(ev.j[k])
-            other = b if a == leader else a
-            if group_of[other] >= 0 or ev.conflict[k] or not price_ok[k]:
+
+    def confirm(job: tuple[LocalFeatures, LocalFeatures, bool]) -> bool:
+        return confirm_pair(job[0], job[1], job[2], settings, cache).same
+
+    with ThreadPoolExecutor(max_workers=_CONFIRM_WORKERS) as pool:
+        for leader in np.lexsort((np.arange(n), -degree)).tolist():
+            if group_of[leader] >= 0:
                 continue
-            fa, fb = feats[leader], feats[other]
-            geometric = (
-                ok[a] and ok[b] and fa is not None and fb is not None
-                and min(len(fa), len(fb)) >= settings.min_keypoints
-            )
-            if geometric:
-                assert fa is not None and fb is not None
-                same = confirm_pair(fa, fb, _second_opinion(ev, k, settings), settings,
-                                    cache).same
-            else:
-                same = bool(ev.same[k])
-            if same:
-                group_of[other] = gid
-                members.append(other)
-        groups.append(members)
+            gid = len(groups)
+            group_of[leader] = gid
+            # The leader's open candidates are independent of one another (each is checked
+            # against the leader alone): the geometric checks run on both cores at once
+            # (OpenCV's matching and RANSAC release the GIL), the answers are applied in
+            # candidate order, so the groups are those of checking one by one.
+            others: list[int] = []
+            same: list[bool | None] = []
+            jobs: list[tuple[LocalFeatures, LocalFeatures, bool]] = []
+            for k in edges[leader]:
+                a, b = int(ev.i[k]), int(ev.j[k])
+                other = b if a == leader else a
+                if group_of[other] >= 0 or ev.conflict[k] or not price_ok[k]:
+                    continue
+                fa, fb = feats[leader], feats[other]
+                others.append(other)
+                if (ok[a] and ok[b] and fa is not None and fb is not None
+                        and min(len(fa), len(fb)) >= settings.min_keypoints):
+                    jobs.append((fa, fb, _second_opinion(ev, k, settings)))
+                    same.append(None)
+                else:
+                    same.append(bool(ev.same[k]))
+            answers = iter(pool.map(confirm, jobs) if len(jobs) > 1 else map(confirm, jobs))
+            members = [leader]
+            for other, verdict in zip(others, same, strict=True):
+                if verdict if verdict is not None else next(answers):
+                    group_of[other] = gid
+                    members.append(other)
+            groups.append(members)
     return groups
 
 

@@ -461,7 +461,7 @@ def _textures(grads: Sequence[np.ndarray], energies: Sequence[np.float32 | None]
 
 
 @dataclass(slots=True)
-class _ImageFeatures:
+class ImageFeatures:
     d_grid: np.ndarray
     p_grid: np.ndarray
     hsv: np.ndarray  # garment pixels for the colour histogram (`_garment_hsv`)
@@ -476,7 +476,7 @@ class _ImageFeatures:
 _CHUNK = 32
 
 
-def _finish(rows: Sequence[_ImageFeatures]) -> None:
+def _finish(rows: Sequence[ImageFeatures]) -> None:
     """Colour and texture histograms of `rows`, in one batched pass (see `_colour_histograms`);
     the pixels they were made from are dropped."""
     colour = _colour_histograms([f.hsv for f in rows])
@@ -489,14 +489,14 @@ def _finish(rows: Sequence[_ImageFeatures]) -> None:
 _NO_PIXELS = np.zeros((0, 3), np.float32)
 
 
-def _features(rgb: np.ndarray) -> _ImageFeatures:
+def _features(rgb: np.ndarray) -> ImageFeatures:
     """Everything per image that cannot be batched (resizes, crop, cv2 filters); the
     histograms are finished for the whole batch at once in `_assemble`."""
     side = HASH_SIZE * PHASH_FACTOR
     crop, mask = garment_crop(rgb)
     grey_img = Image.fromarray(np.ascontiguousarray(crop)).convert("L")
     grads, energy = _gradients(np.asarray(grey_img), mask)
-    return _ImageFeatures(
+    return ImageFeatures(
         np.asarray(grey_img.resize((HASH_SIZE + 1, HASH_SIZE), _RESAMPLE)),
         np.asarray(grey_img.resize((side, side), _RESAMPLE)),
         _garment_hsv(crop, mask),
@@ -506,7 +506,7 @@ def _features(rgb: np.ndarray) -> _ImageFeatures:
     )
 
 
-def _assemble(features: Sequence[_ImageFeatures | None]) -> SignatureBatch:
+def _assemble(features: Sequence[ImageFeatures | None]) -> SignatureBatch:
     batch = SignatureBatch.empty(len(features))
     present = [i for i, f in enumerate(features) if f is not None]
     if not present:
@@ -555,18 +555,24 @@ def signatures_of_arrays(rgbs: Sequence[np.ndarray | None]) -> SignatureBatch:
     """Signatures of decoded RGB arrays (see `decode`; None = missing). An array larger
     than `decode(…, WORK_SIZE)` gives is reduced to that size first, so the signatures do
     not depend on how large the caller decoded."""
-    out: list[_ImageFeatures | None] = []
-    for rgb in rgbs:
-        if rgb is None:
-            out.append(None)
-            continue
-        limit = WORK_SIZE * 2
-        if max(rgb.shape[:2]) > limit:
-            scale = limit / max(rgb.shape[:2])
-            size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
-            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        out.append(_features(rgb))
-    return _assemble(out)
+    return assemble([None if rgb is None else image_features(rgb) for rgb in rgbs])
+
+
+def image_features(rgb: np.ndarray) -> ImageFeatures:
+    """The per-picture part of `signatures_of_arrays` for one decoded RGB array (mostly
+    OpenCV and PIL calls that release the GIL: a worker thread may run it); `assemble`
+    finishes a batch of them."""
+    limit = WORK_SIZE * 2
+    if max(rgb.shape[:2]) > limit:
+        scale = limit / max(rgb.shape[:2])
+        size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return _features(rgb)
+
+
+def assemble(features: Sequence[ImageFeatures | None]) -> SignatureBatch:
+    """The signature batch of per-picture features (`image_features`; None = missing)."""
+    return _assemble(features)
 
 
 def _decode_source(src: bytes | str | Path | Image.Image | None) -> np.ndarray | str:
@@ -594,8 +600,8 @@ def signatures_from_sources(
     """
     items = list(sources)
     if workers > 1 and len(items) > 8:
-        decoded: list[_ImageFeatures | str] = []
-        pending: list[_ImageFeatures] = []
+        decoded: list[ImageFeatures | str] = []
+        pending: list[ImageFeatures] = []
         with ThreadPoolExecutor(max_workers=max(1, workers - 1)) as pool:
             for d in pool.map(_decode_source, items):
                 decoded.append(_features_or_code(d))
@@ -612,7 +618,7 @@ def signatures_from_sources(
     )
 
 
-def _features_or_code(decoded: np.ndarray | str) -> _ImageFeatures | str:
+def _features_or_code(decoded: np.ndarray | str) -> ImageFeatures | str:
     if isinstance(decoded, str):
         return decoded
     try:

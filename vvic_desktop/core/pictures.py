@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-import numpy as np
 from PIL import Image
 
 from vvic_desktop.core import hashing, intake, local_features
@@ -60,7 +59,7 @@ class Pictures:
 
 @dataclass(slots=True)
 class _One:
-    rgb: np.ndarray | None
+    sig: hashing.ImageFeatures | None  # the signature row's per-picture part
     features: LocalFeatures | None
     problem: str
     sha: str = ""
@@ -69,7 +68,8 @@ class _One:
 
 
 def _analyse_one(src: PictureSource | None, store: FeatureStore | None) -> _One:
-    """Decode and extract local features (OpenCV releases the GIL for both: threads help)."""
+    """Decode, extract local features and the signature's per-picture part (OpenCV and
+    PIL release the GIL for most of it: threads help)."""
     if src is None:
         return _One(None, None, "missing")
     raw: bytes | None = None
@@ -91,9 +91,10 @@ def _analyse_one(src: PictureSource | None, store: FeatureStore | None) -> _One:
         rgb = hashing.decode(raw if raw is not None else src, local_features.ANALYSIS_SIDE // 2)
     except PictureUnavailable as exc:  # the one picture loader's refusal
         return _One(None, None, exc.code)
+    sig = hashing.image_features(rgb)
     if feats is not None:
-        return _One(rgb, feats, "", sha, True)
-    return _One(rgb, local_features.extract(rgb), "", sha)
+        return _One(sig, feats, "", sha, True)
+    return _One(sig, local_features.extract(rgb), "", sha)
 
 
 def _checked_row(data: bytes) -> bytes:
@@ -121,7 +122,7 @@ def analyse(sources: Sequence[PictureSource | None], *, store: FeatureStore | No
             done = list(pool.map(lambda s: _analyse_one(s, store), items))
     else:
         done = [_analyse_one(s, store) for s in items]
-    batch = hashing.signatures_of_arrays([one.rgb for one in done])
+    batch = hashing.assemble([one.sig for one in done])
     for k, one in enumerate(done):
         if one.signature is not None:
             hashing.set_row(batch, k, one.signature)
