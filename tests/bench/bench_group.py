@@ -46,7 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import itertools
 
 from vvic_desktop.core import hashing
-from vvic_desktop.core.grouping import GroupingSettings, group_offers
+from vvic_desktop.core.grouping import group_offers
+from vvic_desktop.core.grouping_rules import GroupingSettings
 from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.sandbox.catalog import Catalog
 from vvic_desktop.storage.thumbs import ThumbnailStore
