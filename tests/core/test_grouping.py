@@ -507,18 +507,18 @@ def test_a_stored_picture_is_not_decoded_again_and_signs_the_same(tmp_path) -> N
     sources = [*_listing_copies(7)[:3], b"not a picture", None]
     first = pics.analyse(sources, store=store)
     decoded = []
-    real = pics.hashing.decode
+    real = pics.picture_decode.decode
 
     def counting(*args, **kwargs):
         decoded.append(1)
         return real(*args, **kwargs)
 
-    pics.hashing.decode = counting
+    pics.picture_decode.decode = counting
     try:
         second = pics.analyse(sources, store=store)
         assert len(decoded) == 1  # only the damaged picture, which has nothing stored
     finally:
-        pics.hashing.decode = real
+        pics.picture_decode.decode = real
     for name in first.signatures.__slots__:
         assert np.array_equal(getattr(first.signatures, name), getattr(second.signatures, name))
     assert second.problems[3] == first.problems[3] and second.problems[4] == "missing"

@@ -20,7 +20,13 @@ from typing import Protocol, TypeVar
 
 from PIL import Image
 
-from vvic_desktop.core import hashing, intake, local_features
+from vvic_desktop.core import (
+    hashing,
+    intake,
+    local_features,
+    picture_decode,
+    signature_features,
+)
 from vvic_desktop.core.errors import PictureUnavailable
 from vvic_desktop.core.hashing import SignatureBatch
 from vvic_desktop.core.local_features import LocalFeatures
@@ -36,7 +42,7 @@ FEATURES_KIND = (
     f"-{local_features.MAX_FEATURES}-{local_features.COLOUR_SIDE}"
 )
 # The store's name for a picture's signature row (`hashing.row_bytes`), likewise versioned.
-SIGNATURE_KIND = f"sig{hashing.SIGNATURE_FORMAT}-{hashing.WORK_SIZE}"
+SIGNATURE_KIND = f"sig{hashing.SIGNATURE_FORMAT}-{picture_decode.WORK_SIZE}"
 
 
 class FeatureStore(Protocol):
@@ -59,7 +65,7 @@ class Pictures:
 
 @dataclass(slots=True)
 class _One:
-    sig: hashing.ImageFeatures | None  # the signature row's per-picture part
+    sig: signature_features.ImageFeatures | None  # the signature row's per-picture part
     features: LocalFeatures | None
     problem: str
     sha: str = ""
@@ -88,10 +94,11 @@ def _analyse_one(src: PictureSource | None, store: FeatureStore | None) -> _One:
     if feats is not None and signature is not None:  # seen before: no decoding at all
         return _One(None, feats, "", sha, True, signature)
     try:
-        rgb = hashing.decode(raw if raw is not None else src, local_features.ANALYSIS_SIDE // 2)
+        rgb = picture_decode.decode(raw if raw is not None else src,
+                                    local_features.ANALYSIS_SIDE // 2)
     except PictureUnavailable as exc:  # the one picture loader's refusal
         return _One(None, None, exc.code)
-    sig = hashing.image_features(rgb)
+    sig = signature_features.image_features(rgb)
     if feats is not None:
         return _One(sig, feats, "", sha, True)
     return _One(sig, local_features.extract(rgb), "", sha)
