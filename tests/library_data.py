@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from PIL import Image
 
-from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import (
     CropBox,
     Filters,
@@ -17,6 +16,7 @@ from vvic_desktop.core.models import (
     SearchResult,
     Stall,
 )
+from vvic_desktop.core.style_groups import make_group
 from vvic_desktop.storage.thumbs import ThumbnailStore, sha256_hex
 
 COLOURS = [(200, 30, 40), (30, 120, 200), (40, 160, 60), (230, 180, 20), (120, 60, 160)]

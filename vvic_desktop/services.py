@@ -217,7 +217,8 @@ def _with_partial(downloader: ThumbnailDownloader, partial: PartialResults | Non
     fetch = thumbnails_from(downloader)
     if partial is None:
         return fetch
-    from vvic_desktop.core.grouping import GroupingSettings, group_offers  # numpy, cv2, PIL
+    from vvic_desktop.core.grouping import group_offers  # numpy, cv2, PIL
+    from vvic_desktop.core.grouping_rules import GroupingSettings
 
     settings = GroupingSettings(strictness=strictness)
 

@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from vvic_desktop.core.cancel import CancelToken
-from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import Offer, SearchQuery, SearchResult, Stall
+from vvic_desktop.core.style_groups import make_group
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.services import SearchServices
 from vvic_desktop.storage.settings import Settings

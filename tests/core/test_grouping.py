@@ -11,8 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from vvic_desktop.core import grouping, hashing
-from vvic_desktop.core.grouping import GroupingSettings, group_offers
+from vvic_desktop.core import (
+    grouping,
+    grouping_candidates,
+    grouping_rules,
+    hashing,
+    style_groups,
+)
+from vvic_desktop.core.grouping import group_offers
+from vvic_desktop.core.grouping_rules import GroupingSettings
 from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.core.pictures import Pictures
 from vvic_desktop.sandbox.catalog import Catalog
@@ -145,12 +152,12 @@ def _cluster(n: int, pairs: list[tuple[int, int]]) -> list[list[int]]:
     """confirm_and_cluster over pairs that all agree (signature rule: no local features)."""
     i, j = (np.array(v, dtype=np.intp) for v in zip(*pairs, strict=True))
     k = len(i)
-    ev = grouping.PairEvidence(
+    ev = grouping_rules.PairEvidence(
         i, j, np.zeros(k, np.int16), np.zeros(k, np.int16), np.ones(k), np.ones(k),
         np.zeros(k), np.zeros(k), np.full(k, np.nan), np.zeros(k, bool), np.ones(k, bool),
     )
     pics = Pictures(hashing.SignatureBatch.empty(n), [None] * n, [""] * n)
-    return grouping.confirm_and_cluster(n, ev, pics, grouping.GroupingSettings())
+    return grouping.confirm_and_cluster(n, ev, pics, grouping_rules.GroupingSettings())
 
 
 def test_leader_rule_does_not_chain() -> None:
@@ -199,18 +206,18 @@ def test_best_offer_order_and_price_spread() -> None:
         _offer("4", price=None, stall=Stall(name="s3", credit_level="A")),
         _offer("5", price="65", stall=Stall(name="s5", credit_level="A"), sales=30, stock=1),
     ]
-    g = grouping.make_group(members)
+    g = style_groups.make_group(members)
     assert g.best_offer.item_id == "5"  # A, cheapest of the A's, then more sales
     assert (g.price_min, g.price_median, g.price_max) == (Decimal(59), Decimal(65), Decimal(72))
     assert g.stall_count == 4 and g.in_stock_count == 4  # stock None counts as in stock
-    by_price = grouping.make_group(members, ("price", "credit", "sales", "stock"))
+    by_price = style_groups.make_group(members, ("price", "credit", "sales", "stock"))
     assert by_price.best_offer.item_id == "1"
     with pytest.raises(ValueError):
-        grouping.make_group(members, ("colour",))  # type: ignore[arg-type]
+        style_groups.make_group(members, ("colour",))  # type: ignore[arg-type]
 
 
 def test_price_range_high_end_counts_in_max() -> None:
-    g = grouping.make_group([_offer("1", price="69", price_max=Decimal(89)), _offer("2")])
+    g = style_groups.make_group([_offer("1", price="69", price_max=Decimal(89)), _offer("2")])
     assert g.price_max == Decimal(89) and g.price_min == Decimal(60)
 
 
@@ -225,8 +232,8 @@ def test_multi_index_finds_exactly_the_all_pairs_candidates() -> None:
     batch.phash[:] = np.repeat(centres, 5) ^ flips
     batch.phash_mirror[:] = rng.integers(0, 2**63, 1500, dtype=np.int64).astype(np.uint64)
     batch.ok[:] = True
-    a = set(zip(*grouping.candidate_pairs_all(batch, 7), strict=True))
-    b = set(zip(*grouping.candidate_pairs_index(batch, 7), strict=True))
+    a = set(zip(*grouping_candidates.candidate_pairs_all(batch, 7), strict=True))
+    b = set(zip(*grouping_candidates.candidate_pairs_index(batch, 7), strict=True))
     assert a == b and len(a) > 1500
 
 
@@ -428,6 +435,22 @@ def test_listing_copies_are_confirmed_geometrically_and_others_are_not() -> None
     assert ["recoloured"] in sets and ["other"] in sets
 
 
+def test_checking_a_leaders_candidates_on_two_threads_groups_as_one_by_one(
+        monkeypatch) -> None:
+    from tests.imagegen import scene
+
+    pictures = {f"s{s}-{k}": data for s in (3, 4) for k, data in enumerate(_listing_copies(s))}
+    pictures["recoloured"] = _jpeg_bytes(scene(3, body=(30, 80, 210)))
+    pictures["other"] = _jpeg_bytes(scene(21))
+    offers = [_offer(key, title="") for key in pictures]
+    images = {o.key: pictures[o.item_id] for o in offers}
+    together = [sorted(o.item_id for o in g.offers) for g in group_offers(offers, images)]
+    monkeypatch.setattr(grouping, "_CONFIRM_WORKERS", 1)
+    one_by_one = [sorted(o.item_id for o in g.offers) for g in group_offers(offers, images)]
+    assert together == one_by_one
+    assert sorted(f"s3-{k}" for k in range(7)) in together
+
+
 def test_confirm_pair_needs_geometry_and_colour() -> None:
     from tests.imagegen import scene
     from vvic_desktop.core import local_features as lf
@@ -435,11 +458,11 @@ def test_confirm_pair_needs_geometry_and_colour() -> None:
     s = GroupingSettings()
     base = lf.extract(scene(5, body=(200, 40, 40)))
     copy = lf.extract(Image.open(io.BytesIO(_jpeg_bytes(scene(5, body=(200, 40, 40)), 50))))
-    assert grouping.confirm_pair(base, copy, True, s).same
+    assert grouping_rules.confirm_pair(base, copy, True, s).same
     recolour = lf.extract(scene(5, body=(40, 60, 200)))  # the same photo, in blue
-    verdict = grouping.confirm_pair(base, recolour, True, s)
+    verdict = grouping_rules.confirm_pair(base, recolour, True, s)
     assert not verdict.same and verdict.reason == "colour"
-    other = grouping.confirm_pair(base, lf.extract(scene(6)), True, s)
+    other = grouping_rules.confirm_pair(base, lf.extract(scene(6)), True, s)
     assert not other.same and other.reason == "geometry"
 
 
@@ -484,18 +507,18 @@ def test_a_stored_picture_is_not_decoded_again_and_signs_the_same(tmp_path) -> N
     sources = [*_listing_copies(7)[:3], b"not a picture", None]
     first = pics.analyse(sources, store=store)
     decoded = []
-    real = pics.hashing.decode
+    real = pics.picture_decode.decode
 
     def counting(*args, **kwargs):
         decoded.append(1)
         return real(*args, **kwargs)
 
-    pics.hashing.decode = counting
+    pics.picture_decode.decode = counting
     try:
         second = pics.analyse(sources, store=store)
         assert len(decoded) == 1  # only the damaged picture, which has nothing stored
     finally:
-        pics.hashing.decode = real
+        pics.picture_decode.decode = real
     for name in first.signatures.__slots__:
         assert np.array_equal(getattr(first.signatures, name), getattr(second.signatures, name))
     assert second.problems[3] == first.problems[3] and second.problems[4] == "missing"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from vvic_desktop.core import hashing
+from vvic_desktop.core import hashing, picture_decode, signature_features
 from vvic_desktop.core.errors import DamagedImage, EmptyImage, FileMissing, UnsupportedImage
 
 
@@ -60,8 +60,8 @@ def _garment(colour: tuple[int, int, int], size: int = 400) -> Image.Image:
 def test_trim_removes_frame_and_padding() -> None:
     core = _garment((180, 40, 40))
     framed = ImageOps.expand(ImageOps.expand(core, 60, fill="white"), 25, fill=(20, 90, 30))
-    a = hashing.trim_plain(np.asarray(core))
-    b = hashing.trim_plain(np.asarray(framed))
+    a = signature_features.trim_plain(np.asarray(core))
+    b = signature_features.trim_plain(np.asarray(framed))
     assert abs(a.shape[0] - b.shape[0]) <= 2 and abs(a.shape[1] - b.shape[1]) <= 2
 
 
@@ -83,16 +83,16 @@ def test_signatures_tell_colours_apart_and_see_through_mirror_and_border() -> No
 def test_load_image_errors_are_taxonomy_errors(tmp_path) -> None:
     # Every failure is one of the loader's PictureUnavailable family, naming the reason.
     with pytest.raises(EmptyImage):
-        hashing.load_image(b"")
+        picture_decode.load_image(b"")
     with pytest.raises(UnsupportedImage):
-        hashing.load_image(b"not an image at all")
+        picture_decode.load_image(b"not an image at all")
     with pytest.raises(DamagedImage):
-        hashing.load_image(b"\x89PNG\r\n\x1a\n" + bytes(40))
+        picture_decode.load_image(b"\x89PNG\r\n\x1a\n" + bytes(40))
     with pytest.raises(FileMissing):
-        hashing.load_image(tmp_path / "absent.jpg")
+        picture_decode.load_image(tmp_path / "absent.jpg")
     buf = io.BytesIO()
     Image.new("RGBA", (900, 700), (0, 0, 0, 0)).save(buf, "PNG")
-    flat = hashing.load_image(buf.getvalue())
+    flat = picture_decode.load_image(buf.getvalue())
     assert flat.mode == "RGB" and flat.getpixel((0, 0)) == (255, 255, 255)
 
 
@@ -109,7 +109,8 @@ def test_batch_hashes_are_imagehash_of_the_garment_crop() -> None:
     images += [im.convert("RGB") for im in _random_images(4, seed=9)]
     batch = hashing.signatures(images)
     for k, im in enumerate(images):
-        crop = Image.fromarray(np.ascontiguousarray(hashing.garment_crop(np.asarray(im))[0]))
+        crop = Image.fromarray(
+            np.ascontiguousarray(signature_features.garment_crop(np.asarray(im))[0]))
         assert format(int(batch.phash[k]), "016x") == str(imagehash.phash(crop))
         assert format(int(batch.dhash[k]), "016x") == str(imagehash.dhash(crop))
 
@@ -135,8 +136,8 @@ def test_two_photo_collage_keeps_one_garment() -> None:
     pair = Image.new("RGB", (800, 400), "white")
     pair.paste(one, (0, 0))
     pair.paste(ImageOps.mirror(one), (400, 0))
-    crop_one, _ = hashing.garment_crop(np.asarray(one))
-    crop_pair, _ = hashing.garment_crop(np.asarray(pair))
+    crop_one, _ = signature_features.garment_crop(np.asarray(one))
+    crop_pair, _ = signature_features.garment_crop(np.asarray(pair))
     assert abs(crop_pair.shape[1] - crop_one.shape[1]) <= 3
 
 
@@ -155,19 +156,20 @@ def test_opencv_decode_gives_pils_pixels(orientation: int, size: tuple[int, int]
     exif = Image.Exif()
     exif[0x0112] = orientation
     for raw in (_jpeg(im, exif=exif), _jpeg(im.convert("L")), _jpeg(im, progressive=True)):
-        assert hashing._decode_jpeg(raw, hashing.WORK_SIZE) is not None
-        fast = hashing._load_rgb(raw)
-        assert np.array_equal(fast, np.asarray(hashing.load_image(raw)))
+        assert picture_decode._decode_jpeg(raw, picture_decode.WORK_SIZE) is not None
+        fast = picture_decode.load_rgb(raw)
+        assert np.array_equal(fast, np.asarray(picture_decode.load_image(raw)))
 
 
 def test_truncated_and_cmyk_jpegs_take_pils_path() -> None:
     raw = _jpeg(_garment((10, 200, 10)))
-    assert hashing._decode_jpeg(raw[: len(raw) // 2], hashing.WORK_SIZE) is None
+    assert picture_decode._decode_jpeg(raw[: len(raw) // 2], picture_decode.WORK_SIZE) is None
     with pytest.raises(DamagedImage):
-        hashing._load_rgb(raw[: len(raw) // 2])
+        picture_decode.load_rgb(raw[: len(raw) // 2])
     cmyk = _jpeg(_garment((10, 200, 10)).convert("CMYK"))
-    assert hashing._decode_jpeg(cmyk, hashing.WORK_SIZE) is None
-    assert np.array_equal(hashing._load_rgb(cmyk), np.asarray(hashing.load_image(cmyk)))
+    assert picture_decode._decode_jpeg(cmyk, picture_decode.WORK_SIZE) is None
+    assert np.array_equal(picture_decode.load_rgb(cmyk),
+                          np.asarray(picture_decode.load_image(cmyk)))
 
 
 def test_threaded_chunked_signatures_equal_one_batch() -> None:
@@ -176,7 +178,7 @@ def test_threaded_chunked_signatures_equal_one_batch() -> None:
     colours = [tuple(int(c) for c in rng.integers(0, 256, 3)) for _ in range(hashing._CHUNK + 9)]
     raws = [_jpeg(_garment(c, 300)) for c in colours]
     threaded, problems = hashing.signatures_from_sources(raws, workers=2)
-    single = hashing.signatures([hashing.load_image(r) for r in raws])
+    single = hashing.signatures([picture_decode.load_image(r) for r in raws])
     assert problems == [""] * len(raws)
     for name in ("dhash", "phash", "dhash_mirror", "phash_mirror", "colour", "silhouette", "ok"):
         assert np.array_equal(getattr(threaded, name), getattr(single, name)), name

@@ -149,3 +149,23 @@ def test_the_colour_cache_changes_nothing(original) -> None:
         assert lf.overlap_colour(a, b, match, cache) == lf.overlap_colour(a, b, match)
         back = lf.reverse(match, a, b)
         assert lf.overlap_colour(b, a, back, cache) == lf.overlap_colour(b, a, back)
+
+
+def test_a_sure_plain_fit_skips_the_mirror_and_a_mirrored_copy_still_fits(original,
+                                                                           monkeypatch) -> None:
+    a = lf.extract(original)
+    calls: list[int] = []
+    fit = lf._fit
+
+    def counting(*args, **kwargs):
+        calls.append(len(args[3]))
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(lf, "_fit", counting)
+    copy = lf.verify(a, lf.extract(_jpeg(original)))
+    assert copy.inliers >= lf.MIRROR_SKIP_INLIERS and not copy.mirrored
+    assert len(calls) == 1  # the plain fit was sure: no mirrored fit
+    calls.clear()
+    flipped = lf.verify(a, lf.extract(_jpeg(ImageOps.mirror(original))))
+    assert len(calls) == 2  # the plain fit was not sure: the mirror was tried, and won
+    assert flipped.mirrored and flipped.inliers >= lf.MIRROR_SKIP_INLIERS

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.core.result_rows import RowKind, build_rows, sort_groups
+from vvic_desktop.core.style_groups import make_group
 
 
 def _o(item: str, price: str, credit: str = "B", sales: int = 0) -> Offer:

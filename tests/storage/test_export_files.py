@@ -29,7 +29,7 @@ def section(data_dir: Path) -> ExportSection:
     for i, title in enumerate(HOSTILE):
         result.offers[i] = dataclasses.replace(result.offers[i], title=title)
     # groups hold the same offer objects: rebuild them from the renamed offers
-    from vvic_desktop.core.grouping import make_group
+    from vvic_desktop.core.style_groups import make_group
 
     result.groups = [make_group(result.offers[i:i + 3]) for i in range(0, 8, 3)]
     result.offers[6] = dataclasses.replace(result.offers[6], detail_url="javascript:alert(1)")

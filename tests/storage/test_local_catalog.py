@@ -173,7 +173,7 @@ def distinct_result(store: ThumbnailStore, n: int):
     """A saved search of 3 offers with pictures of their own (colours by `n`)."""
     import dataclasses
 
-    from vvic_desktop.core.grouping import make_group
+    from vvic_desktop.core.style_groups import make_group
 
     base = make_result(None, 3)
     offers = []

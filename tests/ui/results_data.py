@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from PIL import Image
 
-from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import Offer, Stall, StyleGroup
+from vvic_desktop.core.style_groups import make_group
 from vvic_desktop.storage.thumbs import ThumbnailStore
 
 MARKETS = ("广州十三行", "杭州四季青", "广州沙河", "濮院")

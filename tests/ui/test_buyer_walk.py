@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QApplication
 
 from vvic_desktop.core import errors, intake
 from vvic_desktop.core.batch import RUNNING, top_cheapest
-from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import CropBox
+from vvic_desktop.core.style_groups import make_group
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.ui.drop_area import IntakePhoto, save_intake_bytes
 from vvic_desktop.ui.main_window import MainWindow

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDesktopServices, QFont, QIcon, QMouseEvent
 from PySide6.QtWidgets import QApplication
 from ui.results_data import jpeg, offer
 
-from vvic_desktop.core.grouping import make_group
+from vvic_desktop.core.style_groups import make_group
 from vvic_desktop.ui.compare_view import (
     BEST_COLOUR,
     Column,

@@ -20,8 +20,8 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QWidget
 
 from vvic_desktop.core import errors
-from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import OfferMark, SearchResult
+from vvic_desktop.core.style_groups import make_group
 from vvic_desktop.paths import AppPaths
 from vvic_desktop.storage.library import Library
 from vvic_desktop.ui.library import LibraryModel, LibraryView, export_file_name, split_tags

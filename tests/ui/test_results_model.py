@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, QPersistentModelIndex, Qt
 from ui.results_data import offer, synthetic_groups
 
-from vvic_desktop.core.grouping import make_group
 from vvic_desktop.core.models import Filters
 from vvic_desktop.core.result_rows import build_rows
+from vvic_desktop.core.style_groups import make_group
 from vvic_desktop.ui.results.model import (
     ASYNC_MIN_GROUPS,
     PRESORT_CHUNK,

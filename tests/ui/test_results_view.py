@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QMouseEvent
 from PySide6.QtWidgets import QApplication, QListView
 from ui.results_data import jpeg, offer, synthetic_groups
 
-from vvic_desktop.core.grouping import make_group
+from vvic_desktop.core.style_groups import make_group
 from vvic_desktop.ui.results import (
     ResultsModel,
     ResultsView,

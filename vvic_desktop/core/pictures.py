@@ -18,10 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-import numpy as np
 from PIL import Image
 
-from vvic_desktop.core import hashing, intake, local_features
+from vvic_desktop.core import (
+    hashing,
+    intake,
+    local_features,
+    picture_decode,
+    signature_features,
+)
 from vvic_desktop.core.errors import PictureUnavailable
 from vvic_desktop.core.hashing import SignatureBatch
 from vvic_desktop.core.local_features import LocalFeatures
@@ -37,7 +42,7 @@ FEATURES_KIND = (
     f"-{local_features.MAX_FEATURES}-{local_features.COLOUR_SIDE}"
 )
 # The store's name for a picture's signature row (`hashing.row_bytes`), likewise versioned.
-SIGNATURE_KIND = f"sig{hashing.SIGNATURE_FORMAT}-{hashing.WORK_SIZE}"
+SIGNATURE_KIND = f"sig{hashing.SIGNATURE_FORMAT}-{picture_decode.WORK_SIZE}"
 
 
 class FeatureStore(Protocol):
@@ -60,7 +65,7 @@ class Pictures:
 
 @dataclass(slots=True)
 class _One:
-    rgb: np.ndarray | None
+    sig: signature_features.ImageFeatures | None  # the signature row's per-picture part
     features: LocalFeatures | None
     problem: str
     sha: str = ""
@@ -69,7 +74,8 @@ class _One:
 
 
 def _analyse_one(src: PictureSource | None, store: FeatureStore | None) -> _One:
-    """Decode and extract local features (OpenCV releases the GIL for both: threads help)."""
+    """Decode, extract local features and the signature's per-picture part (OpenCV and
+    PIL release the GIL for most of it: threads help)."""
     if src is None:
         return _One(None, None, "missing")
     raw: bytes | None = None
@@ -88,12 +94,14 @@ def _analyse_one(src: PictureSource | None, store: FeatureStore | None) -> _One:
     if feats is not None and signature is not None:  # seen before: no decoding at all
         return _One(None, feats, "", sha, True, signature)
     try:
-        rgb = hashing.decode(raw if raw is not None else src, local_features.ANALYSIS_SIDE // 2)
+        rgb = picture_decode.decode(raw if raw is not None else src,
+                                    local_features.ANALYSIS_SIDE // 2)
     except PictureUnavailable as exc:  # the one picture loader's refusal
         return _One(None, None, exc.code)
+    sig = signature_features.image_features(rgb)
     if feats is not None:
-        return _One(rgb, feats, "", sha, True)
-    return _One(rgb, local_features.extract(rgb), "", sha)
+        return _One(sig, feats, "", sha, True)
+    return _One(sig, local_features.extract(rgb), "", sha)
 
 
 def _checked_row(data: bytes) -> bytes:
@@ -121,7 +129,7 @@ def analyse(sources: Sequence[PictureSource | None], *, store: FeatureStore | No
             done = list(pool.map(lambda s: _analyse_one(s, store), items))
     else:
         done = [_analyse_one(s, store) for s in items]
-    batch = hashing.signatures_of_arrays([one.rgb for one in done])
+    batch = hashing.assemble([one.sig for one in done])
     for k, one in enumerate(done):
         if one.signature is not None:
             hashing.set_row(batch, k, one.signature)

@@ -46,7 +46,7 @@ from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.core.retry import IN_SEARCH_MAX_WAIT, call_with_retry, countdown
 
 if TYPE_CHECKING:
-    from vvic_desktop.core.grouping import GroupingSettings
+    from vvic_desktop.core.grouping_rules import GroupingSettings
     from vvic_desktop.core.pictures import Pictures
 
 log = logging.getLogger(__name__)
@@ -241,7 +241,8 @@ def run_search(
     cancel.raise_if_cancelled()
 
     progress(STAGE_GROUP, 85)
-    from vvic_desktop.core.grouping import GroupingSettings, group_offers  # numpy, cv2
+    from vvic_desktop.core.grouping import group_offers  # numpy, cv2
+    from vvic_desktop.core.grouping_rules import GroupingSettings
     from vvic_desktop.core.result_rows import sort_groups
 
     settings = grouping or GroupingSettings(strictness=filters.strictness)

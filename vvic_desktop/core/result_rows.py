@@ -12,20 +12,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from vvic_desktop.core.models import Offer, StyleGroup
-
-if TYPE_CHECKING:
-    from vvic_desktop.core.grouping import BestOfferKey
-
-
-def best_offer_key(offer: Offer, order: Sequence[BestOfferKey] | None = None) -> tuple:
-    """core.grouping.best_offer_key, loaded on first use: grouping brings numpy and OpenCV,
-    which the window need not load before it is shown."""
-    from vvic_desktop.core.grouping import best_offer_key as key
-
-    return key(offer, order) if order is not None else key(offer)
+from vvic_desktop.core.style_groups import best_offer_key  # no numpy: the window loads it
 
 SortKey = Literal["similarity", "best", "price", "price_desc", "stalls", "sales", "credit"]
 SORT_KEYS: tuple[SortKey, ...] = (

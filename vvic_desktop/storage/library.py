@@ -533,7 +533,7 @@ def _summary(row: Sequence[Any], tags: list[str]) -> SearchSummary:
 
 
 def _group(offers: dict[int, Offer], row: Sequence[Any]) -> StyleGroup:
-    from vvic_desktop.core.grouping import make_group
+    from vvic_desktop.core.style_groups import make_group
 
     group_id, category, positions, best, representative = row
     members = [offers[int(p)] for p in json.loads(positions) if int(p) in offers]

@@ -140,7 +140,7 @@ def narrow_group(group: StyleGroup, keep: Sequence[Offer]) -> StyleGroup | None:
         return group
     if not keep:
         return None
-    from vvic_desktop.core.grouping import make_group  # numpy, cv2: not before the window shows
+    from vvic_desktop.core.style_groups import make_group  # numpy, cv2: not before the window shows
 
     narrowed = make_group(keep, representative=group.representative
                           if group.representative in keep else None)

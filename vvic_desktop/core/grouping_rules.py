@@ -1,0 +1,327 @@
+"""The pair rules of same-style grouping: the settings, the signature evidence of candidate
+pairs and its vectorised decision (`pair_evidence`, `decide`), and the geometric
+confirmation of one pair by local features and colour inside the aligned overlap
+(`confirm_pair`). `core.grouping` applies them under the leader rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vvic_desktop.core import hashing
+from vvic_desktop.core.grouping_candidates import pair_distance
+from vvic_desktop.core.hashing import SignatureBatch
+from vvic_desktop.core.local_features import (
+    ColourCache,
+    LocalFeatures,
+    overlap_colour,
+    reverse,
+    verify,
+)
+from vvic_desktop.core.models import Offer
+from vvic_desktop.core.style_groups import DEFAULT_BEST_ORDER, BestOfferKey
+from vvic_desktop.core.titles import (
+    CUT_FAMILIES,
+    category_of,
+    cut_words,
+    print_of,
+    title_bigrams,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingSettings:
+    """Thresholds of the pair rule; `strictness` > 1 asks for more agreement."""
+
+    best_offer_order: tuple[BestOfferKey, ...] = DEFAULT_BEST_ORDER
+    strictness: float = 1.0
+    # Candidate pairs: pHash distance of the garment crops (min over plain/mirrored).
+    candidate_distance: int = 18
+    # Confirmation: colour histogram intersection, silhouette IoU, texture distance.
+    colour_min: float = 0.70
+    silhouette_min: float = 0.60
+    texture_max: float = 0.40
+    # Titles this alike let a pair through with a little more texture difference.
+    title_lift: float = 0.6
+    texture_lift: float = 0.15
+    # Title-only (no image) rule.
+    title_only_min: float = 0.85
+    title_art_no_min: float = 0.5
+    price_ratio_max: float = 0.34
+    # Geometric confirmation (`core.local_features`), where both pictures have keypoints.
+    # Candidates are proposed generously: every pair within this pHash distance, plus each
+    # picture's nearest few by hash and colour (a collage's hash is another picture's).
+    proposal_distance: int = 12
+    proposal_neighbours: int = 10
+    # A pair is the same photo when its similarity fit has at least `inliers_min` inliers
+    # and, inside the aligned overlap, at most `changed_max` of the garment changed colour;
+    # a cue in its borderline band (fewer than `inliers_sure` inliers, more than
+    # `changed_sure` changed) needs the other cue in its sure band and a second opinion
+    # (hashes, colour histogram) as well.
+    inliers_min: int = 15
+    inliers_sure: int = 50
+    changed_max: float = 0.18
+    changed_sure: float = 0.08
+    # The largest connected part that changed colour (a recoloured panel or band, not the
+    # scattered strokes of a watermark or an edge a pixel off), share of compared pixels.
+    blob_max: float = 0.05
+    blob_sure: float = 0.025
+    coverage_min: float = 0.15
+    max_rotation: float = 12.0  # degrees: listings are not rotated, a chance fit often is
+    scale_range: tuple[float, float] = (0.25, 4.0)
+    # Pictures with fewer keypoints (a plain garment) are decided by the signature rule.
+    min_keypoints: int = 80
+    # Above this many items the candidate search uses the multi-index instead of all pairs;
+    # its reach is pHash distance 7, so at that scale (a library, not one search's 20–50
+    # results) heavily cropped re-posts may stay apart.
+    all_pairs_limit: int = 3000
+
+
+@dataclass(slots=True)
+class PairEvidence:
+    """Evidence for candidate pairs (i < j), one entry per pair."""
+
+    i: np.ndarray
+    j: np.ndarray
+    hash_distance: np.ndarray  # min pHash distance, plain or mirrored
+    dhash_distance: np.ndarray
+    colour: np.ndarray  # histogram intersection 0..1
+    silhouette: np.ndarray  # mask IoU 0..1, best of plain or mirrored
+    texture: np.ndarray  # texture distance (0 = same), best of plain or mirrored
+    title: np.ndarray  # bigram Dice 0..1 (0 where the decision does not depend on it)
+    price_ratio: np.ndarray  # |a-b| / max(a,b); nan when a price is missing
+    conflict: np.ndarray  # the titles name different categories, prints or cuts
+    same: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+_BLOCK = 8192  # pairs per block of evidence work (bounds temporary memory)
+
+
+def _prices(offers: Sequence[Offer]) -> np.ndarray:
+    return np.array([float(o.price) if o.price is not None else np.nan for o in offers])
+
+
+def pair_evidence(
+    batch: SignatureBatch,
+    offers: Sequence[Offer],
+    i: np.ndarray,
+    j: np.ndarray,
+    settings: GroupingSettings,
+) -> PairEvidence:
+    """Evidence for the given pairs, and the decision `same` for each."""
+    img = batch.ok[i] & batch.ok[j]
+    hd = np.where(img, pair_distance(batch, i, j), 64).astype(np.int16)
+    dd = np.where(
+        img,
+        np.minimum(
+            hashing.hamming(batch.dhash[i], batch.dhash[j]),
+            hashing.hamming(batch.dhash[i], batch.dhash_mirror[j]),
+        ),
+        64,
+    ).astype(np.int16)
+    s = _strictness_factor(settings)
+    colour = np.zeros(len(i), np.float64)
+    silhouette = np.zeros(len(i), np.float64)
+    texture = np.full(len(i), 9.0)
+    # A cascade in blocks: colour for every image pair, the silhouette only where colour
+    # agrees, the texture only where both do. Blocks bound the temporary memory.
+    for start in range(0, len(i), _BLOCK):
+        sl = slice(start, start + _BLOCK)
+        bi, bj, bimg = i[sl], j[sl], img[sl]
+        col = np.minimum(batch.colour[bi], batch.colour[bj]).sum(axis=1, dtype=np.float32)
+        col = np.where(bimg, col, 0.0)
+        colour[sl] = col
+        go = np.flatnonzero(col >= min(settings.colour_min * s, 0.97))
+        if not len(go):
+            continue
+        gi, gj = bi[go], bj[go]
+        sil = np.maximum(
+            _iou(batch.silhouette[gi], batch.silhouette[gj]),
+            _iou(batch.silhouette[gi], SignatureBatch.mirrored_silhouette(batch.silhouette[gj])),
+        )
+        silhouette[start + go] = sil
+        go2 = go[sil >= min(settings.silhouette_min * s, 0.97)]
+        if not len(go2):
+            continue
+        gi, gj = bi[go2], bj[go2]
+        texture[start + go2] = np.minimum(
+            _texture_distance(batch.texture[gi], batch.texture[gj]),
+            _texture_distance(batch.texture[gi], batch.texture_mirror[gj]),
+        )
+    prices = _prices(offers)
+    pa, pb = prices[i], prices[j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.abs(pa - pb) / np.maximum(pa, pb)
+    codes = _title_codes(offers)
+    conflict = _conflicts(codes, i, j)
+    # Title similarity is per pair Python work, and only decides pairs without images or
+    # with a borderline print measure: compute it for those alone.
+    s = _strictness_factor(settings)
+    texture_max = settings.texture_max / s
+    borderline = (texture > texture_max) & (texture <= texture_max + settings.texture_lift)
+    needs_title = ~img | borderline
+    needs_title &= ~conflict
+    title = np.zeros(len(i), np.float64)
+    bigrams: dict[int, frozenset[str]] = {}
+    for k in np.flatnonzero(needs_title).tolist():
+        a, b = int(i[k]), int(j[k])
+        if a not in bigrams:
+            bigrams[a] = title_bigrams(offers[a].title)
+        if b not in bigrams:
+            bigrams[b] = title_bigrams(offers[b].title)
+        title[k] = _dice(bigrams[a], bigrams[b])
+    ev = PairEvidence(i, j, hd, dd, colour, silhouette, texture, title, ratio, conflict)
+    ev.same = decide(ev, offers, img, settings)
+    return ev
+
+
+def _strictness_factor(settings: GroupingSettings) -> float:
+    """The user's strictness (0.5 loose … 1.5 strict) moves thresholds by half as much, so
+    that even the loosest setting still needs colour, shape and print to agree."""
+    strictness = min(max(settings.strictness, 0.5), 1.5)
+    return 1.0 + (strictness - 1.0) / 2
+
+
+def _title_codes(offers: Sequence[Offer]) -> np.ndarray:
+    """Per offer: category code, print code, then one bit mask per cut family (0 = unnamed)."""
+    cats: dict[str, int] = {"default": 0}
+    prints: dict[str, int] = {"": 0}
+    rows: list[list[int]] = []
+    seen: dict[str, list[int]] = {}
+    for offer in offers:
+        known = seen.get(offer.title)
+        if known is not None:
+            rows.append(known)
+            continue
+        cat = cats.setdefault(category_of(offer.title), len(cats))
+        prt = prints.setdefault(print_of(offer.title), len(prints))
+        masks = [
+            sum(1 << k for k, w in enumerate(family) if w in words)
+            for family, words in zip(CUT_FAMILIES, cut_words(offer.title), strict=True)
+        ]
+        seen[offer.title] = [cat, prt, *masks]
+        rows.append(seen[offer.title])
+    return np.array(rows, dtype=np.int64).reshape(len(offers), 2 + len(CUT_FAMILIES))
+
+
+def _conflicts(codes: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Pairs whose titles name different categories, prints or cuts (unnamed never conflicts)."""
+    a, b = codes[i], codes[j]
+    named = (a != 0) & (b != 0)
+    differ = named[:, :2] & (a[:, :2] != b[:, :2])
+    disjoint = named[:, 2:] & ((a[:, 2:] & b[:, 2:]) == 0)
+    return differ.any(axis=1) | disjoint.any(axis=1)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    union = np.maximum(a, b).sum(axis=1, dtype=np.int32)
+    return np.minimum(a, b).sum(axis=1, dtype=np.int32) / np.where(union > 0, union, 1)
+
+
+def _texture_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Half the L1 distance of orientation histograms, plus half the log-energy gap."""
+    return np.abs(a[:, :-1] - b[:, :-1]).sum(axis=1) / 2 + 0.5 * np.abs(a[:, -1] - b[:, -1])
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def decide(
+    ev: PairEvidence, offers: Sequence[Offer], img: np.ndarray, settings: GroupingSettings
+) -> np.ndarray:
+    """The pair rule, vectorised. Image evidence must agree on shape, colour and print.
+
+    `strictness` (0.5 loose … 1.5 strict) moves every threshold together, by half as much
+    (`_strictness_factor`).
+    """
+    s = _strictness_factor(settings)
+    price_ok = ~(ev.price_ratio > settings.price_ratio_max)  # a missing price is no objection
+    colour_min = min(settings.colour_min * s, 0.97)
+    silhouette_min = min(settings.silhouette_min * s, 0.97)
+    texture_max = settings.texture_max / s
+    near = ev.hash_distance <= round(settings.candidate_distance / s)
+    shape_colour = img & near & (ev.colour >= colour_min) & (ev.silhouette >= silhouette_min)
+    by_image = shape_colour & (ev.texture <= texture_max)
+    # A similar title may lift a pair whose print measure is borderline, never one whose
+    # shape or colour disagrees.
+    lifted = (
+        shape_colour & (ev.texture <= texture_max + settings.texture_lift)
+        & (ev.title >= settings.title_lift)
+    )
+    arts = np.zeros(len(ev.i), bool)
+    for k in np.flatnonzero(~img).tolist():  # title-only pairs are few: Python is fine
+        a, b = offers[int(ev.i[k])].art_no, offers[int(ev.j[k])].art_no
+        arts[k] = bool(a) and a == b
+    no_img = ~img
+    by_title = no_img & (
+        (ev.title >= min(settings.title_only_min * s, 0.98))
+        | (arts & (ev.title >= settings.title_art_no_min))
+    )
+    # Titles naming a dress and a shirt, stripes and dots, or a V and a round neck are two
+    # styles whatever the pictures say (look-alikes are where pictures are weakest).
+    return (by_image | lifted | by_title) & price_ok & ~ev.conflict
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """What the geometric check of one pair found (for evaluations and tests)."""
+
+    same: bool
+    inliers: int
+    changed: float
+    coverage: float
+    mirrored: bool
+    reason: str
+
+
+def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
+                 settings: GroupingSettings, cache: ColourCache | None = None) -> Confirmation:
+    """Are a and b the same photo (edited)? Geometry and colour inside the aligned overlap
+    must both agree; a cue in its borderline band needs the other in its sure band and
+    `second_opinion` (the signatures agree too). `cache` keeps each picture's colour work
+    for its next pair."""
+    s = _strictness_factor(settings)
+    match = verify(a, b, min_inliers=math.ceil(settings.inliers_min * s))
+    lo, hi = settings.scale_range
+    plausible = (
+        match.transform is not None and lo <= match.scale <= hi
+        and abs(match.rotation) <= settings.max_rotation
+    )
+    if match.inliers < settings.inliers_min * s or not plausible:
+        return Confirmation(False, match.inliers, 1.0, 0.0, match.mirrored, "geometry")
+    # Colour in both frames: a collage's other cells or a frame weigh differently in each,
+    # and the stricter reading decides.
+    cache = cache if cache is not None else ColourCache()
+    ab = overlap_colour(a, b, match, cache)
+    if ab.changed > settings.changed_max / s or ab.blob > settings.blob_max / s:
+        # The stricter reading decides, and this one already refuses: b's frame cannot help.
+        return Confirmation(False, match.inliers, ab.changed, ab.coverage, match.mirrored,
+                            "colour")
+    ba = overlap_colour(b, a, reverse(match, a, b), cache)
+    changed = max(ab.changed, ba.changed)
+    blob = max(ab.blob, ba.blob)
+    coverage = max(ab.coverage, ba.coverage)
+    base = (changed <= settings.changed_max / s and blob <= settings.blob_max / s
+            and coverage >= settings.coverage_min)
+    geo_sure = match.inliers >= settings.inliers_sure * s
+    col_sure = changed <= settings.changed_sure / s and blob <= settings.blob_sure / s
+    if not base:
+        reason = "colour"
+    elif (geo_sure and col_sure) or ((geo_sure or col_sure) and second_opinion):
+        reason = ""
+    else:
+        reason = "borderline"
+    return Confirmation(not reason, match.inliers, changed, coverage, match.mirrored, reason)
+
+
+def _second_opinion(ev: PairEvidence, k: int, settings: GroupingSettings) -> bool:
+    """The whole-picture signatures agree: hashes near, or the colour histograms close."""
+    reach = settings.candidate_distance + 4
+    return bool(ev.hash_distance[k] <= reach or ev.dhash_distance[k] <= reach
+                or ev.colour[k] >= 0.75)
