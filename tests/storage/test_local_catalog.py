@@ -160,6 +160,36 @@ def test_search_finds_imported_and_saved_offers_and_embeds_each_picture_once(
     assert fresh.embedder.embedded == 1
 
 
+class VerifiesYellow:
+    """A verifier stand-in: only the yellow picture matches the query geometrically."""
+
+    def inliers(self, query: np.ndarray, candidate: np.ndarray) -> int:
+        mean = candidate.reshape(-1, 3).mean(axis=0)
+        return 80 if mean[0] > 180 and mean[1] > 160 and mean[2] < 90 else 0
+
+
+def test_a_verified_match_beyond_the_answers_length_is_lifted_into_it(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name, colour in COLOURS.items():
+        (folder / f"{name}.jpg").write_bytes(photo(colour))
+    db = Database(data_dir / "library.sqlite3")
+    try:
+        catalog = LocalCatalog(db, ThumbnailStore(data_dir / "thumbs"),
+                               embedder_factory=ColourEmbedder, verifier=VerifiesYellow())
+        catalog.import_folder(folder)
+        # by colour alone a red query finds red first and yellow is not in a 1-item answer
+        catalog.rerank_top = 0
+        assert [o.title for o, _ in catalog.search(photo(COLOURS["red"]), 1)] == ["red"]
+        catalog.rerank_top = None  # the default: more candidates verified than shown
+        found = catalog.search(photo(COLOURS["red"]), 1)
+        assert [o.title for o, _ in found] == ["yellow"]
+    finally:
+        db.close()
+
+
 def test_an_empty_catalog_answers_with_nothing(catalog: LocalCatalog) -> None:
     assert catalog.search(photo(COLOURS["red"]), 5) == []
 

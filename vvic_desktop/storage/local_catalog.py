@@ -112,6 +112,7 @@ class LocalCatalog:
         db: Database,
         thumbnails: ThumbnailStore,
         embedder_factory: Callable[[], Any] | None = None,
+        verifier: Any = None,
     ) -> None:
         self.db = db
         self.thumbnails = thumbnails
@@ -123,7 +124,7 @@ class LocalCatalog:
         self._offers_cache: tuple[tuple[Any, ...], dict[str, list[Offer]]] | None = None
         self.pending = 0  # pictures without a stored vector at the last search
         self.rerank_top: int | None = None  # candidates re-ranked by local features (0: off)
-        self._verifier: Any = None
+        self._verifier: Any = verifier  # core.rerank.Verifier; None: the default, when needed
 
     # --- features --------------------------------------------------------------------------
 
@@ -372,13 +373,18 @@ class LocalCatalog:
                 self._index.add([shas[i] for i in fresh], vectors[fresh])
                 self._indexed.update(shas[i] for i in fresh)
 
+    def _rerank_count(self) -> int:
+        from vvic_desktop.core import rerank
+
+        return rerank.RERANK_TOP if self.rerank_top is None else max(0, self.rerank_top)
+
     def _rerank(self, query: np.ndarray, ranked: list[tuple[str, float]],
                 cancel: CancelToken) -> list[tuple[str, float]]:
         """The best candidates re-ordered by local-feature verification (core.rerank):
         a re-photo shares its print, seams and labels with the catalogued picture."""
         from vvic_desktop.core import rerank
 
-        top = rerank.RERANK_TOP if self.rerank_top is None else self.rerank_top
+        top = self._rerank_count()
         if top <= 0 or len(ranked) < 2:
             return ranked
         if self._verifier is None:
@@ -403,7 +409,10 @@ class LocalCatalog:
         if rgb is None:
             raise errors.DamagedImage("query", reason="undecodable")
         query = np.asarray(self.embedder.embed([garment_region(rgb)]), dtype=np.float32)[0]
-        ranked = self._rerank(rgb, list(self._index.search(query, k)), cancel)
+        # the re-rank verifies more candidates than a short answer shows: a verified match
+        # from further down is lifted into it
+        wanted = max(k, self._rerank_count())
+        ranked = self._rerank(rgb, list(self._index.search(query, wanted)), cancel)[:k]
         by_picture = self.offers_by_picture()
         out: list[tuple[Offer, float]] = []
         for sha, score in ranked:
