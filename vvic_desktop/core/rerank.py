@@ -41,7 +41,7 @@ VERIFIED_INLIERS = 20  # a verified geometric match: lifted above every unverifi
 FULL_INLIERS = 60  # inliers at which the bonus is whole
 BONUS = 0.1  # added to the 0..1 cosine score at FULL_INLIERS (orders the verified ones)
 WORK_SIDE = 480  # px, long side both pictures are matched at
-CACHE_PICTURES = 512  # catalogue pictures whose keypoints are kept (about 55 KB each)
+CACHE_PICTURES = 512  # catalogue pictures whose keypoints are kept (about 60 KB each)
 
 
 class Verifier(Protocol):
@@ -68,65 +68,63 @@ def _grey(rgb: np.ndarray) -> np.ndarray:
 
 class OrbVerifier:
     """ORB keypoints, Lowe's ratio test, RANSAC under a partial affine (similarity) model;
-    the mirrored candidate too (listings are often flipped).
+    mirrored too (listings are often flipped): the query is described as it is and mirrored,
+    each candidate once (matching a mirrored query is matching a mirrored candidate).
 
-    `inliers` describes both pictures; `rerank` uses `describe` once for the query and
+    `inliers` describes both pictures; `rerank` uses `describe_query` once a search and
     `inliers_for` per candidate, whose description is cached by its key (a catalogue
     picture's sha256 names its content, so a cached description never goes stale)."""
 
-    def __init__(self, features: int = 700, ratio: float = 0.78,
+    def __init__(self, features: int = 1500, ratio: float = 0.78,
                  cache: int = CACHE_PICTURES) -> None:
         self._orb = cv2.ORB.create(nfeatures=features, fastThreshold=10)
         self._matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
         self.ratio = ratio
-        self._cache: OrderedDict[str, tuple[Described, Described]] = OrderedDict()
+        self._cache: OrderedDict[str, Described] = OrderedDict()
         self._cache_size = max(0, int(cache))
         self._lock = threading.Lock()
 
-    def describe(self, rgb: np.ndarray) -> Described:
-        keypoints, descriptors = self._orb.detectAndCompute(_grey(rgb), None)
+    def _describe(self, grey: np.ndarray) -> Described:
+        keypoints, descriptors = self._orb.detectAndCompute(grey, None)
         points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
         return Described(points, descriptors)
 
-    def _describe_both(self, rgb: np.ndarray) -> tuple[Described, Described]:
+    def describe(self, rgb: np.ndarray) -> Described:
+        return self._describe(_grey(rgb))
+
+    def describe_query(self, rgb: np.ndarray) -> tuple[Described, Described]:
+        """The query as it is and mirrored."""
         grey = _grey(rgb)
-        out = []
-        for g in (grey, np.ascontiguousarray(grey[:, ::-1])):
-            keypoints, descriptors = self._orb.detectAndCompute(g, None)
-            out.append(Described(np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2),
-                                 descriptors))
-        return out[0], out[1]
+        return self._describe(grey), self._describe(np.ascontiguousarray(grey[:, ::-1]))
 
     def inliers(self, query: np.ndarray, candidate: np.ndarray) -> int:
-        return self._best(self.describe(query), self._describe_both(candidate))
+        return self._best(self.describe_query(query), self.describe(candidate))
 
-    def inliers_for(self, query: Described, key: str,
+    def inliers_for(self, query: tuple[Described, Described], key: str,
                     picture: Callable[[], np.ndarray | None]) -> int:
         """Inliers of a described query against the candidate `key` (its picture is read
         and described only when not cached; None: 0)."""
         with self._lock:
-            both = self._cache.get(key)
-            if both is not None:
+            described = self._cache.get(key)
+            if described is not None:
                 self._cache.move_to_end(key)
-        if both is None:
+        if described is None:
             rgb = picture()
             if rgb is None:
                 return 0
-            both = self._describe_both(rgb)
+            described = self.describe(rgb)
             with self._lock:
-                self._cache[key] = both
+                self._cache[key] = described
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
-        return self._best(query, both)
+        return self._best(query, described)
 
-    def _best(self, query: Described, both: tuple[Described, Described]) -> int:
-        if query.descriptors is None or len(query.points) < MIN_INLIERS:
-            return 0
-        return max(self._verified(query, c) for c in both)
+    def _best(self, query: tuple[Described, Described], candidate: Described) -> int:
+        return max(self._verified(q, candidate) for q in query)
 
     def _verified(self, query: Described, candidate: Described) -> int:
         if (query.descriptors is None or candidate.descriptors is None
-                or len(candidate.points) < MIN_INLIERS):
+                or len(query.points) < MIN_INLIERS or len(candidate.points) < MIN_INLIERS):
             return 0
         pairs = self._matcher.knnMatch(query.descriptors, candidate.descriptors, k=2)
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < self.ratio * p[1].distance]
@@ -173,10 +171,10 @@ def rerank(
     possible; the order, not the score, carries the decision.
     """
     head, tail = list(ranked[:top]), list(ranked[top:])
-    described: Described | None = None
+    described: tuple[Described, Described] | None = None
     if isinstance(verifier, OrbVerifier) and head:
         try:
-            described = verifier.describe(query)
+            described = verifier.describe_query(query)
         except cv2.error:
             return list(ranked)
     scored: list[tuple[float, int, str, float]] = []
