@@ -3,16 +3,20 @@ handles, nudge, reset, auto crop, zoom, and a crop remembered per photo."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from e2e_helpers import fast_demo  # noqa: F401 - the CLI's --demo, in process
 from imagegen import asymmetric, with_orientation
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
+from stall_scenes import cluttered_scene
 
+from vvic_desktop.cli import main as cli_main
 from vvic_desktop.core import intake
 from vvic_desktop.core.autocrop import propose_crop, suggest_crop
 from vvic_desktop.core.models import CropBox
@@ -157,6 +161,22 @@ def test_the_garment_box_is_suggested_as_soon_as_a_photo_is_added(qtbot, suggest
     # Reset means the whole photo: no suggestion comes back for it
     suggesting.reset_crop()
     assert suggesting.crop_box() is None
+
+
+def test_the_gui_suggests_the_box_the_cli_searches(
+    qtbot, suggesting, tmp_path: Path, capsys, fast_demo  # noqa: F811
+) -> None:
+    """One stall photo (a garment among a bag, a box and a neighbour's sleeve): the box the
+    app draws on adding it is the box `vvic search PHOTO --demo` cuts and reports."""
+    photo, _truth = cluttered_scene("ST001", "ST014", 1)
+    path = tmp_path / "stall.jpg"
+    photo.save(path, "JPEG", quality=90)
+    assert cli_main(["search", str(path), "--demo", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    load(qtbot, suggesting, IntakePhoto(path, path.name))
+    qtbot.waitUntil(lambda: suggesting.crop_box() is not None, timeout=20_000)
+    assert answer["query"]["crop"] is not None
+    assert suggesting.crop_box() == CropBox.parse(answer["query"]["crop"])
 
 
 def test_a_plain_photo_gets_no_suggested_box_and_no_message(qtbot, suggesting, tmp_path) -> None:
