@@ -132,3 +132,15 @@ def corrupt_png(width: int = 200, height: int = 200) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", broken)
             + _png_chunk(b"IEND", b""))
+
+
+def recolour_part(img: Image.Image, colour: tuple[int, int, int],
+                  replace: tuple[int, int, int] = (150, 150, 156),
+                  box: tuple[float, float, float, float] = (0.42, 0.5, 0.54, 0.62)) -> Image.Image:
+    """`img` with the pixels of `colour` inside `box` (fractions: left, top, right, bottom)
+    turned `replace`: one part of the garment recoloured (another product)."""
+    arr = np.asarray(img.convert("RGB")).copy()
+    h, w = arr.shape[:2]
+    region = arr[int(h * box[1]): int(h * box[3]), int(w * box[0]): int(w * box[2])]
+    region[np.abs(region.astype(int) - colour).sum(axis=-1) < 60] = replace
+    return Image.fromarray(arr)

@@ -530,3 +530,19 @@ def test_a_stored_picture_is_not_decoded_again_and_signs_the_same(tmp_path) -> N
     assert np.array_equal(third.signatures.phash, first.signatures.phash)
     with pytest.raises(ValueError):
         pics.hashing.set_row(pics.hashing.SignatureBatch.empty(1), 0, b"VSG\x01junk")
+
+
+def test_confirm_pair_refuses_a_recoloured_part_by_its_solid_window() -> None:
+    """A small recoloured part sits under `blob_max` (one cue at its limit would let it
+    through); its solid changed window is the second cue that refuses it."""
+    from tests.imagegen import recolour_part, scene
+    from vvic_desktop.core import local_features as lf
+
+    s = GroupingSettings()
+    base = scene(5, body=(200, 40, 40))
+    a = lf.extract(base)
+    b = lf.extract(Image.open(io.BytesIO(_jpeg_bytes(recolour_part(base, (200, 40, 40)), 80))))
+    colour = lf.overlap_colour(a, b, lf.verify(a, b))
+    assert s.blob_sure < colour.blob < s.blob_max and colour.part > s.part_max
+    verdict = grouping.confirm_pair(a, b, True, s)
+    assert not verdict.same and verdict.reason == "colour"

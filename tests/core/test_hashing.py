@@ -183,3 +183,14 @@ def test_threaded_chunked_signatures_equal_one_batch() -> None:
     for name in ("dhash", "phash", "dhash_mirror", "phash_mirror", "colour", "silhouette", "ok"):
         assert np.array_equal(getattr(threaded, name), getattr(single, name)), name
     assert np.allclose(threaded.texture, single.texture, rtol=1e-6, atol=1e-7)
+
+
+def test_trim_removes_a_frame_wider_than_a_line_may_differ_at_its_ends() -> None:
+    """A re-post's frame is up to ~7 % of the side: the lines just inside it cross the
+    frame's sides, so they are plain only once the frame is peeled."""
+    core = ImageOps.expand(_garment((180, 40, 40)), 60, fill="white")
+    a = signature_features.trim_plain(np.asarray(core))
+    for width in (12, 40):
+        framed = ImageOps.expand(core, width, fill=(20, 20, 20))
+        b = signature_features.trim_plain(np.asarray(framed))
+        assert abs(a.shape[0] - b.shape[0]) <= 2 and abs(a.shape[1] - b.shape[1]) <= 2

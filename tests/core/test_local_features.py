@@ -8,9 +8,9 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
-from tests.imagegen import scene
+from tests.imagegen import recolour_part, scene
 from vvic_desktop.core import local_features as lf
 
 MATCH = 25  # inliers: a copy finds far more, another photo a handful
@@ -169,3 +169,42 @@ def test_a_sure_plain_fit_skips_the_mirror_and_a_mirrored_copy_still_fits(origin
     flipped = lf.verify(a, lf.extract(_jpeg(ImageOps.mirror(original))))
     assert len(calls) == 2  # the plain fit was not sure: the mirror was tried, and won
     assert flipped.mirrored and flipped.inliers >= lf.MIRROR_SKIP_INLIERS
+
+
+def test_a_recoloured_part_changes_a_window_through_and_a_shift_changes_nothing() -> None:
+    """A part of the garment recoloured (another product: a waistband, a panel) is a small
+    share of the picture but solid: `part` is near 1 where a slight colour shift of the
+    whole picture (a re-post's filter) changes nothing."""
+    base = scene(5, body=(200, 40, 40))
+    a = lf.extract(base)
+    b = lf.extract(_jpeg(recolour_part(base, (200, 40, 40)), 80))
+    colour = lf.overlap_colour(a, b, lf.verify(a, b))
+    assert colour.changed < 0.06 and colour.part > 0.95
+    shifted = ImageEnhance.Brightness(ImageEnhance.Color(base).enhance(0.9)).enhance(0.92)
+    c = lf.extract(_jpeg(shifted, 80))
+    colour = lf.overlap_colour(a, c, lf.verify(a, c))
+    assert colour.changed < 0.01 and colour.part < 0.2
+
+
+def test_grey_turned_a_muted_colour_is_changed_a_shift_of_it_is_not() -> None:
+    """Grey to mint moves chroma little and grey has no hue to compare: the a*b* step
+    tells it; the mint brightened or desaturated by a re-post's shift stays the same."""
+    def planes(rgb: tuple[int, int, int]) -> np.ndarray:
+        return lf._colour_planes(np.full((8, 8, 3), rgb, np.uint8))
+
+    grey, mint = planes((128, 128, 134)), planes((112, 168, 140))
+    assert lf._changed(grey, mint).all()
+    for shifted in ((103, 155, 129), (120, 170, 146)):  # darker; less saturated
+        assert not lf._changed(mint, planes(shifted)).any()
+
+
+def test_a_frame_and_its_seam_are_not_garment() -> None:
+    """The blended line where a frame meets the photo is neither the frame's colour nor the
+    background's: it must not count as garment (a framed copy would show it changed)."""
+    photo = Image.new("RGB", (80, 96), (250, 250, 250))
+    ImageDraw.Draw(photo).rectangle((25, 20, 55, 80), fill=(30, 90, 200))
+    framed = np.asarray(ImageOps.expand(photo, 6, fill=(240, 200, 60)).resize((61, 72)))
+    fg = lf._foreground(framed)
+    assert not fg[:, :7].any() and not fg[:, -7:].any()
+    assert not fg[:7].any() and not fg[-7:].any()
+    assert fg[30:50, 25:35].all()

@@ -70,6 +70,10 @@ class GroupingSettings:
     # scattered strokes of a watermark or an edge a pixel off), share of compared pixels.
     blob_max: float = 0.05
     blob_sure: float = 0.025
+    # A changed part above `blob_sure` is refused too when some window of the overlap
+    # (`OverlapColour.part`) changed nearly through: the second cue of a recolour, so that a
+    # recoloured waistband or bra sitting just under `blob_max` is still another product.
+    part_max: float = 0.9
     coverage_min: float = 0.15
     max_rotation: float = 12.0  # degrees: listings are not rotated, a chance fit often is
     scale_range: tuple[float, float] = (0.25, 4.0)
@@ -299,7 +303,7 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
     # and the stricter reading decides.
     cache = cache if cache is not None else ColourCache()
     ab = overlap_colour(a, b, match, cache)
-    if ab.changed > settings.changed_max / s or ab.blob > settings.blob_max / s:
+    if _recoloured(ab.changed, ab.blob, ab.part, settings, s):
         # The stricter reading decides, and this one already refuses: b's frame cannot help.
         return Confirmation(False, match.inliers, ab.changed, ab.coverage, match.mirrored,
                             "colour")
@@ -307,7 +311,7 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
     changed = max(ab.changed, ba.changed)
     blob = max(ab.blob, ba.blob)
     coverage = max(ab.coverage, ba.coverage)
-    base = (changed <= settings.changed_max / s and blob <= settings.blob_max / s
+    base = (not _recoloured(changed, blob, max(ab.part, ba.part), settings, s)
             and coverage >= settings.coverage_min)
     geo_sure = match.inliers >= settings.inliers_sure * s
     col_sure = changed <= settings.changed_sure / s and blob <= settings.blob_sure / s
@@ -318,6 +322,15 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
     else:
         reason = "borderline"
     return Confirmation(not reason, match.inliers, changed, coverage, match.mirrored, reason)
+
+
+def _recoloured(changed: float, blob: float, part: float, settings: GroupingSettings,
+                s: float) -> bool:
+    """Colour inside the aligned overlap says another product: too much changed, one
+    changed part too large, or a changed part past the sure band that is solid somewhere
+    (a recoloured garment part, not a stamp's scattered strokes)."""
+    return (changed > settings.changed_max / s or blob > settings.blob_max / s
+            or (blob > settings.blob_sure / s and part > settings.part_max))
 
 
 def _second_opinion(ev: PairEvidence, k: int, settings: GroupingSettings) -> bool:

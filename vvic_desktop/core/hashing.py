@@ -178,7 +178,7 @@ class SignatureBatch:
 # A signature row as bytes (`row_bytes` / `set_row`), kept beside a picture's local features
 # so that a picture seen before is not decoded again. Bump SIGNATURE_FORMAT whenever what a
 # row holds or how it is computed changes: a stored row of another format is refused.
-SIGNATURE_FORMAT = 1
+SIGNATURE_FORMAT = 2
 _ROW_MAGIC = b"VSG"
 _ROW_FIELDS = (("dhash", "<u8"), ("phash", "<u8"), ("dhash_mirror", "<u8"),
                ("phash_mirror", "<u8"), ("colour", "<f2"), ("silhouette", "u1"),

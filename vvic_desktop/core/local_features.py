@@ -282,13 +282,18 @@ class OverlapColour:
     coverage: float
     pixels: int
     blob: float = 1.0  # the largest connected changed part, as a share of the compared pixels
+    # The densest window (about an eighth of the picture's shorter side) of changed pixels:
+    # a recoloured part (a waistband, a panel) changes a window through; the scattered
+    # strokes a slight shift or a stamp leave do not.
+    part: float = 1.0
 
 
 NO_OVERLAP = OverlapColour(1.0, float("inf"), 0.0, 0)
 
 
 def _colour_planes(thumb: np.ndarray) -> np.ndarray:
-    """(h, w, 4) float32: CIE L*, chroma (from a*, b*), HSV hue in degrees, HSV saturation.
+    """(h, w, 6) float32: CIE L*, chroma (from a*, b*), HSV hue in degrees, HSV saturation,
+    a*, b*.
 
     Hue is HSV's, not Lab's: Lab squeezes blue to purple into a few degrees, where a
     slight white-balance shift of a blue garment moves its Lab hue as far as a recolour to
@@ -302,13 +307,17 @@ def _colour_planes(thumb: np.ndarray) -> np.ndarray:
         np.hypot(lab[..., 1] - 128.0, lab[..., 2] - 128.0),
         hsv[..., 0] * (360.0 / 256.0),
         np.minimum(hsv[..., 1], hsv[..., 2]),  # low for grey and for near-black pixels
+        lab[..., 1] - 128.0,
+        lab[..., 2] - 128.0,
     ])
 
 
 def _foreground(thumb: np.ndarray) -> np.ndarray:
     """Pixels that are neither the picture's outer colour (a frame, a pad, the studio
     background) nor the colour a tenth of the way in (the studio background inside a frame
-    or pad): each the median of its ring."""
+    or pad): each the median of its ring. The seam where a frame meets the photo (a line
+    of blended colour, neither the frame's nor the photo's) and the outermost pixels are
+    left out too: lines of the outer colour at each edge, two pixels more."""
     lab = cv2.cvtColor(thumb, cv2.COLOR_RGB2Lab).astype(np.float32)
     h, w = lab.shape[:2]
     out = np.ones((h, w), bool)
@@ -318,18 +327,53 @@ def _foreground(thumb: np.ndarray) -> np.ndarray:
             continue
         ring = np.concatenate([inner[0], inner[-1], inner[:, 0], inner[:, -1]])
         d = lab - np.median(ring, axis=0)
-        out &= np.sqrt((d * d).sum(axis=-1)) > 12.0
+        differs = np.sqrt((d * d).sum(axis=-1)) > 12.0
+        out &= differs
+        if depth == 0:
+            out[: _plain_edge(differs.mean(axis=1)) + 2] = False
+            out[h - _plain_edge(differs.mean(axis=1)[::-1]) - 2:] = False
+            out[:, : _plain_edge(differs.mean(axis=0)) + 2] = False
+            out[:, w - _plain_edge(differs.mean(axis=0)[::-1]) - 2:] = False
     return out
 
 
+def _plain_edge(share: np.ndarray) -> int:
+    """How many lines from the start have (almost) nothing but the outer colour."""
+    busy = np.flatnonzero(share > 0.1)
+    return int(busy[0]) if len(busy) else len(share)
+
+
 def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per pixel (`_colour_planes` of both): is the colour another, beyond a slight shift."""
+    """Per pixel (`_colour_planes` of both): is the colour another, beyond a slight shift.
+
+    Lightness, chroma and (for saturated pixels) HSV hue each within a re-post's shift, and
+    the a*b* step as a whole too: a grey part turned mint or a muted blue turned muted
+    green moves a little in chroma and has no reliable hue on the grey side, but steps
+    across the a*b* plane further than a shift of that chroma goes (a hue turn of a few
+    degrees plus a saturation change of ~12 % moves a*b* by under a quarter of the chroma).
+    """
+    chroma = np.maximum(a[..., 1], b[..., 1])
     d_light = np.abs(a[..., 0] - b[..., 0]) - 0.12 * np.maximum(a[..., 0], b[..., 0])
-    d_chroma = np.abs(a[..., 1] - b[..., 1]) - 0.2 * np.maximum(a[..., 1], b[..., 1])
+    d_chroma = np.abs(a[..., 1] - b[..., 1]) - 0.2 * chroma
+    d_ab = np.hypot(a[..., 4] - b[..., 4], a[..., 5] - b[..., 5]) - 0.35 * chroma
     hue = np.abs(a[..., 2] - b[..., 2])
     hue = np.minimum(hue, 360.0 - hue)
     coloured = (a[..., 3] > 60.0) & (b[..., 3] > 60.0)
-    return (d_light > 8.0) | (d_chroma > 10.0) | (coloured & (hue > 11.0))
+    return (d_light > 8.0) | (d_chroma > 10.0) | (d_ab > 6.0) | (coloured & (hue > 11.0))
+
+
+def _densest(changed: np.ndarray, use: np.ndarray) -> float:
+    """The largest share of changed pixels in a window (about an eighth of the shorter
+    side) at least half compared."""
+    k = max(5, (min(use.shape) // 8) | 1)
+    counts = cv2.boxFilter(use.astype(np.float32), -1, (k, k), normalize=False,
+                           borderType=cv2.BORDER_CONSTANT)
+    hits = cv2.boxFilter(changed.astype(np.float32), -1, (k, k), normalize=False,
+                         borderType=cv2.BORDER_CONSTANT)
+    full = counts >= 0.5 * k * k
+    if not full.any():
+        return 0.0
+    return float(min(1.0, (hits[full] / counts[full]).max()))
 
 
 class ColourCache:
@@ -393,4 +437,4 @@ def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match,
     parts, _labels, stats, _c = cv2.connectedComponentsWithStats(changed, connectivity=8)
     blob = int(stats[1:, cv2.CC_STAT_AREA].max()) if parts > 1 else 0
     return OverlapColour(float(changed.sum()) / count, float(np.sqrt((d * d).sum())),
-                         count / garment, count, blob / count)
+                         count / garment, count, blob / count, _densest(changed, use))
