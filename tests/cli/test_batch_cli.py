@@ -126,9 +126,18 @@ def test_ctrl_c_keeps_the_rest_queued_and_resume_searches_only_those(
             assert self.cancel.wait(300), "the main thread did not stop the batch"
 
     monkeypatch.setattr(BatchRunner, "_one", one_then_ctrl_c)
-    argv = ["batch", str(folder), "--market", "vvic", "--endpoint", sandbox.url,
-            "--workers", "1"]
-    assert main(argv) == 130  # "error: Cancelled.", as for any Ctrl+C
+    # Ctrl+C at a terminal raises KeyboardInterrupt through Python's own handler. A process
+    # started in the background by a non-interactive shell (`cmd &`, as a CI script may)
+    # inherits SIGINT ignored and Python then installs no handler: install it here, so the
+    # test does not depend on how the suite was started.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        argv = ["batch", str(folder), "--market", "vvic", "--endpoint", sandbox.url,
+                "--workers", "1"]
+        code = main(argv)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert code == 130  # "error: Cancelled.", as for any Ctrl+C
     monkeypatch.setattr(BatchRunner, "_one", real_one)
     capsys.readouterr()
     assert search_calls(sandbox) == 1
