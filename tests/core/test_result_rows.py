@@ -100,3 +100,28 @@ def test_similarity_puts_the_closest_style_first_and_its_closest_listing_first()
         (RowKind.GROUP, far.best_offer.item_id),
         (RowKind.GROUP, "u1"),
     ]
+
+
+def test_without_a_similarity_figure_the_markets_own_order_decides() -> None:
+    from dataclasses import replace
+
+    from vvic_desktop.core.result_rows import ANSWER_RANK
+
+    def ranked(item: str, price: str, rank: object) -> Offer:
+        offer = _o(item, price)
+        offer.extra[ANSWER_RANK] = rank
+        return offer
+
+    cheap = make_group([ranked("c1", "28", 5), ranked("c2", "30", 6)])
+    matched = make_group([ranked("m1", "133", 3), ranked("m2", "177", 0)])
+    unranked = make_group([_o("u1", "1")])
+    hostile = make_group([ranked("h1", "2", True), ranked("h2", "3", -4), ranked("h3", "4", "0")])
+    order = [g.best_offer.item_id for g in sort_groups([cheap, unranked, hostile, matched],
+                                                         "similarity")]
+    assert order[:2] == ["m1", "c1"]  # the market's first listing's style leads, not the cheapest
+    assert set(order[2:]) == {"u1", "h1"}  # unusable ranks count as none
+    rows = build_rows([matched], {matched.group_id}, "similarity")
+    assert [r.offer.item_id for r in rows[1:]] == ["m2", "m1"]
+    # a similarity figure, where the market gives one, still comes first
+    figure = make_group([replace(ranked("f1", "50", 9), similarity=0.5)])
+    assert sort_groups([matched, figure], "similarity")[0] is figure

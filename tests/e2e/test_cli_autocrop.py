@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from e2e_helpers import SAMPLE
 from PIL import Image
 
@@ -86,3 +87,14 @@ def test_batch_cuts_each_photo_unless_no_crop(capsys, tmp_path: Path) -> None:
     answer = run_json(capsys, ["batch", str(folder), "--demo", "--name", "whole", "--no-crop"])
     (item,) = answer["items"]
     assert item["state"] == "done" and item["crop"] is None
+
+
+@pytest.mark.parametrize("market", ["onebound-vvic", "onebound-taobao", "taobao", "1688"])
+def test_markets_without_a_similarity_figure_lead_with_their_own_best_match(
+        capsys, sandbox_catalog, market: str) -> None:
+    """These answers rank by likeness but carry no similarity figure: "most similar first"
+    follows the market's order (it used to fall back to the cheapest style, a ¥28 T-shirt
+    above the photographed dress)."""
+    answer = run_json(capsys, ["search", SAMPLE, "--demo", "--market", market])
+    assert all(o.get("similarity") is None for o in answer["offers"])
+    assert first_style(answer, sandbox_catalog) == SAMPLE_STYLE

@@ -43,6 +43,7 @@ from vvic_desktop.core.models import (
     SearchResult,
 )
 from vvic_desktop.core.ratelimit import QuotaLimiter
+from vvic_desktop.core.result_rows import ANSWER_RANK, sort_groups
 from vvic_desktop.core.retry import IN_SEARCH_MAX_WAIT, call_with_retry, countdown
 
 if TYPE_CHECKING:
@@ -228,6 +229,8 @@ def run_search(
     filtered = filter_offers(offers, filters)
     stats["filtered"] += len(offers) - len(filtered)
     kept = earlier + filtered
+    for rank, offer in enumerate(kept):  # the market's order: "most similar" where no figure
+        offer.extra[ANSWER_RANK] = rank
 
     images: Mapping[str, object] | None = None
     if thumbnails is not None and kept:
@@ -243,7 +246,6 @@ def run_search(
     progress(STAGE_GROUP, 85)
     from vvic_desktop.core.grouping import group_offers  # numpy, cv2
     from vvic_desktop.core.grouping_rules import GroupingSettings
-    from vvic_desktop.core.result_rows import sort_groups
 
     settings = grouping or GroupingSettings(strictness=filters.strictness)
     pictures = None

@@ -53,15 +53,35 @@ def _similarity(offer: Offer) -> float:
     return offer.similarity if offer.similarity is not None else -1.0
 
 
+# Offer.extra key: the listing's place in the marketplace's answer over every page loaded
+# (0 = first), set by `core.pipeline.run_search`. OneBound, Taobao and 1688 rank their image
+# search by likeness but report no similarity figure; without the rank, "most similar first"
+# fell back to the cheapest offer and put a ¥28 T-shirt above the photographed dress.
+ANSWER_RANK = "answer_rank"
+_UNRANKED = 1 << 30
+
+
+def answer_rank(offer: Offer) -> int:
+    rank = offer.extra.get(ANSWER_RANK)
+    return rank if isinstance(rank, int) and not isinstance(rank, bool) and rank >= 0 \
+        else _UNRANKED
+
+
 def best_similarity(group: StyleGroup) -> float:
     """How much the group's closest listing looks like the photo (-1 when unknown)."""
     return max((_similarity(o) for o in group.offers), default=-1.0)
 
 
+def best_rank(group: StyleGroup) -> int:
+    """The marketplace's rank of the group's highest-ranked listing."""
+    return min((answer_rank(o) for o in group.offers), default=_UNRANKED)
+
+
 def _group_sort_key(group: StyleGroup, key: SortKey) -> tuple:
     best = group.best_offer
     if key == "similarity":  # relevance: the style that looks most like the photo leads
-        return (-best_similarity(group), best_offer_key(best))
+        # the figure when the market gives one, else (and on ties) the market's own order
+        return (-best_similarity(group), best_rank(group), best_offer_key(best))
     if key == "best":
         return best_offer_key(best)
     if key == "price":
@@ -79,7 +99,7 @@ def _group_sort_key(group: StyleGroup, key: SortKey) -> tuple:
 
 def _offer_sort_key(offer: Offer, key: SortKey) -> tuple:
     if key == "similarity":
-        return (-_similarity(offer), best_offer_key(offer))
+        return (-_similarity(offer), answer_rank(offer), best_offer_key(offer))
     if key in ("price", "stalls"):
         return (_price(offer), best_offer_key(offer))
     if key == "price_desc":
