@@ -365,7 +365,7 @@
     </message>
     <message>
         <source>Crop {w} × {h} px at ({x}, {y})</source>
-        <translation>裁剪 {w} × {h} 像素，位置 ({x}, {y})</translation>
+        <translation>裁剪 {w}×{h}，左上 ({x}, {y})</translation>
     </message>
 </context>
 <context>
