@@ -14,7 +14,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog
 
@@ -23,6 +22,7 @@ from vvic_desktop.core.models import Offer, OfferMark, SearchResult
 from vvic_desktop.storage.library import SavedSearch
 from vvic_desktop.ui.drop_area import IntakePhoto, save_intake_bytes
 from vvic_desktop.ui.library import ask_export_path, ask_text, export_file_name, local_time
+from vvic_desktop.ui.picture_images import picture_image
 
 log = logging.getLogger(__name__)
 CATCH_UP_CHUNK = 64  # pictures embedded per background catch-up task
@@ -148,10 +148,7 @@ class SavedSearchActions:
         size = self.saved_picture.size()  # read here: widgets belong to the GUI thread
 
         def work(cancel: Any, progress: Any) -> QImage | None:
-            image = QImage.fromData(services.library.picture(sha) or b"")
-            return None if image.isNull() else image.scaled(
-                size, Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation)
+            return picture_image(services.library.picture(sha), size, grow=True)
 
         def done(image: Any, error: Any) -> None:
             if error is None and image is not None and search_id == self._saved_id:

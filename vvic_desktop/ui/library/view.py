@@ -65,6 +65,7 @@ from vvic_desktop.ui.library.prompts import (
     export_file_name,
 )
 from vvic_desktop.ui.messages import error_text
+from vvic_desktop.ui.picture_images import picture_image
 from vvic_desktop.workers.tasks import Pools
 
 log = logging.getLogger(__name__)
@@ -263,12 +264,10 @@ class LibraryView(QWidget):
             for summary in rows:
                 sha = summary.query_thumb
                 if sha and sha not in known and sha not in images:
-                    image = QImage.fromData(library.picture(sha) or b"")
-                    if not image.isNull():
-                        images[sha] = image.scaled(
-                            QSize(THUMB_EDGE * 2, THUMB_EDGE * 2),
-                            Qt.AspectRatioMode.KeepAspectRatio,
-                            Qt.TransformationMode.SmoothTransformation)
+                    image = picture_image(library.picture(sha),
+                                          QSize(THUMB_EDGE * 2, THUMB_EDGE * 2), grow=True)
+                    if image is not None:
+                        images[sha] = image
             return rows, images
 
         def show(answer: tuple[list[SearchSummary], dict[str, QImage]]) -> None:

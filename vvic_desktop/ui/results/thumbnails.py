@@ -28,11 +28,12 @@ from collections.abc import Callable, Iterable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSize, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from vvic_desktop.core.cancel import CancelToken
 from vvic_desktop.storage.thumbs import ThumbnailDownloader, ThumbnailStore
+from vvic_desktop.ui.picture_images import picture_image
 from vvic_desktop.workers.tasks import Pools, Task
 
 log = logging.getLogger(__name__)
@@ -56,14 +57,7 @@ class ThumbState(IntEnum):
 
 def load_scaled(data: bytes, edge_px: int) -> QImage | None:
     """Decode picture bytes and scale them to fit an edge_px square (worker thread)."""
-    image = QImage.fromData(data)
-    if image.isNull():
-        return None
-    if image.width() > edge_px or image.height() > edge_px:
-        image = image.scaled(QSize(edge_px, edge_px), Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
-    # A fixed format keeps painting fast (no conversion on every paint).
-    return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    return picture_image(data, QSize(edge_px, edge_px))
 
 
 class _PixmapCache:
