@@ -55,7 +55,8 @@ SPARSE_EDGE = 0.02  # rows/columns with less than this share of the densest one 
 MIN_AREA, MAX_AREA = 0.03, 0.92  # plausible foreground fractions of the image
 FLAT_SIGMA = 0.25  # of the long side: brightness changes slower than this are taken out
 CANDIDATES = (0.12, 0.2)  # margins of the tighter centred rectangles also tried
-CANDIDATE_MARGIN = 0.05  # a tighter candidate must be this much more distinct
+CANDIDATE_MARGIN = 0.05  # a tighter candidate must score this much higher
+CENTRE_PULL = 1.5  # score lost per unit of the box centre's offset (fractions of the sides)
 RING = 0.15  # of the box's side: the background ring a candidate's colours are compared with
 REFINE_PASSES = 2  # GrabCut again inside the box found, this many times at most
 REFINE_MARGIN = 0.12  # of the box's side, added around it for the refining pass
@@ -96,10 +97,9 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
     # its base colour before GrabCut fits its colour models; the garment's print survives.
     small = np.asarray(cv2.GaussianBlur(small, (0, 0), BLUR_SIGMA), dtype=np.uint8)
     small = _flatten_light(small)
-    first = _segment(small, (mx, my, sw - mx, sh - my))
+    first = _best_candidate(small, _segment(small, (mx, my, sw - mx, sh - my)))
     if isinstance(first, str):
         return CropProposal(whole, False, first)
-    first = _best_candidate(small, first)
     box = first.box
     # Refine: GrabCut again inside the found box plus a margin. Its background model now
     # learns the surroundings right next to the garment (the wall's local light, the things
@@ -273,28 +273,42 @@ def prepare_for_search(opened: OpenedImage, crop: CropBox | None, *, auto: bool
     return dataclasses.replace(prepared, crop=crop)
 
 
-def _best_candidate(small: NDArray[np.uint8], first: _Segment) -> _Segment:
-    """The most garment-like of GrabCut's answers from centred rectangles of several sizes.
+def _best_candidate(small: NDArray[np.uint8], first: _Segment | str) -> _Segment | str:
+    """The most garment-like of GrabCut's answers from centred rectangles of several sizes
+    (`first`: the answer from the widest rectangle, or why it found nothing).
 
     The photo's edge is not always the garment's background: a lit patch of wall, a table
     or a neighbour's stock can fill the middle. A tighter starting rectangle learns the
-    background nearer the garment. Each answer is scored by how distinct its garment's
-    colours are from a ring of the photo right around its box (a box of wall has a ring of
-    the same wall); an answer that runs into its rectangle (a cut garment) does not count,
-    and a tighter answer must beat the wider one by a margin.
+    background nearer the garment. Each answer is scored on two cues: how distinct its
+    garment's colours are from a ring of the photo right around its box (a box of wall has
+    a ring of the same wall), less how far its box's centre is from the photo's (a buyer
+    aims at the garment; a box stretched over a bag or a box beside it drifts off-centre).
+    An answer that runs into its rectangle (a cut garment) does not count, and a tighter
+    answer must beat the wider one by a margin. When the widest rectangle found nothing
+    (a busy wall whose colours the garment shares), the tighter ones still may.
     """
     sh, sw = small.shape[:2]
     lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB)
-    best, best_score = first, _distinctness(lab, first)
+    best, best_score = first, (_garment_score(lab, first) if isinstance(first, _Segment)
+                               else -np.inf)
     for margin in CANDIDATES:
         mx, my = round(sw * margin), round(sh * margin)
         candidate = _segment(small, (mx, my, sw - mx, sh - my))
-        if isinstance(candidate, str) or candidate.border > CUT_BORDER:
+        if isinstance(candidate, str) or candidate.border > CUT_BORDER \
+                or candidate.fraction < MIN_AREA:
             continue
-        score = _distinctness(lab, candidate)
+        score = _garment_score(lab, candidate)
         if score > best_score + CANDIDATE_MARGIN:
             best, best_score = candidate, score
     return best
+
+
+def _garment_score(lab: NDArray[Any], segment: _Segment) -> float:
+    """Colour distinctness from the surroundings, less the box's distance from the middle."""
+    sh, sw = lab.shape[:2]
+    x0, y0, x1, y1 = segment.box
+    off = float(np.hypot((x0 + x1) / (2 * sw) - 0.5, (y0 + y1) / (2 * sh) - 0.5))
+    return _distinctness(lab, segment) - CENTRE_PULL * off
 
 
 def _distinctness(lab: NDArray[Any], segment: _Segment) -> float:
