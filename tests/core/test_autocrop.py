@@ -142,3 +142,25 @@ def test_a_print_is_not_split_and_a_plain_garment_keeps_its_box() -> None:
     plain = np.full((120, 160, 3), (150, 150, 150), np.uint8)
     plain[20:100, 40:100] = (40, 40, 200)
     assert _split_off(plain, mask, (40, 20, 100, 100)) == (40, 20, 100, 100)
+
+
+def test_a_refining_pass_that_takes_the_wall_for_the_garment_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refining GrabCut on a box reaching the frame's edges can answer with the wall round
+    the garment (no border to catch it): the first pass's garment box is kept."""
+    from vvic_desktop.core import autocrop
+
+    first_mask = np.zeros((120, 160), np.uint8)
+    first_mask[40:100, 50:110] = 1
+    first = autocrop._Segment((50, 40, 110, 100), 0.19, 0.0, first_mask)
+    wall = np.ones((120, 160), np.uint8)
+    wall[45:95, 55:105] = 0  # everything but the garment's middle
+    inverted = autocrop._Segment((0, 30, 160, 110), 0.6, 0.0, wall)
+    monkeypatch.setattr(autocrop, "_best_candidate", lambda small, segment: first)
+    monkeypatch.setattr(autocrop, "_segment", lambda small, rect: inverted)
+    monkeypatch.setattr(autocrop, "_split_off", lambda small, mask, box: box)
+    proposal = analyse(np.full((120, 160, 3), 128, np.uint8))
+    assert proposal.found
+    box = proposal.box
+    assert 45 <= box.x <= 50 and 35 <= box.y <= 40
+    assert 110 <= box.x + box.w <= 115 and 100 <= box.y + box.h <= 105
