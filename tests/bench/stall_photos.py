@@ -2,7 +2,7 @@
 scored on them (the CLI path: `vvic search PHOTO --demo`). Not collected by pytest.
 
     .venv/bin/python tests/bench/stall_photos.py [--n 24] [--seed 13] [--keep DIR]
-    .venv/bin/python tests/bench/stall_photos.py --gui DIR   # the kept photos via the GUI
+    .venv/bin/python tests/bench/stall_photos.py --gui DIR   # kept stall photos via the GUI
 
 A photo: a sandbox style's clean product shot (the demo marketplace's own catalog, seed 7),
 cut out of its light background, warped in perspective, rotated, shrunk to 30–60 % of the
@@ -562,7 +562,8 @@ def gui_first_styles(photos: list[Path], data_dir: Path) -> list[str | None]:
 
 if __name__ == "__main__" and "--gui" in sys.argv:
     folder = Path(sys.argv[sys.argv.index("--gui") + 1])
-    photos = sorted(folder.glob("stall-*.jpg"))
+    # the names --keep writes: {pool}-{kind}-{seed}-{i}-{style}.jpg; the stall scenes only
+    photos = sorted(folder.glob("*-stall-*.jpg"))
     import tempfile as _tempfile
 
     with _tempfile.TemporaryDirectory() as _tmp:

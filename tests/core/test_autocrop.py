@@ -107,3 +107,60 @@ def test_things_beside_the_garment_stay_out_of_the_box(style_id: str, other_id: 
     assert iou(box, truth) >= 0.75, (box, truth)
     assert box.x > 300  # the neighbour's garment at the left edge is left out
     assert box.x + box.w < 880  # and the bag at the right
+
+
+def _striped_garment_with_block(block: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(BGR image, foreground mask) at the working scale: a red-and-white striped garment
+    (a print of thin stripes) and, when `block`, a solid green thing touching its right
+    side, which GrabCut would join to it as one piece."""
+    image = np.full((120, 160, 3), (150, 150, 150), np.uint8)
+    mask = np.zeros((120, 160), np.uint8)
+    image[20:100, 40:100] = (40, 40, 200)
+    image[20:100, 40:100][:, ::4] = (250, 250, 250)
+    image[20:100, 40:100][:, 1::4] = (250, 250, 250)
+    mask[20:100, 40:100] = 1
+    if block:
+        image[45:100, 100:135] = (40, 170, 40)
+        mask[45:100, 100:135] = 1
+    return image, mask
+
+
+def test_a_thing_of_another_colour_touching_the_garment_is_split_off() -> None:
+    from vvic_desktop.core.autocrop import _split_off
+
+    image, mask = _striped_garment_with_block(True)
+    x0, y0, x1, y1 = _split_off(image, mask, (40, 20, 135, 100))
+    assert (x0, y0, y1) == (40, 20, 100)
+    assert 97 <= x1 <= 102  # the garment whole, the green block out
+
+
+def test_a_print_is_not_split_and_a_plain_garment_keeps_its_box() -> None:
+    from vvic_desktop.core.autocrop import _split_off
+
+    image, mask = _striped_garment_with_block(False)
+    assert _split_off(image, mask, (40, 20, 100, 100)) == (40, 20, 100, 100)
+    plain = np.full((120, 160, 3), (150, 150, 150), np.uint8)
+    plain[20:100, 40:100] = (40, 40, 200)
+    assert _split_off(plain, mask, (40, 20, 100, 100)) == (40, 20, 100, 100)
+
+
+def test_a_refining_pass_that_takes_the_wall_for_the_garment_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refining GrabCut on a box reaching the frame's edges can answer with the wall round
+    the garment (no border to catch it): the first pass's garment box is kept."""
+    from vvic_desktop.core import autocrop
+
+    first_mask = np.zeros((120, 160), np.uint8)
+    first_mask[40:100, 50:110] = 1
+    first = autocrop._Segment((50, 40, 110, 100), 0.19, 0.0, first_mask)
+    wall = np.ones((120, 160), np.uint8)
+    wall[45:95, 55:105] = 0  # everything but the garment's middle
+    inverted = autocrop._Segment((0, 30, 160, 110), 0.6, 0.0, wall)
+    monkeypatch.setattr(autocrop, "_best_candidate", lambda small, segment: first)
+    monkeypatch.setattr(autocrop, "_segment", lambda small, rect: inverted)
+    monkeypatch.setattr(autocrop, "_split_off", lambda small, mask, box: box)
+    proposal = analyse(np.full((120, 160, 3), 128, np.uint8))
+    assert proposal.found
+    box = proposal.box
+    assert 45 <= box.x <= 50 and 35 <= box.y <= 40
+    assert 110 <= box.x + box.w <= 115 and 100 <= box.y + box.h <= 105
