@@ -78,6 +78,9 @@ SPLIT_DISTANCE = 30.0  # Lab distance (8-bit units) above which two clusters are
 SPLIT_MIN = 0.08  # a thing split off holds at least this share of the box's foreground
 SPLIT_OUTSIDE = 0.6  # ... and lies at least this much outside the main piece's hull
 SPLIT_KEEP = 0.5  # what is left holds at least this share of the foreground
+# OpenCV's RNG state set before each GrabCut and k-means: their initialisation would
+# otherwise vary between runs, and so would the box.
+RNG_SEED = 12345
 PREVIEW_SIDE = 640  # long side of the upright copy a search's crop is proposed on
 
 
@@ -174,8 +177,7 @@ def _segment(small: NDArray[np.uint8], rect: tuple[int, int, int, int]) -> _Segm
     x0, y0, x1, y1 = rect
     mask = np.zeros((sh, sw), np.uint8)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    # A fixed RNG state: GrabCut's k-means initialisation would otherwise vary between runs.
-    cv2.setRNGSeed(12345)
+    cv2.setRNGSeed(RNG_SEED)
     try:
         cv2.grabCut(small, mask, (x0, y0, x1 - x0, y1 - y0), bgd, fgd, ITERATIONS,
                     cv2.GC_INIT_WITH_RECT)
@@ -356,7 +358,8 @@ def _split_off(small: NDArray[np.uint8], mask: NDArray[np.uint8],
     The box's foreground is clustered by colour; each cluster's solid pieces (a print's
     dots and stripes are too thin to survive an opening) are candidates. The garment is
     the largest piece near the middle; a piece of a clearly different colour that reaches
-    the box's edge and lies mostly outside the garment's own box is something beside it.
+    the box's edge and lies mostly outside the garment's outline (its convex hull, hollows
+    between legs or under arms filled) is something beside it.
     The box shrinks only when most of the foreground stays in it: when unsure, the wider
     box (the whole garment and a bit more) beats a tight one that cuts the garment.
     """
@@ -368,15 +371,15 @@ def _split_off(small: NDArray[np.uint8], mask: NDArray[np.uint8],
         return box
     lab = cv2.cvtColor(small[y0:y1, x0:x1], cv2.COLOR_BGR2LAB).astype(np.float32)
     samples = np.ascontiguousarray(lab[region])
-    cv2.setRNGSeed(12345)
+    cv2.setRNGSeed(RNG_SEED)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
     _, labels, _ = cv2.kmeans(samples, SPLIT_COLOURS, None, criteria, 2,
                                     cv2.KMEANS_PP_CENTERS)
     grid = np.full(region.shape, -1, np.int32)
     grid[region] = labels.ravel()
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-    # (solid piece, its box, its mean colour, its score); what no solid piece holds (a
-    # print's dots and stripes) makes pieces of its own, which are never split off
+    # (piece, its box, its mean colour, its score, solid?); what no solid piece holds (a
+    # print's dots and stripes) makes pieces of its own, never solid, never split off
     pieces: list[tuple[NDArray[np.bool_], tuple[int, int, int, int], NDArray[Any], float,
                        bool]] = []
     solid_all = np.zeros(region.shape, bool)
