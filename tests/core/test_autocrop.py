@@ -226,3 +226,29 @@ def test_a_box_beside_trousers_is_left_out_of_the_segment(
     joined = autocrop._segment(image, (6, 5, 154, 115))
     assert not isinstance(joined, str)
     assert joined.box[2] >= 108
+
+
+def test_a_tighter_answer_inside_the_wide_one_wins_on_colour_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The widest start can answer with the lit wall round the garment (a centred box,
+    colours close to the wall's); a tighter start's garment inside that box, of clearly
+    more distinct colours, wins even off the middle: the pull to the middle is there to
+    choose between things apart (a bag beside), not between a box and a part of it."""
+    from vvic_desktop.core import autocrop
+
+    mask = np.zeros((120, 160), np.uint8)
+    wide = autocrop._Segment((10, 10, 150, 110), 0.6, 0.0, mask)
+    tight = autocrop._Segment((20, 40, 60, 100), 0.15, 0.0, mask)  # off the middle
+    apart = autocrop._Segment((120, 40, 158, 100), 0.15, 0.0, mask)  # out of it
+    distinct = {wide.box: 0.55, tight.box: 0.7, apart.box: 0.7}
+    monkeypatch.setattr(autocrop, "_distinctness", lambda lab, s: distinct[s.box])
+    image = np.full((120, 160, 3), 128, np.uint8)
+    answers = iter([tight, tight])
+    monkeypatch.setattr(autocrop, "_segment", lambda small, rect: next(answers))
+    # the pull alone would keep the wide answer: 0.7 - 1.5 * off < 0.55 + margin
+    assert autocrop._garment_score(np.zeros((120, 160, 3)), tight) \
+        < autocrop._garment_score(np.zeros((120, 160, 3)), wide) + autocrop.CANDIDATE_MARGIN
+    assert autocrop._best_candidate(image, wide) is tight
+    # a box not inside the wide one is still judged with the pull
+    answers = iter([apart, apart])
+    assert autocrop._best_candidate(image, wide) is wide

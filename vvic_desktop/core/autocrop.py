@@ -10,7 +10,8 @@ garment from a textured wall better than edges do (edges fire on the wall's text
 Slow changes of brightness (a lamp's fall-off, a phone's vignette) are taken out first, so
 a lit middle of the wall is not mistaken for the garment. A stall photo is not a clean
 wall: tighter centred rectangles are tried too, and the answer whose garment differs most
-in colour from the ring of photo right around its box wins (a tighter one by a margin).
+in colour from the ring of photo right around its box wins (a tighter one by a margin;
+one inside the wider one's box on colour alone, else less its distance from the middle).
 The garment is the large piece near the middle; pieces next to it join it, things apart
 from it (a bag, a stool, a neighbour's sleeve at the frame's edge) stay out, and so does a
 piece next to it of a clearly different colour standing beside it (a box set down by a
@@ -307,8 +308,11 @@ def _best_candidate(small: NDArray[np.uint8], first: _Segment | str) -> _Segment
     a ring of the same wall), less how far its box's centre is from the photo's (a buyer
     aims at the garment; a box stretched over a bag or a box beside it drifts off-centre).
     An answer that runs into its rectangle (a cut garment) does not count, and a tighter
-    answer must beat the wider one by a margin. When the widest rectangle found nothing
-    (a busy wall whose colours the garment shares), the tighter ones still may.
+    answer must beat the wider one by a margin. A tighter answer inside the wider one's box
+    (the widest start answering with the lit wall round the garment) is judged on colour
+    alone, by the same margin: the pull to the middle chooses between things apart, not
+    between a box and a part of it. When the widest rectangle found nothing (a busy wall
+    whose colours the garment shares), the tighter ones still may.
     """
     sh, sw = small.shape[:2]
     lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB)
@@ -321,9 +325,17 @@ def _best_candidate(small: NDArray[np.uint8], first: _Segment | str) -> _Segment
                 or candidate.fraction < MIN_AREA:
             continue
         score = _garment_score(lab, candidate)
-        if score > best_score + CANDIDATE_MARGIN:
+        if score > best_score + CANDIDATE_MARGIN or (
+                isinstance(best, _Segment) and _nested(candidate.box, best.box)
+                and _distinctness(lab, candidate) > _distinctness(lab, best) + CANDIDATE_MARGIN):
             best, best_score = candidate, score
     return best
+
+
+def _nested(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    """Whether box `inner` lies within box `outer` (a pixel of slack a side)."""
+    return inner[0] >= outer[0] - 1 and inner[1] >= outer[1] - 1 \
+        and inner[2] <= outer[2] + 1 and inner[3] <= outer[3] + 1
 
 
 def _garment_score(lab: NDArray[Any], segment: _Segment) -> float:
