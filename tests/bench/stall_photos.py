@@ -2,6 +2,7 @@
 scored on them (the CLI path: `vvic search PHOTO --demo`). Not collected by pytest.
 
     .venv/bin/python tests/bench/stall_photos.py [--n 24] [--seed 13] [--keep DIR]
+        [--code-ref main] [--truth] [--pools dev,held] [--kinds wall,stall]
     .venv/bin/python tests/bench/stall_photos.py --gui DIR   # kept stall photos via the GUI
 
 A photo: a sandbox style's clean product shot (the demo marketplace's own catalog, seed 7),
@@ -12,7 +13,13 @@ sample photos (brick wall, grass, gravel…; bench only, never a project depende
 uneven light, a colour cast, sensor noise, a little blur and a phone's JPEG.
 
 Scores: the share of photos whose photographed style is the first group's best offer
-(the first line `vvic search --demo` prints), with and without the default auto-crop.
+(the first line `vvic search --demo` prints), with and without the default auto-crop, per
+set of 6 (the issue's bar: 5 of 6); the mean IoU of the box used with the garment's true
+box and the median time of the crop's suggestion (read them beside the load average the
+summary prints). `--code-ref REF` scores REF's auto-crop on the same photos in the same
+run (the before of a before/after, under the same load); `--truth` scores the photo cut to
+the garment's true box: where that misses too, the demo marketplace ranks a look-alike
+first however good the box.
 """
 
 from __future__ import annotations
@@ -411,17 +418,82 @@ def held_out_backgrounds(root: Path = HELD_OUT_ROOT) -> list[tuple[str, np.ndarr
     return out
 
 
-def fast_first_style(data: bytes, *, crop: bool, index: object) -> tuple[str, object]:
+def fast_first_style(data: bytes, *, crop: bool, index: object,
+                     autocrop: object = None) -> tuple[str, object, float]:
     """The demo marketplace's first style for a photo without the HTTP round trip: the same
-    preparation as the search (auto-crop, `prepare`) and the sandbox's own ranking. The
-    full path (`first_style`) confirms it on a sample (`--check`)."""
+    preparation as the search (auto-crop, `prepare`) and the sandbox's own ranking, and the
+    seconds the crop's suggestion took. The full path (`first_style`) confirms it on a
+    sample (`--full`). `autocrop`: the module proposing the box (another commit's with
+    `--code-ref`); default, the current one."""
+    from vvic_desktop.core import autocrop as current
     from vvic_desktop.core import intake
-    from vvic_desktop.core.autocrop import prepare_for_search
     from vvic_desktop.sandbox.matching import decode
 
-    prepared = prepare_for_search(intake.open_bytes(data), None, auto=crop)
+    module = autocrop or current
+    box, seconds = None, 0.0
+    if crop:  # as prepare_for_search(auto=True), the suggestion timed apart
+        started = time.perf_counter()
+        try:
+            box = module.suggest_crop(intake.open_bytes(data))  # type: ignore[attr-defined]
+        except Exception:  # the search's own fallback: the whole photo
+            box = None
+        seconds = time.perf_counter() - started
+    prepared = current.prepare_for_search(intake.open_bytes(data), box, auto=False)
     ranked = index.rank(decode(prepared.jpeg))  # type: ignore[attr-defined]
-    return ranked[0].style_id, prepared.crop
+    return ranked[0].style_id, box, seconds
+
+
+def truth_first_style(data: bytes, truth: tuple[int, int, int, int], index: object
+                      ) -> tuple[str, object]:
+    """The demo marketplace's first style for the photo cut to the garment's true box,
+    padded as auto-crop pads (2 % a side): a perfect crop's answer."""
+    from vvic_desktop.core import intake
+    from vvic_desktop.core.autocrop import PAD, prepare_for_search
+    from vvic_desktop.core.models import CropBox
+    from vvic_desktop.sandbox.matching import decode
+
+    opened = intake.open_bytes(data)
+    width, height = opened.image.size
+    x0, y0, x1, y1 = truth
+    px, py = round(PAD * (x1 - x0)), round(PAD * (y1 - y0))
+    box = CropBox(max(0, x0 - px), max(0, y0 - py), 0, 0)
+    box = CropBox(box.x, box.y, min(width, x1 + px) - box.x, min(height, y1 + py) - box.y)
+    prepared = prepare_for_search(opened, box, auto=False)
+    return index.rank(decode(prepared.jpeg))[0].style_id, box  # type: ignore[attr-defined]
+
+
+def load_autocrop(ref: str) -> object:
+    """`vvic_desktop/core/autocrop.py` as it is at git `ref`, as a module of its own (the
+    rest of the app stays the current one): the before of a before/after in one sitting."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    root = Path(__file__).resolve().parents[2]
+    source = subprocess.run(["git", "-C", str(root), "show",
+                             f"{ref}:vvic_desktop/core/autocrop.py"],
+                            check=True, capture_output=True).stdout
+    folder = Path(tempfile.mkdtemp(prefix="autocrop-ref-"))
+    path = folder / "autocrop_ref.py"
+    path.write_bytes(source)
+    spec = importlib.util.spec_from_file_location("autocrop_ref", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["autocrop_ref"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def iou(box: object, truth: tuple[int, int, int, int], width: int, height: int) -> float:
+    """Intersection over union of a crop box (None: the whole photo) with the true box."""
+    if box is None:
+        ax0, ay0, ax1, ay1 = 0, 0, width, height
+    else:
+        ax0, ay0 = box.x, box.y  # type: ignore[attr-defined]
+        ax1, ay1 = ax0 + box.w, ay0 + box.h  # type: ignore[attr-defined]
+    bx0, by0, bx1, by1 = truth
+    inter = max(0, min(ax1, bx1) - max(ax0, bx0)) * max(0, min(ay1, by1) - max(ay0, by0))
+    return inter / ((ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter)
 
 
 def main() -> None:
@@ -434,8 +506,14 @@ def main() -> None:
     parser.add_argument("--full", action="store_true",
                         help="every photo through the whole CLI search (slow); default: "
                              "prepare + the sandbox's ranking directly")
-    parser.add_argument("--keep", type=Path, help="write the photos (and the crops) here")
+    parser.add_argument("--code-ref", help="also score the auto-crop of this git ref (e.g. "
+                        "main) on the same photos, in the same run (direct path only)")
+    parser.add_argument("--truth", action="store_true",
+                        help="also score the photo cut to the garment's true box (padded "
+                             "2 %%): what the demo marketplace ranks for a perfect crop")
+    parser.add_argument("--keep", type=Path, help="write the photos here")
     args = parser.parse_args()
+    import statistics
     import tempfile
 
     from vvic_desktop.paths import AppPaths
@@ -443,11 +521,21 @@ def main() -> None:
     from vvic_desktop.services import DemoMarketplace, SearchServices
     from vvic_desktop.storage.settings import Settings
 
+    if args.code_ref and args.full:
+        sys.exit("--code-ref scores the direct path only; leave out --full")
     pools = {"dev": real_backgrounds, "held": held_out_backgrounds}
     catalog = Catalog(seed=DEMO_SEED)
     index = index_for(catalog)
-    # per (pool, kind, crop): hits of each set of 6
-    sets: dict[tuple[str, str, bool], list[int]] = {}
+    # variant: None (whole photo), "new" (current auto-crop), the ref's auto-crop
+    variants: list[tuple[str, object]] = [("whole", None), ("crop", None)]
+    if args.code_ref:
+        variants.append((args.code_ref, load_autocrop(args.code_ref)))
+    if args.truth:
+        variants.append(("truth", "truth"))
+    # per (pool, kind, variant): hits of each set of 6, IoUs with the true box, crop seconds
+    sets: dict[tuple[str, str, str], list[int]] = {}
+    ious: dict[tuple[str, str, str], list[float]] = {}
+    seconds: dict[tuple[str, str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         services = None
         if args.full:
@@ -464,44 +552,64 @@ def main() -> None:
                     continue
                 for kind in args.kinds.split(","):
                     for seed in args.seed:
-                        photos = make_set(args.n, seed, backgrounds=backgrounds, kind=kind)
-                        hits: dict[bool, list[bool]] = {False: [], True: []}
+                        truths: list[tuple[int, int, int, int]] = []
+                        photos = make_set(args.n, seed, backgrounds=backgrounds, kind=kind,
+                                          truth=truths)
+                        hits: dict[str, list[bool]] = {name: [] for name, _ in variants}
                         for i, (style_id, bg, data) in enumerate(photos):
                             path = folder / f"{pool}-{kind}-{seed}-{i:02d}-{style_id}.jpg"
                             path.write_bytes(data)
+                            with Image.open(io.BytesIO(data)) as im:
+                                width, height = im.size
                             row = []
-                            for crop in (False, True):
-                                if services is not None:
+                            for name, module in variants:
+                                crop = name != "whole"
+                                took = 0.0
+                                if module == "truth":
+                                    found, box = truth_first_style(data, truths[i], index)
+                                elif services is not None:
                                     found, box = first_style(path, crop=crop, catalog=catalog,
                                                              services=services)
                                 else:
-                                    found, box = fast_first_style(data, crop=crop, index=index)
+                                    found, box, took = fast_first_style(
+                                        data, crop=crop, index=index, autocrop=module)
                                 hit = found == style_id
-                                hits[crop].append(hit)
-                                row.append(f"{'crop' if crop else 'whole'}: {found or '-':5} "
-                                           f"{'OK ' if hit else 'no '}"
+                                hits[name].append(hit)
+                                key = (pool, kind, name)
+                                overlap = iou(box, truths[i], width, height)
+                                ious.setdefault(key, []).append(overlap)
+                                if crop and services is None and module != "truth":
+                                    seconds.setdefault(key, []).append(took)
+                                row.append(f"{name}: {found or '-':5} {'OK ' if hit else 'no '}"
+                                           + (f" iou={overlap:.2f}" if crop else "")
                                            + (f" box={box.as_text()}"  # type: ignore[attr-defined]
                                               if crop and box else ""))
                             print(f"{pool:4} {kind:5} {seed:3} {i:2d} {style_id} on "
                                   f"{bg[:22]:<22} " + "   ".join(row), flush=True)
-                        for crop in (False, True):
-                            h = hits[crop]
-                            sets.setdefault((pool, kind, crop), []).extend(
+                        for name, _ in variants:
+                            h = hits[name]
+                            sets.setdefault((pool, kind, name), []).extend(
                                 sum(h[k:k + 6]) for k in range(0, len(h) - 5, 6))
         finally:
             if services is not None:
                 services.close()
-    print("\nsets of 6 (style first per set), by background pool and scene:")
-    for (pool, kind, crop), counts in sorted(sets.items()):
+    with open("/proc/loadavg") if Path("/proc/loadavg").exists() else io.StringIO("?") as f:
+        load = f.read().split()[0]
+    print(f"\nsets of 6 (style first per set), by background pool and scene (load {load}):")
+    for (pool, kind, name), counts in sorted(sets.items()):
         if not counts:
             continue
         histogram = " ".join(f"{k}:{counts.count(k)}" for k in range(6, -1, -1)
                              if counts.count(k))
         good = sum(c >= 5 for c in counts)
-        print(f"  {pool:4} {kind:5} {'auto-crop' if crop else 'whole    '}  sets {len(counts):3}  "
+        key = (pool, kind, name)
+        extra = f"  mean IoU {statistics.mean(ious[key]):.2f}"
+        if seconds.get(key):
+            extra += f"  median crop {statistics.median(seconds[key]):.2f} s"
+        print(f"  {pool:4} {kind:5} {name:9}  sets {len(counts):3}  "
               f">=5/6 {good}/{len(counts)} ({good / len(counts):.2f})  photos "
               f"{sum(counts)}/{6 * len(counts)} ({sum(counts) / (6 * len(counts)):.2f})  "
-              f"[{histogram}]")
+              f"[{histogram}]{extra}")
 
 
 if __name__ == "__main__" and "--gui" not in sys.argv:

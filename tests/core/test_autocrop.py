@@ -164,3 +164,91 @@ def test_a_refining_pass_that_takes_the_wall_for_the_garment_is_refused(
     box = proposal.box
     assert 45 <= box.x <= 50 and 35 <= box.y <= 40
     assert 110 <= box.x + box.w <= 115 and 100 <= box.y + box.h <= 105
+
+
+def _pieces(shapes: list[tuple[int, int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(stats, centroids) of filled boxes (x0, y0, x1, y1) on a 160 × 120 working copy."""
+    import cv2
+
+    mask = np.zeros((120, 160), np.uint8)
+    for x0, y0, x1, y1 in shapes:
+        mask[y0:y1, x0:x1] = 1
+    _, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return stats, centroids
+
+
+BROWN, YELLOW = np.array([45.0, 140.0, 150.0]), np.array([80.0, 135.0, 190.0])
+
+
+def test_a_thing_of_another_colour_set_beside_the_garment_stays_out() -> None:
+    """A box standing a few pixels to the right of a pair of trousers, of another colour,
+    is not joined to them (it was, by nearness alone, before the colour check)."""
+    from vvic_desktop.core.autocrop import _garment_pieces
+
+    stats, centroids = _pieces([(50, 20, 80, 100), (84, 60, 104, 90)])
+    colours = np.stack([np.zeros(3), BROWN, YELLOW])
+    rect = (6, 5, 154, 115)
+    assert _garment_pieces(stats, centroids, rect, (160, 120), colours) == [1]
+    assert sorted(_garment_pieces(stats, centroids, rect, (160, 120))) == [1, 2]
+
+
+def test_a_garments_own_pieces_still_join() -> None:
+    """Pieces of the garment's colour beside it (a sleeve split off) and pieces of another
+    colour above or below it (a skirt under a top) still join it."""
+    from vvic_desktop.core.autocrop import _garment_pieces
+
+    rect = (6, 5, 154, 115)
+    stats, centroids = _pieces([(50, 20, 80, 100), (84, 60, 104, 90)])
+    same = np.stack([np.zeros(3), BROWN, BROWN + 8])
+    assert sorted(_garment_pieces(stats, centroids, rect, (160, 120), same)) == [1, 2]
+    stats, centroids = _pieces([(50, 15, 100, 60), (55, 64, 95, 105)])
+    other = np.stack([np.zeros(3), BROWN, YELLOW])
+    assert sorted(_garment_pieces(stats, centroids, rect, (160, 120), other)) == [1, 2]
+
+
+def test_a_box_beside_trousers_is_left_out_of_the_segment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """GrabCut on the working copy: brown trousers on a purple wall and a yellow box set
+    down 5 px to their right come out as two pieces; the garment's box is the trousers'
+    (with the colour check off, nearness joins the yellow box to them)."""
+    from vvic_desktop.core import autocrop
+
+    rng = np.random.default_rng(3)
+    image = np.empty((120, 160, 3), np.uint8)
+    image[:] = (150, 60, 120)  # BGR, as the working copy
+    image = np.clip(image + rng.normal(0, 4, image.shape), 0, 255).astype(np.uint8)
+    image[20:100, 50:80] = (45, 75, 110)  # the trousers
+    image[50:95, 85:110] = (30, 185, 225)  # the yellow box
+    segment = autocrop._segment(image, (6, 5, 154, 115))
+    assert not isinstance(segment, str)
+    assert segment.box == (50, 20, 80, 100)
+    monkeypatch.setattr(autocrop, "JOIN_COLOUR", 1e9)
+    joined = autocrop._segment(image, (6, 5, 154, 115))
+    assert not isinstance(joined, str)
+    assert joined.box[2] >= 108
+
+
+def test_a_tighter_answer_inside_the_wide_one_wins_on_colour_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The widest start can answer with the lit wall round the garment (a centred box,
+    colours close to the wall's); a tighter start's garment inside that box, of clearly
+    more distinct colours, wins even off the middle: the pull to the middle is there to
+    choose between things apart (a bag beside), not between a box and a part of it."""
+    from vvic_desktop.core import autocrop
+
+    mask = np.zeros((120, 160), np.uint8)
+    wide = autocrop._Segment((10, 10, 150, 110), 0.6, 0.0, mask)
+    tight = autocrop._Segment((20, 40, 60, 100), 0.15, 0.0, mask)  # off the middle
+    apart = autocrop._Segment((120, 40, 158, 100), 0.15, 0.0, mask)  # out of it
+    distinct = {wide.box: 0.55, tight.box: 0.7, apart.box: 0.7}
+    monkeypatch.setattr(autocrop, "_distinctness", lambda lab, s: distinct[s.box])
+    image = np.full((120, 160, 3), 128, np.uint8)
+    answers = iter([tight, tight])
+    monkeypatch.setattr(autocrop, "_segment", lambda small, rect: next(answers))
+    # the pull alone would keep the wide answer: 0.7 - 1.5 * off < 0.55 + margin
+    assert autocrop._garment_score(np.zeros((120, 160, 3)), tight) \
+        < autocrop._garment_score(np.zeros((120, 160, 3)), wide) + autocrop.CANDIDATE_MARGIN
+    assert autocrop._best_candidate(image, wide) is tight
+    # a box not inside the wide one is still judged with the pull
+    answers = iter([apart, apart])
+    assert autocrop._best_candidate(image, wide) is wide

@@ -10,9 +10,12 @@ garment from a textured wall better than edges do (edges fire on the wall's text
 Slow changes of brightness (a lamp's fall-off, a phone's vignette) are taken out first, so
 a lit middle of the wall is not mistaken for the garment. A stall photo is not a clean
 wall: tighter centred rectangles are tried too, and the answer whose garment differs most
-in colour from the ring of photo right around its box wins (a tighter one by a margin).
+in colour from the ring of photo right around its box wins (a tighter one by a margin;
+one inside the wider one's box on colour alone, else less its distance from the middle).
 The garment is the large piece near the middle; pieces next to it join it, things apart
-from it (a bag, a stool, a neighbour's sleeve at the frame's edge) stay out. A last
+from it (a bag, a stool, a neighbour's sleeve at the frame's edge) stay out, and so does a
+piece next to it of a clearly different colour standing beside it (a box set down by a
+pair of trousers). A last
 GrabCut inside the box found learns the background right next to the garment and tightens
 the box, unless that would cut the garment or its garment is mostly not the first one's
 (the wall round the garment taken for the foreground). Last, a solid thing of a clearly
@@ -73,6 +76,8 @@ CENTRE_WEIGHT = 0.6  # how much a piece's distance from the middle counts agains
 EDGE_PENALTY = 0.5  # weight of a piece running into the rectangle's border
 NEAR = 0.1  # of the image's side: pieces closer than this to the garment join it
 JOIN_SHARE = 0.25  # pieces smaller than this share of the garment's never join it
+JOIN_COLOUR = 30.0  # Lab distance above which a nearby piece's colour is another thing's
+JOIN_COLUMNS = 0.5  # ... and share of its width below which it stands beside the garment
 SPLIT_COLOURS = 3  # colour clusters the garment's box is split into
 SPLIT_DISTANCE = 30.0  # Lab distance (8-bit units) above which two clusters are distinct
 SPLIT_MIN = 0.08  # a thing split off holds at least this share of the box's foreground
@@ -192,7 +197,8 @@ def _segment(small: NDArray[np.uint8], rect: tuple[int, int, int, int]) -> _Segm
                                                                         connectivity=8)
     if count <= 1:
         return "no foreground"
-    keep = _garment_pieces(stats, centroids, rect, (sw, sh))
+    colours = _piece_colours(small, labels, count)
+    keep = _garment_pieces(stats, centroids, rect, (sw, sh), colours)
     bx0 = min(int(stats[i, cv2.CC_STAT_LEFT]) for i in keep)
     by0 = min(int(stats[i, cv2.CC_STAT_TOP]) for i in keep)
     bx1 = max(int(stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH]) for i in keep)
@@ -302,8 +308,11 @@ def _best_candidate(small: NDArray[np.uint8], first: _Segment | str) -> _Segment
     a ring of the same wall), less how far its box's centre is from the photo's (a buyer
     aims at the garment; a box stretched over a bag or a box beside it drifts off-centre).
     An answer that runs into its rectangle (a cut garment) does not count, and a tighter
-    answer must beat the wider one by a margin. When the widest rectangle found nothing
-    (a busy wall whose colours the garment shares), the tighter ones still may.
+    answer must beat the wider one by a margin. A tighter answer inside the wider one's box
+    (the widest start answering with the lit wall round the garment) is judged on colour
+    alone, by the same margin: the pull to the middle chooses between things apart, not
+    between a box and a part of it. When the widest rectangle found nothing (a busy wall
+    whose colours the garment shares), the tighter ones still may.
     """
     sh, sw = small.shape[:2]
     lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB)
@@ -316,9 +325,17 @@ def _best_candidate(small: NDArray[np.uint8], first: _Segment | str) -> _Segment
                 or candidate.fraction < MIN_AREA:
             continue
         score = _garment_score(lab, candidate)
-        if score > best_score + CANDIDATE_MARGIN:
+        if score > best_score + CANDIDATE_MARGIN or (
+                isinstance(best, _Segment) and _nested(candidate.box, best.box)
+                and _distinctness(lab, candidate) > _distinctness(lab, best) + CANDIDATE_MARGIN):
             best, best_score = candidate, score
     return best
+
+
+def _nested(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    """Whether box `inner` lies within box `outer` (a pixel of slack a side)."""
+    return inner[0] >= outer[0] - 1 and inner[1] >= outer[1] - 1 \
+        and inner[2] <= outer[2] + 1 and inner[3] <= outer[3] + 1
 
 
 def _garment_score(lab: NDArray[Any], segment: _Segment) -> float:
@@ -456,15 +473,30 @@ def _flatten_light(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.ascontiguousarray(cv2.cvtColor(lab.astype(np.uint8), cv2.COLOR_LAB2BGR))
 
 
+def _piece_colours(small: NDArray[np.uint8], labels: NDArray[Any], count: int
+                   ) -> NDArray[np.float64]:
+    """The mean Lab colour (8-bit units) of each labelled piece, row per label."""
+    lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float64)
+    flat = labels.ravel()
+    sizes = np.maximum(1, np.bincount(flat, minlength=count)).astype(np.float64)
+    return np.stack([np.bincount(flat, weights=lab[:, c], minlength=count) / sizes
+                     for c in range(3)], axis=1)
+
+
 def _garment_pieces(stats: NDArray[Any], centroids: NDArray[Any],
-                    rect: tuple[int, int, int, int], size: tuple[int, int]) -> list[int]:
+                    rect: tuple[int, int, int, int], size: tuple[int, int],
+                    colours: NDArray[np.float64] | None = None) -> list[int]:
     """The connected pieces (labels) that make the garment.
 
     The garment is the piece a buyer aims at: large and near the middle of the frame, and
     whole (a piece running into the rectangle's border is usually something beside the
     garment that the frame cuts: a neighbour's sleeve, a person, a box). Other large pieces
     join it only when they are next to it (a two-part outfit, a print split by the
-    segmentation); things standing apart from it (a bag, a stool) stay out.
+    segmentation); things standing apart from it (a bag, a stool) stay out, and so does a
+    piece next to it that is both of a clearly different colour (`colours`: mean Lab per
+    label) and beside it rather than above or below it (mostly outside its columns): a
+    box or a bottle set down by the garment. A garment's own parts that the segmentation
+    split share its colours, or stand above and below each other (a top and a skirt).
     """
     sw, sh = size
     x0, y0, x1, y1 = rect
@@ -498,9 +530,22 @@ def _garment_pieces(stats: NDArray[Any], centroids: NDArray[Any],
                 continue
             b = box(i)
             if b[0] < bx1 + gx and b[2] > bx0 - gx and b[1] < by1 + gy and b[3] > by0 - gy:
+                if colours is not None and _stands_beside(b, box(main), colours[i],
+                                                          colours[main]):
+                    continue
                 keep.append(i)
                 grown = True
     return keep
+
+
+def _stands_beside(piece: tuple[int, int, int, int], main: tuple[int, int, int, int],
+                   colour: NDArray[np.float64], main_colour: NDArray[np.float64]) -> bool:
+    """Whether a piece near the garment's main piece is a thing set beside it: of a clearly
+    different colour and mostly outside the main piece's columns."""
+    if float(np.linalg.norm(colour - main_colour)) < JOIN_COLOUR:
+        return False
+    shared = max(0, min(piece[2], main[2]) - max(piece[0], main[0]))
+    return shared < JOIN_COLUMNS * (piece[2] - piece[0])
 
 
 def _trim_sparse_edges(
