@@ -3,10 +3,12 @@ apart, with and without the default auto-crop, and query time. Not collected by 
 
     .venv/bin/python tests/bench/eval_real_local.py [--data ../shared/data/apparel-dev]
         [--embedder combined|open-nsfw|classical|effnet:PATH.onnx[@W]]... [--no-rerank]
-        [--repeats 2] [--every N] [--crop-only] [--dump dev.jsonl]
+        [--repeats 2] [--every N] [--crop-only] [--dump dev.jsonl] [--query-views both|cut|compare]
 
 Several --embedder: each gets its own catalog, all answer the same queries in one run (same
-load), and each (query, picture) pair is verified once for all of them.
+load), and each (query, picture) pair is verified once for all of them. `--query-views cut`
+searches with the GrabCut cut alone (as before `core.features.query_views`), `compare` runs
+each embedder both ways in one run.
 
 Catalog: every product's main photo of the real apparel set (Magento Luma sample data,
 OSL-3.0, read in place, never copied into the repository), imported through
@@ -190,6 +192,9 @@ def main() -> None:
                         help="skip the re-ranked figures (they come from the same search)")
     parser.add_argument("--every", type=int, default=1, help="query every Nth product only")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--query-views", choices=("both", "cut", "compare"), default="both",
+                        help="the app's two query views (cut + as it came), the cut alone, "
+                             "or each embedder both ways in one run")
     parser.add_argument("--crop-only", action="store_true",
                         help="skip the --no-crop (whole photo) queries: half the time")
     parser.add_argument("--dump", type=Path,
@@ -225,7 +230,15 @@ def main() -> None:
     print(f"{len(queries)} queries; dev styles {len(dev)}, held-out {len(held)}; "
           f"load average {load_average()}", flush=True)
 
-    for spec in args.embedder or ["combined"]:
+    from vvic_desktop.core import features
+
+    app_views = features.query_views
+    views_of = {"both": app_views, "cut": lambda rgb: [features.garment_region(rgb)]}
+    runs = [(spec, views) for spec in args.embedder or ["combined"]
+            for views in (("both", "cut") if args.query_views == "compare"
+                          else (args.query_views,))]
+    for spec, views in runs:
+        features.query_views = views_of[views]  # LocalCatalog.search looks it up per query
         embedder = make_embedder(spec)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "catalog"
@@ -240,7 +253,8 @@ def main() -> None:
 
             started = time.perf_counter()
             report = catalog.import_folder(folder)
-            print(f"\n== {spec} ({embedder.version}): {report.imported} products imported "
+            print(f"\n== {spec} ({embedder.version}), query views: {views}: "
+                  f"{report.imported} products imported "
                   f"and embedded in {time.perf_counter() - started:.1f} s", flush=True)
             sha_of = {offers[0].title: sha for sha, offers in catalog.offers_by_picture().items()}
             title_of = {sha: title for title, sha in sha_of.items()}
@@ -280,7 +294,8 @@ def main() -> None:
                         results[(split, kind, "crop" if auto else "whole", reranked)].append(rank)
                     if dump is not None:
                         dump.write(json.dumps({
-                            "embedder": spec, "query": number, "split": split, "kind": kind,
+                            "embedder": spec, "views": views, "query": number, "split": split,
+                            "kind": kind,
                             "crop": auto,
                             "product": product, "style": mains[product]["style_id"],
                             "ranked": [[title_of[sha], round(float(score), 5),
@@ -290,6 +305,7 @@ def main() -> None:
                     print(f"  {number} queries done", flush=True)
             db.close()
         report_figures(results, times, rerank_times)
+    features.query_views = app_views
     if dump is not None:
         dump.close()
 

@@ -71,6 +71,19 @@ def test_garment_region_cuts_a_cluttered_background_to_the_garment(garments) -> 
     assert garment_region(plain).shape == plain.shape
 
 
+def test_a_query_is_searched_cut_and_as_it_came(garments) -> None:
+    from PIL import Image
+
+    photo = np.asarray(rephotograph(Image.fromarray(garments[0]), random.Random(3)))
+    views = features.query_views(photo)
+    assert len(views) == 2
+    assert np.array_equal(views[0], garment_region(photo))
+    assert np.array_equal(views[1], photo)
+    # nothing to cut: the photo once, not twice
+    plain = np.full((200, 200, 3), 255, np.uint8)
+    assert len(features.query_views(plain)) == 1
+
+
 def test_a_model_file_that_does_not_match_its_hash_is_refused(tmp_path, monkeypatch) -> None:
     fake = tmp_path / features.MODEL_PACKAGE / features.MODEL_FILE
     fake.parent.mkdir()

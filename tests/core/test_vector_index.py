@@ -109,3 +109,19 @@ def test_memory_grows_by_doubling_not_per_add() -> None:
         sizes.add(index.nbytes)
     assert len(sizes) <= 4  # 64, 128, 256, 512 rows
     assert index.nbytes >= 300 * 8 * 4
+
+
+def test_several_query_views_score_each_id_by_its_best_view(vectors) -> None:
+    index = VectorIndex(16)
+    index.add([f"v{i}" for i in range(500)], vectors)
+    views = vectors[[7, 300]]
+    best = np.max(vectors @ views.T, axis=1)
+    expected = [f"v{i}" for i in np.argsort(-best, kind="stable")[:10]]
+    found = index.search(views, 10)
+    assert [f for f, _ in found] == expected
+    assert {f for f, _ in found[:2]} == {"v7", "v300"}
+    assert [s for _, s in found] == pytest.approx(sorted(best, reverse=True)[:10])
+    # one view as a row is the same as one vector
+    assert index.search(vectors[[7]], 5) == index.search(vectors[7], 5)
+    with pytest.raises(ValueError, match="dimensions"):
+        index.search(np.zeros((2, 8), np.float32), 3)

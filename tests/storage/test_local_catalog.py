@@ -190,6 +190,34 @@ def test_a_verified_match_beyond_the_answers_length_is_lifted_into_it(
         db.close()
 
 
+def test_a_query_whose_cut_picked_the_wall_still_finds_its_item(
+    catalog: LocalCatalog, tmp_path: Path, monkeypatch
+) -> None:
+    """The query is searched cut and as it came (core.features.query_views); a cut that
+    kept a patch of grey wall instead of the red garment must not decide alone."""
+    import vvic_desktop.core.features as features
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name, colour in COLOURS.items():
+        (folder / f"{name}.jpg").write_bytes(photo(colour))
+    catalog.import_folder(folder)  # plain pictures: whatever the cut keeps is their colour
+
+    def wall_corner(rgb: np.ndarray) -> np.ndarray:  # a cut gone wrong: the top-left corner
+        return np.ascontiguousarray(rgb[: rgb.shape[0] // 5, : rgb.shape[1] // 5])
+
+    monkeypatch.setattr(features, "garment_region", wall_corner)
+    query = Image.new("RGB", (300, 400), COLOURS["red"])
+    query.paste((128, 128, 128), (0, 0, 70, 90))  # a tight frame with the wall in a corner
+    out = io.BytesIO()
+    query.save(out, "JPEG", quality=92)
+    found = catalog.search(out.getvalue(), 4)
+    assert found[0][0].title == "red"
+    # the cut alone (the search before) answers yellow: the grey wall is nearest it
+    monkeypatch.setattr(features, "query_views", lambda rgb: [wall_corner(rgb)])
+    assert catalog.search(out.getvalue(), 4)[0][0].title == "yellow"
+
+
 def test_an_empty_catalog_answers_with_nothing(catalog: LocalCatalog) -> None:
     assert catalog.search(photo(COLOURS["red"]), 5) == []
 

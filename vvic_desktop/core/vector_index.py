@@ -84,14 +84,21 @@ class VectorIndex:
             self._ids.pop()
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The k nearest ids with their cosine, best first (ties in insertion-slot order)."""
+        """The k nearest ids with their cosine, best first (ties in insertion-slot order).
+
+        `vector` may be several query vectors (m, dim), views of one query: each id then
+        scores its best cosine over them (exact: every row is scored against every view,
+        not a merge of per-view top-k lists)."""
         n = len(self._ids)
         if n == 0 or k <= 0:
             return []
-        query = np.asarray(vector, np.float32).reshape(-1)
-        if query.shape[0] != self.dim:
-            raise ValueError(f"query has {query.shape[0]} dimensions, the index {self.dim}")
-        scores = self._matrix[:n] @ query
+        query = np.asarray(vector, np.float32)
+        query = query.reshape(1, -1) if query.ndim == 1 else query
+        if query.ndim != 2 or query.shape[1] != self.dim or query.shape[0] == 0:
+            raise ValueError(f"query has shape {query.shape}, the index {self.dim} dimensions")
+        scores = self._matrix[:n] @ query[0]
+        for row in query[1:]:
+            np.maximum(scores, self._matrix[:n] @ row, out=scores)
         k = min(k, n)
         top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
         top = top[np.argsort(-scores[top], kind="stable")]

@@ -403,12 +403,14 @@ class LocalCatalog:
         self.sync()  # stored vectors only: pictures are embedded when they are saved
         if self._index is None or not self._indexed:
             return []
-        from vvic_desktop.core.features import garment_region
+        from vvic_desktop.core.features import query_views
 
         rgb = _decode(jpeg, size=0)
         if rgb is None:
             raise errors.DamagedImage("query", reason="undecodable")
-        query = np.asarray(self.embedder.embed([garment_region(rgb)]), dtype=np.float32)[0]
+        # the garment cut out and the photo as it came: each picture scores its best cosine
+        # over the two (core.features.query_views says why and what it measured)
+        query = np.asarray(self.embedder.embed(query_views(rgb)), dtype=np.float32)
         # the re-rank verifies more candidates than a short answer shows: a verified match
         # from further down is lifted into it
         wanted = max(k, self._rerank_count())
