@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
@@ -235,3 +236,25 @@ def test_the_mirror_images_garment_is_the_garment_mirrored() -> None:
         cache = lf.ColourCache()
         assert np.array_equal(cache.thumb(feats, True)[1].view(bool),
                               lf._foreground(np.ascontiguousarray(feats.colour[:, ::-1])))
+
+
+def test_ransacs_cap_still_finds_a_fit_of_the_size_a_caller_needs() -> None:
+    """The iteration cap grouping's RANSAC runs under (`_ransac_iterations`) is sized for a
+    fit of `min_inliers` among all the matches: such a fit, hidden among many more chance
+    matches, is still found every time."""
+    rng = np.random.default_rng(3)
+    need = 15
+    for total in (20, 40, 80, 150):
+        for _ in range(10):
+            b = rng.uniform(0, 250, (total, 2)).astype(np.float32)
+            a = rng.uniform(0, 250, (total, 2)).astype(np.float32)  # chance matches
+            angle, scale = np.radians(rng.uniform(-8, 8)), rng.uniform(0.6, 1.6)
+            rot = scale * np.array([[np.cos(angle), -np.sin(angle)],
+                                    [np.sin(angle), np.cos(angle)]])
+            a[:need] = b[:need] @ rot.T + rng.uniform(-40, 40, 2)  # the true fit
+            _t, mask = cv2.estimateAffinePartial2D(
+                b, a, method=cv2.RANSAC, ransacReprojThreshold=3.8,
+                maxIters=lf._ransac_iterations(total, need),
+                confidence=lf.RANSAC_CONFIDENCE, refineIters=10)
+            assert mask is not None and int(mask.sum()) >= need
+    assert lf._ransac_iterations(250, 4) == lf.RANSAC_MAX_ITERATIONS  # others: as before

@@ -22,6 +22,7 @@ of the whole picture move under such edits; the photo's corners and blobs do not
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass
 
@@ -202,6 +203,28 @@ def _ratio_matches(qd: np.ndarray, td: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return kept_q[place], kept_t[place].astype(np.intp)
 
 
+RANSAC_CONFIDENCE = 0.995
+RANSAC_MAX_ITERATIONS = 1000
+
+
+def _ransac_iterations(matches: int, min_inliers: int) -> int:
+    """RANSAC's iteration cap for a caller that needs `min_inliers` inliers among `matches`.
+
+    OpenCV's RANSAC stops early once a model explains enough of the matches; with none it
+    runs to the cap, which is where unrelated pictures spend their time. A fit worth having
+    has at least `min_inliers` of the matches on it, so a two-point sample lands all on it
+    with probability p = (min_inliers / matches)²: after n draws it was missed with
+    (1 − p)ⁿ. The cap is four times the draws that bring that to 1 − confidence, so a fit
+    of that size is missed with (1 − confidence)⁴ (below 10⁻⁹); never above the plain cap.
+    """
+    share = min(1.0, min_inliers / max(matches, 1))
+    p = share * share
+    if p >= 1.0:
+        return 16
+    draws = math.log(1.0 - RANSAC_CONFIDENCE) / math.log1p(-p)
+    return int(min(RANSAC_MAX_ITERATIONS, max(16, math.ceil(4 * draws))))
+
+
 def _fit(pa: np.ndarray, da: np.ndarray, pb: np.ndarray, db: np.ndarray,
          tolerance: float, min_inliers: int = 4) -> tuple[int, int, np.ndarray | None]:
     """(inliers, ratio-test matches, transform b→a) of one descriptor set against another.
@@ -212,8 +235,9 @@ def _fit(pa: np.ndarray, da: np.ndarray, pb: np.ndarray, db: np.ndarray,
     if len(q) < max(4, min_inliers):
         return 0, len(q), None
     transform, inlier_mask = cv2.estimateAffinePartial2D(
-        pb[q], pa[t], method=cv2.RANSAC, ransacReprojThreshold=tolerance, maxIters=1000,
-        confidence=0.995, refineIters=10,
+        pb[q], pa[t], method=cv2.RANSAC, ransacReprojThreshold=tolerance,
+        maxIters=_ransac_iterations(len(q), min_inliers), confidence=RANSAC_CONFIDENCE,
+        refineIters=10,
     )
     if transform is None or inlier_mask is None:
         return 0, len(q), None
