@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
@@ -189,7 +190,7 @@ def test_a_recoloured_part_changes_a_window_through_and_a_shift_changes_nothing(
 def test_grey_turned_a_muted_colour_is_changed_a_shift_of_it_is_not() -> None:
     """Grey to mint moves chroma little and grey has no hue to compare: the a*b* step
     tells it; the mint brightened or desaturated by a re-post's shift stays the same."""
-    def planes(rgb: tuple[int, int, int]) -> np.ndarray:
+    def planes(rgb: tuple[int, int, int]) -> lf.Planes:
         return lf._colour_planes(np.full((8, 8, 3), rgb, np.uint8))
 
     grey, mint = planes((128, 128, 134)), planes((112, 168, 140))
@@ -208,3 +209,52 @@ def test_a_frame_and_its_seam_are_not_garment() -> None:
     assert not fg[:, :7].any() and not fg[:, -7:].any()
     assert not fg[:7].any() and not fg[-7:].any()
     assert fg[30:50, 25:35].all()
+
+
+def test_the_mirror_images_garment_is_the_garment_mirrored() -> None:
+    """`ColourCache` flips a picture's garment mask for its mirror image instead of finding
+    it again: that is only right while `_foreground` treats left and right alike, which
+    lopsided frames, pads and garments check here."""
+    rng = np.random.default_rng(7)
+
+    def colour(lo: int) -> tuple[int, int, int]:
+        r, g, b = (int(v) for v in rng.integers(lo, 256, 3))
+        return r, g, b
+
+    for k in range(12):
+        photo = Image.new("RGB", (80 + 3 * k, 96), colour(200))
+        draw = ImageDraw.Draw(photo)
+        x0 = int(rng.integers(5, 30))
+        draw.rectangle((x0, 15, x0 + 30 + k, 85), fill=colour(0))
+        draw.ellipse((50, 5, 70 + k, 40), fill=colour(0))
+        left, right = int(rng.integers(0, 9)), int(rng.integers(0, 9))
+        padded = ImageOps.expand(photo, (left, 3, right, 5), fill=(240, 200, 60))
+        thumb = np.asarray(padded.resize((61 + k, 72)))
+        mirrored = np.ascontiguousarray(thumb[:, ::-1])
+        assert np.array_equal(lf._foreground(mirrored), lf._foreground(thumb)[:, ::-1])
+        feats = lf.extract(thumb)
+        cache = lf.ColourCache()
+        assert np.array_equal(cache.thumb(feats, True)[1].view(bool),
+                              lf._foreground(np.ascontiguousarray(feats.colour[:, ::-1])))
+
+
+def test_ransacs_cap_still_finds_a_fit_of_the_size_a_caller_needs() -> None:
+    """The iteration cap grouping's RANSAC runs under (`_ransac_iterations`) is sized for a
+    fit of `min_inliers` among all the matches: such a fit, hidden among many more chance
+    matches, is still found every time."""
+    rng = np.random.default_rng(3)
+    need = 15
+    for total in (20, 40, 80, 150):
+        for _ in range(10):
+            b = rng.uniform(0, 250, (total, 2)).astype(np.float32)
+            a = rng.uniform(0, 250, (total, 2)).astype(np.float32)  # chance matches
+            angle, scale = np.radians(rng.uniform(-8, 8)), rng.uniform(0.6, 1.6)
+            rot = scale * np.array([[np.cos(angle), -np.sin(angle)],
+                                    [np.sin(angle), np.cos(angle)]])
+            a[:need] = b[:need] @ rot.T + rng.uniform(-40, 40, 2)  # the true fit
+            _t, mask = cv2.estimateAffinePartial2D(
+                b, a, method=cv2.RANSAC, ransacReprojThreshold=3.8,
+                maxIters=lf._ransac_iterations(total, need),
+                confidence=lf.RANSAC_CONFIDENCE, refineIters=10)
+            assert mask is not None and int(mask.sum()) >= need
+    assert lf._ransac_iterations(250, 4) == lf.RANSAC_MAX_ITERATIONS  # others: as before

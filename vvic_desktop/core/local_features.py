@@ -22,6 +22,7 @@ of the whole picture move under such edits; the photo's corners and blobs do not
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass
 
@@ -202,6 +203,28 @@ def _ratio_matches(qd: np.ndarray, td: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return kept_q[place], kept_t[place].astype(np.intp)
 
 
+RANSAC_CONFIDENCE = 0.995
+RANSAC_MAX_ITERATIONS = 1000
+
+
+def _ransac_iterations(matches: int, min_inliers: int) -> int:
+    """RANSAC's iteration cap for a caller that needs `min_inliers` inliers among `matches`.
+
+    OpenCV's RANSAC stops early once a model explains enough of the matches; with none it
+    runs to the cap, which is where unrelated pictures spend their time. A fit worth having
+    has at least `min_inliers` of the matches on it, so a two-point sample lands all on it
+    with probability p = (min_inliers / matches)²: after n draws it was missed with
+    (1 − p)ⁿ. The cap is four times the draws that bring that to 1 − confidence, so a fit
+    of that size is missed with (1 − confidence)⁴ (below 10⁻⁹); never above the plain cap.
+    """
+    share = min(1.0, min_inliers / max(matches, 1))
+    p = share * share
+    if p >= 1.0:
+        return 16
+    draws = math.log(1.0 - RANSAC_CONFIDENCE) / math.log1p(-p)
+    return int(min(RANSAC_MAX_ITERATIONS, max(16, math.ceil(4 * draws))))
+
+
 def _fit(pa: np.ndarray, da: np.ndarray, pb: np.ndarray, db: np.ndarray,
          tolerance: float, min_inliers: int = 4) -> tuple[int, int, np.ndarray | None]:
     """(inliers, ratio-test matches, transform b→a) of one descriptor set against another.
@@ -212,8 +235,9 @@ def _fit(pa: np.ndarray, da: np.ndarray, pb: np.ndarray, db: np.ndarray,
     if len(q) < max(4, min_inliers):
         return 0, len(q), None
     transform, inlier_mask = cv2.estimateAffinePartial2D(
-        pb[q], pa[t], method=cv2.RANSAC, ransacReprojThreshold=tolerance, maxIters=1000,
-        confidence=0.995, refineIters=10,
+        pb[q], pa[t], method=cv2.RANSAC, ransacReprojThreshold=tolerance,
+        maxIters=_ransac_iterations(len(q), min_inliers), confidence=RANSAC_CONFIDENCE,
+        refineIters=10,
     )
     if transform is None or inlier_mask is None:
         return 0, len(q), None
@@ -291,25 +315,28 @@ class OverlapColour:
 NO_OVERLAP = OverlapColour(1.0, float("inf"), 0.0, 0)
 
 
-def _colour_planes(thumb: np.ndarray) -> np.ndarray:
-    """(h, w, 6) float32: CIE L*, chroma (from a*, b*), HSV hue in degrees, HSV saturation,
-    a*, b*.
+def _colour_planes(thumb: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Six (h, w) float32 planes: CIE L*, chroma (from a*, b*), HSV hue in degrees, HSV
+    saturation, a*, b*.
 
     Hue is HSV's, not Lab's: Lab squeezes blue to purple into a few degrees, where a
     slight white-balance shift of a blue garment moves its Lab hue as far as a recolour to
     purple does; in HSV the recolour is four times the shift.
     """
     rgb = cv2.GaussianBlur(thumb, (3, 3), 0)
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).astype(np.float32)
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL).astype(np.float32)
-    return np.dstack([
-        lab[..., 0] * (100.0 / 255.0),
-        np.hypot(lab[..., 1] - 128.0, lab[..., 2] - 128.0),
-        hsv[..., 0] * (360.0 / 256.0),
-        np.minimum(hsv[..., 1], hsv[..., 2]),  # low for grey and for near-black pixels
-        lab[..., 1] - 128.0,
-        lab[..., 2] - 128.0,
-    ])
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)
+    light, a_raw, b_raw = (lab[..., k].astype(np.float32) for k in range(3))
+    hue, sat, val = (hsv[..., k].astype(np.float32) for k in range(3))
+    a_star, b_star = a_raw - 128.0, b_raw - 128.0
+    return (
+        light * (100.0 / 255.0),
+        np.hypot(a_star, b_star),
+        hue * (360.0 / 256.0),
+        np.minimum(sat, val),  # low for grey and for near-black pixels
+        a_star,
+        b_star,
+    )
 
 
 def _foreground(thumb: np.ndarray) -> np.ndarray:
@@ -327,13 +354,16 @@ def _foreground(thumb: np.ndarray) -> np.ndarray:
             continue
         ring = np.concatenate([inner[0], inner[-1], inner[:, 0], inner[:, -1]])
         d = lab - np.median(ring, axis=0)
-        differs = np.sqrt((d * d).sum(axis=-1)) > 12.0
+        d *= d
+        differs = np.sqrt(d[..., 0] + d[..., 1] + d[..., 2]) > 12.0
         out &= differs
         if depth == 0:
-            out[: _plain_edge(differs.mean(axis=1)) + 2] = False
-            out[h - _plain_edge(differs.mean(axis=1)[::-1]) - 2:] = False
-            out[:, : _plain_edge(differs.mean(axis=0)) + 2] = False
-            out[:, w - _plain_edge(differs.mean(axis=0)[::-1]) - 2:] = False
+            rows = np.count_nonzero(differs, axis=1) / w
+            cols = np.count_nonzero(differs, axis=0) / h
+            out[: _plain_edge(rows) + 2] = False
+            out[h - _plain_edge(rows[::-1]) - 2:] = False
+            out[:, : _plain_edge(cols) + 2] = False
+            out[:, w - _plain_edge(cols[::-1]) - 2:] = False
     return out
 
 
@@ -343,7 +373,10 @@ def _plain_edge(share: np.ndarray) -> int:
     return int(busy[0]) if len(busy) else len(share)
 
 
-def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+Planes = tuple[np.ndarray, ...]
+
+
+def _changed(a: Planes, b: Planes) -> np.ndarray:
     """Per pixel (`_colour_planes` of both): is the colour another, beyond a slight shift.
 
     Lightness, chroma and (for saturated pixels) HSV hue each within a re-post's shift, and
@@ -352,23 +385,23 @@ def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     across the a*b* plane further than a shift of that chroma goes (a hue turn of a few
     degrees plus a saturation change of ~12 % moves a*b* by under a quarter of the chroma).
     """
-    chroma = np.maximum(a[..., 1], b[..., 1])
-    d_light = np.abs(a[..., 0] - b[..., 0]) - 0.12 * np.maximum(a[..., 0], b[..., 0])
-    d_chroma = np.abs(a[..., 1] - b[..., 1]) - 0.2 * chroma
-    d_ab = np.hypot(a[..., 4] - b[..., 4], a[..., 5] - b[..., 5]) - 0.35 * chroma
-    hue = np.abs(a[..., 2] - b[..., 2])
+    chroma = np.maximum(a[1], b[1])
+    d_light = np.abs(a[0] - b[0]) - 0.12 * np.maximum(a[0], b[0])
+    d_chroma = np.abs(a[1] - b[1]) - 0.2 * chroma
+    d_ab = np.hypot(a[4] - b[4], a[5] - b[5]) - 0.35 * chroma
+    hue = np.abs(a[2] - b[2])
     hue = np.minimum(hue, 360.0 - hue)
-    coloured = (a[..., 3] > 60.0) & (b[..., 3] > 60.0)
+    coloured = (a[3] > 60.0) & (b[3] > 60.0)
     return (d_light > 8.0) | (d_chroma > 10.0) | (d_ab > 6.0) | (coloured & (hue > 11.0))
 
 
 def _densest(changed: np.ndarray, use: np.ndarray) -> float:
     """The largest share of changed pixels in a window (about an eighth of the shorter
-    side) at least half compared."""
+    side) at least half compared (both masks 0/1 uint8)."""
     k = max(5, (min(use.shape) // 8) | 1)
-    counts = cv2.boxFilter(use.astype(np.float32), -1, (k, k), normalize=False,
+    counts = cv2.boxFilter(use, cv2.CV_32F, (k, k), normalize=False,
                            borderType=cv2.BORDER_CONSTANT)
-    hits = cv2.boxFilter(changed.astype(np.float32), -1, (k, k), normalize=False,
+    hits = cv2.boxFilter(changed, cv2.CV_32F, (k, k), normalize=False,
                          borderType=cv2.BORDER_CONSTANT)
     full = counts >= 0.5 * k * k
     if not full.any():
@@ -382,22 +415,42 @@ class ColourCache:
     Holds the features it was asked about, so their ids stay theirs."""
 
     def __init__(self) -> None:
-        self._planes: dict[int, tuple[LocalFeatures, np.ndarray]] = {}
+        self._planes: dict[int, tuple[LocalFeatures, Planes]] = {}
+        self._garments: dict[int, tuple[LocalFeatures, np.ndarray, int]] = {}
         self._thumbs: dict[tuple[int, bool], tuple[LocalFeatures, np.ndarray, np.ndarray]] = {}
 
-    def planes(self, f: LocalFeatures) -> np.ndarray:
+    def planes(self, f: LocalFeatures) -> Planes:
         hit = self._planes.get(id(f))
         if hit is None:
             hit = self._planes[id(f)] = (f, _colour_planes(f.colour))
         return hit[1]
 
+    def garment(self, f: LocalFeatures) -> tuple[np.ndarray, int]:
+        """(`_foreground` of the unmirrored thumbnail, as 0/1 uint8; its pixel count)."""
+        hit = self._garments.get(id(f))
+        if hit is None:
+            mask = _foreground(f.colour)
+            hit = self._garments[id(f)] = (f, mask.view(np.uint8), int(np.count_nonzero(mask)))
+        return hit[1], hit[2]
+
     def thumb(self, f: LocalFeatures, mirrored: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(the colour thumbnail, mirrored when asked; its `_foreground`)."""
+        """(the colour thumbnail, mirrored when asked; its `_foreground` as 0/1 uint8).
+        The mirror image's garment is the garment's mirror image (`_foreground` treats
+        both sides alike), so it is flipped, not found again."""
         hit = self._thumbs.get((id(f), mirrored))
         if hit is None:
-            thumb = np.ascontiguousarray(f.colour[:, ::-1] if mirrored else f.colour)
-            hit = self._thumbs[(id(f), mirrored)] = (f, thumb, _foreground(thumb))
+            mask = self.garment(f)[0]
+            if mirrored:
+                thumb = np.ascontiguousarray(f.colour[:, ::-1])
+                mask = np.ascontiguousarray(mask[:, ::-1])
+            else:
+                thumb = f.colour
+            hit = self._thumbs[(id(f), mirrored)] = (f, thumb, mask)
         return hit[1], hit[2]
+
+
+_SEAM = np.ones((3, 3), np.uint8)
+_STROKE = np.ones((2, 2), np.uint8)
 
 
 def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match,
@@ -417,24 +470,23 @@ def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match,
     warped = cv2.warpAffine(thumb_b, to_a, (wa, ha), flags=cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_REPLICATE)
     # Where b lies, less a pixel of seam (interpolated with the outside).
-    footprint = cv2.warpAffine(np.full((hb, wb), 255, np.uint8), to_a, (wa, ha),
+    footprint = cv2.warpAffine(np.ones((hb, wb), np.uint8), to_a, (wa, ha),
                                flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT)
-    valid: np.ndarray = cv2.erode(footprint, np.ones((3, 3), np.uint8)) > 0
-    lab_a, lab_b = cache.planes(a), _colour_planes(warped)
-    fg_b = cv2.warpAffine(fg_thumb_b.astype(np.uint8), to_a, (wa, ha),
-                          flags=cv2.INTER_NEAREST) > 0
-    fg_a = cache.thumb(a, False)[1]
-    use = valid & (fg_a | fg_b)
-    count = int(use.sum())
-    garment = max(int(fg_a.sum()), 1)
+    valid = cv2.erode(footprint, _SEAM)
+    fg_b = cv2.warpAffine(fg_thumb_b, to_a, (wa, ha), flags=cv2.INTER_NEAREST)
+    fg_a, garment = cache.garment(a)
+    use_u8 = valid & (fg_a | fg_b)
+    count = int(np.count_nonzero(use_u8))
+    garment = max(garment, 1)
     if count < 12:
         return OverlapColour(1.0, float("inf"), count / garment, count)
     # Thin lines (an edge a pixel off, a watermark's strokes) open away; a recoloured part
     # of the garment stays.
-    changed = cv2.morphologyEx((_changed(lab_a, lab_b) & use).astype(np.uint8),
-                               cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    d = a.colour[use].mean(axis=0) - warped[use].mean(axis=0)
+    changed = cv2.morphologyEx(
+        _changed(cache.planes(a), _colour_planes(warped)).view(np.uint8) & use_u8,
+        cv2.MORPH_OPEN, _STROKE)
+    d = np.subtract(cv2.mean(a.colour, use_u8), cv2.mean(warped, use_u8))
     parts, _labels, stats, _c = cv2.connectedComponentsWithStats(changed, connectivity=8)
     blob = int(stats[1:, cv2.CC_STAT_AREA].max()) if parts > 1 else 0
-    return OverlapColour(float(changed.sum()) / count, float(np.sqrt((d * d).sum())),
-                         count / garment, count, blob / count, _densest(changed, use))
+    return OverlapColour(cv2.countNonZero(changed) / count, float(np.sqrt((d * d).sum())),
+                         count / garment, count, blob / count, _densest(changed, use_u8))
