@@ -185,7 +185,8 @@ def test_file_menu_opens_the_import_dialog(qtbot, make_window) -> None:
 
 def test_a_saved_search_is_embedded_on_a_worker_not_at_query_time(qtbot, make_window):
     """Autosave puts the result's pictures in the local catalog, embedded on the storage
-    worker (never the GUI thread); a later local search embeds only its query photo."""
+    worker (never the GUI thread); a later local search embeds only its query photo (its
+    views: the garment cut and the photo as it came, `core.features.query_views`)."""
     import threading
 
     import numpy as np
@@ -220,4 +221,8 @@ def test_a_saved_search_is_embedded_on_a_worker_not_at_query_time(qtbot, make_wi
     with qtbot.waitSignal(window.searchFinished, timeout=60000) as finished:
         window.start_search()
     assert finished.args[1] is None and finished.args[0].offers
-    assert embedder.calls == [(1, False)]  # the query photo only, on a worker
+    # The query photo only (one call: its one or two views), on a worker; no catalogue
+    # picture is embedded at query time.
+    assert len(embedder.calls) == 1
+    views, on_gui = embedder.calls[0]
+    assert views in (1, 2) and not on_gui
