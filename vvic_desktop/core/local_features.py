@@ -417,7 +417,7 @@ class ColourCache:
     def __init__(self) -> None:
         self._planes: dict[int, tuple[LocalFeatures, Planes]] = {}
         self._garments: dict[int, tuple[LocalFeatures, np.ndarray, int]] = {}
-        self._thumbs: dict[tuple[int, bool], tuple[LocalFeatures, np.ndarray, np.ndarray]] = {}
+        self._mirrored: dict[int, tuple[LocalFeatures, np.ndarray, np.ndarray]] = {}
 
     def planes(self, f: LocalFeatures) -> Planes:
         hit = self._planes.get(id(f))
@@ -437,15 +437,12 @@ class ColourCache:
         """(the colour thumbnail, mirrored when asked; its `_foreground` as 0/1 uint8).
         The mirror image's garment is the garment's mirror image (`_foreground` treats
         both sides alike), so it is flipped, not found again."""
-        hit = self._thumbs.get((id(f), mirrored))
+        if not mirrored:
+            return f.colour, self.garment(f)[0]
+        hit = self._mirrored.get(id(f))
         if hit is None:
-            mask = self.garment(f)[0]
-            if mirrored:
-                thumb = np.ascontiguousarray(f.colour[:, ::-1])
-                mask = np.ascontiguousarray(mask[:, ::-1])
-            else:
-                thumb = f.colour
-            hit = self._thumbs[(id(f), mirrored)] = (f, thumb, mask)
+            hit = self._mirrored[id(f)] = (f, np.ascontiguousarray(f.colour[:, ::-1]),
+                                           np.ascontiguousarray(self.garment(f)[0][:, ::-1]))
         return hit[1], hit[2]
 
 
