@@ -221,8 +221,10 @@ def test_a_saved_search_is_embedded_on_a_worker_not_at_query_time(qtbot, make_wi
     with qtbot.waitSignal(window.searchFinished, timeout=60000) as finished:
         window.start_search()
     assert finished.args[1] is None and finished.args[0].offers
-    # The query photo only (one call: its one or two views), on a worker; no catalogue
-    # picture is embedded at query time.
-    assert len(embedder.calls) == 1
-    views, on_gui = embedder.calls[0]
-    assert views in (1, 2) and not on_gui
+    # The query photo only (its views, in one call), on a worker; no catalogue picture is
+    # embedded at query time.
+    from vvic_desktop.core.features import query_views
+    from vvic_desktop.storage.local_catalog import _decode
+
+    sent = _decode(finished.args[0].prepared.jpeg, size=0)
+    assert embedder.calls == [(len(query_views(sent)), False)]
