@@ -98,6 +98,9 @@ def test_features_round_trip_through_bytes_and_refuse_foreign_data(original) -> 
     assert np.array_equal(back.descriptors, feats.descriptors)
     assert np.array_equal(back.mirror_points, feats.mirror_points)
     assert np.array_equal(back.colour, feats.colour)
+    assert back.garment.dtype == np.uint8 and back.garment.shape == feats.colour.shape[:2]
+    assert np.array_equal(back.garment, lf._foreground(feats.colour))
+    assert 0 < np.count_nonzero(back.garment) < back.garment.size
     assert lf.verify(back, feats).inliers >= MATCH
     data = feats.to_bytes()
     for bad in (b"", b"nonsense", data[:-1], b"VLF\x09" + data[4:]):
@@ -129,6 +132,13 @@ def test_ratio_matches_are_the_knn_ratio_test_one_per_keypoint(original) -> None
     q, t = lf._ratio_matches(b.descriptors, a.descriptors)
     assert [(m.queryIdx, m.trainIdx) for m in best.values()] == list(zip(q, t, strict=True))
     assert len(q) >= MATCH
+    # asked for no more than pass, the answer is the same; asked for more than could pass
+    # (every query keypoint and one), only the queries that passed, none kept per keypoint
+    same_q, same_t = lf._ratio_matches(b.descriptors, a.descriptors, need=len(best))
+    assert list(same_q) == list(q) and list(same_t) == list(t)
+    short_q, short_t = lf._ratio_matches(b.descriptors, a.descriptors,
+                                         need=len(b.descriptors) + 1)
+    assert len(short_t) == 0 and set(short_q) >= set(q)
 
 
 def test_no_fit_is_sought_below_the_inliers_asked_for(original) -> None:

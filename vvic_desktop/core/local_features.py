@@ -5,8 +5,9 @@ cropped, framed, padded, stamped with a stall's name, mirrored, set inside a col
 of the whole picture move under such edits; the photo's corners and blobs do not. So:
 
 - `extract(image)` reduces a picture once to ORB keypoints and binary descriptors on a
-  modest grey image (`ANALYSIS_SIDE`), the same for its mirror image, plus a small Lab
-  thumbnail for comparing colour later. `LocalFeatures.to_bytes()` / `from_bytes()` store
+  modest grey image (`ANALYSIS_SIDE`), the same for its mirror image, plus a small RGB
+  thumbnail for comparing colour later and the thumbnail's garment mask (what is not the
+  studio background, a frame or a pad). `LocalFeatures.to_bytes()` / `from_bytes()` store
   them (versioned) beside the picture's thumbnail, so a picture is analysed once.
 - `verify(a, b)` matches descriptors (2-NN Hamming with Lowe's ratio test), then fits a
   similarity transform (rotation, uniform scale, shift: `cv2.estimateAffinePartial2D`
@@ -40,7 +41,8 @@ RATIO = 0.8  # Lowe's ratio test
 # A plain fit with this many inliers is the same photo, unmirrored: the mirrored fit is not
 # tried (on real listings no pair with a plain fit this good had a better mirrored one).
 MIRROR_SKIP_INLIERS = 50
-FORMAT_VERSION = 1
+# 2: the thumbnail's garment mask is stored too (found once per picture, not per grouping).
+FORMAT_VERSION = 2
 _MAGIC = b"VLF"
 _HEADER = struct.Struct("<3sBHHHHHH")  # magic, version, w, h, n plain, n mirror, thumb w, h
 DESCRIPTOR_BYTES = 32
@@ -57,7 +59,7 @@ class LocalFeatures:
 
     `points` are (k, 2) float32 pixel positions in the analysed image; `mirror_points` are
     in the mirrored image's own frame (x' = width − 1 − x). `colour` is a (h, w, 3) uint8
-    RGB thumbnail of the same picture.
+    RGB thumbnail of the same picture, `garment` its (h, w) `_foreground` as 0/1 uint8.
     """
 
     width: int
@@ -67,6 +69,7 @@ class LocalFeatures:
     mirror_points: np.ndarray
     mirror_descriptors: np.ndarray
     colour: np.ndarray
+    garment: np.ndarray
 
     def __len__(self) -> int:
         return len(self.points)
@@ -81,6 +84,7 @@ class LocalFeatures:
             self.mirror_points.astype("<f4").tobytes(),
             self.mirror_descriptors.astype(np.uint8).tobytes(),
             np.ascontiguousarray(self.colour, dtype=np.uint8).tobytes(),
+            np.packbits(self.garment.astype(bool), axis=None).tobytes(),
         ])
 
     @classmethod
@@ -92,7 +96,8 @@ class LocalFeatures:
         magic, version, w, h, n, nm, tw, th = _HEADER.unpack_from(data)
         if magic != _MAGIC or version != FORMAT_VERSION:
             raise ValueError("local features: unknown format")
-        sizes = (n * 8, n * DESCRIPTOR_BYTES, nm * 8, nm * DESCRIPTOR_BYTES, tw * th * 3)
+        sizes = (n * 8, n * DESCRIPTOR_BYTES, nm * 8, nm * DESCRIPTOR_BYTES, tw * th * 3,
+                 (tw * th + 7) // 8)
         if len(data) != _HEADER.size + sum(sizes) or not (w and h):
             raise ValueError("local features: wrong length")
         parts = []
@@ -107,6 +112,8 @@ class LocalFeatures:
             np.frombuffer(parts[2], "<f4").reshape(nm, 2).astype(np.float32),
             np.frombuffer(parts[3], np.uint8).reshape(nm, DESCRIPTOR_BYTES).copy(),
             np.frombuffer(parts[4], np.uint8).reshape(th, tw, 3).copy(),
+            np.unpackbits(np.frombuffer(parts[5], np.uint8), count=tw * th)
+            .reshape(th, tw),
         )
 
 
@@ -168,22 +175,28 @@ def extract(image: np.ndarray | Image.Image) -> LocalFeatures:
     nothing.
     """
     grey, colour = _grey_and_colour(image)
+    garment = _foreground(colour).view(np.uint8)
     h, w = grey.shape
     if min(h, w) < 24:  # nothing to find keypoints in
         empty_p, empty_d = _points([]), _descriptors(None, 0)
-        return LocalFeatures(w, h, empty_p, empty_d, empty_p, empty_d, colour)
+        return LocalFeatures(w, h, empty_p, empty_d, empty_p, empty_d, colour, garment)
     kps, desc = _orb.detectAndCompute(grey, None)
     mkps, mdesc = _orb.detectAndCompute(np.ascontiguousarray(grey[:, ::-1]), None)
     return LocalFeatures(
         w, h, _points(kps), _descriptors(desc, len(kps)),
-        _points(mkps), _descriptors(mdesc, len(mkps)), colour,
+        _points(mkps), _descriptors(mdesc, len(mkps)), colour, garment,
     )
 
 
-def _ratio_matches(qd: np.ndarray, td: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ratio_matches(qd: np.ndarray, td: np.ndarray,
+                   need: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(query index, train index) of the 2-NN Hamming matches passing Lowe's ratio test, one
     per train keypoint (a repeated pattern must not vote twice: the closer match counts,
     the earlier query on a tie), in the order their train keypoint was first matched.
+
+    When fewer than `need` queries pass the ratio test, no fit can come of them: their
+    query indices come back unsorted with no train indices (the caller only counts them),
+    without the work of keeping one per train keypoint.
 
     `cv2.batchDistance` is what `BFMatcher.knnMatch` runs, without one Python object per
     match (those cost more than the distances)."""
@@ -191,6 +204,8 @@ def _ratio_matches(qd: np.ndarray, td: np.ndarray) -> tuple[np.ndarray, np.ndarr
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     dist, idx = cv2.batchDistance(qd, td, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=2)
     good = np.flatnonzero((idx[:, 1] >= 0) & (dist[:, 0] < RATIO * dist[:, 1]))
+    if len(good) < need:
+        return good, np.zeros(0, np.intp)
     train = idx[good, 0]
     order = np.lexsort((good, dist[good, 0], train))  # per train: closest, then earliest
     first = np.ones(len(order), bool)
@@ -231,8 +246,9 @@ def _fit(pa: np.ndarray, da: np.ndarray, pb: np.ndarray, db: np.ndarray,
     Fewer than `min_inliers` matches cannot give that many inliers: no fit is tried."""
     if len(da) < 2 or len(db) < 2:
         return 0, 0, None
-    q, t = _ratio_matches(db, da)
-    if len(q) < max(4, min_inliers):
+    need = max(4, min_inliers)
+    q, t = _ratio_matches(db, da, need)
+    if len(q) < need:
         return 0, len(q), None
     transform, inlier_mask = cv2.estimateAffinePartial2D(
         pb[q], pa[t], method=cv2.RANSAC, ransacReprojThreshold=tolerance,
@@ -410,8 +426,9 @@ def _densest(changed: np.ndarray, use: np.ndarray) -> float:
 
 
 class ColourCache:
-    """The per-picture part of `overlap_colour` (colour planes, garment mask, mirrored
-    thumbnail), computed once per picture for a whole grouping instead of once per pair.
+    """The per-picture part of `overlap_colour` (colour planes, the garment's pixel count,
+    mirrored thumbnail), computed once per picture for a whole grouping instead of once per
+    pair (the garment mask itself is found once per picture, by `extract`).
     Holds the features it was asked about, so their ids stay theirs."""
 
     def __init__(self) -> None:
@@ -426,11 +443,11 @@ class ColourCache:
         return hit[1]
 
     def garment(self, f: LocalFeatures) -> tuple[np.ndarray, int]:
-        """(`_foreground` of the unmirrored thumbnail, as 0/1 uint8; its pixel count)."""
+        """(the unmirrored thumbnail's garment mask, 0/1 uint8, as `extract` found it; its
+        pixel count)."""
         hit = self._garments.get(id(f))
         if hit is None:
-            mask = _foreground(f.colour)
-            hit = self._garments[id(f)] = (f, mask.view(np.uint8), int(np.count_nonzero(mask)))
+            hit = self._garments[id(f)] = (f, f.garment, cv2.countNonZero(f.garment))
         return hit[1], hit[2]
 
     def thumb(self, f: LocalFeatures, mirrored: bool) -> tuple[np.ndarray, np.ndarray]:
