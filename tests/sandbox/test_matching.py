@@ -1,12 +1,16 @@
-"""The sandbox's visual matcher: a listing photo, or a crop of it, finds its own style."""
+"""The sandbox's visual matcher: a listing photo, or a crop of it, finds its own style; the
+learned embedding re-orders the signature's shortlist only, and its absence is survived."""
 
 from __future__ import annotations
 
 import io
+import logging
+import threading
 
 from PIL import Image, ImageOps
 
-from vvic_desktop.sandbox.matching import index_for, trim
+from vvic_desktop.sandbox import matching
+from vvic_desktop.sandbox.matching import EmbeddingModel, StyleIndex, index_for, trim
 
 
 def _photo(catalog, item_id: str) -> Image.Image:
@@ -89,3 +93,105 @@ def test_a_garment_photographed_on_a_busy_wall_finds_its_style(sandbox_catalog) 
         hits += index.rank(query)[0].style_id == style.style_id
     # 8 of 10 found first; taking the wall for the garment (no `isolate`) found 1
     assert hits >= 7, (hits, len(styles))
+
+
+def _no_model() -> matching.Embedder:
+    from vvic_desktop.core.features import ModelUnavailable
+
+    raise ModelUnavailable("efficientnet-lite0.onnx was not built")
+
+
+def test_the_embedding_reorders_the_signatures_shortlist_only(sandbox_catalog) -> None:
+    """The signature's best SHORTLIST styles stay the first ones, in another order; the rest
+    keep the signature's order; the similarity never rises down the list."""
+    learned = index_for(sandbox_catalog)  # the app's model, as installer/bootstrap.sh builds it
+    assert learned._model.get() is not None
+    signature_only = StyleIndex(sandbox_catalog, model=EmbeddingModel(_no_model))
+    reordered = 0
+    for n, style in enumerate(sandbox_catalog.styles[3::9]):
+        query = _on_busy_wall(sandbox_catalog.style_image(style.style_id, 600), seed=n)
+        plain = [m.style_id for m in signature_only.rank(query)]
+        ranked = learned.rank(query)
+        ids = [m.style_id for m in ranked]
+        short = matching.SHORTLIST
+        assert sorted(ids[:short]) == sorted(plain[:short])
+        assert ids[short:] == plain[short:]
+        reordered += ids[:short] != plain[:short]
+        scores = [m.similarity for m in ranked]
+        assert scores == sorted(scores, reverse=True) and 0 < scores[-1] <= scores[0] < 1
+    assert reordered  # the embedding had its say
+
+
+def test_similarities_stay_in_a_marketplaces_range(sandbox_catalog) -> None:
+    """A listing photo's own style reads about 0.9 and a stall photo's match stays well above
+    the floor (a bare sum of the two distances read 0.1 for a good phone-photo match)."""
+    index = index_for(sandbox_catalog)
+    style = sandbox_catalog.styles[10]
+    listing = sandbox_catalog.listings_of(style.style_id)[0]
+    first = index.rank(_photo(sandbox_catalog, listing.item_id))[0]
+    assert first.style_id == style.style_id and first.similarity >= 0.8
+    wall = index.rank(_on_busy_wall(sandbox_catalog.style_image(style.style_id, 600), seed=1))
+    assert wall[0].style_id == style.style_id and 0.4 <= wall[0].similarity < first.similarity
+
+
+def test_without_the_model_the_signature_ranks_alone_and_says_so(
+    sandbox_catalog, monkeypatch, caplog
+) -> None:
+    from vvic_desktop.core import features
+
+    monkeypatch.setattr(features, "lite_model_path", lambda: _no_model())
+    model = EmbeddingModel()  # the real loader, finding no model file
+    with caplog.at_level(logging.INFO, logger="vvic_desktop.sandbox.matching"):
+        assert model.get() is None
+        assert model.get() is None  # tried once, logged once
+    notes = [r for r in caplog.records if "signature alone" in r.getMessage()]
+    assert len(notes) == 1 and notes[0].levelno == logging.INFO
+    assert "was not built" in notes[0].getMessage()
+    index = StyleIndex(sandbox_catalog, model=model)
+    for style in sandbox_catalog.styles[::12]:
+        listing = sandbox_catalog.listings_of(style.style_id)[0]
+        assert index.rank(_photo(sandbox_catalog, listing.item_id))[0].style_id == \
+            style.style_id
+
+
+def test_the_model_is_loaded_once_however_many_threads_ask_at_once() -> None:
+    loads: list[object] = []
+
+    def load() -> matching.Embedder:
+        loads.append(object())
+        return loads[-1]  # type: ignore[return-value]
+
+    model = EmbeddingModel(load)
+    start = threading.Barrier(8)
+    got: list[object] = []
+
+    def ask() -> None:
+        start.wait()
+        got.append(model.get())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(loads) == 1 and got == loads * 8
+
+
+def test_styles_are_embedded_when_first_shortlisted_then_kept(sandbox_catalog) -> None:
+    calls: list[int] = []
+    real = index_for(sandbox_catalog)._model.get()
+    assert real is not None
+
+    class Counting:
+        def embed(self, images):  # type: ignore[no-untyped-def]
+            calls.append(len(images))
+            return real.embed(images)
+
+    index = StyleIndex(sandbox_catalog, model=EmbeddingModel(lambda: Counting()))
+    index.warm()  # signatures and the model only: no style is embedded yet
+    assert calls == []
+    photo = _photo(sandbox_catalog, sandbox_catalog.listings[0].item_id)
+    index.rank(photo)
+    assert calls == [1, matching.SHORTLIST]  # the query, then the shortlist's styles
+    index.rank(photo)
+    assert calls == [1, matching.SHORTLIST, 1]  # the same shortlist: the query only

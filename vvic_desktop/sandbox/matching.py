@@ -10,21 +10,34 @@ A query photographed in front of a real background (a wall, a room: its border i
 and plain) has the garment lifted off it first (`isolate`: GrabCut with a centred rectangle,
 on a small copy; the background turned white), as a marketplace's own subject detection
 would; without that, the wall's colours and edges swamp the garment's.
+
+The signature alone is a poor judge of an uncropped stall photo (a wall's light and the
+photo's colour cast move colour and texture a long way), so it only shortlists: its best
+`SHORTLIST` styles are re-scored with a learned embedding (EfficientNet-Lite0, the model the
+app itself builds at install time, loaded through `core.features`' hash-checked loader), as
+a real marketplace's learned image search would rank them. The signature keeps deciding
+between styles the embedding cannot tell apart (look-alikes: the same cut in another print)
+and everything outside the shortlist. Without the model file the signature ranks alone.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import math
 import threading
 import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import cv2
 import numpy as np
 from PIL import Image
 
 from vvic_desktop.sandbox.catalog import Catalog
+
+log = logging.getLogger(__name__)
 
 _WORK = 160  # side of the square the trimmed garment is resized to
 _BINS = 8  # colour levels per channel
@@ -244,14 +257,75 @@ class Match:
     similarity: float  # 0–1
 
 
-class StyleIndex:
-    """Signatures of every style of one catalog (computed once, lazily, thread-safe)."""
+class Embedder(Protocol):
+    """What the re-scoring needs of a model (`core.features.LiteEmbedder` is one)."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """RGB uint8 images → float32 rows of length 1."""
+        ...
+
+
+def _load_lite() -> Embedder:
+    """The app's EfficientNet-Lite0 (hash-checked), loaded and run once on a blank square so
+    that a file OpenCV cannot run fails here, at load, rather than in a search."""
+    from vvic_desktop.core.features import LiteEmbedder
+
+    model = LiteEmbedder()
+    model.embed([np.full((32, 32, 3), 255, np.uint8)])
+    return model
+
+
+class EmbeddingModel:
+    """The learned model, loaded on first use, once, under a lock (several server threads may
+    ask at once); `None` for good when it cannot be loaded, which is logged once at info
+    level: the sandbox then ranks by its signature alone."""
+
+    def __init__(self, load: Callable[[], Embedder] = _load_lite) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._tried = False
+        self._model: Embedder | None = None
+
+    def get(self) -> Embedder | None:
+        with self._lock:
+            if not self._tried:
+                self._tried = True
+                try:
+                    self._model = self._load()
+                except (ImportError, OSError, RuntimeError, cv2.error) as exc:
+                    # ModelUnavailable (missing, or not the pinned file) is a RuntimeError
+                    log.info("the sandbox ranks by its signature alone (no embedding "
+                             "model: %s)", exc)
+            return self._model
+
+
+_MODEL = EmbeddingModel()  # one per process: every index and server shares it
+
+
+def embedding_model() -> EmbeddingModel:
+    return _MODEL
+
+
+SHORTLIST = 20  # styles the embedding re-scores (the signature's best)
+# Weight of the embedding's cosine distance beside the signature distance (whose true
+# matches sit around 0.1–0.4 on a listing and near 1–2 on a stall photo): the embedding
+# decides among the shortlist, the signature still parts look-alikes it rates alike.
+EMBEDDING_WEIGHT = 5.0
+
+
+class StyleIndex:
+    """Signatures of every style of one catalog (computed once, lazily, thread-safe), and the
+    embeddings of the styles that have been shortlisted (computed when a style is first
+    shortlisted, then kept)."""
+
+    def __init__(self, catalog: Catalog, model: EmbeddingModel | None = None) -> None:
         self._catalog = catalog
+        self._model = model or embedding_model()
         self._lock = threading.Lock()
         self._ids: list[str] = []
         self._matrices: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._embed_lock = threading.Lock()
+        self._embeddings: dict[str, np.ndarray] = {}
 
     def _ensure(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with self._lock:
@@ -271,28 +345,77 @@ class StyleIndex:
                 + _W_SHAPE * np.abs(shape - query.shape).mean(axis=1))
 
     def warm(self) -> None:
-        """Compute every style signature now (idempotent)."""
+        """Compute every style signature and load the embedding model now (idempotent)."""
         self._ensure()
+        self._model.get()
+
+    def _style_embeddings(self, model: Embedder, style_ids: Sequence[str]) -> np.ndarray:
+        """Rows for these styles, the missing ones embedded now from their clean shots (cut
+        to the garment, as a query is)."""
+        with self._embed_lock:
+            missing = [s for s in style_ids if s not in self._embeddings]
+            if missing:
+                shots = [np.asarray(trim(self._catalog.style_image(s, _STYLE_SIDE)))
+                         for s in missing]
+                for style_id, row in zip(missing, model.embed(shots), strict=True):
+                    self._embeddings[style_id] = row
+            return np.stack([self._embeddings[s] for s in style_ids])
 
     def rank(self, image: Image.Image) -> list[Match]:
         garment = trim(image)
         if not on_plain_background(image):  # the photo's own edge: a wall, a room
             garment = trim(isolate(garment))
-        queries = [signature(garment, trimmed=True)]
+        views = [garment]
         if garment.width > 1.5 * garment.height:
             # A side-by-side collage: each half is a shot of its own.
             half = garment.width // 2
-            queries += [signature(garment.crop((0, 0, half, garment.height))),
-                        signature(garment.crop((half, 0, garment.width, garment.height)))]
+            views += [garment.crop((0, 0, half, garment.height)),
+                      garment.crop((half, 0, garment.width, garment.height))]
+        queries = [signature(views[0], trimmed=True)] + [signature(v) for v in views[1:]]
         best = np.min(np.stack([self._distances(q) for q in queries]), axis=0)
-        scored = sorted(zip(best.tolist(), self._ids, strict=True),
-                        key=lambda pair: (pair[0], pair[1]))
-        return [Match(style_id, _similarity(d)) for d, style_id in scored]
+        order = sorted(range(len(self._ids)), key=lambda i: (best[i], self._ids[i]))
+        scored = [(float(best[i]), self._ids[i]) for i in order]
+        model = self._model.get()
+        if model is not None:
+            scored = self._rescore(model, views, scored)
+        # Reported similarity never rises down the list (clients may sort by it).
+        distances = np.maximum.accumulate([d for d, _ in scored])
+        return [Match(style_id, _similarity(float(d)))
+                for d, (_, style_id) in zip(distances, scored, strict=True)]
+
+    def _rescore(self, model: Embedder, views: list[Image.Image],
+                 scored: list[tuple[float, str]]) -> list[tuple[float, str]]:
+        """The shortlist re-ordered by signature distance + EMBEDDING_WEIGHT × (1 − cosine)
+        (a collage's best half counts); the rest behind it in the signature's order, each
+        taken to be as far in the embedding as the shortlist's farthest. Distances come back
+        on the signature's scale (`_signature_scale`), so `_similarity` maps them alike."""
+        head, tail = scored[:SHORTLIST], scored[SHORTLIST:]
+        query = model.embed([np.asarray(v.convert("RGB")) for v in views])
+        styles = self._style_embeddings(model, [style_id for _, style_id in head])
+        far = EMBEDDING_WEIGHT * (1.0 - (styles @ query.T).max(axis=1))
+        combined = sorted((d + float(e), style_id)
+                          for (d, style_id), e in zip(head, far, strict=True))
+        combined += [(d + float(far.max()), style_id) for d, style_id in tail]
+        return [(_signature_scale(d), style_id) for d, style_id in combined]
+
+
+# The combined distance of a listing photo's own style is about 0.3–1.3 (median 0.75), of an
+# uncropped stall photo's about 1.2–3.5 (median 2), of the best wrong style 4–5.5: brought
+# onto the signature's scale so that a listing photo still reports about 0.9, a stall photo's
+# match 0.5–0.85 and a wrong style less (measured on the demo catalog's listings and
+# tests/bench/stall_photos.py's photos; with the signature's own range, a phone photo's
+# correct first match read 0.1).
+_COMBINED_OFFSET = 0.2
+_COMBINED_SCALE = 0.35
+
+
+def _signature_scale(combined: float) -> float:
+    return max(0.0, combined - _COMBINED_OFFSET) * _COMBINED_SCALE
 
 
 def _similarity(d: float) -> float:
-    # Distances of a true match sit around 0.1–0.4, other styles well above 1: map that to
-    # the 0.95…0.3 range a marketplace reports.
+    # Signature distances of a true match sit around 0.1–0.4, other styles well above 1: map
+    # that to the 0.95…0.3 range a marketplace reports.
     return round(max(0.05, min(0.99, math.exp(-0.55 * d))), 4)
 
 

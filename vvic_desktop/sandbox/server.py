@@ -222,7 +222,8 @@ class SandboxServer:
             name=f"sandbox-{httpd.server_address[1]}", daemon=True,
         )
         self._thread.start()
-        # Build the style signatures now rather than on the first search (about a second).
+        # Build the style signatures and load the embedding model now rather than on the
+        # first search (a few seconds together).
         threading.Thread(target=self._index.warm, name="sandbox-index", daemon=True).start()
         return self
 
