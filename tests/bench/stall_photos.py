@@ -9,7 +9,8 @@ A photo: a sandbox style's clean product shot (the demo marketplace's own catalo
 cut out of its light background, warped in perspective, rotated, shrunk to 30–60 % of the
 frame, and pasted off-centre onto a real photograph — Debian's gnome-backgrounds wallpapers
 (`apt-get install gnome-backgrounds`) and, when scikit-image is installed in the venv, its
-sample photos (brick wall, grass, gravel…; bench only, never a project dependency). Then
+sample photos (brick wall, grass, gravel…; bench only, never a project dependency; left
+out with VVIC_BENCH_NO_SKIMAGE=1, and either way every draw after the first differs). Then
 uneven light, a colour cast, sensor noise, a little blur and a phone's JPEG.
 
 Scores: the share of photos whose photographed style is the first group's best offer
