@@ -10,7 +10,7 @@ cut out of its light background, warped in perspective, rotated, shrunk to 30–
 frame, and pasted off-centre onto a real photograph — Debian's gnome-backgrounds wallpapers
 (`apt-get install gnome-backgrounds`) and, when scikit-image is installed in the venv, its
 sample photos (brick wall, grass, gravel…; bench only, never a project dependency; left
-out with VVIC_BENCH_NO_SKIMAGE=1, and either way every draw after the first differs). Then
+out with VVIC_BENCH_NO_SKIMAGE=1; the two lists give different draws throughout). Then
 uneven light, a colour cast, sensor noise, a little blur and a phone's JPEG.
 
 Scores: the share of photos whose photographed style is the first group's best offer
