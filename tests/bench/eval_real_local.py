@@ -4,11 +4,14 @@ apart, with and without the default auto-crop, and query time. Not collected by 
     .venv/bin/python tests/bench/eval_real_local.py [--data ../shared/data/apparel-dev]
         [--embedder combined|open-nsfw|classical|effnet:PATH.onnx[@W]]... [--no-rerank]
         [--repeats 2] [--every N] [--crop-only] [--dump dev.jsonl] [--query-views both|cut|compare]
+        [--no-skimage] [--code-ref REF]
 
 Several --embedder: each gets its own catalog, all answer the same queries in one run (same
 load), and each (query, picture) pair is verified once for all of them. `--query-views cut`
 searches with the GrabCut cut alone (as before `core.features.query_views`), `compare` runs
-each embedder both ways in one run.
+each embedder both ways in one run. `--code-ref REF` also answers every query with REF's
+auto-crop (the rest of the app the current one) in the same run, and counts the queries
+whose cut differs; the times are the current code's alone.
 
 Catalog: every product's main photo of the real apparel set (Magento Luma sample data,
 OSL-3.0, read in place, never copied into the repository), imported through
@@ -21,7 +24,9 @@ path `vvic search PHOTO` takes; "crop" = the default auto-crop, "whole" = --no-c
 - re-photo: a simulated phone photo of the catalogued main photo: the garment lifted off its
   studio white, warped in perspective, rotated ±15°, cropped tightly (70–100 % of it kept),
   on a real background (Debian gnome-backgrounds wallpapers; scikit-image's samples when
-  installed in the venv), uneven light, a colour cast, blur, noise, JPEG 70–90;
+  installed in the venv, unless --no-skimage or VVIC_BENCH_NO_SKIMAGE=1: the list changes
+  every draw after the first, so say which list a figure used), uneven light, a colour cast,
+  blur, noise, JPEG 70–90;
 - back / side: the product's real back or side photo (another view of the catalogued item);
 - detail: the product's real close-up;
 - worn: none. The set has no photo of the garment worn apart from its catalogue shot, and a
@@ -52,10 +57,11 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stall_photos import phone_finish, real_backgrounds
+from stall_photos import load_autocrop, phone_finish, real_backgrounds
 
-from vvic_desktop.core import intake
+from vvic_desktop.core import autocrop, intake
 from vvic_desktop.core.autocrop import prepare_for_search
+from vvic_desktop.core.errors import ImageError
 from vvic_desktop.storage.db import Database
 from vvic_desktop.storage.local_catalog import LocalCatalog
 from vvic_desktop.storage.thumbs import ThumbnailStore
@@ -195,6 +201,15 @@ def main() -> None:
     parser.add_argument("--query-views", choices=("both", "cut", "compare"), default="both",
                         help="the app's two query views (cut + as it came), the cut alone, "
                              "or each embedder both ways in one run")
+    parser.add_argument("--code-ref",
+                        help="also answer every query with the auto-crop of this git ref "
+                             "(e.g. a commit before a change), the rest of the app the "
+                             "current one: a before/after in one run; a cut both give alike "
+                             "is searched once")
+    parser.add_argument("--no-skimage", action="store_true",
+                        help="re-photo backgrounds: the wallpapers alone, without "
+                             "scikit-image's samples even when it is installed (as "
+                             "VVIC_BENCH_NO_SKIMAGE=1); the list changes every draw")
     parser.add_argument("--crop-only", action="store_true",
                         help="skip the --no-crop (whole photo) queries: half the time")
     parser.add_argument("--dump", type=Path,
@@ -207,7 +222,7 @@ def main() -> None:
     labels = json.loads((args.data / "products" / "labels.json").read_text())
     dev, held = split_styles(labels)
     mains = {r["product_id"]: r for r in labels if r["view"] == "main"}
-    backgrounds = real_backgrounds()
+    backgrounds = real_backgrounds(skimage=False) if args.no_skimage else real_backgrounds()
     rng = random.Random(args.seed)
 
     queries: list[tuple[str, str, bytes]] = []  # (kind, product, photo)
@@ -223,12 +238,20 @@ def main() -> None:
             continue
         kind = "detail" if row["view"] == "detail" else "back/side"
         queries.append((kind, row["product_id"], (args.data / row["file"]).read_bytes()))
-    crops = (True,) if args.crop_only else (True, False)
-    prepared_cache: dict[tuple[int, bool], bytes] = {}
+    # (label, auto-crop module or None for the whole photo): the label names the figures
+    modes: list[tuple[str, object]] = [("crop", autocrop)]
+    if args.code_ref:
+        modes.append((f"crop@{args.code_ref}", load_autocrop(args.code_ref)))
+    if not args.crop_only:
+        modes.append(("whole", None))
+    prepared_cache: dict[tuple[int, str], tuple[bytes, object]] = {}
     verifier = SharedVerifier()
     dump = args.dump.open("w") if args.dump else None
     print(f"{len(queries)} queries; dev styles {len(dev)}, held-out {len(held)}; "
           f"load average {load_average()}", flush=True)
+    skimage_count = sum(name.startswith("skimage:") for name, _ in backgrounds)
+    print(f"re-photo backgrounds: {len(backgrounds) - skimage_count} wallpapers, "
+          f"{skimage_count} scikit-image samples", flush=True)
 
     from vvic_desktop.core import features
 
@@ -268,35 +291,43 @@ def main() -> None:
             rerank_times: list[float] = []
             for number, (kind, product, data) in enumerate(queries, 1):
                 split = "held-out" if mains[product]["style_id"] in held else "dev"
-                for auto in crops:
+                answers: dict[bytes, tuple[list, list[int]]] = {}  # this query's, by cut
+                for label, module in modes:
                     t0 = time.perf_counter()
-                    if (number, auto) not in prepared_cache:
-                        prepared_cache[(number, auto)] = prepare_for_search(
-                            intake.open_bytes(data), None, auto=auto).jpeg
-                    jpeg = prepared_cache[(number, auto)]
-                    found = catalog.search(jpeg, max(20, rerank.RERANK_TOP))
-                    times.append(time.perf_counter() - t0)
-                    ranked = list(dict.fromkeys((o.image_url.split(":", 1)[1], s)
-                                                for o, s in found))
+                    if (number, label) not in prepared_cache:
+                        prepared_cache[(number, label)] = prepare_with(module, data)
+                    jpeg, box = prepared_cache[(number, label)]
+                    if jpeg in answers:  # the same cut as another mode's: the same answer
+                        ranked, inliers = answers[jpeg]
+                    else:
+                        found = catalog.search(jpeg, max(20, rerank.RERANK_TOP))
+                        if label == modes[0][0]:  # the app's own path only
+                            times.append(time.perf_counter() - t0)
+                        ranked = list(dict.fromkeys((o.image_url.split(":", 1)[1], s)
+                                                    for o, s in found))
+                        inliers = []
+                        if not args.no_rerank:
+                            t1 = time.perf_counter()
+                            query = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
+                            verifier.query_id = (number, label)
+                            inliers = [verifier.inliers_for_key(query, sha, picture)
+                                       for sha, _ in ranked[:rerank.RERANK_TOP]]
+                            if label == modes[0][0]:
+                                rerank_times.append(time.perf_counter() - t1)
+                        answers[jpeg] = (ranked, inliers)
                     variants = [(False, ranked)]
-                    inliers: list[int] = []
                     if not args.no_rerank:
-                        t1 = time.perf_counter()
-                        query = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
-                        verifier.query_id = (number, auto)
-                        inliers = [verifier.inliers_for_key(query, sha, picture)
-                                   for sha, _ in ranked[:rerank.RERANK_TOP]]
                         variants.append((True, rerank.reorder(ranked, inliers)))
-                        rerank_times.append(time.perf_counter() - t1)
                     for reranked, order in variants:
                         titles = [title_of[sha] for sha, _ in order]
                         rank = titles.index(product) if product in titles else 99
-                        results[(split, kind, "crop" if auto else "whole", reranked)].append(rank)
+                        results[(split, kind, label, reranked)].append(rank)
                     if dump is not None:
                         dump.write(json.dumps({
                             "embedder": spec, "views": views, "query": number, "split": split,
                             "kind": kind,
-                            "crop": auto,
+                            "crop": module is not None, "mode": label,
+                            "box": None if box is None else [box.x, box.y, box.w, box.h],  # type: ignore[attr-defined]
                             "product": product, "style": mains[product]["style_id"],
                             "ranked": [[title_of[sha], round(float(score), 5),
                                         inliers[i] if i < len(inliers) else -1]
@@ -304,21 +335,40 @@ def main() -> None:
                 if number % 100 == 0:
                     print(f"  {number} queries done", flush=True)
             db.close()
-        report_figures(results, times, rerank_times)
+        report_figures(results, times, rerank_times, [label for label, _ in modes])
+        if args.code_ref:
+            differ = defaultdict(int)
+            for (number, label), (jpeg, _) in prepared_cache.items():
+                if label == "crop" and prepared_cache[(number, modes[1][0])][0] != jpeg:
+                    differ[queries[number - 1][0]] += 1
+            print(f"queries whose cut differs from {args.code_ref}'s: {dict(differ)}")
     features.query_views = app_views
     if dump is not None:
         dump.close()
 
 
+def prepare_with(module: object, data: bytes) -> tuple[bytes, object]:
+    """(JPEG searched, box) as `prepare_for_search` makes them, the box proposed by `module`'s
+    `suggest_crop` (None: the whole photo, as --no-crop) and the rest the current code's."""
+    box = None
+    if module is not None:
+        try:  # prepare_for_search's own fallback: the whole photo
+            box = module.suggest_crop(intake.open_bytes(data))  # type: ignore[attr-defined]
+        except (ImageError, OSError, ValueError, cv2.error):
+            box = None
+    return prepare_for_search(intake.open_bytes(data), box, auto=False).jpeg, box
+
+
 def report_figures(results: dict[tuple[str, str, str, bool], list[int]], times: list[float],
-                   rerank_times: list[float]) -> None:
+                   rerank_times: list[float], labels: list[str]) -> None:
     from vvic_desktop.core import rerank
 
-    print(f"{'split':<9} {'kind':<10} {'crop':<6} {'n':>4}   embedding top-1 top-5"
-          f"   re-ranked top-1 top-5")
+    w = max(6, *map(len, labels))
+    print(f"{'split':<9} {'kind':<10} {'crop':<{w}} {'n':>4}   embedding top-1 top-5"
+          f"   re-ranked top-1 top-5  (top-5 found)")
     for split in ("dev", "held-out"):
         for kind in KINDS:
-            for crop in ("crop", "whole"):
+            for crop in labels:
                 line = ""
                 n = 0
                 for reranked in (False, True):
@@ -329,8 +379,9 @@ def report_figures(results: dict[tuple[str, str, str, bool], list[int]], times: 
                     top1 = sum(r == 0 for r in ranks) / n
                     top5 = sum(r < 5 for r in ranks) / n
                     line += f"   {top1:15.3f} {top5:5.3f}"
+                    hits = sum(r < 5 for r in ranks)
                 if n:
-                    print(f"{split:<9} {kind:<10} {crop:<6} {n:>4}{line}")
+                    print(f"{split:<9} {kind:<10} {crop:<{w}} {n:>4}{line}  ({hits}/{n})")
     print(f"query time (embed + search; no re-rank; the first embedder's includes "
           f"prepare + auto-crop), {len(times)} queries: median "
           f"{statistics.median(times) * 1000:.0f} ms, "

@@ -9,7 +9,8 @@ A photo: a sandbox style's clean product shot (the demo marketplace's own catalo
 cut out of its light background, warped in perspective, rotated, shrunk to 30–60 % of the
 frame, and pasted off-centre onto a real photograph — Debian's gnome-backgrounds wallpapers
 (`apt-get install gnome-backgrounds`) and, when scikit-image is installed in the venv, its
-sample photos (brick wall, grass, gravel…; bench only, never a project dependency). Then
+sample photos (brick wall, grass, gravel…; bench only, never a project dependency; left
+out with VVIC_BENCH_NO_SKIMAGE=1; the two lists give different draws throughout). Then
 uneven light, a colour cast, sensor noise, a little blur and a phone's JPEG.
 
 Scores: the share of photos whose photographed style is the first group's best offer
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import sys
 import time
@@ -43,8 +45,14 @@ SKIMAGE_SAMPLES = ("brick", "grass", "gravel", "rough_wall", "coffee", "chelsea"
                    "rocket", "hubble_deep_field", "immunohistochemistry")
 
 
-def real_backgrounds() -> list[tuple[str, np.ndarray]]:
-    """(name, RGB array) of every real photograph found; none drawn by the project."""
+def real_backgrounds(skimage: bool | None = None) -> list[tuple[str, np.ndarray]]:
+    """(name, RGB array) of every real photograph found; none drawn by the project.
+
+    `skimage`: add scikit-image's samples when it is installed (None: unless the environment
+    sets VVIC_BENCH_NO_SKIMAGE=1). Adding them changes every random draw after the first
+    background pick, so a figure is only comparable with one made from the same list."""
+    if skimage is None:
+        skimage = os.environ.get("VVIC_BENCH_NO_SKIMAGE", "") not in ("1", "yes", "true")
     out: list[tuple[str, np.ndarray]] = []
     for root in WALLPAPER_DIRS:
         if not root.is_dir():
@@ -58,6 +66,8 @@ def real_backgrounds() -> list[tuple[str, np.ndarray]]:
     try:
         from skimage import data as skdata  # bench only: `pip install scikit-image` in .venv
     except ImportError:
+        skdata = None
+    if not skimage:
         skdata = None
     if skdata is not None:
         for name in SKIMAGE_SAMPLES:
@@ -619,8 +629,6 @@ if __name__ == "__main__" and "--gui" not in sys.argv:
 def gui_first_styles(photos: list[Path], data_dir: Path) -> list[str | None]:
     """The same photos through the GUI (offscreen): add the photo, wait for the suggested
     box, press Search; the first style shown for each."""
-    import os
-
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEventLoop, QTimer  # noqa: TID251 - the GUI path, measured
     from PySide6.QtWidgets import QApplication  # noqa: TID251
