@@ -252,3 +252,39 @@ def test_a_tighter_answer_inside_the_wide_one_wins_on_colour_alone(
     # a box not inside the wide one is still judged with the pull
     answers = iter([apart, apart])
     assert autocrop._best_candidate(image, wide) is wide
+
+
+def _blocks_of_its_own_colours(style_id: str, seed: int
+                               ) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """A catalog garment in the middle of a pixel-art wall, some of whose blocks take the
+    garment's own colours: the colour model GrabCut learns at the photo's edges then
+    explains the garment too, and no start finds it."""
+    from stall_scenes import garment_cut
+
+    rng = np.random.default_rng(seed)
+    width, height, size, cell = 1200, 1500, 700, 60
+    cut, alpha = garment_cut(style_id, size)
+    rgba = np.asarray(cut)
+    own = rgba[..., :3][rgba[..., 3] > 200].reshape(-1, 3)
+    others = np.array([(230, 60, 60), (60, 200, 90), (240, 200, 40), (70, 120, 240),
+                       (235, 235, 235)])
+    rows, cols = height // cell + 1, width // cell + 1
+    colours = np.where((rng.random((rows, cols)) < 0.15)[..., None],
+                       own[rng.integers(len(own), size=(rows, cols))],
+                       others[rng.integers(len(others), size=(rows, cols))])
+    wall = colours.repeat(cell, 0).repeat(cell, 1)[:height, :width].astype(np.float64)
+    wall = np.clip(wall + rng.normal(0, 4, wall.shape), 0, 255).astype(np.uint8)
+    photo = Image.fromarray(wall)
+    dx, dy = (width - size) // 2, (height - size) // 2
+    photo.paste(cut, (dx, dy), cut)
+    return photo, box_of(alpha, dx, dy)
+
+
+@pytest.mark.parametrize(("style_id", "seed"), [("ST001", 1), ("ST001", 2), ("ST010", 2)])
+def test_a_garment_the_busy_wall_explains_is_found_from_the_middle(style_id: str,
+                                                                   seed: int) -> None:
+    photo, truth = _blocks_of_its_own_colours(style_id, seed)
+    proposal = analyse(photo)
+    assert proposal.found, proposal.reason  # not the whole photo
+    assert coverage(proposal.box, truth) >= 0.95, (proposal.box, truth)
+    assert proposal.box.w * proposal.box.h < 0.5 * photo.width * photo.height

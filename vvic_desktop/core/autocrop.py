@@ -27,9 +27,14 @@ load ~1.1 on 640-px previews); in the app it runs on a worker.
 A lazily-opened JPEG is decoded at reduced scale (`Image.draft`; this
 mutates the image object passed in, so pass a fresh one or an array).
 
-When the answer looks wrong (almost nothing or almost everything is foreground, or the
-foreground is a thin sliver), the whole image is returned: a full-frame crop is harmless,
-a wrong tight crop searches for the wrong thing.
+When no start finds a garment (on a busy wallpaper the background colours learnt at the
+photo's edges explain the garment too, or a small distinct thing such as a face wins),
+GrabCut is asked once more with a small box in the photo's middle marked garment for
+sure (a buyer aims at the garment); its answer is taken only when it is of a plausible
+size and its colours differ from the photo's edges (a close-up filled to its edges with
+the garment stays whole). When the answer still looks wrong (almost nothing or almost
+everything is foreground, or the foreground is a thin sliver), the whole image is
+returned: a full-frame crop is harmless, a wrong tight crop searches for the wrong thing.
 
 Auto-crop is the default for a search with no crop (`vvic search`, `vvic batch`, the GUI,
 which draws the suggested box as soon as a photo is added): `suggest_crop(opened)` gives
@@ -60,6 +65,9 @@ PAD = 0.02  # fraction of the box side added around the found garment
 BLUR_SIGMA = 1.0  # px at the working scale
 SPARSE_EDGE = 0.02  # rows/columns with less than this share of the densest one are trimmed
 MIN_AREA, MAX_AREA = 0.03, 0.92  # plausible foreground fractions of the image
+SLIVER = 0.08  # a box narrower or shorter than this share of the image's side is a sliver
+SEED_SIDE = 0.08  # side of the centred box taken as garment when no start found one
+SEED_DISTINCT = 0.5  # ... whose answer's colours must differ this much from the photo's edges
 FLAT_SIGMA = 0.25  # of the long side: brightness changes slower than this are taken out
 CANDIDATES = (0.12, 0.2)  # margins of the tighter centred rectangles also tried
 CANDIDATE_MARGIN = 0.05  # a tighter candidate must score this much higher
@@ -115,7 +123,20 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
     # its base colour before GrabCut fits its colour models; the garment's print survives.
     small = np.asarray(cv2.GaussianBlur(small, (0, 0), BLUR_SIGMA), dtype=np.uint8)
     small = _flatten_light(small)
-    first = _best_candidate(small, _segment(small, (mx, my, sw - mx, sh - my)))
+    rect = (mx, my, sw - mx, sh - my)
+    first = _best_candidate(small, _segment(small, rect))
+    if isinstance(first, str) or first.fraction < MIN_AREA or _sliver(first.box, sw, sh):
+        # Every start found nothing garment-like: on a busy background the colour model
+        # learnt at the photo's edges also explains the garment (a black garment on a dark
+        # wallpaper) or a small distinct thing (a face, a logo) wins. The buyer aims at the
+        # garment, so the middle of the photo is taken as garment and GrabCut asked again;
+        # its answer counts only when its colours are not the photo edges' own (a close-up,
+        # all garment to its edges, stays whole).
+        seeded = _segment(small, rect, seed=SEED_SIDE)
+        if isinstance(seeded, _Segment) and seeded.fraction >= MIN_AREA \
+                and not _sliver(seeded.box, sw, sh) \
+                and _edge_distinctness(small, seeded, rect) >= SEED_DISTINCT:
+            first = seeded
     if isinstance(first, str):
         return CropProposal(whole, False, first)
     box, mask = first.box, first.mask
@@ -156,7 +177,7 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
     if fraction > MAX_AREA:
         return CropProposal(whole, False, "foreground fills the image")
     bw, bh = x1 - x0, y1 - y0
-    if bw < 0.08 * sw or bh < 0.08 * sh:
+    if _sliver(box, sw, sh):
         return CropProposal(whole, False, "foreground is a sliver")
     # back to full resolution, padded a little so a hem or sleeve tip is never cut off
     sx, sy = width / sw, height / sh
@@ -168,6 +189,10 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
     return CropProposal(CropBox(fx0, fy0, fx1 - fx0, fy1 - fy0), True)
 
 
+def _sliver(box: tuple[int, int, int, int], sw: int, sh: int) -> bool:
+    return box[2] - box[0] < SLIVER * sw or box[3] - box[1] < SLIVER * sh
+
+
 @dataclass(frozen=True, slots=True)
 class _Segment:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 at the working scale
@@ -176,16 +201,24 @@ class _Segment:
     mask: NDArray[np.uint8]  # kept foreground, 0/1
 
 
-def _segment(small: NDArray[np.uint8], rect: tuple[int, int, int, int]) -> _Segment | str:
-    """GrabCut inside `rect` (x0, y0, x1, y1): the garment's box, or why there is none."""
+def _segment(small: NDArray[np.uint8], rect: tuple[int, int, int, int],
+             seed: float = 0.0) -> _Segment | str:
+    """GrabCut inside `rect` (x0, y0, x1, y1): the garment's box, or why there is none.
+
+    `seed`: a centred box this fraction of the image's sides is marked garment for sure."""
     sh, sw = small.shape[:2]
     x0, y0, x1, y1 = rect
     mask = np.zeros((sh, sw), np.uint8)
+    mode = cv2.GC_INIT_WITH_RECT
+    if seed > 0:
+        mask[y0:y1, x0:x1] = cv2.GC_PR_FGD
+        hx, hy = max(1, round(seed * sw / 2)), max(1, round(seed * sh / 2))
+        mask[sh // 2 - hy:sh // 2 + hy, sw // 2 - hx:sw // 2 + hx] = cv2.GC_FGD
+        mode = cv2.GC_INIT_WITH_MASK
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(RNG_SEED)
     try:
-        cv2.grabCut(small, mask, (x0, y0, x1 - x0, y1 - y0), bgd, fgd, ITERATIONS,
-                    cv2.GC_INIT_WITH_RECT)
+        cv2.grabCut(small, mask, (x0, y0, x1 - x0, y1 - y0), bgd, fgd, ITERATIONS, mode)
     except cv2.error:
         return "segmentation failed"
     foreground = ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)
@@ -357,14 +390,30 @@ def _distinctness(lab: NDArray[Any], segment: _Segment) -> float:
     ring[y0:y1, x0:x1] = False
     inside = np.zeros((sh, sw), bool)
     inside[y0:y1, x0:x1] = segment.mask[y0:y1, x0:x1] > 0
-    if ring.sum() < 16 or inside.sum() < 16:
+    return _hellinger(lab, inside, ring)
+
+
+def _hellinger(lab: NDArray[Any], one: NDArray[np.bool_], other: NDArray[np.bool_]) -> float:
+    """Hellinger distance between the Lab colour histograms (8 bins a channel) of two
+    regions (0: the same colours, 1: nothing in common; 0 when either is too small)."""
+    if one.sum() < 16 or other.sum() < 16:
         return 0.0
     bins = (lab.astype(np.int32) // 32)
     index = bins[..., 0] * 64 + bins[..., 1] * 8 + bins[..., 2]
-    a = np.bincount(index[inside], minlength=512).astype(np.float64)
-    b = np.bincount(index[ring], minlength=512).astype(np.float64)
+    a = np.bincount(index[one], minlength=512).astype(np.float64)
+    b = np.bincount(index[other], minlength=512).astype(np.float64)
     overlap = float(np.sqrt(a / a.sum() * b / b.sum()).sum())
     return float(np.sqrt(max(0.0, 1.0 - overlap)))
+
+
+def _edge_distinctness(small: NDArray[np.uint8], segment: _Segment,
+                       rect: tuple[int, int, int, int]) -> float:
+    """Hellinger distance between the colours of the segment's garment and of the photo's
+    edges outside `rect` (where GrabCut learnt the background)."""
+    sh, sw = small.shape[:2]
+    edges = np.ones((sh, sw), bool)
+    edges[rect[1]:rect[3], rect[0]:rect[2]] = False
+    return _hellinger(cv2.cvtColor(small, cv2.COLOR_BGR2LAB), segment.mask > 0, edges)
 
 
 def _split_off(small: NDArray[np.uint8], mask: NDArray[np.uint8],
