@@ -45,7 +45,7 @@ or resetting the box (GUI) sends the whole photo.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import cv2
 import numpy as np
@@ -125,7 +125,7 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
     small = _flatten_light(small)
     rect = (mx, my, sw - mx, sh - my)
     first = _best_candidate(small, _segment(small, rect))
-    if isinstance(first, str) or first.fraction < MIN_AREA or _sliver(first.box, sw, sh):
+    if not _plausible(first, sw, sh):
         # Every start found nothing garment-like: on a busy background the colour model
         # learnt at the photo's edges also explains the garment (a black garment on a dark
         # wallpaper) or a small distinct thing (a face, a logo) wins. The buyer aims at the
@@ -133,9 +133,7 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
         # its answer counts only when its colours are not the photo edges' own (a close-up,
         # all garment to its edges, stays whole).
         seeded = _segment(small, rect, seed=SEED_SIDE)
-        if isinstance(seeded, _Segment) and seeded.fraction >= MIN_AREA \
-                and not _sliver(seeded.box, sw, sh) \
-                and _edge_distinctness(small, seeded, rect) >= SEED_DISTINCT:
+        if _plausible(seeded, sw, sh) and _edge_distinctness(small, seeded, rect) >= SEED_DISTINCT:
             first = seeded
     if isinstance(first, str):
         return CropProposal(whole, False, first)
@@ -191,6 +189,12 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
 
 def _sliver(box: tuple[int, int, int, int], sw: int, sh: int) -> bool:
     return box[2] - box[0] < SLIVER * sw or box[3] - box[1] < SLIVER * sh
+
+
+def _plausible(segment: _Segment | str, sw: int, sh: int) -> TypeGuard[_Segment]:
+    """A garment found, of a plausible size and not a sliver (as the final answer must be)."""
+    return (isinstance(segment, _Segment) and segment.fraction >= MIN_AREA
+            and not _sliver(segment.box, sw, sh))
 
 
 @dataclass(frozen=True, slots=True)
