@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -530,6 +531,52 @@ def test_a_stored_picture_is_not_decoded_again_and_signs_the_same(tmp_path) -> N
     assert np.array_equal(third.signatures.phash, first.signatures.phash)
     with pytest.raises(ValueError):
         pics.hashing.set_row(pics.hashing.SignatureBatch.empty(1), 0, b"VSG\x01junk")
+
+
+def test_picture_files_past_the_held_bytes_are_read_again_and_a_changed_file_is_new(
+        tmp_path, monkeypatch) -> None:
+    """Files the first pass could not keep in memory are read again for decoding; one that
+    changed in between is analysed as what it now holds, not under its old stored entry."""
+    from vvic_desktop.core import pictures as pics
+    from vvic_desktop.storage.thumbs import ThumbnailStore
+
+    copies = _listing_copies(7)[:4]
+    paths = []
+    for k, data in enumerate(copies[:3]):
+        path = tmp_path / f"p{k}.jpg"
+        path.write_bytes(data)
+        paths.append(path)
+    store = ThumbnailStore(tmp_path / "store")
+    held = pics.analyse(copies[:3])  # bytes, no store: the reference answer
+    monkeypatch.setattr(pics, "_HELD_BYTES", 0)
+    cold = pics.analyse(paths, store=store)
+    for name in held.signatures.__slots__:
+        assert np.array_equal(getattr(held.signatures, name), getattr(cold.signatures, name))
+    # p0 stored with its bytes; its signature row lost, so it must be decoded again (its
+    # stored local features would do). The first pass reads the old bytes; by the second
+    # read the file holds another picture.
+    store2 = ThumbnailStore(tmp_path / "store2")
+    pics.analyse(paths[:1], store=store2)
+    for path in (tmp_path / "store2" / "features").rglob("*"):
+        if path.is_file() and path.parents[1].name.startswith("sig"):
+            path.unlink()
+    real_read = pics.intake.read_file
+    reads: dict[str, int] = {}
+
+    def swapping(path, *args, **kwargs):
+        name = Path(path).name
+        reads[name] = reads.get(name, 0) + 1
+        if name == "p0.jpg" and reads[name] == 2:
+            Path(path).write_bytes(copies[3])
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(pics.intake, "read_file", swapping)
+    got = pics.analyse(paths[:1], store=store2)
+    now = pics.analyse([copies[3]])
+    assert reads["p0.jpg"] == 2
+    assert np.array_equal(got.signatures.phash, now.signatures.phash)
+    assert got.features[0] is not None and now.features[0] is not None
+    assert np.array_equal(got.features[0].descriptors, now.features[0].descriptors)
 
 
 def test_confirm_pair_refuses_a_recoloured_part_by_its_solid_window() -> None:
