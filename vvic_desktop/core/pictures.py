@@ -176,10 +176,12 @@ def _first_pass(items: list[PictureSource | None], store: FeatureStore) -> list[
         if feats is not None and signature is not None:  # seen before: no decoding at all
             out.append(_One(None, feats, "", sha, True, signature))
             continue
-        keep = raw is not None and (isinstance(src, bytes) or held + len(raw) <= _HELD_BYTES)
-        if keep and raw is not None and not isinstance(src, bytes):
-            held += len(raw)
-        out.append(_Todo(src, raw if keep else None, sha, feats))
+        if raw is not None and not isinstance(src, bytes):  # bytes given are held anyway
+            if held + len(raw) > _HELD_BYTES:
+                raw = None
+            else:
+                held += len(raw)
+        out.append(_Todo(src, raw, sha, feats))
     return out
 
 
@@ -192,10 +194,10 @@ def _compute(todo: _Todo, store: FeatureStore | None) -> _One:
         if isinstance(read, _One):
             return read
         raw, again = read
-        if again != sha:  # the file changed since the first pass: nothing stored applies
-            sha, feats = again, None
-            if store is not None and sha:
-                feats = _stored(store, sha, FEATURES_KIND, LocalFeatures.from_bytes)
+        if again != sha:  # no first pass, or the file changed since: its entry is another
+            sha = again
+            feats = (_stored(store, sha, FEATURES_KIND, LocalFeatures.from_bytes)
+                     if store is not None else None)
     try:
         rgb = picture_decode.decode(raw if raw is not None else todo.src,
                                     local_features.ANALYSIS_SIDE // 2)
