@@ -203,19 +203,18 @@ def _ratio_matches(qd: np.ndarray, td: np.ndarray,
     if len(qd) < 1 or len(td) < 2:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     dist, idx = cv2.batchDistance(qd, td, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=2)
-    good = np.flatnonzero((idx[:, 1] >= 0) & (dist[:, 0] < RATIO * dist[:, 1]))
-    if len(good) < need:
+    good = np.flatnonzero(dist[:, 0] < RATIO * dist[:, 1])  # ≥ 2 train rows: both filled
+    if len(good) < max(need, 1):
         return good, np.zeros(0, np.intp)
     train = idx[good, 0]
-    order = np.lexsort((good, dist[good, 0], train))  # per train: closest, then earliest
-    first = np.ones(len(order), bool)
-    first[1:] = train[order][1:] != train[order][:-1]
-    kept_q, kept_t = good[order][first], train[order][first]
-    # The earliest query that matched each train keypoint sets its place in the list.
-    seen = np.full(len(td), len(qd), np.intp)
-    np.minimum.at(seen, train, good)
-    place = np.argsort(seen[kept_t], kind="stable")
-    return kept_q[place], kept_t[place].astype(np.intp)
+    # Per train keypoint: closest, then earliest (the sort is stable and `good` ascends).
+    order = np.lexsort((dist[good, 0], train))
+    ts = train[order]
+    starts = np.flatnonzero(np.concatenate(([True], ts[1:] != ts[:-1])))
+    # Each train keypoint's place: the earliest query that matched it.
+    place = np.argsort(np.minimum.reduceat(order, starts))
+    kept = order[starts[place]]
+    return good[kept], train[kept].astype(np.intp)
 
 
 RANSAC_CONFIDENCE = 0.995
