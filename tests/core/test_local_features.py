@@ -141,6 +141,32 @@ def test_ratio_matches_are_the_knn_ratio_test_one_per_keypoint(original) -> None
     assert len(short_t) == 0 and set(short_q) >= set(q)
 
 
+def test_ratio_matches_break_ties_by_the_earlier_query_and_keep_first_match_order() -> None:
+    """Queries repeated (equal distances to one train keypoint) and train keypoints matched
+    by several queries: per train keypoint the closest query, the earliest on a tie, and
+    the keypoints in the order some query first matched them (a plain-Python reading)."""
+    import cv2
+
+    rng = np.random.default_rng(5)
+    train = rng.integers(0, 256, (40, lf.DESCRIPTOR_BYTES), dtype=np.uint8)
+    rows = []
+    for k in rng.integers(0, 40, 90):  # near copies of random train rows, some repeated
+        row = train[k].copy()
+        row[rng.integers(0, lf.DESCRIPTOR_BYTES, rng.integers(0, 3))] ^= 1
+        rows.append(row)
+    rows += [rows[3], rows[10], rows[10]]
+    query = np.array(rows, np.uint8)
+    dist, idx = cv2.batchDistance(query, train, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=2)
+    best: dict[int, tuple[int, int]] = {}  # train -> (distance, query), in first-match order
+    for qi in range(len(query)):
+        d0, d1, ti = int(dist[qi, 0]), int(dist[qi, 1]), int(idx[qi, 0])
+        if d0 < lf.RATIO * d1 and (ti not in best or d0 < best[ti][0]):
+            best[ti] = (d0, qi)
+    q, t = lf._ratio_matches(query, train)
+    assert [(qi, ti) for ti, (_d, qi) in best.items()] == list(zip(q, t, strict=True))
+    assert len(t) < len(rows) - 3  # ties and repeats were there to break
+
+
 def test_no_fit_is_sought_below_the_inliers_asked_for(original) -> None:
     a, b = lf.extract(original), lf.extract(scene(5))
     loose = lf.verify(a, b)
