@@ -166,6 +166,49 @@ def test_a_refining_pass_that_takes_the_wall_for_the_garment_is_refused(
     assert 110 <= box.x + box.w <= 115 and 100 <= box.y + box.h <= 105
 
 
+@pytest.mark.parametrize(("style_id", "seed"), [("ST021", 1), ("ST004", 2)])
+def test_a_garment_found_away_from_the_middle_is_asked_again_from_the_middle(
+        style_id: str, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every start answering with a thing beside the garment (on real photos: a yellow
+    bag by brown trousers on wood, a cup's rim above a dress), its box away from the
+    middle: GrabCut is asked again with the middle marked garment, and its answer taken
+    when it passes the seeded pass's own checks. An answer that holds the middle is not
+    asked again."""
+    from stall_scenes import background, garment_cut
+
+    from vvic_desktop.core import autocrop
+
+    rng = np.random.default_rng(seed)
+    width, height = 1280, 960
+    photo = Image.fromarray(background("planks", width, height, seed))
+    cut, alpha = garment_cut(style_id, int(rng.integers(560, 680)))
+    dx, dy = (width - cut.width) // 2, (height - cut.height) // 2
+    photo.paste(cut, (dx, dy), cut)
+    truth = box_of(alpha, dx, dy)
+    # what the starts "found": a block at the left edge, off the middle (working scale)
+    sw, sh = autocrop.WORK_SIDE, round(autocrop.WORK_SIDE * height / width)
+    aside = np.zeros((sh, sw), np.uint8)
+    aside[40:80, 5:30] = 1
+    off = autocrop._Segment((5, 40, 30, 80), float(aside.mean()), 0.0, aside)
+    monkeypatch.setattr(autocrop, "_best_candidate", lambda small, segment: off)
+    proposal = analyse(photo)
+    assert proposal.found, proposal.reason
+    assert iou(proposal.box, truth) >= 0.8, (proposal.box, truth)
+    # an answer holding the middle stands: no second GrabCut with a seed
+    seeds: list[float] = []
+    real_segment = autocrop._segment
+    monkeypatch.setattr(autocrop, "_best_candidate",
+                        lambda small, segment: real_segment(small, (40, 30, 120, 90)))
+
+    def spy(small, rect, seed=0.0):  # type: ignore[no-untyped-def]
+        seeds.append(seed)
+        return real_segment(small, rect, seed)
+
+    monkeypatch.setattr(autocrop, "_segment", spy)
+    analyse(photo)
+    assert all(seed == 0.0 for seed in seeds)
+
+
 def _pieces(shapes: list[tuple[int, int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
     """(stats, centroids) of filled boxes (x0, y0, x1, y1) on a 160 × 120 working copy."""
     import cv2

@@ -28,13 +28,15 @@ A lazily-opened JPEG is decoded at reduced scale (`Image.draft`; this
 mutates the image object passed in, so pass a fresh one or an array).
 
 When no start finds a garment (on a busy wallpaper the background colours learnt at the
-photo's edges explain the garment too, or a small distinct thing such as a face wins),
-GrabCut is asked once more with a small box in the photo's middle marked garment for
-sure (a buyer aims at the garment); its answer is taken only when it is of a plausible
-size and its colours differ from the photo's edges (a close-up filled to its edges with
-the garment stays whole). When the answer still looks wrong (almost nothing or almost
-everything is foreground, or the foreground is a thin sliver), the whole image is
-returned: a full-frame crop is harmless, a wrong tight crop searches for the wrong thing.
+photo's edges explain the garment too, or a small distinct thing such as a face wins), or
+what they find does not cover the photo's middle (a thing of a more distinct colour
+beside a garment that blends with its wall), GrabCut is asked once more with a small box
+in the photo's middle marked garment for sure (a buyer aims at the garment); its answer
+is taken only when it is of a plausible size and its colours differ from the photo's
+edges (a close-up filled to its edges with the garment stays whole). When the answer
+still looks wrong (almost nothing or almost everything is foreground, or the foreground
+is a thin sliver), the whole image is returned: a full-frame crop is harmless, a wrong
+tight crop searches for the wrong thing.
 
 Auto-crop is the default for a search with no crop (`vvic search`, `vvic batch`, the GUI,
 which draws the suggested box as soon as a photo is added): `suggest_crop(opened)` gives
@@ -125,13 +127,16 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
     small = _flatten_light(small)
     rect = (mx, my, sw - mx, sh - my)
     first = _best_candidate(small, _segment(small, rect))
-    if not _plausible(first, sw, sh):
-        # Every start found nothing garment-like: on a busy background the colour model
-        # learnt at the photo's edges also explains the garment (a black garment on a dark
-        # wallpaper) or a small distinct thing (a face, a logo) wins. The buyer aims at the
-        # garment, so the middle of the photo is taken as garment and GrabCut asked again;
-        # its answer counts only when its colours are not the photo edges' own (a close-up,
-        # all garment to its edges, stays whole).
+    off_centre = _plausible(first, sw, sh) and not _holds_centre(first.box, sw, sh)
+    if off_centre or not _plausible(first, sw, sh):
+        # Every start found nothing garment-like (on a busy background the colour model
+        # learnt at the photo's edges also explains the garment: a black garment on a dark
+        # wallpaper; or a small distinct thing such as a face or a logo wins), or what they
+        # found lies away from the middle (a thing of a more distinct colour beside a
+        # garment that blends with its wall: a yellow bag beside brown trousers on wood).
+        # The buyer aims at the garment, so the middle of the photo is taken as garment and
+        # GrabCut asked again; its answer counts only when its colours are not the photo
+        # edges' own (a close-up, all garment to its edges, stays whole).
         seeded = _segment(small, rect, seed=SEED_SIDE)
         if _plausible(seeded, sw, sh) and _edge_distinctness(small, seeded, rect) >= SEED_DISTINCT:
             first = seeded
@@ -185,6 +190,11 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
     fx1 = min(width, int(np.ceil(x1 * sx + pad_x)))
     fy1 = min(height, int(np.ceil(y1 * sy + pad_y)))
     return CropProposal(CropBox(fx0, fy0, fx1 - fx0, fy1 - fy0), True)
+
+
+def _holds_centre(box: tuple[int, int, int, int], sw: int, sh: int) -> bool:
+    """Whether the box covers the middle of the image."""
+    return box[0] <= sw / 2 <= box[2] and box[1] <= sh / 2 <= box[3]
 
 
 def _sliver(box: tuple[int, int, int, int], sw: int, sh: int) -> bool:
