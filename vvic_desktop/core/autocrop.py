@@ -127,8 +127,7 @@ def analyse(image_or_array: Image.Image | NDArray[np.uint8]) -> CropProposal:
     small = _flatten_light(small)
     rect = (mx, my, sw - mx, sh - my)
     first = _best_candidate(small, _segment(small, rect))
-    off_centre = _plausible(first, sw, sh) and not _holds_centre(first.box, sw, sh)
-    if off_centre or not _plausible(first, sw, sh):
+    if not _plausible(first, sw, sh) or not _holds_centre(first.box, sw, sh):
         # Every start found nothing garment-like (on a busy background the colour model
         # learnt at the photo's edges also explains the garment: a black garment on a dark
         # wallpaper; or a small distinct thing such as a face or a logo wins), or what they
