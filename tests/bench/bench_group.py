@@ -8,6 +8,9 @@ Prints medians (ms) and ratios for
   ours cold (an empty feature store, as after a first download), ours with the features
   stored, the seed; beside the issue's budget and the load average (a shared machine's
   wall times move with it, CPU times much less);
+- the machine's floor for those groupings: the descriptor distances of exactly the pairs
+  ours matched, alone on two threads, and stored / floor (the figure to compare between
+  days: the same code took 523 ms one day and 689 ms another on this shared machine);
 - 1k, 10k and 100k listings with signatures given (ours; the seed has no such mode);
 - peak traced memory of the 100k run;
 - pairwise precision / recall / F1 of both on the labelled sandbox corpus (collages
@@ -34,9 +37,11 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
+import cv2
 import imagehash
 import numpy as np
 from PIL import Image
@@ -45,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import itertools
 
-from vvic_desktop.core import hashing
+from vvic_desktop.core import hashing, local_features
 from vvic_desktop.core.grouping import group_offers
 from vvic_desktop.core.grouping_rules import GroupingSettings
 from vvic_desktop.core.models import Offer, Stall
@@ -231,6 +236,38 @@ def median_wall_cpu(fn: Callable[[], object], repeat: int) -> tuple[float, float
     return statistics.median(walls), statistics.median(cpus)
 
 
+def matching_floor(offers: list[Offer], store: object, repeat: int) -> tuple[float, int]:
+    """The machine's floor for a grouping with features stored: the 2-NN Hamming distances
+    (`cv2.batchDistance`, what every geometric check must compute first) of exactly the
+    descriptor sets ours matched, on the bench's two threads, with nothing else (no decode,
+    no ratio test, no RANSAC, no colour). (median ms, fits). Measured in the same run as
+    ours, it says how fast the machine is today: ours / floor is what to compare between
+    days, the wall time alone moves with the shared machine."""
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+    plain = local_features._ratio_matches
+
+    def record(qd: np.ndarray, td: np.ndarray, need: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        seen.append((qd, td))
+        return plain(qd, td, need)
+
+    local_features._ratio_matches = record  # type: ignore[assignment]
+    try:
+        ours(offers, store)
+    finally:
+        local_features._ratio_matches = plain  # type: ignore[assignment]
+    pairs = [(qd, td) for qd, td in seen if len(qd) and len(td) >= 2]
+
+    def distances(part: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        for qd, td in part:
+            cv2.batchDistance(qd, td, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=2)
+
+    def both_threads() -> None:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(distances, (pairs[0::2], pairs[1::2])))
+
+    return median_ms(both_threads, repeat), len(seen)
+
+
 # --------------------------------------------------------------------------- synthetic scale
 
 
@@ -305,6 +342,10 @@ def main() -> None:
             print(f"{n:>6} real listings: ours cold {ours_ms:7.1f} ms (cpu {ours_cpu:.0f}), "
                   f"features stored {warm_ms:7.1f} ms (cpu {warm_cpu:.0f})   "
                   f"budget {BUDGET_MS[n]} ms   load {os.getloadavg()[0]:.1f}")
+            floor_ms, fits = matching_floor(offers, store, args.repeat)
+            print(f"{n:>6} real listings: floor (descriptor distances of ours' {fits} fits "
+                  f"alone, 2 threads) {floor_ms:7.1f} ms   stored/floor "
+                  f"{warm_ms / floor_ms:5.2f}×")
             if n == 50 or args.seed_full:
                 seed = SeedDeduplicator()
                 t = time.perf_counter()
