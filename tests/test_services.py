@@ -60,6 +60,24 @@ def test_without_credentials_the_message_says_how(open_services, monkeypatch):
     assert "演示" in info.value.message("zh_CN")
 
 
+def test_a_search_downloader_analyses_each_picture_for_grouping(services):
+    """The search's downloader stores each picture's local features and signature row as it
+    arrives, so grouping after the last download reads them instead of decoding."""
+    from vvic_desktop.core.pictures import FEATURES_KIND, SIGNATURE_KIND
+    from vvic_desktop.markets.base import Credentials
+    from vvic_desktop.services import Target
+    from vvic_desktop.storage.thumbs import sha256_hex
+
+    with open(SAMPLE, "rb") as fh:
+        data = fh.read()
+    downloader = services.downloader(
+        Target("vvic", Credentials("k", "s"), "http://127.0.0.1:1", True))
+    assert downloader.on_arrival is not None
+    downloader.on_arrival(data)
+    store, sha = services.thumbnail_store, sha256_hex(data)
+    assert store.load_features(sha, FEATURES_KIND) and store.load_features(sha, SIGNATURE_KIND)
+
+
 def test_quota_key_and_loopback():
     assert is_loopback("http://127.0.0.1:8765") and is_loopback("http://localhost:1")
     assert not is_loopback("https://api.vvic.com") and not is_loopback(None)

@@ -239,8 +239,8 @@ def _with_partial(downloader: ThumbnailDownloader, partial: PartialResults | Non
                     sha = store.sha_for_url(o.image_url) if o.image_url else None
                     if sha:
                         images[o.key] = store.path_for(sha)
-                partial(group_offers(offers, images, settings=settings),  # type: ignore[arg-type]
-                        done, total)
+                partial(group_offers(offers, images, feature_store=store,  # type: ignore[arg-type]
+                                     settings=settings), done, total)
 
         return fetch(offers, cancel, step)
 
@@ -394,8 +394,18 @@ class SearchServices:
         return ThumbnailDownloader(self.thumbnail_store, policy=self.picture_policy(None))
 
     def downloader(self, target: Target) -> ThumbnailDownloader:
-        return ThumbnailDownloader(self.thumbnail_store,
-                                   policy=self.picture_policy(target.endpoint))
+        """A search's picture downloader: each picture is analysed for grouping as it
+        arrives (`core.pictures.analyse_on_arrival`), so grouping after the last download
+        reads what is stored instead of decoding every picture then."""
+        store = self.thumbnail_store
+
+        def analyse(data: bytes) -> None:
+            from vvic_desktop.core.pictures import analyse_on_arrival  # numpy, cv2: a worker's
+
+            analyse_on_arrival(data, store)
+
+        return ThumbnailDownloader(store, policy=self.picture_policy(target.endpoint),
+                                   on_arrival=analyse)
 
     def environment(self) -> SearchEnvironment:
         """How this run's searches behave: the retry policy, the network policy as the settings

@@ -8,6 +8,10 @@ Prints medians (ms) and ratios for
   ours cold (an empty feature store, as after a first download), ours with the features
   stored, the seed; beside the issue's budget and the load average (a shared machine's
   wall times move with it, CPU times much less);
+- the app's path for a new search: the pictures downloaded (a simulated network wait each,
+  4 at a time) into an empty store, then grouped; analysed at grouping against analysed on
+  arrival (each picture beside the downloads, as the app does), with the wait grouping
+  adds after the last download;
 - the machine's floor for those groupings: the descriptor distances of exactly the pairs
   ours matched, alone on two threads, and stored / floor (the figure to compare between
   days: the same code took 523 ms one day and 689 ms another on this shared machine);
@@ -268,6 +272,36 @@ def matching_floor(offers: list[Offer], store: object, repeat: int) -> tuple[flo
     return median_ms(both_threads, repeat), len(seen)
 
 
+NETWORK_WAIT_S = 0.15  # a listing picture's download on a buyer's line (bench_http: 0.1-0.4 s)
+
+
+def app_path(offers: list[Offer], folder: Path, on_arrival: bool) -> tuple[float, float]:
+    """A new search's pictures downloaded (each a simulated network wait, then its file's
+    bytes; the app's 4 download workers) into an empty store, then grouped from the store,
+    as the pipeline does. With `on_arrival`, each picture is analysed beside the downloads
+    (`core.pictures.analyse_on_arrival`, what `SearchServices.downloader` wires);
+    without, grouping analyses them all after the last download. (total ms, ms from the
+    last download to the groups: the wait grouping adds)."""
+    from vvic_desktop.core.pictures import analyse_on_arrival
+    from vvic_desktop.storage.thumbs import ThumbnailDownloader
+
+    store = ThumbnailStore(folder)
+    by_url = {o.image_url: o for o in offers}
+
+    def fetch(url: str, **_kw: object) -> bytes:
+        time.sleep(NETWORK_WAIT_S)  # the network's wait, not a synchronisation
+        return Path(url).read_bytes()
+
+    hook = (lambda data: analyse_on_arrival(data, store)) if on_arrival else None
+    start = time.perf_counter()
+    report = ThumbnailDownloader(store, fetch=fetch, on_arrival=hook).fetch_all(list(by_url))
+    downloaded = time.perf_counter()
+    images = {by_url[url].key: store.path_for(sha) for url, sha in report.shas.items()}
+    group_offers(offers, images, feature_store=store)  # type: ignore[arg-type]
+    end = time.perf_counter()
+    return (end - start) * 1000, (end - downloaded) * 1000
+
+
 # --------------------------------------------------------------------------- synthetic scale
 
 
@@ -342,6 +376,16 @@ def main() -> None:
             print(f"{n:>6} real listings: ours cold {ours_ms:7.1f} ms (cpu {ours_cpu:.0f}), "
                   f"features stored {warm_ms:7.1f} ms (cpu {warm_cpu:.0f})   "
                   f"budget {BUDGET_MS[n]} ms   load {os.getloadavg()[0]:.1f}")
+            for arrival in (False, True):
+                runs = [app_path(offers, Path(tmp) / f"app{n}-{arrival}-{k}", arrival)
+                        for k in range(3)]
+                total = statistics.median(r[0] for r in runs)
+                after = statistics.median(r[1] for r in runs)
+                how = "analysed on arrival" if arrival else "analysed at grouping"
+                print(f"{n:>6} real listings, the app's path ({NETWORK_WAIT_S * 1000:.0f} ms a "
+                      f"download, 4 at a time), {how}: {total:7.0f} ms in all, "
+                      f"{after:6.1f} ms of it grouping after the downloads   load "
+                      f"{os.getloadavg()[0]:.1f}")
             floor_ms, fits = matching_floor(offers, store, args.repeat)
             print(f"{n:>6} real listings: floor (descriptor distances of ours' {fits} fits "
                   f"alone, 2 threads) {floor_ms:7.1f} ms   stored/floor "

@@ -533,6 +533,36 @@ def test_a_stored_picture_is_not_decoded_again_and_signs_the_same(tmp_path) -> N
         pics.hashing.set_row(pics.hashing.SignatureBatch.empty(1), 0, b"VSG\x01junk")
 
 
+def test_a_picture_analysed_on_arrival_is_grouped_from_the_store(tmp_path, monkeypatch) -> None:
+    """What `analyse_on_arrival` stores is what grouping's analysis would have computed: a
+    later `analyse` decodes nothing and gives the same rows. A picture that cannot be used
+    stores nothing and raises nothing."""
+    from vvic_desktop.core import pictures as pics
+    from vvic_desktop.storage.thumbs import ThumbnailStore
+
+    store = ThumbnailStore(tmp_path)
+    sources = _listing_copies(7)[:3]
+    fresh = pics.analyse(sources)  # no store: computed here
+    for data in [*sources, b"not a picture", b""]:
+        pics.analyse_on_arrival(data, store)
+    assert sum(p.is_file() for p in (tmp_path / "features").rglob("*")) == 2 * len(sources)
+    decoded = []
+    real = pics.picture_decode.decode
+
+    def counting(*args, **kwargs):
+        decoded.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pics.picture_decode, "decode", counting)
+    later = pics.analyse(sources, store=store)
+    assert decoded == []
+    for name in fresh.signatures.__slots__:
+        assert np.array_equal(getattr(fresh.signatures, name), getattr(later.signatures, name))
+    for a, b in zip(fresh.features, later.features, strict=True):
+        assert a is not None and b is not None
+        assert a.to_bytes() == b.to_bytes()
+
+
 def test_picture_files_past_the_held_bytes_are_read_again_and_a_changed_file_is_new(
         tmp_path, monkeypatch) -> None:
     """Files the first pass could not keep in memory are read again for decoding; one that

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -88,6 +89,55 @@ def test_a_failing_url_is_reported_not_raised(store: ThumbnailStore) -> None:
     assert list(report.shas) == ["http://x/ok"]
     assert isinstance(report.errors["http://x/bad"], NetworkError)
     assert store.sha_for_url("http://x/bad") is None
+
+
+def test_on_arrival_sees_each_downloaded_picture_once_and_cannot_lose_one(
+        store: ThumbnailStore, caplog: pytest.LogCaptureFixture) -> None:
+    """The hook runs once per picture fetched from the network (not for what the store
+    already holds); a hook that fails leaves the picture stored and reported, and the other
+    downloads go on."""
+    seen: list[bytes] = []
+    lock = threading.Lock()
+
+    def hook(data: bytes) -> None:
+        with lock:
+            seen.append(data)
+        if data == b"img:b":
+            raise RuntimeError("analysis broke")
+
+    store.remember_url("http://x/held", store.put(b"img:held"))
+    dl = ThumbnailDownloader(store, fetch=lambda url, **kw: b"img:" + url[-1].encode(),
+                             on_arrival=hook)
+    urls = ["http://x/a", "http://x/b", "http://x/c", "http://x/held", "http://x/a"]
+    with caplog.at_level(logging.WARNING):
+        report = dl.fetch_all(urls)
+    assert sorted(seen) == [b"img:a", b"img:b", b"img:c"]
+    assert set(report.shas) == set(urls) and not report.errors and report.downloaded == 3
+    assert store.get(report.shas["http://x/b"]) == b"img:b"
+    assert "analysing a picture on arrival failed" in caplog.text
+    assert dl.fetch_all(urls).downloaded == 0 and len(seen) == 3
+
+
+def test_cancel_during_arrivals_stops_the_downloads(store: ThumbnailStore) -> None:
+    token = CancelToken()
+    hooked = threading.Event()
+    seen: list[bytes] = []
+
+    def hook(data: bytes) -> None:
+        seen.append(data)
+        token.cancel()
+        hooked.set()
+
+    def fetch(url: str, **kw: object) -> bytes:
+        if not url.endswith("/0"):
+            assert hooked.wait(timeout=60)
+        return url.encode()
+
+    dl = ThumbnailDownloader(store, max_workers=1, fetch=fetch, on_arrival=hook)
+    with pytest.raises(Cancelled):
+        dl.fetch_all([f"http://x/{k}" for k in range(10)], cancel=token)
+    assert 1 <= len(seen) <= 2
+    assert store.sha_for_url("http://x/0") and not store.sha_for_url("http://x/9")
 
 
 def test_cancel_raises_and_keeps_what_was_stored(store: ThumbnailStore) -> None:

@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vvic_desktop.cli.args import add_command
 from vvic_desktop.cli.common import open_services
@@ -24,6 +24,9 @@ from vvic_desktop.core import errors
 from vvic_desktop.core.models import Offer, Stall
 from vvic_desktop.core.prices import format_price
 from vvic_desktop.core.redact import json_text
+
+if TYPE_CHECKING:
+    from vvic_desktop.storage.thumbs import ThumbnailStore
 
 MAX_ITEMS = 100_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -95,8 +98,11 @@ def _offer(item: dict[str, Any]) -> Offer:
 
 
 def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
-            notes: dict[str, str]) -> dict[str, bytes | Path]:
+            notes: dict[str, str]) -> tuple[dict[str, bytes | Path], ThumbnailStore]:
+    """Each offer's picture (bytes downloaded into the thumbnail store, analysed for
+    grouping as they arrive, or a local path) and the store, which keeps their analyses."""
     from vvic_desktop.core.intake import is_url, picture_note
+    from vvic_desktop.core.pictures import analyse_on_arrival
     from vvic_desktop.storage.thumbs import ThumbnailDownloader
 
     images: dict[str, bytes | Path] = {}
@@ -105,7 +111,10 @@ def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
     with open_services(args) as services:
         store = services.thumbnail_store
     if urls:
-        report = ThumbnailDownloader(store, allow_private=args.allow_private).fetch_all(urls)
+        report = ThumbnailDownloader(
+            store, allow_private=args.allow_private,
+            on_arrival=lambda data: analyse_on_arrival(data, store),
+        ).fetch_all(urls)
         fetched = report.shas
         for url, exc in report.errors.items():
             for o in offers:
@@ -122,7 +131,7 @@ def _images(offers: list[Offer], base: Path, args: argparse.Namespace,
         else:
             path = Path(o.image_url).expanduser()
             images[o.key] = path if path.is_absolute() else base / path
-    return images
+    return images, store
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,10 +144,11 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.items)
     offers = [_offer(item) for item in _load(path)]
     notes: dict[str, str] = {}
-    images = _images(offers, path.resolve().parent, args, notes)
-    # Decode once here to learn which images were unusable (grouping treats them as missing).
+    images, store = _images(offers, path.resolve().parent, args, notes)
+    # Analysed once here (what the store holds is read, not decoded again) to learn which
+    # images were unusable (grouping treats them as missing).
     keys = [o.key for o in offers]
-    pictures = analyse([images.get(k) for k in keys])
+    pictures = analyse([images.get(k) for k in keys], store=store)
     for offer, problem in zip(offers, pictures.problems, strict=True):
         if problem and offer.item_id not in notes:
             notes[offer.item_id] = picture_note(problem)

@@ -133,6 +133,17 @@ def analyse(sources: Sequence[PictureSource | None], *, store: FeatureStore | No
     return Pictures(batch, [one.features for one in done], [one.problem for one in done])
 
 
+def analyse_on_arrival(data: bytes, store: FeatureStore) -> None:
+    """Analyse one picture just downloaded into `store` (the downloader runs this beside
+    its downloads: `storage.thumbs.ThumbnailDownloader.on_arrival`): its local features and
+    signature row are then stored when the search groups its listings, so grouping reads
+    them (`analyse`'s first pass) instead of decoding every picture after the last one
+    arrived; the decoding and analysis run while other downloads wait on the network. A
+    picture that cannot be used stores nothing (grouping finds it unusable again, which
+    is cheap)."""
+    analyse([data], store=store, workers=1)
+
+
 @dataclass(slots=True)
 class _Todo:
     """A picture the first pass left to decode: its source, and what that pass learnt (its

@@ -38,6 +38,9 @@ _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_WORKERS = 4
 THUMB_MAX_BYTES = 8 * 1024 * 1024  # an item picture larger than this is not a thumbnail
 THUMB_DEADLINE_S = 15.0
+# Threads that run `ThumbnailDownloader.on_arrival` beside the downloads: a picture's
+# analysis (~4 ms of CPU) is far shorter than a download, and the machine has two cores.
+ARRIVAL_WORKERS = 2
 
 Fetch = Callable[..., bytes]
 
@@ -132,6 +135,10 @@ class ThumbnailDownloader:
     Which private hosts a picture may come from is `policy` (`core.intake.address_policy`,
     decided once per search target); `allow_private` is the legacy flag (loopback and LAN,
     never link-local) for tests and `vvic group --allow-private`.
+    `on_arrival(data)` runs for each picture fetched from the network once it is stored, on
+    `ARRIVAL_WORKERS` threads beside the downloads (a search's downloader analyses it for
+    grouping there: `core.pictures.analyse_on_arrival`); it is not run for pictures already
+    stored, and `fetch_all` returns after the last one finished.
     """
 
     def __init__(
@@ -144,6 +151,7 @@ class ThumbnailDownloader:
         max_bytes: int = THUMB_MAX_BYTES,
         deadline: float = THUMB_DEADLINE_S,
         fetch: Fetch | None = None,
+        on_arrival: Callable[[bytes], None] | None = None,
     ) -> None:
         if fetch is None:
             from vvic_desktop.core.intake import fetch_url
@@ -156,6 +164,7 @@ class ThumbnailDownloader:
         self.max_bytes = max_bytes
         self.deadline = deadline
         self._fetch = fetch
+        self.on_arrival = on_arrival
         self._lock = threading.Lock()
         self._inflight: dict[str, threading.Event] = {}
 
@@ -183,26 +192,38 @@ class ThumbnailDownloader:
             progress(0, total)
         if not todo:
             return report
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(todo)),
-                                thread_name_prefix="thumbs") as pool:
-            futures = {url: pool.submit(self._one, url, cancel) for url in todo}
-            for url, fut in futures.items():
-                try:
-                    sha, fetched = fut.result()
-                    report.shas[url] = sha
-                    report.downloaded += int(fetched)
-                except Cancelled:
-                    for other in futures.values():
-                        other.cancel()
-                    raise
-                except VvicError as exc:
-                    report.errors[url] = exc
-                done += 1
-                if progress:
-                    progress(done, total)
+        # `on_arrival` runs on threads of its own, so a download never waits for the
+        # analysis of the one before; fetch_all returns once every arrival is analysed.
+        arrivals = (ThreadPoolExecutor(max_workers=ARRIVAL_WORKERS,
+                                       thread_name_prefix="thumbs-arrival")
+                    if self.on_arrival is not None else None)
+        cancelled = False
+        try:
+            with ThreadPoolExecutor(max_workers=min(self.max_workers, len(todo)),
+                                    thread_name_prefix="thumbs") as pool:
+                futures = {url: pool.submit(self._one, url, cancel, arrivals) for url in todo}
+                for url, fut in futures.items():
+                    try:
+                        sha, fetched = fut.result()
+                        report.shas[url] = sha
+                        report.downloaded += int(fetched)
+                    except Cancelled:
+                        cancelled = True
+                        for other in futures.values():
+                            other.cancel()
+                        raise
+                    except VvicError as exc:
+                        report.errors[url] = exc
+                    done += 1
+                    if progress:
+                        progress(done, total)
+        finally:
+            if arrivals is not None:  # cancelled: what has not started is dropped
+                arrivals.shutdown(wait=True, cancel_futures=cancelled)
         return report
 
-    def _one(self, url: str, cancel: CancelToken | None) -> tuple[str, bool]:
+    def _one(self, url: str, cancel: CancelToken | None,
+             arrivals: ThreadPoolExecutor | None = None) -> tuple[str, bool]:
         if cancel is not None:
             cancel.raise_if_cancelled()
         while True:
@@ -230,11 +251,23 @@ class ThumbnailDownloader:
             )
             sha = self.store.put(data)
             self.store.remember_url(url, sha)
+            if arrivals is not None and self.on_arrival is not None:
+                arrivals.submit(_arrived, self.on_arrival, data)
             return sha, True
         finally:
             with self._lock:
                 self._inflight.pop(url, None)
             mine.set()
+
+
+def _arrived(hook: Callable[[bytes], None], data: bytes) -> None:
+    """`ThumbnailDownloader.on_arrival` for a picture just stored. Work done ahead for
+    grouping: whatever goes wrong there costs grouping the work again,
+    never the picture, and never the other downloads."""
+    try:
+        hook(data)
+    except Exception:  # a hook's fault must not sink a stored picture
+        log.warning("analysing a picture on arrival failed", exc_info=True)
 
 
 def stored_picture_sha(store: ThumbnailStore, url: str) -> str | None:
