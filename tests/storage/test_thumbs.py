@@ -140,6 +140,32 @@ def test_cancel_during_arrivals_stops_the_downloads(store: ThumbnailStore) -> No
     assert store.sha_for_url("http://x/0") and not store.sha_for_url("http://x/9")
 
 
+def test_pictures_waiting_for_on_arrival_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A download that would queue more than ARRIVAL_PENDING pictures waits (the bytes held
+    stay bounded); every queued picture is still seen, and the room is given back."""
+    from vvic_desktop.storage import thumbs
+
+    monkeypatch.setattr(thumbs, "ARRIVAL_PENDING", 2)
+    monkeypatch.setattr(thumbs, "ARRIVAL_WORKERS", 1)
+    started, go = threading.Event(), threading.Event()
+    seen: list[bytes] = []
+
+    def hook(data: bytes) -> None:
+        started.set()
+        assert go.wait(timeout=60)
+        seen.append(data)
+
+    arrivals = thumbs._Arrivals(hook)
+    arrivals.submit(b"a")
+    assert started.wait(timeout=60)  # "a" is being analysed, "b" waits behind it
+    arrivals.submit(b"b")
+    assert not arrivals._room.acquire(blocking=False)  # full: a third submit would wait
+    go.set()
+    arrivals.close(cancelled=False)
+    assert seen == [b"a", b"b"]
+    assert all(arrivals._room.acquire(blocking=False) for _ in range(2))
+
+
 def test_cancel_raises_and_keeps_what_was_stored(store: ThumbnailStore) -> None:
     token = CancelToken()
     token.cancel()

@@ -41,6 +41,9 @@ THUMB_DEADLINE_S = 15.0
 # Threads that run `ThumbnailDownloader.on_arrival` beside the downloads: a picture's
 # analysis (~4 ms of CPU) is far shorter than a download, and the machine has two cores.
 ARRIVAL_WORKERS = 2
+# Pictures waiting for them at most: a download that would queue another waits, so the bytes
+# held stay bounded (8 × THUMB_MAX_BYTES at worst) however fast the pictures come.
+ARRIVAL_PENDING = 8
 
 Fetch = Callable[..., bytes]
 
@@ -194,9 +197,7 @@ class ThumbnailDownloader:
             return report
         # `on_arrival` runs on threads of its own, so a download never waits for the
         # analysis of the one before; fetch_all returns once every arrival is analysed.
-        arrivals = (ThreadPoolExecutor(max_workers=ARRIVAL_WORKERS,
-                                       thread_name_prefix="thumbs-arrival")
-                    if self.on_arrival is not None else None)
+        arrivals = _Arrivals(self.on_arrival) if self.on_arrival is not None else None
         cancelled = False
         try:
             with ThreadPoolExecutor(max_workers=min(self.max_workers, len(todo)),
@@ -218,12 +219,12 @@ class ThumbnailDownloader:
                     if progress:
                         progress(done, total)
         finally:
-            if arrivals is not None:  # cancelled: what has not started is dropped
-                arrivals.shutdown(wait=True, cancel_futures=cancelled)
+            if arrivals is not None:
+                arrivals.close(cancelled)
         return report
 
     def _one(self, url: str, cancel: CancelToken | None,
-             arrivals: ThreadPoolExecutor | None = None) -> tuple[str, bool]:
+             arrivals: _Arrivals | None = None) -> tuple[str, bool]:
         if cancel is not None:
             cancel.raise_if_cancelled()
         while True:
@@ -251,8 +252,8 @@ class ThumbnailDownloader:
             )
             sha = self.store.put(data)
             self.store.remember_url(url, sha)
-            if arrivals is not None and self.on_arrival is not None:
-                arrivals.submit(_arrived, self.on_arrival, data)
+            if arrivals is not None:
+                arrivals.submit(data)
             return sha, True
         finally:
             with self._lock:
@@ -260,14 +261,35 @@ class ThumbnailDownloader:
             mine.set()
 
 
-def _arrived(hook: Callable[[bytes], None], data: bytes) -> None:
-    """`ThumbnailDownloader.on_arrival` for a picture just stored. Work done ahead for
-    grouping: whatever goes wrong there costs grouping the work again,
-    never the picture, and never the other downloads."""
-    try:
-        hook(data)
-    except Exception:  # a hook's fault must not sink a stored picture
-        log.warning("analysing a picture on arrival failed", exc_info=True)
+class _Arrivals:
+    """`ThumbnailDownloader.on_arrival` run beside one `fetch_all`'s downloads, on
+    `ARRIVAL_WORKERS` threads, with at most `ARRIVAL_PENDING` pictures waiting."""
+
+    def __init__(self, hook: Callable[[bytes], None]) -> None:
+        self._hook = hook
+        self._pool = ThreadPoolExecutor(max_workers=ARRIVAL_WORKERS,
+                                        thread_name_prefix="thumbs-arrival")
+        self._room = threading.BoundedSemaphore(ARRIVAL_PENDING)
+
+    def submit(self, data: bytes) -> None:
+        """Queue a picture just stored; waits while `ARRIVAL_PENDING` are queued (each
+        hook call is bounded, so the wait is)."""
+        self._room.acquire()
+        self._pool.submit(self._run, data)
+
+    def _run(self, data: bytes) -> None:
+        """Work done ahead for grouping: whatever goes wrong there costs grouping the work
+        again, never the picture, and never the other downloads."""
+        try:
+            self._hook(data)
+        except Exception:  # a hook's fault must not sink a stored picture
+            log.warning("analysing a picture on arrival failed", exc_info=True)
+        finally:
+            self._room.release()
+
+    def close(self, cancelled: bool) -> None:
+        """Wait for the queued pictures; when cancelled, only for those already started."""
+        self._pool.shutdown(wait=True, cancel_futures=cancelled)
 
 
 def stored_picture_sha(store: ThumbnailStore, url: str) -> str | None:
