@@ -2,7 +2,7 @@
 apart, with and without the default auto-crop, and query time. Not collected by pytest.
 
     .venv/bin/python tests/bench/eval_real_local.py [--data ../shared/data/apparel-dev]
-        [--embedder combined|open-nsfw|classical|effnet:PATH.onnx[@W]]... [--no-rerank]
+        [--embedder combined|open-nsfw|classical|effnet:PATH.onnx[@W][,SIZE]]... [--no-rerank]
         [--repeats 2] [--every N] [--crop-only] [--dump dev.jsonl] [--query-views both|cut|compare]
         [--no-skimage] [--code-ref REF]
 
@@ -163,8 +163,9 @@ def load_average() -> str:
 
 
 def make_embedder(spec: str):  # type: ignore[no-untyped-def]
-    """`combined` (the app's default), `classical`, or `effnet:PATH.onnx[@WEIGHT]` (an
-    EfficientNet-Lite ONNX with the classical block, learned weight 0.6 unless given)."""
+    """`combined` (the app's default), `classical`, or `effnet:PATH.onnx[@WEIGHT][,SIZE]` (an
+    EfficientNet-Lite ONNX with the classical block, learned weight 0.6 unless given, input
+    SIZE px a side instead of the app's 224: Lite1 was trained at 240, Lite2 at 260)."""
     from vvic_desktop.core import features
 
     if spec == "combined":
@@ -174,8 +175,18 @@ def make_embedder(spec: str):  # type: ignore[no-untyped-def]
     if spec == "open-nsfw":
         return features.CombinedEmbedder(features.LearnedEmbedder(), features.ClassicalEmbedder())
     if spec.startswith("effnet:"):
+        spec, _, size = spec.partition(",")
         path, _, weight = spec.split(":", 1)[1].partition("@")
         learned = features.LiteEmbedder(Path(path), check=False)
+        if size:  # the network's own training resolution (Lite1 240, Lite2 260)
+            side = int(size)
+
+            def sized(rgb: np.ndarray) -> np.ndarray:
+                square = cv2.resize(features._square_on_white(rgb), (side, side),
+                                    interpolation=cv2.INTER_AREA)
+                return ((square.astype(np.float32) - 127.0) / 128.0).transpose(2, 0, 1)
+
+            learned._input = sized  # type: ignore[method-assign]
         return features.CombinedEmbedder(learned, features.ClassicalEmbedder(),
                                           float(weight or 0.6))
     raise SystemExit(f"unknown embedder {spec}")
@@ -207,7 +218,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--embedder", action="append",
-                        help="combined (default) | open-nsfw | classical | effnet:PATH[@W]; "
+                        help="combined (default) | open-nsfw | classical | effnet:PATH[@W][,SIZE]; "
                              "repeat to compare several on the same queries in one run")
     parser.add_argument("--repeats", type=int, default=2, help="re-photos per product")
     parser.add_argument("--no-rerank", action="store_true",

