@@ -204,13 +204,16 @@ def ours(offers: list[Offer], store: object | None = None) -> list[list[Offer]]:
 
 
 def real_corpus(folder: Path) -> list[tuple[Offer, dict, str, bool]]:
-    """Listing copies of the real apparel photos (dev styles; `real_photos`), as files."""
+    """Listing copies of the real apparel photos (dev styles; `real_photos`), as files;
+    no collages, and no detail insets (added to `real_photos.EDITS` in session 16: the
+    listings timed here are the same as before it)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import real_photos
 
     dev, _held = real_photos.split_styles()
     out = []
-    for k, it in enumerate(real_photos.corpus(dev, views=("main",))):
+    edits = tuple(e for e in real_photos.EDITS if e != "inset")
+    for k, it in enumerate(real_photos.corpus(dev, views=("main",), copies=edits)):
         if it.edit == "collage":
             continue
         path = folder / f"real{k}.jpg"

@@ -9,9 +9,9 @@ other style of the category is a look-alike, every other colour of the style the
 look-alike of all). Two scores per run, dev and held-out styles apart (`split_styles`):
 
 - listings: the main photos and their copies; truth = the same product. Pairwise
-  P / R / F1 without collages and with them, recall by kind of edit (a copy grouped with
-  its own main photo), look-alike pairs merged (distinct product pairs of one category),
-  colour-variant product pairs merged.
+  P / R / F1 without collages (nor detail insets: `real_photos.COMPOSITES`) and with them,
+  recall by kind of edit (a copy grouped with its own main photo), look-alike pairs merged
+  (distinct product pairs of one category), colour-variant product pairs merged.
 - apparel: everything, back and detail shots too; truth = the same product. Precision,
   the rate at which listing copies rejoin their main photo, colour-variant merges.
 
@@ -76,7 +76,7 @@ def score(name: str, listings: list[real_photos.Listing], gid: dict[str, int],
     n = len(listings)
     prod = [it.product for it in listings]
     style = [it.style for it in listings]
-    collage = np.array([it.edit == "collage" for it in listings])
+    collage = np.array([it.edit in real_photos.COMPOSITES for it in listings])
     g = np.array([gid[it.key] for it in listings])
     i, j = np.triu_indices(n, 1)
     twin = np.array([frozenset((prod[a], prod[b])) in twins for a, b in zip(i, j, strict=True)],
@@ -110,7 +110,7 @@ def score(name: str, listings: list[real_photos.Listing], gid: dict[str, int],
         if it.edit not in ("original",):
             per_edit[it.edit].append(gid[it.key] == main_gid.get(it.product))
     allc = [x for e, v in per_edit.items() for x in v]
-    plain = [x for e, v in per_edit.items() if e != "collage" for x in v]
+    plain = [x for e, v in per_edit.items() if e not in real_photos.COMPOSITES for x in v]
     print(f"  {name}: copies rejoin their main photo {sum(allc)}/{len(allc)} = "
           f"{sum(allc) / max(len(allc), 1):.3f} (without collages "
           f"{sum(plain) / max(len(plain), 1):.3f})")

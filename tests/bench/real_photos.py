@@ -30,9 +30,12 @@ LABELS = DATA / "products" / "labels.json"
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 # The kinds of listing edit; "combo" is two or three of the others at once (what most real
-# re-posts are); "collage" puts the photo in a 2–4 picture grid.
+# re-posts are); "collage" puts the photo in a 2–4 picture grid; "inset" pastes a 2–3×
+# close-up of the photo's own middle into a corner (picture-in-picture, the detail inset
+# wholesale listings carry; last, so the draws of the others did not change when it came).
 EDITS = ("recompress", "resize", "crop", "border", "pad", "watermark", "mirror", "colour",
-         "combo", "collage")
+         "combo", "collage", "inset")
+COMPOSITES = ("collage", "inset")  # edits that add another picture's pixels
 STALLS = ("十三行小野家", "四季青阿美服饰", "沙河南城女装", "杭州衣品天成", "白马7楼A12",
           "濮院羊毛衫", "新塘牛仔工厂店", "虎门潮流前线")
 LISTING_SIDE = 800  # the longer side of a marketplace listing photo
@@ -191,9 +194,29 @@ def _collage(img: Image.Image, others: list[Image.Image], rng: random.Random) ->
     return out
 
 
+def _inset(img: Image.Image, rng: random.Random) -> Image.Image:
+    w, h = img.size
+    zoom = rng.uniform(2.0, 3.0)
+    side = int(min(w, h) * rng.uniform(0.28, 0.38))
+    src = side / zoom
+    cx, cy = rng.uniform(0.35, 0.65) * w, rng.uniform(0.35, 0.65) * h
+    box = (int(cx - src / 2), int(cy - src / 2), int(cx + src / 2), int(cy + src / 2))
+    detail = img.crop(box).resize((side, side), Image.Resampling.LANCZOS)
+    detail = ImageOps.expand(detail, border=max(2, side // 60),
+                             fill=rng.choice([(255, 255, 255), (230, 230, 230), (40, 40, 40)]))
+    margin = int(min(w, h) * rng.uniform(0.0, 0.04))
+    corner = rng.choice(["bl", "br", "tl", "tr"])
+    x = margin if corner[1] == "l" else w - detail.width - margin
+    y = margin if corner[0] == "t" else h - detail.height - margin
+    out = img.copy()
+    out.paste(detail, (x, y))
+    return out
+
+
 _SIMPLE = {
     "crop": _crop, "border": _border, "pad": _pad, "watermark": _watermark,
     "colour": colour_shift, "mirror": lambda im, _rng: ImageOps.mirror(im),
+    "inset": _inset,
 }
 
 

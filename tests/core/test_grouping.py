@@ -467,6 +467,24 @@ def test_confirm_pair_needs_geometry_and_colour() -> None:
     assert not other.same and other.reason == "geometry"
 
 
+def test_a_copy_with_a_detail_inset_is_the_same_photo_and_a_recolour_with_one_is_not() -> None:
+    from tests.core.test_local_features import _with_inset
+    from tests.imagegen import scene
+    from vvic_desktop.core import local_features as lf
+
+    s = GroupingSettings()
+    base = lf.extract(scene(5, body=(200, 40, 40)))
+    for corner in ("tl", "br"):
+        inset = lf.extract(Image.open(io.BytesIO(_jpeg_bytes(
+            _with_inset(scene(5, body=(200, 40, 40)), corner), 80))))
+        assert grouping_rules.confirm_pair(base, inset, False, s).same
+        assert grouping_rules.confirm_pair(inset, base, False, s).same
+        recolour = lf.extract(Image.open(io.BytesIO(_jpeg_bytes(
+            _with_inset(scene(5, body=(40, 60, 200)), corner), 80))))
+        verdict = grouping_rules.confirm_pair(base, recolour, True, s)
+        assert not verdict.same and verdict.reason == "colour"
+
+
 def test_features_are_computed_once_and_kept_in_the_store(tmp_path) -> None:
     from vvic_desktop.core import pictures as pics
     from vvic_desktop.storage.thumbs import ThumbnailStore

@@ -4,6 +4,7 @@ colour inside the aligned overlap."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import cv2
@@ -103,7 +104,10 @@ def test_features_round_trip_through_bytes_and_refuse_foreign_data(original) -> 
     assert 0 < np.count_nonzero(back.garment) < back.garment.size
     assert lf.verify(back, feats).inliers >= MATCH
     data = feats.to_bytes()
-    for bad in (b"", b"nonsense", data[:-1], b"VLF\x09" + data[4:]):
+    # an inset box that does not fit the thumbnail is a damaged entry
+    th, tw = feats.colour.shape[:2]
+    outside = data[:-8] + lf._INSET.pack(0, 0, tw + 5, th)
+    for bad in (b"", b"nonsense", data[:-1], b"VLF\x09" + data[4:], outside):
         with pytest.raises(ValueError):
             lf.LocalFeatures.from_bytes(bad)
 
@@ -294,3 +298,61 @@ def test_ransacs_cap_still_finds_a_fit_of_the_size_a_caller_needs() -> None:
                 confidence=lf.RANSAC_CONFIDENCE, refineIters=10)
             assert mask is not None and int(mask.sum()) >= need
     assert lf._ransac_iterations(250, 4) == lf.RANSAC_MAX_ITERATIONS  # others: as before
+
+
+def _with_inset(img: Image.Image, corner: str = "br") -> Image.Image:
+    """A listing's picture-in-picture: a 2.5× close-up of the photo's middle, framed in
+    white, pasted into a corner."""
+    w, h = img.size
+    side = int(min(w, h) * 0.34)
+    src = side / 2.5
+    cx, cy = w / 2, h / 2
+    detail = img.crop((int(cx - src / 2), int(cy - src / 2), int(cx + src / 2),
+                       int(cy + src / 2))).resize((side, side))
+    detail = ImageOps.expand(detail, border=4, fill=(255, 255, 255))
+    out = img.copy()
+    x = 10 if corner[1] == "l" else w - detail.width - 10
+    y = 10 if corner[0] == "t" else h - detail.height - 10
+    out.paste(detail, (x, y))
+    return out
+
+
+@pytest.mark.parametrize("corner", ["tl", "tr", "bl", "br"])
+def test_a_corner_inset_is_found_where_it_was_pasted(original, corner) -> None:
+    f = lf.extract(_jpeg(_with_inset(original, corner)))
+    box = f.inset  # found once, by `extract`, and stored with the features
+    assert box is not None and box == lf.inset_box(f.colour)
+    assert lf.LocalFeatures.from_bytes(f.to_bytes()).inset == box
+    x0, y0, x1, y1 = box
+    h, w = f.colour.shape[:2]
+    # the rectangle sits in its corner and is about a third of the picture a side
+    assert (x0 == 0) == (corner[1] == "l") and (x1 == w) == (corner[1] == "r")
+    assert (y0 == 0) == (corner[0] == "t") and (y1 == h) == (corner[0] == "b")
+    assert 0.25 * w < x1 - x0 < 0.5 * w and 0.2 * h < y1 - y0 < 0.45 * h
+
+
+def test_no_inset_is_found_in_plain_photos() -> None:
+    for seed in range(3, 9):
+        f = lf.extract(scene(seed))
+        assert f.inset is None and lf.inset_box(f.colour) is None
+        assert lf.LocalFeatures.from_bytes(f.to_bytes()).inset is None
+
+
+def test_an_inset_copy_keeps_its_colour_and_a_recoloured_one_with_an_inset_does_not(
+        original) -> None:
+    a = lf.extract(original)
+    copy = lf.extract(_jpeg(_with_inset(original)))
+    match = lf.verify(a, copy)
+    assert match.inliers >= MATCH
+    kept = lf.overlap_colour(a, copy, match)
+    assert kept.masked and kept.changed < 0.05 and kept.coverage > 0.5
+    # Without the inset left out, its close-up reads as a recoloured part of the garment.
+    plain = lf.overlap_colour(a, dataclasses.replace(copy, inset=None), match)
+    assert not plain.masked and plain.blob > kept.blob
+    # Leaving the inset out never hides a recolour of the rest (either side's inset).
+    recoloured = lf.extract(_jpeg(_with_inset(scene(3, body=(40, 90, 200)))))
+    for x, y in ((a, recoloured), (recoloured, a)):
+        fit = lf.verify(x, y)
+        assert fit.inliers >= MATCH
+        assert lf.overlap_colour(x, y, fit).changed > 0.3
+
