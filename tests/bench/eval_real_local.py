@@ -42,6 +42,7 @@ held-out styles.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import random
@@ -179,14 +180,8 @@ def make_embedder(spec: str):  # type: ignore[no-untyped-def]
         path, _, weight = spec.split(":", 1)[1].partition("@")
         learned = features.LiteEmbedder(Path(path), check=False)
         if size:  # the network's own training resolution (Lite1 240, Lite2 260)
-            side = int(size)
-
-            def sized(rgb: np.ndarray) -> np.ndarray:
-                square = cv2.resize(features._square_on_white(rgb), (side, side),
-                                    interpolation=cv2.INTER_AREA)
-                return ((square.astype(np.float32) - 127.0) / 128.0).transpose(2, 0, 1)
-
-            learned._input = sized  # type: ignore[method-assign]
+            learned._input = functools.partial(  # type: ignore[method-assign]
+                features.LiteEmbedder._input, side=int(size))
         return features.CombinedEmbedder(learned, features.ClassicalEmbedder(),
                                           float(weight or 0.6))
     raise SystemExit(f"unknown embedder {spec}")

@@ -42,8 +42,8 @@ top-5 found, dev / held-out; Lite1 and Lite2 also at their training sizes via
     Lite0, 224 (app)  169/173  55/57   50/58  16/19    44/47  15/15       16/38  6/13
     Lite1, 224        169/173  56/57   50/58  15/19    45/47  14/15       18/38  6/13
     Lite2, 224        167/173  55/57   50/58  15/19    45/47  14/15       17/38  6/13
-    Lite1, 240        170/173  56/57   46/58  13/19    41/47  13/15       16/38  4/13
-    Lite2, 260        168/173  55/57   47/58  15/19    43/47  14/15       20/38  8/13
+    Lite1, 240        170/173  56/57   46/58  14/19    42/47  14/15       17/38  4/13
+    Lite2, 260        168/173  55/57   48/58  15/19    43/47  14/15       19/38  9/13
 
 None beats Lite0 on the dev back views; Lite0 stays (the smallest file, the fastest).
 
@@ -211,14 +211,14 @@ def lite_model_path() -> Path:
     raise ModelUnavailable(f"{LITE_FILE} was not built (installer/bootstrap.sh makes it)")
 
 
-def _square_on_white(rgb: np.ndarray) -> np.ndarray:
-    """The picture centred on a white square (no distortion), MODEL_INPUT px a side."""
+def _square_on_white(rgb: np.ndarray, side: int = MODEL_INPUT) -> np.ndarray:
+    """The picture centred on a white square (no distortion), `side` px a side."""
     h, w = rgb.shape[:2]
-    side = max(h, w)
-    canvas = np.full((side, side, 3), 255, np.uint8)
-    y, x = (side - h) // 2, (side - w) // 2
+    square = max(h, w)
+    canvas = np.full((square, square, 3), 255, np.uint8)
+    y, x = (square - h) // 2, (square - w) // 2
     canvas[y:y + h, x:x + w] = rgb
-    return cv2.resize(canvas, (MODEL_INPUT, MODEL_INPUT), interpolation=cv2.INTER_AREA)
+    return cv2.resize(canvas, (side, side), interpolation=cv2.INTER_AREA)
 
 
 class _OnnxEmbedder:
@@ -296,9 +296,9 @@ class LiteEmbedder(_OnnxEmbedder):
         super().__init__(path or lite_model_path())
 
     @staticmethod
-    def _input(rgb: np.ndarray) -> np.ndarray:
-        """Square on white, 224 px, RGB, (x - 127) / 128, CHW."""
-        small = _square_on_white(rgb)
+    def _input(rgb: np.ndarray, side: int = MODEL_INPUT) -> np.ndarray:
+        """Square on white, 224 px (`side`), RGB, (x - 127) / 128, CHW."""
+        small = _square_on_white(rgb, side)
         return ((small.astype(np.float32) - 127.0) / 128.0).transpose(2, 0, 1)
 
 
