@@ -111,9 +111,11 @@ def score(name: str, listings: list[real_photos.Listing], gid: dict[str, int],
             per_edit[it.edit].append(gid[it.key] == main_gid.get(it.product))
     allc = [x for e, v in per_edit.items() for x in v]
     plain = [x for e, v in per_edit.items() if e not in real_photos.COMPOSITES for x in v]
+    no_inset = [x for e, v in per_edit.items() if e != "inset" for x in v]
     print(f"  {name}: copies rejoin their main photo {sum(allc)}/{len(allc)} = "
           f"{sum(allc) / max(len(allc), 1):.3f} (without collages "
-          f"{sum(plain) / max(len(plain), 1):.3f})")
+          f"{sum(plain) / max(len(plain), 1):.3f}; without insets, as before session 16: "
+          f"{sum(no_inset)}/{len(no_inset)} = {sum(no_inset) / max(len(no_inset), 1):.3f})")
     if by_edit:
         print("  recall by edit: " + "  ".join(
             f"{e} {sum(v) / len(v):.2f}" for e, v in sorted(per_edit.items())))

@@ -641,3 +641,71 @@ def test_confirm_pair_refuses_a_recoloured_part_by_its_solid_window() -> None:
     assert s.blob_sure < colour.blob < s.blob_max and colour.part > s.part_max
     verdict = grouping.confirm_pair(a, b, True, s)
     assert not verdict.same and verdict.reason == "colour"
+
+
+def test_a_collage_cell_with_a_borderline_fit_is_confirmed_by_its_aligned_structure() -> None:
+    """A collage's cell fits with few inliers and moves every whole-picture signature, so
+    the signatures' second opinion disagrees; the fit laying the same photo on itself is the
+    second opinion then. It never speaks for colour: the recoloured photo in the same collage
+    is refused by colour, whatever its structure."""
+    from tests.core.test_local_features import _collage
+    from tests.imagegen import scene
+    from vvic_desktop.core import local_features as lf
+
+    s = GroupingSettings()
+    photo = scene(3)
+    a = lf.extract(photo)
+    cell = lf.extract(Image.open(io.BytesIO(_jpeg_bytes(_collage(photo, scene(11)), 70))))
+    verdict = grouping.confirm_pair(cell, a, False, s)
+    assert s.inliers_min <= verdict.inliers < s.inliers_sure  # borderline geometry
+    assert verdict.same and verdict.aligned >= s.aligned_min
+    # The cue decides: asked for more agreement than the photo shows, the pair is refused.
+    strict = GroupingSettings(aligned_min=min(verdict.aligned + 0.01, 0.99))
+    assert grouping.confirm_pair(cell, a, False, strict).reason == "borderline"
+    # With the signatures agreeing it is not asked.
+    assert np.isnan(grouping.confirm_pair(cell, a, True, s).aligned)
+    recoloured = lf.extract(Image.open(io.BytesIO(
+        _jpeg_bytes(_collage(scene(3, body=(40, 90, 200)), scene(11)), 70))))
+    refused = grouping.confirm_pair(recoloured, a, False, s)
+    assert not refused.same and refused.reason == "colour"
+
+
+def test_a_composite_picture_never_leads_a_group_over_a_plain_one() -> None:
+    """The leader is the picture the others are checked against: the plain photo the copies
+    were made from, not a collage holding it (its fit to each copy is weaker), even where
+    the collage comes first and is as near to the others as they are to one another."""
+    from PIL import ImageOps
+
+    from tests.core.test_local_features import _collage
+    from tests.imagegen import scene
+    from vvic_desktop.core.pictures import analyse
+
+    photo = scene(3)
+    pictures = [_collage(photo, scene(11)), photo, photo.crop((40, 60, 600, 720)),
+                ImageOps.expand(photo, 30, fill=(200, 20, 20))]
+    pics = analyse([_jpeg_bytes(p) for p in pictures])
+    offers = [Offer("vvic", str(k), "", Decimal(60)) for k in range(len(pictures))]
+    s = GroupingSettings()
+    ev = grouping.evaluate(pics.signatures, offers, s)
+    ev.hash_distance[:] = 0  # every pair near: equal degrees, the earliest item would lead
+    groups = grouping.confirm_and_cluster(len(pictures), ev, pics, s)
+    assert sorted(m for g in groups for m in g) == [0, 1, 2, 3]
+    assert [g[0] for g in groups if 1 in g] == [1]
+
+
+def test_a_composite_shares_the_proposals_of_near_identical_pictures() -> None:
+    """A collage (0) proposed beside one copy (1) of a photo is proposed beside the copy's
+    near-identical pictures (2, 3) too, so the group's leader, whichever of them it is,
+    checks it. A plain picture (4) proposed beside 1 is not: its hash speaks for itself."""
+    i = np.array([0, 1, 1, 2, 1])
+    j = np.array([1, 2, 3, 3, 4])
+    tight = np.array([False, True, True, True, False])
+    composite = np.array([True, False, False, False, False])
+    si, sj = grouping_candidates.shared_pairs(5, i, j, tight, composite)
+    assert sorted(zip(si.tolist(), sj.tolist(), strict=True)) == [(0, 2), (0, 3)]
+    none = grouping_candidates.shared_pairs(5, i, j, tight, np.zeros(5, bool))
+    assert len(none[0]) == 0
+    # Already proposed pairs are not proposed again; a composite is never its own pair.
+    i2, j2 = np.append(i, 0), np.append(j, 2)
+    si, sj = grouping_candidates.shared_pairs(5, i2, j2, np.append(tight, False), composite)
+    assert sorted(zip(si.tolist(), sj.tolist(), strict=True)) == [(0, 3)]

@@ -78,6 +78,31 @@ def test_a_photo_inside_a_collage_matches(original) -> None:
     assert x < collage.width / 2
 
 
+
+def test_a_fit_lays_the_same_photo_on_itself_and_not_another(original) -> None:
+    """`aligned_structure`: under the fit of the photo into its collage cell, the photo's
+    fine structure agrees with the cell's nearly pixel for pixel; another photo put through
+    the same fit does not (only the white around both garments agrees); a recolour keeps
+    its structure (the cue is blind to colour, which the colour check sees)."""
+    collage = lf.extract(_jpeg(_collage(original, scene(11))))
+    a = lf.extract(original)
+    match = lf.verify(collage, a)
+    assert lf.aligned_structure(collage, a, match) > 0.9
+    assert lf.aligned_structure(collage, lf.extract(scene(7)), match) < 0.7
+    recoloured = lf.extract(scene(3, body=(40, 90, 200)))
+    assert lf.aligned_structure(collage, recoloured, match) > 0.9
+    assert lf.aligned_structure(collage, a, lf.NO_MATCH) == 0.0
+    cache = lf.ColourCache()  # the cache changes nothing
+    assert lf.aligned_structure(collage, a, match, cache) == lf.aligned_structure(
+        collage, a, match)
+
+
+def test_a_collage_or_an_inset_looks_composite_and_listing_edits_do_not(original) -> None:
+    assert lf.looks_composite(lf.extract(_jpeg(_collage(original, scene(11)))))
+    assert lf.looks_composite(lf.extract(_jpeg(_with_inset(original))))
+    for edit in sorted(EDITS):
+        assert not lf.looks_composite(lf.extract(_jpeg(EDITS[edit](original)))), edit
+
 def test_another_photo_does_not_match(original) -> None:
     a = lf.extract(original)
     for seed in (5, 7, 9):

@@ -39,6 +39,8 @@ from vvic_desktop.core.grouping_candidates import (
     candidate_pairs_all,
     candidate_pairs_index,
     nearest_pairs,
+    pair_distance,
+    shared_pairs,
     title_pairs,
     union_pairs,
 )
@@ -50,7 +52,7 @@ from vvic_desktop.core.grouping_rules import (
     pair_evidence,
 )
 from vvic_desktop.core.hashing import SignatureBatch
-from vvic_desktop.core.local_features import ColourCache, LocalFeatures
+from vvic_desktop.core.local_features import ColourCache, LocalFeatures, looks_composite
 from vvic_desktop.core.models import Offer, StyleGroup
 from vvic_desktop.core.pictures import FeatureStore, Pictures, analyse
 from vvic_desktop.core.style_groups import best_offer_key, make_group
@@ -89,8 +91,9 @@ def group_offers(
             pictures = analyse(sources, store=feature_store)
     if len(pictures.signatures) != len(offers) or len(pictures.features) != len(offers):
         raise ValueError("signatures must have one row per offer")
-    ev = evaluate(pictures.signatures, offers, settings)
-    clusters = confirm_and_cluster(len(offers), ev, pictures, settings)
+    composite = _composites(pictures)
+    ev = evaluate(pictures.signatures, offers, settings, composite)
+    clusters = confirm_and_cluster(len(offers), ev, pictures, settings, composite)
     groups = [
         make_group([offers[k] for k in members], settings.best_offer_order)
         for members in clusters
@@ -99,15 +102,23 @@ def group_offers(
     return groups
 
 
+_TIGHT = 6  # pHash distance of near-identical pictures, which share their proposals
 _CONFIRM_WORKERS = 2  # this machine class has two cores
 
 
+def _composites(pictures: Pictures) -> np.ndarray:
+    """Per picture: does it hold another picture (`looks_composite`)?"""
+    return np.array([f is not None and looks_composite(f) for f in pictures.features], bool)
+
+
 def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
-                        settings: GroupingSettings) -> list[list[int]]:
+                        settings: GroupingSettings,
+                        composite: np.ndarray | None = None) -> list[list[int]]:
     """Star clustering with lazy confirmation: every member is confirmed against its leader.
 
     Items are visited by how many near candidates they have (most first: the clean photo
-    most re-posts were made from; ties: the earlier item, usually the better search rank).
+    most re-posts were made from; ties: the earlier item, usually the better search rank),
+    a `composite` picture (a collage, an inset: `looks_composite`) after every plain one.
     An unassigned item becomes a leader and is checked against each unassigned candidate;
     the confirmed ones join it. No chaining: a member never brings in its own candidates.
     Pairs with local features on both sides are confirmed geometrically
@@ -132,8 +143,14 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     def confirm(job: tuple[LocalFeatures, LocalFeatures, bool]) -> bool:
         return confirm_pair(job[0], job[1], job[2], settings, cache).same
 
+    # Pictures with another picture pasted in (a corner inset, a collage's cells) lead
+    # last: a leader should be the plain photo the copies were made from, and a
+    # composite's fit to a plain copy is weaker (its photo is smaller, partly covered).
+    if composite is None:
+        composite = _composites(pictures)
+    visit = np.lexsort((np.arange(n), -degree, composite)).tolist()
     with ThreadPoolExecutor(max_workers=_CONFIRM_WORKERS) as pool:
-        for leader in np.lexsort((np.arange(n), -degree)).tolist():
+        for leader in visit:
             if group_of[leader] >= 0:
                 continue
             gid = len(groups)
@@ -169,16 +186,23 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
 
 
 def evaluate(
-    batch: SignatureBatch, offers: Sequence[Offer], settings: GroupingSettings
+    batch: SignatureBatch, offers: Sequence[Offer], settings: GroupingSettings,
+    composite: np.ndarray | None = None,
 ) -> PairEvidence:
     """Candidate pairs and their signature evidence: pairs near by hash (plain or mirrored),
-    each picture's nearest few by hash and colour, and title-only pairs for offers without
-    a picture."""
+    each picture's nearest few by hash and colour, for a `composite` picture (a mask: a
+    collage, an inset; `looks_composite`) also the near-identical pictures of those
+    (`shared_pairs`), and title-only pairs for offers without a picture."""
     n = len(offers)
     if n <= settings.all_pairs_limit:
         ci, cj = candidate_pairs_all(batch, settings.proposal_distance)
         ni, nj = nearest_pairs(batch, settings.proposal_neighbours)
         ci, cj = union_pairs(n, (ci, ni), (cj, nj))
+        if composite is not None and composite.any():
+            tight = batch.ok[ci] & batch.ok[cj] & (pair_distance(batch, ci, cj) <= _TIGHT)
+            si, sj = shared_pairs(n, ci, cj, tight, composite)
+            if len(si):
+                ci, cj = union_pairs(n, (ci, si), (cj, sj))
     else:
         ci, cj = candidate_pairs_index(batch, min(settings.candidate_distance, 7))
     missing = np.flatnonzero(~batch.ok)

@@ -164,3 +164,39 @@ def nearest_pairs(batch: SignatureBatch, k: int) -> tuple[np.ndarray, np.ndarray
     b = near.reshape(-1)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     return ok[lo], ok[hi]
+
+
+def shared_pairs(n: int, i: np.ndarray, j: np.ndarray, tight: np.ndarray,
+                 composite: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Proposals a composite picture shares with near-identical pictures: where a
+    `composite` x (a collage, a picture with an inset: its hash is not its photo's) is
+    proposed beside y, and y and z are near-identical (`tight`: a mask over the pairs
+    (i, j), say pHash distance ≤ 6: a re-encode, resize or pad of one photo), (x, z) is
+    proposed too (i < j, not already in (i, j)). A collage is proposed beside a few of its
+    photo's copies by colour; the group's leader, which alone confirms members, may not be
+    among them. Only proposes: every pair is still confirmed on its own."""
+    comp = np.flatnonzero(composite)
+    if not len(comp) or not len(i) or not tight.any():
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    # Both directions of every pair, sorted by their first picture: a picture's proposals
+    # (and, of the tight pairs, its near-identical pictures) are one slice.
+    src, dst = np.concatenate([i, j]), np.concatenate([j, i])
+    order = np.argsort(src, kind="stable")
+    src, dst = src[order], dst[order]
+    is_tight = np.concatenate([tight, tight])[order]
+    starts = np.searchsorted(src, np.arange(n + 1))
+    tsrc, tdst = src[is_tight], dst[is_tight]
+    tstarts = np.searchsorted(tsrc, np.arange(n + 1))
+    out_i: list[np.ndarray] = []
+    out_j: list[np.ndarray] = []
+    for x in comp.tolist():
+        mine = dst[starts[x]: starts[x + 1]]
+        if not len(mine):
+            continue
+        reach = np.concatenate([tdst[tstarts[y]: tstarts[y + 1]] for y in mine.tolist()])
+        reach = np.setdiff1d(reach, np.append(mine, x))
+        out_i.append(np.minimum(reach, x))
+        out_j.append(np.maximum(reach, x))
+    if not out_i:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    return (np.concatenate(out_i).astype(np.intp), np.concatenate(out_j).astype(np.intp))

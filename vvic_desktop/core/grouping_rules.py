@@ -18,6 +18,7 @@ from vvic_desktop.core.hashing import SignatureBatch
 from vvic_desktop.core.local_features import (
     ColourCache,
     LocalFeatures,
+    aligned_structure,
     overlap_colour,
     reverse,
     verify,
@@ -74,6 +75,14 @@ class GroupingSettings:
     # (`OverlapColour.part`) changed nearly through: the second cue of a recolour, so that a
     # recoloured waistband or bra sitting just under `blob_max` is still another product.
     part_max: float = 0.9
+    # The fine structure of the two pictures laid on one another by the fit
+    # (`local_features.aligned_structure`): a second opinion on a borderline fit whose colour
+    # is sure, where the whole-picture signatures cannot agree (a collage's cell, a framed
+    # or padded copy). Session 17, dev styles, fits of 15–49 inliers with colour sure: the
+    # same photo 0.85 at the 1st percentile (0.73 at the lowest, a fit on a 40-px collage
+    # cell); different styles' chance fits (all refused by colour) 0.76 at the 99.9th, 0.79
+    # at the highest.
+    aligned_min: float = 0.82
     coverage_min: float = 0.15
     max_rotation: float = 12.0  # degrees: listings are not rotated, a chance fit often is
     scale_range: tuple[float, float] = (0.25, 4.0)
@@ -282,14 +291,17 @@ class Confirmation:
     coverage: float
     mirrored: bool
     reason: str
+    aligned: float = float("nan")  # `aligned_structure`, where it was asked (else nan)
 
 
 def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
                  settings: GroupingSettings, cache: ColourCache | None = None) -> Confirmation:
     """Are a and b the same photo (edited)? Geometry and colour inside the aligned overlap
     must both agree; a cue in its borderline band needs the other in its sure band and
-    `second_opinion` (the signatures agree too). `cache` keeps each picture's colour work
-    for its next pair."""
+    `second_opinion` (the signatures agree too). Where the fit is borderline, colour sure
+    and the signatures disagree (a collage's cell), the fit's own second opinion is asked:
+    does it lay the same picture on itself (`aligned_structure` ≥ `aligned_min`)? `cache`
+    keeps each picture's colour work for its next pair."""
     s = _strictness_factor(settings)
     match = verify(a, b, min_inliers=math.ceil(settings.inliers_min * s))
     lo, hi = settings.scale_range
@@ -315,13 +327,22 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
             and coverage >= settings.coverage_min)
     geo_sure = match.inliers >= settings.inliers_sure * s
     col_sure = changed <= settings.changed_sure / s and blob <= settings.blob_sure / s
+    aligned = float("nan")
+    if base and col_sure and not geo_sure and not second_opinion:
+        # The fit is borderline and the signatures disagree (a collage's cell or a heavy
+        # crop moves every whole-picture hash): does the fit lay the same picture on itself?
+        # It speaks for the geometry only, never for colour (a recolour keeps the structure),
+        # so colour must be sure.
+        aligned = aligned_structure(a, b, match, cache)
+        second_opinion = aligned >= min(settings.aligned_min * s, 0.97)
     if not base:
         reason = "colour"
     elif (geo_sure and col_sure) or ((geo_sure or col_sure) and second_opinion):
         reason = ""
     else:
         reason = "borderline"
-    return Confirmation(not reason, match.inliers, changed, coverage, match.mirrored, reason)
+    return Confirmation(not reason, match.inliers, changed, coverage, match.mirrored, reason,
+                        aligned)
 
 
 def _recoloured(changed: float, blob: float, part: float, settings: GroupingSettings,

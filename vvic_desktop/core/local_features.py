@@ -19,6 +19,11 @@ of the whole picture move under such edits; the photo's corners and blobs do not
   the garment (studio background left out): a frame or pad does not count, a recoloured
   copy of one photo (the same cut in another colour: another product) shows its colour
   difference in full.
+- `aligned_structure(a, b, match)` is the fit's own second opinion: the pictures' fine
+  structure compared pixel for pixel where the fit lays one on the other (the same photo
+  agrees, a chance fit of two photos does not; blind to colour).
+- `looks_composite(f)`: a collage or a picture with an inset, read off the stored mask
+  (such a picture leads a group last, and its proposals are widened).
 """
 
 from __future__ import annotations
@@ -513,6 +518,24 @@ def inset_box(colour: np.ndarray) -> tuple[int, int, int, int] | None:
     return None if best is None else best[1]
 
 
+
+def looks_composite(f: LocalFeatures) -> bool:
+    """Does the picture hold another picture: a corner inset (`inset_box`), or garment on
+    both sides of a gutter (a row or column through the middle half with no garment on it:
+    a collage's cells, or several items photographed apart)? Read off the stored thumbnail
+    mask, no pixels decoded."""
+    if f.inset is not None:
+        return True
+    for axis in (0, 1):  # columns, then rows
+        lines = np.asarray(f.garment.any(axis=axis), bool)  # which hold garment
+        n = lines.shape[0]
+        inner = lines[n // 4: n - n // 4]
+        if (inner.size and not inner.all() and lines[: n // 4].any()
+                and lines[n - n // 4:].any()):
+            return True
+    return False
+
+
 class ColourCache:
     """The per-picture part of `overlap_colour` (colour planes, the garment's pixel count,
     mirrored thumbnail), computed once per picture for a whole grouping instead of once per
@@ -523,6 +546,7 @@ class ColourCache:
         self._planes: dict[int, tuple[LocalFeatures, Planes]] = {}
         self._garments: dict[int, tuple[LocalFeatures, np.ndarray, int]] = {}
         self._thumbs: dict[tuple[int, bool], tuple[LocalFeatures, np.ndarray, np.ndarray]] = {}
+        self._greys: dict[tuple[int, bool], tuple[LocalFeatures, np.ndarray]] = {}
 
     def planes(self, f: LocalFeatures) -> Planes:
         hit = self._planes.get(id(f))
@@ -551,6 +575,14 @@ class ColourCache:
                                                      np.ascontiguousarray(garment))
         return hit[1], hit[2]
 
+    def grey(self, f: LocalFeatures, mirrored: bool) -> np.ndarray:
+        """The colour thumbnail in grey, float32 (mirrored when asked)."""
+        hit = self._greys.get((id(f), mirrored))
+        if hit is None:
+            grey = cv2.cvtColor(self.thumb(f, mirrored)[0], cv2.COLOR_RGB2GRAY)
+            hit = self._greys[(id(f), mirrored)] = (f, grey.astype(np.float32))
+        return hit[1]
+
 
 _SEAM = np.ones((3, 3), np.uint8)
 _STROKE = np.ones((2, 2), np.uint8)
@@ -563,40 +595,13 @@ def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match,
     if match.transform is None:
         return NO_OVERLAP
     cache = cache if cache is not None else ColourCache()
-    thumb_b, fg_thumb_b = cache.thumb(b, match.mirrored)
+    thumb_b, _ = cache.thumb(b, match.mirrored)
+    to_a, use_u8 = _aligned_mask(a, b, match, cache, _SEAM)
     ha, wa = a.colour.shape[:2]
-    hb, wb = thumb_b.shape[:2]
-    # b's thumbnail → b's analysed frame → a's analysed frame → a's thumbnail (the product
-    # of the three scalings and the fit, written out).
-    ax, ay = wa / a.width, ha / a.height
-    bx, by = b.width / wb, b.height / hb
-    (m00, m01, m02), (m10, m11, m12) = match.transform.tolist()
-    to_a = np.array([[ax * m00 * bx, ax * m01 * by, ax * m02],
-                     [ay * m10 * bx, ay * m11 * by, ay * m12]])
     warped = cv2.warpAffine(thumb_b, to_a, (wa, ha), flags=cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_REPLICATE)
-    # Where b lies, less a pixel of seam (interpolated with the outside). (One warp of
-    # the footprint and the garment as two channels would differ: OpenCV's nearest-pixel
-    # warp rounds one channel and several differently.)
-    footprint = cv2.warpAffine(np.ones((hb, wb), np.uint8), to_a, (wa, ha),
-                               flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT)
-    valid = cv2.erode(footprint, _SEAM)
-    fg_b = cv2.warpAffine(fg_thumb_b, to_a, (wa, ha), flags=cv2.INTER_NEAREST)
-    fg_a, garment = cache.garment(a)
-    use_u8 = valid & (fg_a | fg_b)
-    # A corner inset in either picture shows another picture's colours there: left out.
-    inset_a, inset_b = a.inset, b.inset
-    if inset_a is not None:
-        x0, y0, x1, y1 = _widened(inset_a, wa, ha)
-        use_u8[y0:y1, x0:x1] = 0
-    if inset_b is not None:
-        x0, y0, x1, y1 = _widened(inset_b, wb, hb)
-        if match.mirrored:
-            x0, x1 = wb - x1, wb - x0
-        box = np.zeros((hb, wb), np.uint8)
-        box[y0:y1, x0:x1] = 1
-        use_u8[cv2.warpAffine(box, to_a, (wa, ha), flags=cv2.INTER_NEAREST) > 0] = 0
-    masked = inset_a is not None or inset_b is not None
+    _, garment = cache.garment(a)
+    masked = a.inset is not None or b.inset is not None  # left out by `_aligned_mask`
     count = int(np.count_nonzero(use_u8))
     garment = max(garment, 1)
     if count < 12:
@@ -615,6 +620,101 @@ def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match,
     blob = int(stats[1:, cv2.CC_STAT_AREA].max())
     return OverlapColour(hits / count, shift, count / garment, count, blob / count,
                          _densest(changed, use_u8), masked)
+
+
+def _to_thumbnail(a: LocalFeatures, b: LocalFeatures, b_thumb_shape: tuple[int, ...],
+                  match: Match) -> np.ndarray:
+    """The 2×3 map from b's colour thumbnail to a's: b's thumbnail → b's analysed frame →
+    a's analysed frame (the fit) → a's thumbnail, written out."""
+    assert match.transform is not None
+    ha, wa = a.colour.shape[:2]
+    hb, wb = b_thumb_shape[:2]
+    ax, ay = wa / a.width, ha / a.height
+    bx, by = b.width / wb, b.height / hb
+    (m00, m01, m02), (m10, m11, m12) = match.transform.tolist()
+    return np.array([[ax * m00 * bx, ax * m01 * by, ax * m02],
+                     [ay * m10 * bx, ay * m11 * by, ay * m12]])
+
+
+def _aligned_mask(a: LocalFeatures, b: LocalFeatures, match: Match, cache: ColourCache,
+                  seam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(b's thumbnail → a's thumbnail map; the pixels of a's thumbnail to compare, 0/1
+    uint8): where b lies (less `seam` at its border, interpolated with the outside), at
+    least one of the two shows the garment, and neither shows its corner inset (another
+    picture's pixels, `inset_box`)."""
+    thumb_b, fg_thumb_b = cache.thumb(b, match.mirrored)
+    ha, wa = a.colour.shape[:2]
+    hb, wb = thumb_b.shape[:2]
+    to_a = _to_thumbnail(a, b, thumb_b.shape, match)
+    # (One warp of the footprint and the garment as two channels would differ: OpenCV's
+    # nearest-pixel warp rounds one channel and several differently.)
+    footprint = cv2.warpAffine(np.ones((hb, wb), np.uint8), to_a, (wa, ha),
+                               flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT)
+    valid = cv2.erode(footprint, seam)
+    fg_b = cv2.warpAffine(fg_thumb_b, to_a, (wa, ha), flags=cv2.INTER_NEAREST)
+    fg_a, _ = cache.garment(a)
+    use_u8 = valid & (fg_a | fg_b)
+    if a.inset is not None:
+        x0, y0, x1, y1 = _widened(a.inset, wa, ha)
+        use_u8[y0:y1, x0:x1] = 0
+    if b.inset is not None:
+        x0, y0, x1, y1 = _widened(b.inset, wb, hb)
+        if match.mirrored:
+            x0, x1 = wb - x1, wb - x0
+        box = np.zeros((hb, wb), np.uint8)
+        box[y0:y1, x0:x1] = 1
+        use_u8[cv2.warpAffine(box, to_a, (wa, ha), flags=cv2.INTER_NEAREST) > 0] = 0
+    return to_a, use_u8
+
+
+# `aligned_structure`: detail finer than this (in thumbnail pixels, a Gaussian's sigma) is
+# compared; coarser shading (light, a colour shift) is taken out first.
+STRUCTURE_SIGMA = 3.0
+_STRUCTURE_SEAM = np.ones((5, 5), np.uint8)
+
+
+def aligned_structure(a: LocalFeatures, b: LocalFeatures, match: Match,
+                      cache: ColourCache | None = None) -> float:
+    """How well the pictures' fine structure agrees where `match` lays b onto a: the
+    normalised cross-correlation (−1…1) of their grey thumbnails' detail (less a Gaussian
+    blur of `STRUCTURE_SIGMA`) over the compared pixels of `overlap_colour`, in whichever
+    frame agrees better (a collage's cell is a few dozen pixels in its own thumbnail: the
+    finer picture is blurred to the coarser one's detail before comparing).
+
+    A second opinion on a fit, independent of the keypoints: the same photo aligned
+    correctly agrees nearly pixel for pixel, a chance fit of two different photos does not.
+    Blind to colour (a recolour keeps the structure), so it never stands in for the colour
+    check. 0.0 when there is no fit or too little overlap."""
+    if match.transform is None:
+        return 0.0
+    cache = cache if cache is not None else ColourCache()
+    return max(_structure_in(a, b, match, cache),
+               _structure_in(b, a, reverse(match, a, b), cache))
+
+
+def _structure_in(a: LocalFeatures, b: LocalFeatures, match: Match,
+                  cache: ColourCache) -> float:
+    """`aligned_structure` in a's frame."""
+    to_a, use_u8 = _aligned_mask(a, b, match, cache, _STRUCTURE_SEAM)
+    if cv2.countNonZero(use_u8) < 30:
+        return 0.0
+    ha, wa = a.colour.shape[:2]
+    grey_b = cache.grey(b, match.mirrored)
+    grey_a = cache.grey(a, False)
+    zoom = math.hypot(to_a[0, 0], to_a[1, 0])  # b's thumbnail pixels per a's
+    if zoom < 1.0:  # b is shrunk onto a: blur it to a's detail first
+        grey_b = cv2.GaussianBlur(grey_b, (0, 0), 0.5 / zoom)
+    elif zoom > 1.0:  # b is enlarged: a shows finer detail than b can, blur a to b's
+        grey_a = cv2.GaussianBlur(grey_a, (0, 0), 0.5 * zoom)
+    warped = cv2.warpAffine(grey_b, to_a, (wa, ha), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    use = use_u8.astype(bool)
+    x = (grey_a - cv2.GaussianBlur(grey_a, (0, 0), STRUCTURE_SIGMA))[use]
+    y = (warped - cv2.GaussianBlur(warped, (0, 0), STRUCTURE_SIGMA))[use]
+    x -= x.mean()
+    y -= y.mean()
+    norm = math.sqrt(float(np.dot(x, x)) * float(np.dot(y, y)))
+    return float(np.dot(x, y)) / norm if norm > 0 else 0.0
 
 
 def _widened(box: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int, int, int]:
