@@ -709,3 +709,26 @@ def test_a_composite_shares_the_proposals_of_near_identical_pictures() -> None:
     i2, j2 = np.append(i, 0), np.append(j, 2)
     si, sj = grouping_candidates.shared_pairs(5, i2, j2, np.append(tight, False), composite)
     assert sorted(zip(si.tolist(), sj.tolist(), strict=True)) == [(0, 3)]
+
+
+def test_a_copy_whose_inset_was_missed_is_confirmed_and_a_recolour_with_one_is_not() -> None:
+    """An inset `inset_box` missed (simulated by dropping it) is read off the pair when the
+    fit is sure; a recoloured photo with the same inset is still another product."""
+    import dataclasses
+
+    from tests.core.test_local_features import _with_inset
+    from tests.imagegen import scene
+    from vvic_desktop.core import local_features as lf
+
+    s = GroupingSettings()
+    photo = scene(3)
+    a = lf.extract(photo)
+
+    def missed(img: Image.Image) -> lf.LocalFeatures:
+        f = lf.extract(Image.open(io.BytesIO(_jpeg_bytes(_with_inset(img), 75))))
+        return dataclasses.replace(f, inset=None)
+
+    verdict = grouping.confirm_pair(a, missed(photo), False, s)
+    assert verdict.inliers >= s.inliers_sure and verdict.same
+    refused = grouping.confirm_pair(a, missed(scene(3, body=(40, 90, 200))), True, s)
+    assert not refused.same and refused.reason == "colour"

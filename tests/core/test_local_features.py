@@ -381,3 +381,31 @@ def test_an_inset_copy_keeps_its_colour_and_a_recoloured_one_with_an_inset_does_
         assert fit.inliers >= MATCH
         assert lf.overlap_colour(x, y, fit).changed > 0.3
 
+
+
+@pytest.mark.parametrize("corner", ["tl", "br"])
+def test_an_inset_the_picture_alone_missed_is_found_from_the_pair(original, corner) -> None:
+    """Over a garment of its own colour an inset shows no edge on one side and `inset_box`
+    misses it (simulated: the found box dropped). Seen from the pair, its changed pixels
+    lie in a corner box with a straight edge; a recolour's do not, and neither does a
+    recoloured photo's cell in a collage (a corner box with straight sides too)."""
+    a = lf.extract(original)
+    copy = lf.extract(_jpeg(_with_inset(original, corner)))
+    missed = dataclasses.replace(copy, inset=None)
+    match = lf.verify(a, missed)
+    found = lf.pair_inset(a, missed, match)
+    assert found, "the pair shows the inset"
+    boxes = [b2.inset for _a2, b2 in found if b2 is not missed]
+    assert boxes and boxes[0] is not None
+    x0, y0, x1, y1 = boxes[0]
+    h, w = missed.colour.shape[:2]
+    assert (x0 == 0) == (corner[1] == "l") and (x1 == w) == (corner[1] == "r")
+    assert (y0 == 0) == (corner[0] == "t") and (y1 == h) == (corner[0] == "b")
+    a2, b2 = found[0]
+    assert lf.overlap_colour(a2, b2, match).changed < 0.05
+    # Already known insets are not searched again.
+    assert lf.pair_inset(a, copy, lf.verify(a, copy)) == []
+    recoloured = lf.extract(_jpeg(scene(3, body=(40, 90, 200))))
+    assert lf.pair_inset(a, recoloured, lf.verify(a, recoloured)) == []
+    cell = lf.extract(_jpeg(_collage(scene(3, body=(40, 90, 200)), scene(11))))
+    assert lf.pair_inset(a, cell, lf.verify(a, cell)) == []

@@ -18,8 +18,10 @@ from vvic_desktop.core.hashing import SignatureBatch
 from vvic_desktop.core.local_features import (
     ColourCache,
     LocalFeatures,
+    Match,
     aligned_structure,
     overlap_colour,
+    pair_inset,
     reverse,
     verify,
 )
@@ -311,21 +313,22 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
     )
     if match.inliers < settings.inliers_min * s or not plausible:
         return Confirmation(False, match.inliers, 1.0, 0.0, match.mirrored, "geometry")
-    # Colour in both frames: a collage's other cells or a frame weigh differently in each,
-    # and the stricter reading decides.
     cache = cache if cache is not None else ColourCache()
-    ab = overlap_colour(a, b, match, cache)
-    if _recoloured(ab.changed, ab.blob, ab.part, settings, s):
-        # The stricter reading decides, and this one already refuses: b's frame cannot help.
-        return Confirmation(False, match.inliers, ab.changed, ab.coverage, match.mirrored,
-                            "colour")
-    ba = overlap_colour(b, a, reverse(match, a, b), cache)
-    changed = max(ab.changed, ba.changed)
-    blob = max(ab.blob, ba.blob)
-    coverage = max(ab.coverage, ba.coverage)
-    base = (not _recoloured(changed, blob, max(ab.part, ba.part), settings, s)
-            and coverage >= settings.coverage_min)
     geo_sure = match.inliers >= settings.inliers_sure * s
+    colour = _colour(a, b, match, settings, s, cache)
+    if colour.refused and geo_sure:
+        # A sure fit whose colour changed in a corner box with a straight edge: an inset
+        # `inset_box` missed (over a garment of its own colour), left out as a found one is.
+        for a2, b2 in pair_inset(a, b, match, cache):
+            again = _colour(a2, b2, match, settings, s, cache)
+            if not again.refused:
+                colour = again
+                break
+    if colour.refused:
+        return Confirmation(False, match.inliers, colour.changed, colour.coverage,
+                            match.mirrored, "colour")
+    changed, blob, coverage = colour.changed, colour.blob, colour.coverage
+    base = coverage >= settings.coverage_min
     col_sure = changed <= settings.changed_sure / s and blob <= settings.blob_sure / s
     aligned = float("nan")
     if base and col_sure and not geo_sure and not second_opinion:
@@ -343,6 +346,31 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
         reason = "borderline"
     return Confirmation(not reason, match.inliers, changed, coverage, match.mirrored, reason,
                         aligned)
+
+
+@dataclass(frozen=True, slots=True)
+class _Colour:
+    """Colour of a fitted pair read in both frames (`_colour`)."""
+
+    refused: bool
+    changed: float
+    blob: float
+    coverage: float
+
+
+def _colour(a: LocalFeatures, b: LocalFeatures, match: Match, settings: GroupingSettings,
+            s: float, cache: ColourCache) -> _Colour:
+    """Colour in both frames: a collage's other cells or a frame weigh differently in each,
+    and the stricter reading decides."""
+    ab = overlap_colour(a, b, match, cache)
+    if _recoloured(ab.changed, ab.blob, ab.part, settings, s):
+        # The stricter reading decides, and this one already refuses: b's frame cannot help.
+        return _Colour(True, ab.changed, ab.blob, ab.coverage)
+    ba = overlap_colour(b, a, reverse(match, a, b), cache)
+    changed = max(ab.changed, ba.changed)
+    blob = max(ab.blob, ba.blob)
+    refused = _recoloured(changed, blob, max(ab.part, ba.part), settings, s)
+    return _Colour(refused, changed, blob, max(ab.coverage, ba.coverage))
 
 
 def _recoloured(changed: float, blob: float, part: float, settings: GroupingSettings,
