@@ -19,6 +19,7 @@ from vvic_desktop.core.local_features import (
     ColourCache,
     LocalFeatures,
     Match,
+    OverlapColour,
     aligned_structure,
     overlap_colour,
     pair_inset,
@@ -319,7 +320,7 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
     if colour.refused and geo_sure:
         # A sure fit whose colour changed in a corner box with a straight edge: an inset
         # `inset_box` missed (over a garment of its own colour), left out as a found one is.
-        for a2, b2 in pair_inset(a, b, match, cache):
+        for a2, b2 in pair_inset(a, b, match, cache, seen_a=colour.ab, seen_b=colour.ba):
             again = _colour(a2, b2, match, settings, s, cache)
             if not again.refused:
                 colour = again
@@ -356,6 +357,8 @@ class _Colour:
     changed: float
     blob: float
     coverage: float
+    ab: OverlapColour  # read in a's frame
+    ba: OverlapColour | None  # in b's frame (None: not read, a's frame refused already)
 
 
 def _colour(a: LocalFeatures, b: LocalFeatures, match: Match, settings: GroupingSettings,
@@ -365,12 +368,12 @@ def _colour(a: LocalFeatures, b: LocalFeatures, match: Match, settings: Grouping
     ab = overlap_colour(a, b, match, cache)
     if _recoloured(ab.changed, ab.blob, ab.part, settings, s):
         # The stricter reading decides, and this one already refuses: b's frame cannot help.
-        return _Colour(True, ab.changed, ab.blob, ab.coverage)
+        return _Colour(True, ab.changed, ab.blob, ab.coverage, ab, None)
     ba = overlap_colour(b, a, reverse(match, a, b), cache)
     changed = max(ab.changed, ba.changed)
     blob = max(ab.blob, ba.blob)
     refused = _recoloured(changed, blob, max(ab.part, ba.part), settings, s)
-    return _Colour(refused, changed, blob, max(ab.coverage, ba.coverage))
+    return _Colour(refused, changed, blob, max(ab.coverage, ba.coverage), ab, ba)
 
 
 def _recoloured(changed: float, blob: float, part: float, settings: GroupingSettings,

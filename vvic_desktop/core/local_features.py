@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -342,6 +342,9 @@ class OverlapColour:
     # strokes a slight shift or a stamp leave do not.
     part: float = 1.0
     masked: bool = False  # a corner inset (`inset_box`) was left out of the compared pixels
+    # The changed pixels themselves, in a's thumbnail (0/1 uint8; None where too little was
+    # compared), for `pair_inset`; not part of the answer's value.
+    changed_pixels: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 NO_OVERLAP = OverlapColour(1.0, float("inf"), 0.0, 0)
@@ -616,11 +619,11 @@ def overlap_colour(a: LocalFeatures, b: LocalFeatures, match: Match,
     shift = float(np.sqrt((d * d).sum()))
     hits = cv2.countNonZero(changed)
     if not hits:  # nothing changed: no part of it to measure
-        return OverlapColour(0.0, shift, count / garment, count, 0.0, 0.0, masked)
+        return OverlapColour(0.0, shift, count / garment, count, 0.0, 0.0, masked, changed)
     _parts, _labels, stats, _c = cv2.connectedComponentsWithStats(changed, connectivity=8)
     blob = int(stats[1:, cv2.CC_STAT_AREA].max())
     return OverlapColour(hits / count, shift, count / garment, count, blob / count,
-                         _densest(changed, use_u8), masked)
+                         _densest(changed, use_u8), masked, changed)
 
 
 def _compared(a: LocalFeatures, b: LocalFeatures, match: Match,
@@ -653,7 +656,9 @@ PAIR_INSET_COMPARED = 0.4  # the box holds at most this share of the compared pi
 
 
 def pair_inset(a: LocalFeatures, b: LocalFeatures, match: Match,
-               cache: ColourCache | None = None) -> list[tuple[LocalFeatures, LocalFeatures]]:
+               cache: ColourCache | None = None, *, seen_a: OverlapColour | None = None,
+               seen_b: OverlapColour | None = None,
+               ) -> list[tuple[LocalFeatures, LocalFeatures]]:
     """The pair (a, b) again with a corner inset the pair itself shows, for each picture that
     shows one (at most two answers; none when either picture already has an inset).
 
@@ -668,18 +673,38 @@ def pair_inset(a: LocalFeatures, b: LocalFeatures, match: Match,
     corner box with a straight edge. On the real photos (session 17), of the pairs refused
     by colour with a sure fit: 36 of 52 same-photo pairs are accepted with the box, and no
     colour variant pair found one (0 of 1,018 dev, 0 of 361 held-out; the last two rules
-    were added after the first version merged a held-out collage's recoloured cell)."""
+    were added after the first version merged a held-out collage's recoloured cell).
+
+    `seen_a`, `seen_b`: `overlap_colour` already read in a's and b's frame (None: not
+    read), whose changed pixels are used again. Where more than `PAIR_INSET_COMPARED /
+    PAIR_INSET_SHARE` changed, no box can hold 90 % of it within 40 % of the compared
+    pixels: that frame is not searched. b's frame is not searched either where a's was not
+    and b's was not read: the changed share is nearly the same in both frames. A recolour,
+    which changed most of the garment, costs nothing more."""
     if match.transform is None or a.inset is not None or b.inset is not None:
         return []
     cache = cache if cache is not None else ColourCache()
+    most = PAIR_INSET_COMPARED / PAIR_INSET_SHARE
     out = []
     for first in (True, False):
         x, y, fit = (a, b, match) if first else (b, a, reverse(match, a, b))
+        seen = seen_a if first else seen_b
+        if seen is not None and seen.changed > most:
+            continue
+        if not first and seen is None and seen_a is not None and seen_a.changed > most:
+            continue
         if looks_composite(x):  # a collage's cell is a corner box with straight sides too
             continue
-        use_u8, warped = _compared(x, y, fit, cache)
-        box = _changed_corner(x.colour, _changed_pixels(x, use_u8, warped, cache))
+        if seen is not None and seen.changed_pixels is not None:
+            changed = seen.changed_pixels
+            use_u8 = None
+        else:
+            use_u8, warped = _compared(x, y, fit, cache)
+            changed = _changed_pixels(x, use_u8, warped, cache)
+        box = _changed_corner(x.colour, changed)
         if box is not None:
+            if use_u8 is None:
+                use_u8 = _aligned_mask(x, y, fit, cache, _SEAM)[1]
             x0, y0, x1, y1 = box
             inside = cv2.countNonZero(use_u8[y0:y1, x0:x1])
             if inside > PAIR_INSET_COMPARED * cv2.countNonZero(use_u8):
