@@ -732,3 +732,42 @@ def test_a_copy_whose_inset_was_missed_is_confirmed_and_a_recolour_with_one_is_n
     assert verdict.inliers >= s.inliers_sure and verdict.same
     refused = grouping.confirm_pair(a, missed(scene(3, body=(40, 90, 200))), True, s)
     assert not refused.same and refused.reason == "colour"
+
+
+def test_a_near_miss_of_the_leader_is_checked_against_a_member_surely_its_photo(
+        monkeypatch) -> None:
+    """A candidate whose fit to the leader fell short (a collage's cell against a crop) is
+    checked once more against the member nearest it that is surely the leader's own photo,
+    and must pass the whole rule there; a candidate that fails there stays out, and one
+    the leader refused outright (no fit) is not checked again."""
+    from tests.imagegen import scene
+    from vvic_desktop.core.grouping_rules import Confirmation
+    from vvic_desktop.core.pictures import analyse
+
+    pics = analyse([_jpeg_bytes(scene(seed)) for seed in (3, 4, 5, 6, 7)])
+    offers = [Offer("vvic", str(k), "", Decimal(60)) for k in range(5)]
+    s = GroupingSettings()
+    ev = grouping.evaluate(pics.signatures, offers, s)
+    ev.hash_distance[:] = 0
+    ev.hash_distance[(ev.i != 0) & (ev.j != 0)] = 10  # item 0 leads (the most near pairs)
+    index = {id(f): k for k, f in enumerate(pics.features)}
+    answers = {  # (checked against, candidate): (same, inliers, changed, reason)
+        (0, 1): (True, 120, 0.0, ""),  # surely the leader's photo
+        (0, 2): (False, 30, 0.05, "borderline"),
+        (0, 3): (False, 12, 1.0, "geometry"),
+        (0, 4): (False, 3, 1.0, "geometry"),  # no fit: not asked again
+        (1, 2): (True, 40, 0.01, ""),
+        (1, 3): (False, 20, 0.3, "colour"),
+    }
+    asked: list[tuple[int, int]] = []
+
+    def fake(a, b, _second, _settings, _cache=None):
+        key = (index[id(a)], index[id(b)])
+        asked.append(key)
+        same, inliers, changed, reason = answers.get(key, (False, 0, 1.0, "geometry"))
+        return Confirmation(same, inliers, changed, 1.0, False, reason)
+
+    monkeypatch.setattr(grouping, "confirm_pair", fake)
+    groups = grouping.confirm_and_cluster(5, ev, pics, s)
+    assert sorted(groups[0]) == [0, 1, 2]
+    assert (1, 2) in asked and (1, 3) in asked and (1, 4) not in asked

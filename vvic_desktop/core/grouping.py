@@ -45,9 +45,11 @@ from vvic_desktop.core.grouping_candidates import (
     union_pairs,
 )
 from vvic_desktop.core.grouping_rules import (
+    Confirmation,
     GroupingSettings,
     PairEvidence,
     _second_opinion,
+    _strictness_factor,
     confirm_pair,
     pair_evidence,
 )
@@ -121,13 +123,17 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     a `composite` picture (a collage, an inset: `looks_composite`) after every plain one.
     An unassigned item becomes a leader and is checked against each unassigned candidate;
     the confirmed ones join it. No chaining: a member never brings in its own candidates.
+    A candidate whose fit to the leader fell short (borderline, or a fit of 8–14 inliers)
+    is checked once more against the member nearest it whose own check was sure on both
+    cues (the leader's photo re-encoded, resized, padded).
     Pairs with local features on both sides are confirmed geometrically
     (`confirm_pair`); the others (no picture, a picture too plain for keypoints) by the
     signature and title rule. Titles naming different garments and prices a third apart
     veto either way.
     """
     feats = pictures.features
-    ok = pictures.signatures.ok
+    batch = pictures.signatures
+    ok = batch.ok
     price_ok = ~(ev.price_ratio > settings.price_ratio_max)
     near = ev.hash_distance <= settings.candidate_distance
     degree = np.bincount(ev.i[near], minlength=n) + np.bincount(ev.j[near], minlength=n)
@@ -140,8 +146,17 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     groups: list[list[int]] = []
     cache = ColourCache()
 
-    def confirm(job: tuple[LocalFeatures, LocalFeatures, bool]) -> bool:
-        return confirm_pair(job[0], job[1], job[2], settings, cache).same
+    def confirm(job: tuple[LocalFeatures, LocalFeatures, bool]) -> Confirmation:
+        return confirm_pair(job[0], job[1], job[2], settings, cache)
+
+    strict = _strictness_factor(settings)
+
+    def sure(c: Confirmation) -> bool:  # both cues in their sure band
+        return (c.same and c.inliers >= settings.inliers_sure * strict
+                and c.changed <= settings.changed_sure / strict)
+
+    def near_miss(c: Confirmation) -> bool:  # a fit was found, short of sure enough
+        return c.reason == "borderline" or (c.reason == "geometry" and c.inliers >= 8)
 
     # Pictures with another picture pasted in (a corner inset, a collage's cells) lead
     # last: a leader should be the plain photo the copies were made from, and a
@@ -177,10 +192,34 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                     same.append(bool(ev.same[k]))
             answers = iter(pool.map(confirm, jobs) if len(jobs) > 1 else map(confirm, jobs))
             members = [leader]
+            vouchers: list[int] = []
+            missed: list[int] = []
             for other, verdict in zip(others, same, strict=True):
-                if verdict if verdict is not None else next(answers):
+                if verdict is None:
+                    checked = next(answers)
+                    if sure(checked):
+                        vouchers.append(other)
+                    elif near_miss(checked):
+                        missed.append(other)
+                    verdict = checked.same
+                if verdict:
                     group_of[other] = gid
                     members.append(other)
+            if vouchers and missed:
+                # A candidate that fitted the leader, but not well enough, is checked once
+                # more against the member nearest it that is surely the leader's own photo
+                # (both cues sure: a re-encode, resize or pad of it). Not chaining: that
+                # member is the leader's photo, and the candidate must pass the whole rule
+                # against it, colour included.
+                ids = np.array(vouchers)
+                second = []
+                for x in missed:
+                    dist = pair_distance(batch, ids, np.full(len(ids), x))
+                    second.append((feats[int(ids[int(np.argmin(dist))])], feats[x], False))
+                for x, checked in zip(missed, pool.map(confirm, second), strict=True):
+                    if checked.same:
+                        group_of[x] = gid
+                        members.append(x)
             groups.append(members)
     return groups
 
