@@ -105,6 +105,9 @@ def group_offers(
 
 
 _TIGHT = 6  # pHash distance of near-identical pictures, which share their proposals
+# A fit this close to `inliers_min` is checked once more against a sure member (unrelated
+# pictures' chance fits have a median of 3 inliers).
+_NEAR_MISS_INLIERS = 8
 _CONFIRM_WORKERS = 2  # this machine class has two cores
 
 
@@ -156,7 +159,8 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                 and c.changed <= settings.changed_sure / strict)
 
     def near_miss(c: Confirmation) -> bool:  # a fit was found, short of sure enough
-        return c.reason == "borderline" or (c.reason == "geometry" and c.inliers >= 8)
+        return c.reason == "borderline" or (c.reason == "geometry"
+                                            and c.inliers >= _NEAR_MISS_INLIERS)
 
     # Pictures with another picture pasted in (a corner inset, a collage's cells) lead
     # last: a leader should be the plain photo the copies were made from, and a

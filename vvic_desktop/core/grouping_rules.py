@@ -82,7 +82,7 @@ class GroupingSettings:
     # (`local_features.aligned_structure`): a second opinion on a borderline fit whose colour
     # is sure, where the whole-picture signatures cannot agree (a collage's cell, a framed
     # or padded copy). Session 17, dev styles, fits of 15–49 inliers with colour sure: the
-    # same photo 0.85 at the 1st percentile (0.73 at the lowest, a fit on a 40-px collage
+    # same photo 0.85 at the 1st percentile (0.66 at the lowest, a fit on a 40-px collage
     # cell); different styles' chance fits (all refused by colour) 0.76 at the 99.9th, 0.79
     # at the highest.
     aligned_min: float = 0.82

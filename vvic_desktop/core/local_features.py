@@ -474,6 +474,25 @@ def _steps(colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return step_x, step_y
 
 
+def _seen_from(step_x: np.ndarray, step_y: np.ndarray, flip_x: bool,
+               flip_y: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The step maps (`_steps`) turned so that the corner asked for is the top left."""
+    ex = step_x[::-1] if flip_y else step_x
+    ey = step_y[::-1] if flip_y else step_y
+    if flip_x:
+        ex, ey = ex[:, ::-1], ey[:, ::-1]
+    return ex, ey
+
+
+def _corner_box(x: int, y: int, w: int, h: int, flip_x: bool,
+                flip_y: bool) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) in the picture of the box from a corner to the inner corner (x, y)
+    as seen from that corner (`_seen_from`)."""
+    x0, x1 = (w - x - 1, w) if flip_x else (0, x + 1)
+    y0, y1 = (h - y - 1, h) if flip_y else (0, y + 1)
+    return x0, y0, x1, y1
+
+
 def inset_box(colour: np.ndarray) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1) of a corner inset in a colour thumbnail, or None.
 
@@ -507,10 +526,7 @@ def inset_box(colour: np.ndarray) -> tuple[int, int, int, int] | None:
     best: tuple[int, tuple[int, int, int, int]] | None = None
     for flip_y in (False, True):
         for flip_x in (False, True):
-            ex = step_x[::-1] if flip_y else step_x
-            ey = step_y[::-1] if flip_y else step_y
-            if flip_x:
-                ex, ey = ex[:, ::-1], ey[:, ::-1]
+            ex, ey = _seen_from(step_x, step_y, flip_x, flip_y)
             # the vertical side at column x over rows r0..y-2, the horizontal one at row y
             # over columns c0..x-2 (running sums over the columns and rows that can be one)
             down = np.cumsum(ex[: ys[-1], xs], axis=0, dtype=np.int32)
@@ -523,12 +539,9 @@ def inset_box(colour: np.ndarray) -> tuple[int, int, int, int] | None:
             k = np.unravel_index(int(np.argmax(fits)), fits.shape)
             found = int(fits[k])
             if found > 0 and (best is None or found > best[0]):
-                x, y = int(xs[k[1]]), int(ys[k[0]])
-                x0, x1 = (w - x - 1, w) if flip_x else (0, x + 1)
-                y0, y1 = (h - y - 1, h) if flip_y else (0, y + 1)
-                best = (found, (x0, y0, x1, y1))
+                best = (found, _corner_box(int(xs[k[1]]), int(ys[k[0]]), w, h, flip_x,
+                                           flip_y))
     return None if best is None else best[1]
-
 
 
 def looks_composite(f: LocalFeatures) -> bool:
@@ -736,10 +749,7 @@ def _changed_corner(colour: np.ndarray,
                 continue
             if np.mean((u <= ux) & (v <= vy)) < PAIR_INSET_SHARE:
                 continue
-            ex = step_x[::-1] if flip_y else step_x
-            ey = step_y[::-1] if flip_y else step_y
-            if flip_x:
-                ex, ey = ex[:, ::-1], ey[:, ::-1]
+            ex, ey = _seen_from(step_x, step_y, flip_x, flip_y)
             # the inner sides, a column or row either way of the box's edge
             side_v = max((float(ex[r0:vy, c].mean()) for c in range(max(0, ux - 2),
                                                                     min(w, ux + 3))),
@@ -749,11 +759,9 @@ def _changed_corner(colour: np.ndarray,
                          default=0.0) if ux > c0 else 0.0
             if max(side_v, side_h) < INSET_EDGE_MIN:
                 continue
-            x0, x1 = (w - ux - 1, w) if flip_x else (0, ux + 1)
-            y0, y1 = (h - vy - 1, h) if flip_y else (0, vy + 1)
             area = (ux + 1) * (vy + 1)
             if best is None or area < best[0]:
-                best = (area, (x0, y0, x1, y1))
+                best = (area, _corner_box(ux, vy, w, h, flip_x, flip_y))
     return None if best is None else best[1]
 
 
