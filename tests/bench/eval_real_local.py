@@ -29,7 +29,9 @@ path `vvic search PHOTO` takes; "crop" = the default auto-crop, "whole" = --no-c
   blur, noise, JPEG 70–90;
 - back / side: the product's real back or side photo (another view of the catalogued item);
   "back, own colour" counts only those whose back photo shows the product's own colour
-  (`OTHER_COLOUR_BACKS`: 15 of the 77 show another colour variant);
+  (`OTHER_COLOUR_BACKS`: 15 of the 77 show another colour variant); "back, style" counts
+  every back photo as found when a product of its style, in any colour, comes back (what a
+  buyer looking for the style sees; read it beside "back/side", never instead of it);
 - detail: the product's real close-up;
 - worn: none. The set has no photo of the garment worn apart from its catalogue shot, and a
   person pasted in by us would not be honest; so nothing is claimed for worn photos.
@@ -70,7 +72,7 @@ from vvic_desktop.storage.local_catalog import LocalCatalog
 from vvic_desktop.storage.thumbs import ThumbnailStore
 
 DEFAULT_DATA = Path("/work/shared/data/apparel-dev")
-KINDS = ("re-photo", "back/side", "back, own colour", "detail")
+KINDS = ("re-photo", "back/side", "back, own colour", "back, style", "detail")
 # Back photos that show the garment in another colour than its product's main photo (the
 # sample data reuses one back shot for several colour variants; colour variants are
 # separate products here, so such a query's "right" answer shows another colour than the
@@ -346,6 +348,11 @@ def main() -> None:
                         results[(split, kind, label, reranked)].append(rank)
                         if kind == "back/side" and product not in OTHER_COLOUR_BACKS:
                             results[(split, "back, own colour", label, reranked)].append(rank)
+                        if kind == "back/side":
+                            style = mains[product]["style_id"]
+                            styles = [mains[t]["style_id"] for t in titles]
+                            results[(split, "back, style", label, reranked)].append(
+                                styles.index(style) if style in styles else 99)
                     if dump is not None:
                         dump.write(json.dumps({
                             "embedder": spec, "views": views, "query": number, "split": split,
