@@ -761,7 +761,7 @@ def test_a_near_miss_of_the_leader_is_checked_against_a_member_surely_its_photo(
     }
     asked: list[tuple[int, int]] = []
 
-    def fake(a, b, _second, _settings, _cache=None):
+    def fake(a, b, _second, _settings, _cache=None, *, mirror=True):
         key = (index[id(a)], index[id(b)])
         asked.append(key)
         same, inliers, changed, reason = answers.get(key, (False, 0, 1.0, "geometry"))
@@ -771,3 +771,28 @@ def test_a_near_miss_of_the_leader_is_checked_against_a_member_surely_its_photo(
     groups = grouping.confirm_and_cluster(5, ev, pics, s)
     assert sorted(groups[0]) == [0, 1, 2]
     assert (1, 2) in asked and (1, 3) in asked and (1, 4) not in asked
+
+
+def test_the_mirrored_fit_is_skipped_only_where_the_hashes_rule_a_mirror_out() -> None:
+    from PIL import ImageOps
+
+    from tests.imagegen import scene
+    from vvic_desktop.core import local_features as lf
+
+    # The rule: plain hashes clearly nearer than mirrored ones, and no near mirrored match.
+    assert not grouping_rules.mirror_possible(10, 30, composite=False)
+    assert grouping_rules.mirror_possible(10, 30, composite=True)  # a collage's cell
+    assert grouping_rules.mirror_possible(26, 28, composite=False)  # no clear side
+    assert grouping_rules.mirror_possible(4, 12, composite=False)  # a near mirrored match
+    # A mirrored copy fits only through the mirrored fit, and its hashes let it be tried.
+    s = GroupingSettings()
+    img = scene(7)
+    base, flipped = lf.extract(img), lf.extract(ImageOps.mirror(img))
+    assert grouping_rules.confirm_pair(base, flipped, True, s).same
+    assert not grouping_rules.confirm_pair(base, flipped, True, s, mirror=False).same
+    pictures = {"plain": _jpeg_bytes(img, 85), "mirrored": _jpeg_bytes(ImageOps.mirror(img)),
+                "other": _jpeg_bytes(scene(21))}
+    offers = [_offer(key, title="") for key in pictures]
+    groups = group_offers(offers, {o.key: pictures[o.item_id] for o in offers})
+    assert sorted(sorted(o.item_id for o in g.offers) for g in groups) == [
+        ["mirrored", "plain"], ["other"]]

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from vvic_desktop.core import hashing
 from vvic_desktop.core.grouping_candidates import (
     candidate_pairs_all,
     candidate_pairs_index,
@@ -51,6 +52,7 @@ from vvic_desktop.core.grouping_rules import (
     _second_opinion,
     _strictness_factor,
     confirm_pair,
+    mirror_possible,
     pair_evidence,
 )
 from vvic_desktop.core.hashing import SignatureBatch
@@ -130,7 +132,8 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     is checked once more against the member nearest it whose own check was sure on both
     cues (the leader's photo re-encoded, resized, padded).
     Pairs with local features on both sides are confirmed geometrically
-    (`confirm_pair`); the others (no picture, a picture too plain for keypoints) by the
+    (`confirm_pair`; the mirrored fit only where the hashes leave a mirror possible:
+    `mirror_possible`); the others (no picture, a picture too plain for keypoints) by the
     signature and title rule. Titles naming different garments and prices a third apart
     veto either way.
     """
@@ -149,8 +152,8 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     groups: list[list[int]] = []
     cache = ColourCache()
 
-    def confirm(job: tuple[LocalFeatures, LocalFeatures, bool]) -> Confirmation:
-        return confirm_pair(job[0], job[1], job[2], settings, cache)
+    def confirm(job: tuple[LocalFeatures, LocalFeatures, bool, bool]) -> Confirmation:
+        return confirm_pair(job[0], job[1], job[2], settings, cache, mirror=job[3])
 
     strict = _strictness_factor(settings)
 
@@ -167,6 +170,13 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     # composite's fit to a plain copy is weaker (its photo is smaller, partly covered).
     if composite is None:
         composite = _composites(pictures)
+    mixed = composite
+
+    def mirror(a: int, b: int) -> bool:  # could b be a mirrored copy of a?
+        plain = int(hashing.hamming(batch.phash[a:a + 1], batch.phash[b:b + 1])[0])
+        flipped = int(hashing.hamming(batch.phash[a:a + 1], batch.phash_mirror[b:b + 1])[0])
+        return mirror_possible(plain, flipped, bool(mixed[a] or mixed[b]))
+
     visit = np.lexsort((np.arange(n), -degree, composite)).tolist()
     with ThreadPoolExecutor(max_workers=_CONFIRM_WORKERS) as pool:
         for leader in visit:
@@ -180,7 +190,7 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
             # candidate order, so the groups are those of checking one by one.
             others: list[int] = []
             same: list[bool | None] = []
-            jobs: list[tuple[LocalFeatures, LocalFeatures, bool]] = []
+            jobs: list[tuple[LocalFeatures, LocalFeatures, bool, bool]] = []
             for k in edges[leader]:
                 a, b = int(ev.i[k]), int(ev.j[k])
                 other = b if a == leader else a
@@ -190,7 +200,8 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                 others.append(other)
                 if (ok[a] and ok[b] and fa is not None and fb is not None
                         and min(len(fa), len(fb)) >= settings.min_keypoints):
-                    jobs.append((fa, fb, _second_opinion(ev, k, settings)))
+                    jobs.append((fa, fb, _second_opinion(ev, k, settings),
+                                 mirror(leader, other)))
                     same.append(None)
                 else:
                     same.append(bool(ev.same[k]))
@@ -219,7 +230,7 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                 second = []
                 for x in missed:
                     dist = pair_distance(batch, ids, np.full(len(ids), x))
-                    second.append((feats[int(ids[int(np.argmin(dist))])], feats[x], False))
+                    second.append((feats[int(ids[int(np.argmin(dist))])], feats[x], False, True))
                 for x, checked in zip(missed, pool.map(confirm, second), strict=True):
                     if checked.same:
                         group_of[x] = gid
