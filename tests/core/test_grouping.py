@@ -796,3 +796,22 @@ def test_the_mirrored_fit_is_skipped_only_where_the_hashes_rule_a_mirror_out() -
     groups = group_offers(offers, {o.key: pictures[o.item_id] for o in offers})
     assert sorted(sorted(o.item_id for o in g.offers) for g in groups) == [
         ["mirrored", "plain"], ["other"]]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_checks_on_several_cores_come_back_in_job_order(workers: int) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = list(range(200))
+    with ThreadPoolExecutor(max_workers=max(1, workers - 1)) as pool:
+        assert grouping._on_cores(pool, workers, lambda k: k * k, jobs) == [k * k for k in jobs]
+        assert grouping._on_cores(pool, workers, lambda k: -k, [7]) == [-7]
+        assert grouping._on_cores(pool, workers, lambda k: k, []) == []
+
+        def fails(k: int) -> int:
+            if k == 150:
+                raise ValueError("bad picture")
+            return k
+
+        with pytest.raises(ValueError, match="bad picture"):
+            grouping._on_cores(pool, workers, fails, jobs)

@@ -28,9 +28,11 @@ settings, the signature evidence and its decision and the geometric `confirm_pai
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image
@@ -113,6 +115,31 @@ _NEAR_MISS_INLIERS = 8
 _CONFIRM_WORKERS = 2  # this machine class has two cores
 
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _on_cores(pool: ThreadPoolExecutor, workers: int, fn: Callable[[_T], _R],
+              jobs: Sequence[_T]) -> list[_R]:
+    """`fn` of each job, in order, on this thread and `workers` − 1 of `pool`'s at once:
+    each takes the next job as it finishes one (the checks' costs vary tenfold), without a
+    future per job (their hand-overs cost a tenth of a cheap check)."""
+    if workers < 2 or len(jobs) < 2:
+        return [fn(job) for job in jobs]
+    out: list[_R | None] = [None] * len(jobs)
+    ticket = itertools.count()  # next() on a count is atomic under the GIL
+
+    def work() -> None:
+        while (k := next(ticket)) < len(jobs):
+            out[k] = fn(jobs[k])
+
+    helpers = [pool.submit(work) for _ in range(min(workers, len(jobs)) - 1)]
+    work()
+    for helper in helpers:
+        helper.result()
+    return out  # type: ignore[return-value]  # every slot is filled
+
+
 def _composites(pictures: Pictures) -> np.ndarray:
     """Per picture: does it hold another picture (`looks_composite`)?"""
     return np.array([f is not None and looks_composite(f) for f in pictures.features], bool)
@@ -178,7 +205,8 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
         return mirror_possible(plain, flipped, bool(mixed[a] or mixed[b]))
 
     visit = np.lexsort((np.arange(n), -degree, composite)).tolist()
-    with ThreadPoolExecutor(max_workers=_CONFIRM_WORKERS) as pool:
+    workers = _CONFIRM_WORKERS  # this thread and workers - 1 of the pool's
+    with ThreadPoolExecutor(max_workers=max(1, workers - 1)) as pool:
         for leader in visit:
             if group_of[leader] >= 0:
                 continue
@@ -186,8 +214,8 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
             group_of[leader] = gid
             # The leader's open candidates are independent of one another (each is checked
             # against the leader alone): the geometric checks run on both cores at once
-            # (OpenCV's matching and RANSAC release the GIL), the answers are applied in
-            # candidate order, so the groups are those of checking one by one.
+            # (OpenCV's matching and RANSAC release the GIL; `_on_cores`), the answers are
+            # applied in candidate order, so the groups are those of checking one by one.
             others: list[int] = []
             same: list[bool | None] = []
             jobs: list[tuple[LocalFeatures, LocalFeatures, bool, bool]] = []
@@ -205,7 +233,7 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                     same.append(None)
                 else:
                     same.append(bool(ev.same[k]))
-            answers = iter(pool.map(confirm, jobs) if len(jobs) > 1 else map(confirm, jobs))
+            answers = iter(_on_cores(pool, workers, confirm, jobs))
             members = [leader]
             vouchers: list[int] = []
             missed: list[int] = []
@@ -230,8 +258,11 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                 second = []
                 for x in missed:
                     dist = pair_distance(batch, ids, np.full(len(ids), x))
-                    second.append((feats[int(ids[int(np.argmin(dist))])], feats[x], False, True))
-                for x, checked in zip(missed, pool.map(confirm, second), strict=True):
+                    sure_one, fx = feats[int(ids[int(np.argmin(dist))])], feats[x]
+                    assert sure_one is not None and fx is not None  # both were checked
+                    second.append((sure_one, fx, False, True))
+                for x, checked in zip(missed, _on_cores(pool, workers, confirm, second),
+                                      strict=True):
                     if checked.same:
                         group_of[x] = gid
                         members.append(x)
