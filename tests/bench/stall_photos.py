@@ -397,7 +397,9 @@ HELD_OUT_ROOT = Path("/tmp/scrop_bg")  # `apt-get download` + `dpkg-deb -x` here
 def held_out_backgrounds(root: Path = HELD_OUT_ROOT) -> list[tuple[str, np.ndarray]]:
     """Real backgrounds auto-crop was never tuned on: Debian's plasma-workspace-wallpapers,
     ukui-wallpapers and mate-backgrounds, unpacked under `root` (one size of each plasma
-    wallpaper; its preview screenshots left out).
+    wallpaper; its preview screenshots left out). Before session 18 the first call after
+    unpacking returned the pictures in another order than the cache every later call
+    reads, so its draws differed (40/48 against 42/48 on the same seeds).
 
         cd /tmp/scrop_bg && apt-get download plasma-workspace-wallpapers ukui-wallpapers \
             mate-backgrounds && for d in *.deb; do dpkg-deb -x $d .; done
@@ -425,6 +427,9 @@ def held_out_backgrounds(root: Path = HELD_OUT_ROOT) -> list[tuple[str, np.ndarr
         cache.mkdir(exist_ok=True)
         for key, arr in out:
             Image.fromarray(arr).save(cache / f"{Path(key).stem}.png")
+        # The list as every later run reads it (the cache's order and names): a draw picks
+        # backgrounds by index, so the first run after unpacking must see the same list.
+        return held_out_backgrounds(root)
     return out
 
 
