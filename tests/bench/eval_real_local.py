@@ -346,9 +346,10 @@ def main() -> None:
                         titles = [title_of[sha] for sha, _ in order]
                         rank = titles.index(product) if product in titles else 99
                         results[(split, kind, label, reranked)].append(rank)
-                        if kind == "back/side" and product not in OTHER_COLOUR_BACKS:
-                            results[(split, "back, own colour", label, reranked)].append(rank)
                         if kind == "back/side":
+                            if product not in OTHER_COLOUR_BACKS:
+                                results[(split, "back, own colour", label, reranked)].append(
+                                    rank)
                             style = mains[product]["style_id"]
                             styles = [mains[t]["style_id"] for t in titles]
                             results[(split, "back, style", label, reranked)].append(

@@ -37,12 +37,12 @@ from typing import TypeVar
 import numpy as np
 from PIL import Image
 
-from vvic_desktop.core import hashing
 from vvic_desktop.core.grouping_candidates import (
     candidate_pairs_all,
     candidate_pairs_index,
     nearest_pairs,
     pair_distance,
+    pair_distances,
     shared_pairs,
     title_pairs,
     union_pairs,
@@ -167,6 +167,8 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     feats = pictures.features
     batch = pictures.signatures
     ok = batch.ok
+    if composite is None:
+        composite = _composites(pictures)
     price_ok = ~(ev.price_ratio > settings.price_ratio_max)
     near = ev.hash_distance <= settings.candidate_distance
     degree = np.bincount(ev.i[near], minlength=n) + np.bincount(ev.j[near], minlength=n)
@@ -192,18 +194,14 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
         return c.reason == "borderline" or (c.reason == "geometry"
                                             and c.inliers >= _NEAR_MISS_INLIERS)
 
+    def mirror(a: int, b: int) -> bool:  # could b be a mirrored copy of a?
+        plain, flipped = pair_distances(batch, np.array([a]), np.array([b]))
+        return mirror_possible(int(plain[0]), int(flipped[0]),
+                               bool(composite[a] or composite[b]))
+
     # Pictures with another picture pasted in (a corner inset, a collage's cells) lead
     # last: a leader should be the plain photo the copies were made from, and a
     # composite's fit to a plain copy is weaker (its photo is smaller, partly covered).
-    if composite is None:
-        composite = _composites(pictures)
-    mixed = composite
-
-    def mirror(a: int, b: int) -> bool:  # could b be a mirrored copy of a?
-        plain = int(hashing.hamming(batch.phash[a:a + 1], batch.phash[b:b + 1])[0])
-        flipped = int(hashing.hamming(batch.phash[a:a + 1], batch.phash_mirror[b:b + 1])[0])
-        return mirror_possible(plain, flipped, bool(mixed[a] or mixed[b]))
-
     visit = np.lexsort((np.arange(n), -degree, composite)).tolist()
     workers = _CONFIRM_WORKERS  # this thread and workers - 1 of the pool's
     with ThreadPoolExecutor(max_workers=max(1, workers - 1)) as pool:

@@ -20,11 +20,16 @@ from vvic_desktop.core.models import Offer
 from vvic_desktop.core.titles import title_bigrams
 
 
+def pair_distances(batch: SignatureBatch, i: np.ndarray,
+                   j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pHash distances of pairs (i, j): plain, and with j mirrored."""
+    return (hashing.hamming(batch.phash[i], batch.phash[j]),
+            hashing.hamming(batch.phash[i], batch.phash_mirror[j]))
+
+
 def pair_distance(batch: SignatureBatch, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """pHash distance of pairs (i, j): the smaller of plain and j mirrored."""
-    plain = hashing.hamming(batch.phash[i], batch.phash[j])
-    mirror = hashing.hamming(batch.phash[i], batch.phash_mirror[j])
-    return np.minimum(plain, mirror)
+    return np.minimum(*pair_distances(batch, i, j))
 
 
 def candidate_pairs_all(batch: SignatureBatch, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
