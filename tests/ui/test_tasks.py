@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 from PySide6.QtCore import QCoreApplication, QThread
 
@@ -90,3 +92,29 @@ def test_nothing_starts_after_shutdown(qtbot):
     task = pools.start(pools.search, lambda cancel, progress: ran.append(1))
     assert task.cancel.cancelled
     assert pools.search.waitForDone(60_000) and ran == [] and pools.running == 0
+
+
+def test_work_and_callbacks_are_let_go_in_the_gui_thread_once_answered(qtbot, pools):
+    # What a task's work and callbacks hold (a photo, a result) is freed once its answer has
+    # arrived, and in the GUI thread: never kept for the life of the window, never dropped on
+    # a worker (where a Qt object among it would be destroyed off its thread).
+    class Photo:
+        pass
+
+    gui_thread = QThread.currentThread()
+    freed: list[bool] = []
+    answers: list[object] = []
+    for _ in range(12):
+        photo = Photo()
+        weakref.finalize(photo, lambda: freed.append(QThread.currentThread() is gui_thread))
+
+        def work(cancel, progress, photo=photo):
+            progress("reading", 50)
+            return id(photo)
+
+        pools.start(pools.thumbnails, work, lambda r, e, photo=photo: answers.append(r),
+                    lambda stage, pct, photo=photo: None)
+        del photo, work
+    qtbot.waitUntil(lambda: len(answers) == 12 and pools.running == 0)
+    gc.collect()
+    assert freed == [True] * 12

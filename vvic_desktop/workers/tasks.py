@@ -1,17 +1,26 @@
 """The one threading helper (STYLE habit 3), and the pools it runs on.
 
 `Task(fn)` runs `fn(cancel, progress)` on a QThreadPool and hands its result or its exception
-back to the GUI thread through `TaskSignals`, which live in the GUI thread (a QRunnable is not
-a QObject). Every exception is caught and emitted: PySide6 only prints an exception raised in a
-worker and carries on, which would leave a spinner turning forever.
+back to the GUI thread. Every exception is caught and emitted: PySide6 only prints an
+exception raised in a worker and carries on, which would leave a spinner turning forever.
 
 `Pools` owns one pool per kind of latency (search: 2, thumbnails: 4, storage writes: 1) and
-keeps each running task alive until its signal has been delivered, so that no signal is ever
-emitted from a deleted source. `shutdown()` cancels everything and waits, for `closeEvent`.
+keeps each running task, with its callbacks, until its answer has been delivered; then it
+lets go of all of them, so that what a task's work and callbacks hold (photos, results) is
+freed with it. `shutdown()` cancels everything and waits, for `closeEvent`.
+
+The answers travel through one `TaskSignals` per `Pools`, created in the GUI thread and never
+deleted, tagged with the task's key. One signals object per task, owned by the task, would
+either live forever (its connection to a callback that holds the task keeps both alive: every
+task leaked, with its work's photos) or die on the worker thread where the pool deletes the
+finished task: a QObject destroyed off its thread, while the GUI thread may be delivering
+its signal. Neither happens here: no QObject is created or destroyed per task, and the work
+and callbacks are let go of in the GUI thread.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -25,52 +34,62 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int], None]
 TaskFn = Callable[[CancelToken, Progress], Any]
+Done = Callable[[Any, BaseException | None], None]
 
 
 class TaskSignals(QObject):
-    """Created in the GUI thread; emitted from the worker; delivered queued to the GUI thread."""
+    """Created in the GUI thread; emitted from the workers; delivered queued to the GUI thread."""
 
-    progress = Signal(str, int)  # stage, percent
-    finished = Signal(object, object)  # result, error (exactly one is None)
+    progress = Signal(object, str, int)  # task key, stage, percent
+    finished = Signal(object, object, object)  # task key, result, error (exactly one is None)
+
+
+# Every TaskSignals ever made: a worker may still emit into one after its window is gone, and
+# none may be destroyed by a worker dropping the last reference. One small object per window.
+_SIGNALS: list[TaskSignals] = []
 
 
 class Task(QRunnable):
-    def __init__(self, fn: TaskFn, *, name: str = "") -> None:
+    def __init__(self, fn: TaskFn, signals: TaskSignals, key: int, *, name: str = "") -> None:
         super().__init__()
-        self.signals = TaskSignals()
         self.cancel = CancelToken()
         self.name = name or getattr(fn, "__name__", "task")
-        self._fn = fn
+        self.key = key
+        self._fn: TaskFn | None = fn
+        self._signals = signals
         self.setAutoDelete(True)
 
     def run(self) -> None:  # worker thread: never touch a widget here
+        # The work is dropped here before the answer goes out: `Pools` holds it too and lets
+        # go of it in the GUI thread once the answer has arrived, so what it holds is never
+        # freed on this thread.
+        fn, self._fn = self._fn, None
+        result: object = None
+        error: BaseException | None = None
         try:
-            if self.cancel.cancelled:
+            if self.cancel.cancelled or fn is None:
                 raise Cancelled()
-            result = self._fn(self.cancel, self._progress)
+            result = fn(self.cancel, self._progress)
         except Cancelled as exc:
-            self._deliver(None, exc)
+            error = exc
         except BaseException as exc:  # surfaced as a value, never swallowed
             log.debug("task %s failed", self.name, exc_info=True)
-            self._deliver(None, exc)
-        else:
-            self._deliver(result, None)
-
-    def _deliver(self, result: object, error: BaseException | None) -> None:
+            error = exc
+        del fn
         try:
-            self.signals.finished.emit(result, error)
+            self._signals.finished.emit(self.key, result, error)
         except RuntimeError:
-            # The app is shutting down and Qt already deleted the signals object: nobody is
-            # left to receive the answer (a traceback on stderr at exit helps no one).
+            # The interpreter is shutting down and the signals object is gone: nobody is left
+            # to receive the answer (a traceback on stderr at exit helps no one).
             log.debug("task %s finished after its receiver was deleted", self.name)
 
     def _progress(self, stage: str, percent: int) -> None:
         if not self.cancel.cancelled:
-            self.signals.progress.emit(stage, int(percent))
+            self._signals.progress.emit(self.key, stage, int(percent))
 
 
 class Pools(QObject):
-    """One pool per kind of latency; every task kept alive until its result is delivered."""
+    """One pool per kind of latency; every task kept until its answer is delivered."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -78,7 +97,13 @@ class Pools(QObject):
         self.thumbnails = self._pool(4)
         self.storage = self._pool(1)
         self.batch = self._pool(1)  # one batch runs for minutes: the search pool stays free
-        self._live: set[Task] = set()
+        self._signals = TaskSignals()
+        _SIGNALS.append(self._signals)
+        self._signals.finished.connect(self._finished)
+        self._signals.progress.connect(self._progressed)
+        # key -> the task, its work, and its callbacks, until the answer is delivered
+        self._live: dict[int, tuple[Task, TaskFn, Done | None, Progress | None]] = {}
+        self._keys = itertools.count()
         self._closed = False
 
     def _pool(self, threads: int) -> QThreadPool:
@@ -90,40 +115,39 @@ class Pools(QObject):
         self,
         pool: QThreadPool,
         fn: TaskFn,
-        on_done: Callable[[Any, BaseException | None], None] | None = None,
-        on_progress: Callable[[str, int], None] | None = None,
+        on_done: Done | None = None,
+        on_progress: Progress | None = None,
         *,
         name: str = "",
     ) -> Task:
         """Run `fn(cancel, progress)` on `pool`; callbacks run in the GUI thread."""
-        task = Task(fn, name=name)
+        key = next(self._keys)
+        task = Task(fn, self._signals, key, name=name)
         if self._closed:  # the window is closing: nothing new starts (its pools may be gone)
             task.cancel.cancel()
             return task
-        if on_progress is not None:
-            task.signals.progress.connect(on_progress)
-        task.signals.finished.connect(self._make_finisher(task, on_done))
-        self._live.add(task)
+        self._live[key] = (task, fn, on_done, on_progress)
         pool.start(task)
         return task
 
-    def _make_finisher(
-        self, task: Task, on_done: Callable[[Any, BaseException | None], None] | None
-    ) -> Callable[[Any, Any], None]:
-        @Slot(object, object)
-        def finished(result: Any, error: Any) -> None:
-            self._live.discard(task)
-            if on_done is not None and not self._closed:
-                on_done(result, error)
+    @Slot(object, object, object)
+    def _finished(self, key: int, result: Any, error: Any) -> None:
+        entry = self._live.pop(key, None)
+        if entry is not None and entry[2] is not None and not self._closed:
+            entry[2](result, error)
 
-        return finished
+    @Slot(object, str, int)
+    def _progressed(self, key: int, stage: str, percent: int) -> None:
+        entry = self._live.get(key)
+        if entry is not None and entry[3] is not None and not self._closed:
+            entry[3](stage, percent)
 
     @property
     def running(self) -> int:
         return len(self._live)
 
     def cancel_all(self) -> None:
-        for task in list(self._live):
+        for task, *_ in list(self._live.values()):
             task.cancel.cancel()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
