@@ -12,4 +12,16 @@ echo "== ruff"
 echo "== mypy (core, markets, storage)"
 .venv/bin/mypy vvic_desktop/core vvic_desktop/markets vvic_desktop/storage
 echo "== pytest"
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# If pytest dies of a signal (a crash in native code), say in the last lines which test was
+# running and where each thread was (tests/conftest.py writes both; CI shows only the tail).
+trace=$(mktemp) faults=$(mktemp)
+trap 'rm -f "$trace" "$faults"' EXIT
+rc=0
+VVIC_TEST_TRACE=$trace VVIC_FAULT_LOG=$faults \
+  .venv/bin/python -m pytest -q -p no:cacheprovider -p no:faulthandler "$@" || rc=$?
+if ((rc > 128)); then
+  echo "== pytest died of signal $((rc - 128)); the threads' stacks, the project's frames only:"
+  grep -E '^(Current thread|Thread 0x)|^  File ".*/(vvic_desktop|tests)/' "$faults" | head -60 || true
+  echo "== pytest died of signal $((rc - 128)) while running: $(cat "$trace")"
+fi
+exit "$rc"

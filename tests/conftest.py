@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -12,6 +13,21 @@ import keyring.backend
 import pytest
 
 from vvic_desktop.core import errors
+
+# A crash in native code (a segfault) kills pytest before it reports anything, and CI keeps
+# only the head and the tail of a long output. So, when installer/run-tests.sh asks for it
+# (with pytest's own faulthandler plugin off), the threads' stacks go to $VVIC_FAULT_LOG and
+# the id of the test being run to $VVIC_TEST_TRACE; the script prints both last.
+_TEST_TRACE = os.environ.get("VVIC_TEST_TRACE", "")
+if os.environ.get("VVIC_FAULT_LOG"):
+    _fault_log = open(os.environ["VVIC_FAULT_LOG"], "w")  # noqa: SIM115 (open for the session)
+    faulthandler.enable(file=_fault_log, all_threads=True)
+
+
+def pytest_runtest_logstart(nodeid: str, location: object) -> None:
+    if _TEST_TRACE:
+        with open(_TEST_TRACE, "w", encoding="utf-8") as trace:
+            trace.write(nodeid)
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
