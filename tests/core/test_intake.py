@@ -44,7 +44,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if "Content-Length" not in (headers or {}):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client hung up on purpose (a refused peer): no traceback on stderr
 
     def do_GET(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
