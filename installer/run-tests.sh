@@ -20,7 +20,9 @@ rc=0
 VVIC_TEST_TRACE=$trace VVIC_FAULT_LOG=$faults \
   .venv/bin/python -m pytest -q -p no:cacheprovider -p no:faulthandler "$@" || rc=$?
 if ((rc > 128)); then
-  echo "== pytest died of signal $((rc - 128)); the threads' stacks, the project's frames only:"
+  echo "== pytest died of signal $((rc - 128)); the crashing thread's innermost frames:"
+  grep -A8 '^Current thread' "$faults" | grep -E '^(Current thread|  File )' || true
+  echo "== every thread's stack, the project's frames only:"
   grep -E '^(Current thread|Thread 0x)|^  File ".*/(vvic_desktop|tests)/' "$faults" | head -60 || true
   echo "== pytest died of signal $((rc - 128)) while running: $(cat "$trace")"
 fi
