@@ -383,6 +383,36 @@ def test_an_inset_copy_keeps_its_colour_and_a_recoloured_one_with_an_inset_does_
 
 
 
+def test_a_box_that_would_hide_most_of_the_shared_garment_is_compared(original) -> None:
+    """A box `inset_box` found on a collage's cell (a crop cut the garment at the top: the
+    cut and the hem are its straight sides) covers the garment itself. Left out, a recolour
+    of that part would compare only what the two products share (legs, shoes) and pass as
+    the same photo; a box hiding more than `INSET_HIDES_MAX` of the compared pixels is
+    compared like the rest. A true corner inset is still left out."""
+    drawn = tuple(int(v) for v in np.random.default_rng(3).integers(30, 220, 3))
+    # Another product: the same photo with the garment's upper two thirds recoloured.
+    recoloured = recolour_part(original, drawn, (40, 90, 200), box=(0.0, 0.0, 1.0, 0.65))
+    a = lf.extract(original)
+    cell = lf.extract(_jpeg(_collage(recoloured, scene(8))))
+    th, tw = cell.colour.shape[:2]
+    boxed = dataclasses.replace(cell, inset=(0, 0, tw // 2, round(0.65 * th)))
+    fit = lf.verify(a, boxed)
+    assert fit.inliers >= MATCH
+    for x, y, match in ((a, boxed, fit), (boxed, a, lf.reverse(fit, a, boxed))):
+        seen = lf.overlap_colour(x, y, match)
+        assert not seen.masked and seen.changed > 0.3
+    from vvic_desktop.core.grouping_rules import GroupingSettings, confirm_pair
+    assert not confirm_pair(a, boxed, True, GroupingSettings()).same  # before: the same photo
+    # The same box on a copy of the photo itself hides nothing that changed.
+    same = dataclasses.replace(lf.extract(_jpeg(_collage(original, scene(8)))),
+                               inset=boxed.inset)
+    kept = lf.overlap_colour(a, same, lf.verify(a, same))
+    assert not kept.masked and kept.changed < 0.05
+    # A pasted close-up hides a corner, well under the share, and is left out.
+    copy = lf.extract(_jpeg(_with_inset(original)))
+    assert lf.overlap_colour(a, copy, lf.verify(a, copy)).masked
+
+
 @pytest.mark.parametrize("corner", ["tl", "br"])
 def test_an_inset_the_picture_alone_missed_is_found_from_the_pair(original, corner) -> None:
     """Over a garment of its own colour an inset shows no edge on one side and `inset_box`
