@@ -1,6 +1,6 @@
 """Same-style grouping scored on real photographs (not in the test run).
 
-Run: .venv/bin/python tests/bench/eval_real.py [--heldout] [--code-ref REF]
+Run: .venv/bin/python tests/bench/eval_real.py [--heldout] [--code-ref REF] [--stress SPEC]
 
 The photos are the real apparel studio shots of `../shared/data/apparel-dev` (read in
 place); the listing copies (`real_photos.EDITS`) are made from each product's main photo.
@@ -18,6 +18,10 @@ look-alike of all). Two scores per run, dev and held-out styles apart (`split_st
 Some products of the set show one picture under two colours (mp09 black and blue are the
 same file, byte for byte almost): such pairs cannot be told apart by any picture method and
 are reported, not counted, as merges.
+
+`--stress hue:6|wb:1.05|harsh` makes the listing copies with harsher edits than the usual
+ones (`real_photos.stress`): how far past them copies still rejoin, and where colour
+variants start to merge.
 
 `--code-ref main` scores the grouping of another commit (its `vvic_desktop` extracted to a
 temporary folder) on the same pictures: the before of a before/after.
@@ -147,7 +151,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--heldout", action="store_true", help="also score the held-out styles")
     parser.add_argument("--code-ref", help="score the grouping of this git ref instead")
+    parser.add_argument("--stress", help="harsher edits: hue:K, wb:G or harsh "
+                        "(real_photos.stress; every draw changes)")
     args = parser.parse_args()
+    real_photos.stress(args.stress)
     if args.code_ref and "VVIC_EVAL_CODE" not in os.environ:
         with tempfile.TemporaryDirectory() as tmp:
             archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.code_ref,

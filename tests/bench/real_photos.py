@@ -14,7 +14,7 @@ import io
 import json
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -220,23 +220,92 @@ _SIMPLE = {
 }
 
 
+# `stress(spec)`: harsher edits than the ones above, to read the rules' margins (how far
+# past the drawn edits a copy still rejoins, where a colour variant starts to merge).
+Edit = Callable[[Image.Image, random.Random], Image.Image]
+_STRESS_EDITS: dict[str, Edit] = {}
+_STRESS_RANGES: dict[str, tuple[int, int]] = {}
+
+
+def stress(spec: str | None) -> None:
+    """Make every later listing copy with harsher edits (None or "": the usual ones).
+
+    - "hue:K": the colour edit turns hue by K of 256 (either way, always the full K; the
+      usual edit draws up to 4), saturation ×0.85–1.15, brightness ×0.88–1.10.
+    - "wb:G": the colour edit is a white-balance shift, red ×G and blue ÷G (or the reverse).
+    - "harsh": crops of 12–22 % (all sides), borders of 7–12 %, recompression at quality
+      20–40, resizing to 200–300 px.
+
+    Each draws its random numbers differently, so every later draw of a product changes
+    (other crops, other collages): compare a stressed figure with another run, not edit
+    by edit with the usual one."""
+    _STRESS_EDITS.clear()
+    _STRESS_RANGES.clear()
+    if not spec:
+        return
+    kind, _, arg = spec.partition(":")
+    if kind == "hue":
+        _STRESS_EDITS["colour"] = _hue_turn(int(arg))
+    elif kind == "wb":
+        _STRESS_EDITS["colour"] = _white_balance(float(arg))
+    elif kind == "harsh":
+        _STRESS_EDITS.update(crop=_harsh_crop, border=_harsh_border)
+        _STRESS_RANGES.update(quality=(20, 40), side=(200, 300))
+    else:
+        raise ValueError(f"unknown stress {spec!r}")
+
+
+def _hue_turn(k: int) -> Edit:
+    def edit(img: Image.Image, rng: random.Random) -> Image.Image:
+        arr = np.asarray(img.convert("HSV")).astype(np.int16)
+        arr[..., 0] = (arr[..., 0] + rng.choice([-k, k])) % 256
+        hsv = Image.fromarray(arr.astype(np.uint8), "HSV").convert("RGB")
+        hsv = ImageEnhance.Color(hsv).enhance(rng.uniform(0.85, 1.15))
+        return ImageEnhance.Brightness(hsv).enhance(rng.uniform(0.88, 1.1))
+    return edit
+
+
+def _white_balance(gain: float) -> Edit:
+    def edit(img: Image.Image, rng: random.Random) -> Image.Image:
+        arr = np.asarray(img.convert("RGB")).astype(np.float32)
+        g = gain if rng.random() < 0.5 else 1.0 / gain
+        arr[..., 0] *= g
+        arr[..., 2] /= g
+        return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+    return edit
+
+
+def _harsh_crop(img: Image.Image, rng: random.Random) -> Image.Image:
+    w, h = img.size
+    t = rng.uniform(0.12, 0.22)
+    left, top = int(w * t * rng.uniform(0.3, 0.7)), int(h * t * rng.uniform(0.3, 0.7))
+    return img.crop((left, top, w - (int(w * t) - left), h - (int(h * t) - top)))
+
+
+def _harsh_border(img: Image.Image, rng: random.Random) -> Image.Image:
+    width = max(4, int(max(img.size) * rng.uniform(0.07, 0.12)))
+    colour = rng.choice([(200, 30, 40), (20, 20, 20), (255, 255, 255)])
+    return ImageOps.expand(img, border=width, fill=colour)
+
+
 def listing_copy(photo: Photo, edit: str, rng: random.Random,
                  others: list[Photo] | None = None) -> bytes:
     """A listing picture made from `photo` by `edit` (then resized and re-encoded, as every
-    listing is)."""
+    listing is; `stress` makes the edits harsher)."""
     img = _open(photo.path)
     quality = rng.randint(70, 92)
     side = LISTING_SIDE
+    simple: dict[str, Edit] = {**_SIMPLE, **_STRESS_EDITS}
     if edit == "recompress":
-        quality = rng.randint(40, 85)
+        quality = rng.randint(*_STRESS_RANGES.get("quality", (40, 85)))
     elif edit == "resize":
-        side = rng.randint(300, 700)
-    elif edit in _SIMPLE:
-        img = _SIMPLE[edit](img, rng)
+        side = rng.randint(*_STRESS_RANGES.get("side", (300, 700)))
+    elif edit in simple:
+        img = simple[edit](img, rng)
     elif edit == "combo":
         for name in rng.sample(["crop", "border", "pad", "watermark", "mirror", "colour"],
                                rng.choice([2, 3])):
-            img = _SIMPLE[name](img, rng)
+            img = simple[name](img, rng)
         quality = rng.randint(50, 85)
     elif edit == "collage":
         img = _collage(img, [_open(o.path) for o in (others or [])], rng)
