@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
@@ -88,6 +88,15 @@ class Task(QRunnable):
             self._signals.progress.emit(self.key, stage, int(percent))
 
 
+class _Live(NamedTuple):
+    """A running task, its work and its callbacks, kept by `Pools` until the answer arrives."""
+
+    task: Task
+    fn: TaskFn
+    on_done: Done | None
+    on_progress: Progress | None
+
+
 class Pools(QObject):
     """One pool per kind of latency; every task kept until its answer is delivered."""
 
@@ -102,7 +111,7 @@ class Pools(QObject):
         self._signals.finished.connect(self._finished)
         self._signals.progress.connect(self._progressed)
         # key -> the task, its work, and its callbacks, until the answer is delivered
-        self._live: dict[int, tuple[Task, TaskFn, Done | None, Progress | None]] = {}
+        self._live: dict[int, _Live] = {}
         self._keys = itertools.count()
         self._closed = False
 
@@ -126,29 +135,29 @@ class Pools(QObject):
         if self._closed:  # the window is closing: nothing new starts (its pools may be gone)
             task.cancel.cancel()
             return task
-        self._live[key] = (task, fn, on_done, on_progress)
+        self._live[key] = _Live(task, fn, on_done, on_progress)
         pool.start(task)
         return task
 
     @Slot(object, object, object)
     def _finished(self, key: int, result: Any, error: Any) -> None:
         entry = self._live.pop(key, None)
-        if entry is not None and entry[2] is not None and not self._closed:
-            entry[2](result, error)
+        if entry is not None and entry.on_done is not None and not self._closed:
+            entry.on_done(result, error)
 
     @Slot(object, str, int)
     def _progressed(self, key: int, stage: str, percent: int) -> None:
         entry = self._live.get(key)
-        if entry is not None and entry[3] is not None and not self._closed:
-            entry[3](stage, percent)
+        if entry is not None and entry.on_progress is not None and not self._closed:
+            entry.on_progress(stage, percent)
 
     @property
     def running(self) -> int:
         return len(self._live)
 
     def cancel_all(self) -> None:
-        for task, *_ in list(self._live.values()):
-            task.cancel.cancel()
+        for entry in list(self._live.values()):
+            entry.task.cancel.cancel()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel every task and wait for the pools; True if all stopped in time."""
