@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
 from tests.imagegen import recolour_part, scene
 from vvic_desktop.core import local_features as lf
+from vvic_desktop.core.grouping_rules import GroupingSettings, confirm_pair
 
 MATCH = 25  # inliers: a copy finds far more, another photo a handful
 
@@ -401,7 +402,6 @@ def test_a_box_that_would_hide_most_of_the_shared_garment_is_compared(original) 
     for x, y, match in ((a, boxed, fit), (boxed, a, lf.reverse(fit, a, boxed))):
         seen = lf.overlap_colour(x, y, match)
         assert not seen.masked and seen.changed > 0.3
-    from vvic_desktop.core.grouping_rules import GroupingSettings, confirm_pair
     assert not confirm_pair(a, boxed, True, GroupingSettings()).same  # before: the same photo
     # The same box on a copy of the photo itself hides nothing that changed.
     same = dataclasses.replace(lf.extract(_jpeg(_collage(original, scene(8)))),
