@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("VVIC_APPAREL_DEV", ROOT.parent / "shared" / "data" / "apparel-dev"))
@@ -139,12 +139,16 @@ def _pad(img: Image.Image, rng: random.Random) -> Image.Image:
     return out
 
 
+def _stall_text(img: Image.Image, rng: random.Random, share: tuple[float, float],
+                least: int) -> tuple[Image.Image, ImageFont.FreeTypeFont, str, int]:
+    """(the picture as RGBA, a font `share` of its width high, a stall's name, that size)."""
+    size = max(least, int(img.size[0] * rng.uniform(*share)))
+    return img.convert("RGBA"), ImageFont.truetype(str(FONT), size), rng.choice(STALLS), size
+
+
 def _watermark(img: Image.Image, rng: random.Random) -> Image.Image:
-    img = img.convert("RGBA")
+    img, font, text, size = _stall_text(img, rng, (0.05, 0.09), 12)
     w, h = img.size
-    size = max(12, int(w * rng.uniform(0.05, 0.09)))
-    font = ImageFont.truetype(str(FONT), size)
-    text = rng.choice(STALLS)
     if rng.random() < 0.5:
         text += f" 微信{rng.randint(10000, 99999)}"
     layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
@@ -235,6 +239,12 @@ def stress(spec: str | None) -> None:
     - "wb:G": the colour edit is a white-balance shift, red ×G and blue ÷G (or the reverse).
     - "harsh": crops of 12–22 % (all sides), borders of 7–12 %, recompression at quality
       20–40, resizing to 200–300 px.
+    - "wm:big": the watermark is a stall's name 10–16 % of the width high, turned 20–40°
+      across the middle of the picture (half the time repeated down it), 35–65 % opaque.
+    - "wm:banner": the watermark is a band across the top or bottom 8–14 % of the picture,
+      a solid or 70–90 % opaque colour, with the stall's name and a WeChat number in it.
+    - "pad:fill": padding to square with a coloured fill (black, grey, beige, pink) or, half
+      the time, the photo itself enlarged and blurred behind it (the "blur fill").
 
     Each draws its random numbers differently, so every later draw of a product changes
     (other crops, other collages): compare a stressed figure with another run, not edit
@@ -248,6 +258,12 @@ def stress(spec: str | None) -> None:
         _STRESS_EDITS["colour"] = _hue_turn(int(arg))
     elif kind == "wb":
         _STRESS_EDITS["colour"] = _white_balance(float(arg))
+    elif spec == "wm:big":
+        _STRESS_EDITS["watermark"] = _big_watermark
+    elif spec == "wm:banner":
+        _STRESS_EDITS["watermark"] = _banner
+    elif spec == "pad:fill":
+        _STRESS_EDITS["pad"] = _fill_pad
     elif kind == "harsh":
         _STRESS_EDITS.update(crop=_harsh_crop, border=_harsh_border)
         _STRESS_RANGES.update(quality=(20, 40), side=(200, 300))
@@ -273,6 +289,55 @@ def _white_balance(gain: float) -> Edit:
         arr[..., 2] /= g
         return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
     return edit
+
+
+def _big_watermark(img: Image.Image, rng: random.Random) -> Image.Image:
+    img, font, text, _size = _stall_text(img, rng, (0.10, 0.16), 16)
+    w, h = img.size
+    colour = rng.choice([(255, 255, 255), (40, 40, 40), (150, 150, 150), (200, 30, 30)])
+    alpha = rng.randint(90, 165)
+    box = ImageDraw.Draw(img).textbbox((0, 0), text, font=font)
+    stamp = Image.new("RGBA", (box[2] - box[0] + 8, box[3] - box[1] + 8), (0, 0, 0, 0))
+    ImageDraw.Draw(stamp).text((4 - box[0], 4 - box[1]), text, font=font,
+                               fill=(*colour, alpha))
+    stamp = stamp.rotate(rng.choice([-1, 1]) * rng.uniform(20, 40), expand=True,
+                         resample=Image.Resampling.BICUBIC)
+    layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    rows = [rng.uniform(0.4, 0.6)] if rng.random() < 0.5 else [0.2, 0.5, 0.8]
+    for fy in rows:
+        layer.alpha_composite(stamp, (max(0, (w - stamp.width) // 2),
+                                      max(0, int(h * fy) - stamp.height // 2)))
+    return Image.alpha_composite(img, layer).convert("RGB")
+
+
+def _banner(img: Image.Image, rng: random.Random) -> Image.Image:
+    img = img.convert("RGBA")
+    w, h = img.size
+    band = int(h * rng.uniform(0.08, 0.14))
+    fill = rng.choice([(200, 30, 40), (20, 20, 20), (250, 250, 250), (240, 200, 60)])
+    alpha = 255 if rng.random() < 0.5 else rng.randint(180, 230)
+    layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    y0 = 0 if rng.random() < 0.5 else h - band
+    draw.rectangle((0, y0, w, y0 + band), fill=(*fill, alpha))
+    font = ImageFont.truetype(str(FONT), max(12, int(band * 0.5)))
+    text = f"{rng.choice(STALLS)}  微信{rng.randint(10000, 99999)}"
+    ink = (20, 20, 20) if sum(fill) > 500 else (255, 255, 255)
+    draw.text((int(w * 0.04), y0 + band // 4), text, font=font, fill=(*ink, 255))
+    return Image.alpha_composite(img, layer).convert("RGB")
+
+
+def _fill_pad(img: Image.Image, rng: random.Random) -> Image.Image:
+    w, h = img.size
+    side = max(w, h)
+    if rng.random() < 0.5:
+        fill = rng.choice([(0, 0, 0), (128, 128, 128), (225, 210, 185), (240, 190, 200)])
+        out = Image.new("RGB", (side, side), fill)
+    else:
+        out = img.convert("RGB").resize((side, side), Image.Resampling.BILINEAR)
+        out = out.filter(ImageFilter.GaussianBlur(side / 30))
+    out.paste(img, ((side - w) // 2, (side - h) // 2))
+    return out
 
 
 def _harsh_crop(img: Image.Image, rng: random.Random) -> Image.Image:
