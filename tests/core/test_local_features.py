@@ -277,6 +277,34 @@ def test_a_frame_and_its_seam_are_not_garment() -> None:
     assert fg[30:50, 25:35].all()
 
 
+@pytest.mark.parametrize("pad", [(240, 190, 200), (0, 0, 0), (128, 128, 128)])
+def test_the_studio_background_inside_a_deep_coloured_pad_is_not_garment(pad) -> None:
+    """A portrait photo padded to square in a colour has bands deeper than a tenth at its
+    sides: the studio white inside them is background (taken for garment, it diluted a
+    recolour's changed share), the garment, and what of it reaches the photo's bottom edge,
+    stay garment."""
+    photo = Image.new("RGB", (60, 96), (250, 250, 250))
+    draw = ImageDraw.Draw(photo)
+    draw.rectangle((18, 20, 42, 95), fill=(200, 190, 150))  # a pale garment to the bottom
+    square = np.asarray(ImageOps.pad(photo, (96, 96), color=pad))
+    fg = lf._foreground(square)
+    assert not fg[:, :20].any() and not fg[:, -20:].any()  # the pads and their seams
+    assert not fg[5:15, 25:70].any()  # the studio white above the garment
+    assert not fg[30:90, 22:34].any() and not fg[30:90, 62:74].any()  # beside it
+    assert fg[25:90, 40:56].all()  # the garment, down to the photo's edge
+
+
+def test_a_garment_whose_outline_meets_the_edges_is_not_taken_for_a_pad() -> None:
+    """A garment filling most of an unpadded photo (a flat-laid tee reaching the sides) is
+    no pad: its outline is not a straight step, so no third colour is left out."""
+    photo = Image.new("RGB", (80, 96), (250, 250, 250))
+    draw = ImageDraw.Draw(photo)
+    draw.polygon([(0, 30), (20, 8), (60, 8), (79, 30), (66, 40), (62, 95), (18, 95),
+                  (14, 40)], fill=(60, 110, 60))
+    fg = lf._foreground(np.asarray(photo))
+    assert fg[20:90, 25:55].all()
+
+
 def test_the_mirror_images_garment_is_the_garment_mirrored() -> None:
     """`ColourCache` flips a picture's garment mask for its mirror image instead of finding
     it again: that is only right while `_foreground` treats left and right alike, which

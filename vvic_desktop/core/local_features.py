@@ -49,7 +49,8 @@ RATIO = 0.8  # Lowe's ratio test
 MIRROR_SKIP_INLIERS = 50
 # 2: the thumbnail's garment mask is stored too (found once per picture, not per grouping).
 # 3: and its corner inset (`inset_box`), likewise.
-FORMAT_VERSION = 3
+# 4: the garment mask leaves out the studio background inside a deep coloured pad or frame.
+FORMAT_VERSION = 4
 _MAGIC = b"VLF"
 _HEADER = struct.Struct("<3sBHHHHHH")  # magic, version, w, h, n plain, n mirror, thumb w, h
 _INSET = struct.Struct("<HHHH")  # x0, y0, x1, y1 of the thumbnail's inset; all 0: none
@@ -385,18 +386,24 @@ def _foreground(thumb: np.ndarray) -> np.ndarray:
     background) nor the colour a tenth of the way in (the studio background inside a frame
     or pad): each the median of its ring. The seam where a frame meets the photo (a line
     of blended colour, neither the frame's nor the photo's) and the outermost pixels are
-    left out too: lines of the outer colour at each edge, two pixels more."""
+    left out too: lines of the outer colour at each edge, two pixels more.
+
+    A frame or pad deeper than a tenth (a portrait photo padded to square in pink or black
+    has bands of 10–17 % at its sides) puts the second ring on the seam or inside the band,
+    and the studio background inside was taken for garment: compared as garment, it diluted
+    a recolour (`_pad_depth`). So where the outer lines end in a straight step (a pad's or
+    frame's inner edge, not a garment's outline), the ring just inside them is a third
+    colour left out, when that ring is mostly one colour (a background, not the garment
+    running along a frame)."""
     lab = cv2.cvtColor(thumb, cv2.COLOR_RGB2Lab).astype(np.float32)
     h, w = lab.shape[:2]
     out = np.ones((h, w), bool)
+    pads = (0, 0, 0, 0)
     for depth in (0, max(1, min(h, w) // 10)):
         inner = lab[depth: h - depth, depth: w - depth]
         if inner.shape[0] < 2 or inner.shape[1] < 2:
             continue
-        ring = np.concatenate([inner[0], inner[-1], inner[:, 0], inner[:, -1]])
-        d = lab - np.median(ring, axis=0)
-        d *= d
-        differs = np.sqrt(d[..., 0] + d[..., 1] + d[..., 2]) > 12.0
+        differs = _differs(lab, _ring(inner))
         out &= differs
         if depth == 0:
             rows = np.count_nonzero(differs, axis=1) / w
@@ -405,7 +412,44 @@ def _foreground(thumb: np.ndarray) -> np.ndarray:
             out[h - _plain_edge(rows[::-1]) - 2:] = False
             out[:, : _plain_edge(cols) + 2] = False
             out[:, w - _plain_edge(cols[::-1]) - 2:] = False
+            pads = (_pad_depth(rows), _pad_depth(rows[::-1]), _pad_depth(cols),
+                    _pad_depth(cols[::-1]))
+    if any(pads):
+        top, bottom, left, right = (d + 2 if d else 0 for d in pads)
+        inner = lab[top: h - bottom, left: w - right]
+        if min(inner.shape[:2]) >= 8:
+            ring = _ring(inner)
+            d = ring - np.median(ring, axis=0)
+            if np.mean(np.sqrt((d * d).sum(axis=1)) <= 12.0) >= 0.5:
+                out &= _differs(lab, ring)
     return out
+
+
+def _ring(inner: np.ndarray) -> np.ndarray:
+    """The outermost pixels of an (h, w, 3) block, as (n, 3)."""
+    return np.concatenate([inner[0], inner[-1], inner[:, 0], inner[:, -1]])
+
+
+def _differs(lab: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """Pixels of `lab` whose colour is not the median of `ring` (ΔE over 12)."""
+    d = lab - np.median(ring, axis=0)
+    d *= d
+    return np.asarray(np.sqrt(d[..., 0] + d[..., 1] + d[..., 2]) > 12.0)
+
+
+# A pad's or frame's inner edge: the line after the plain outer lines differs from the
+# outer colour along nearly all of it (a straight step; a garment's outline rises gradually).
+PAD_STEP = 0.9
+
+
+def _pad_depth(share: np.ndarray) -> int:
+    """Lines of a pad or frame at one edge (`share`: per line from that edge, the share of
+    pixels unlike the outer colour): the plain outer lines when the picture starts right
+    after them in a straight step (the next line or the one after, `PAD_STEP`); else 0."""
+    d = _plain_edge(share)
+    if d < 2 or d >= len(share) - 2:
+        return 0
+    return d if max(share[d], share[d + 1]) >= PAD_STEP else 0
 
 
 def _plain_edge(share: np.ndarray) -> int:
