@@ -412,6 +412,62 @@ def test_an_inset_copy_keeps_its_colour_and_a_recoloured_one_with_an_inset_does_
 
 
 
+def _with_banner(img: Image.Image, top: bool, fill: tuple[int, int, int] = (240, 200, 60),
+                 share: float = 0.12) -> Image.Image:
+    """A stall's banner across the top or bottom: a solid band with its name in it."""
+    out = img.copy()
+    w, h = out.size
+    band = int(h * share)
+    y0 = 0 if top else h - band
+    draw = ImageDraw.Draw(out)
+    draw.rectangle((0, y0, w, y0 + band), fill=fill)
+    for k in range(6):  # the writing: blocks of ink along the band
+        x = int(w * (0.05 + 0.14 * k))
+        draw.rectangle((x, y0 + band // 4, x + int(w * 0.09), y0 + 3 * band // 4),
+                       fill=(250, 250, 250))
+    return out
+
+
+@pytest.mark.parametrize("fill", [(240, 200, 60), (20, 20, 20)])
+@pytest.mark.parametrize("top", [True, False])
+def test_a_banner_across_the_top_or_bottom_is_found_and_left_out(original, top, fill) -> None:
+    """A band with the stall's name across a listing's top or bottom covers part of the
+    garment: it is found by shape (`inset_box`: a straight step across the picture, on one
+    side only, with writing in the band) and left out of the colour comparison, so the copy
+    is the same photo; a recoloured copy with the same banner is still another product.
+    (A band of the garment's own grey shows no step where it meets it and is missed, as
+    an inset is: the test's bands are yellow and black, the garment a middle grey.)"""
+    a = lf.extract(original)
+    copy = lf.extract(_jpeg(_with_banner(original, top, fill)))
+    h, w = copy.colour.shape[:2]
+    assert copy.inset is not None
+    x0, y0, x1, y1 = copy.inset
+    assert (x0, x1) == (0, w) and ((y0 == 0) if top else (y1 == h))
+    assert 0.08 * h <= y1 - y0 <= 0.2 * h
+    assert lf.LocalFeatures.from_bytes(copy.to_bytes()).inset == copy.inset
+    assert confirm_pair(a, copy, True, GroupingSettings()).same
+    plain = dataclasses.replace(copy, inset=None)  # before: the band read as a recolour
+    assert not confirm_pair(a, plain, True, GroupingSettings()).same
+    recoloured = lf.extract(_jpeg(_with_banner(scene(3, body=(40, 90, 200)), top, fill)))
+    assert recoloured.inset is not None
+    assert not confirm_pair(a, recoloured, True, GroupingSettings()).same
+
+
+@pytest.mark.parametrize("fill", [(20, 20, 20), (200, 30, 40), (250, 250, 250)])
+def test_a_frame_is_no_banner(fill) -> None:
+    """A frame has the banner's straight step at its top and bottom, even where a garment of
+    the frame's colour hides one of them; its outermost rows are the picture's outer colour
+    and its band is plain."""
+    for seed in range(3, 7):
+        photo = scene(seed)
+        draw = ImageDraw.Draw(photo)
+        draw.rectangle((0, 700, 640, 800), fill=fill)  # trousers of the frame's colour
+        framed = ImageOps.expand(photo, 40, fill=fill)
+        assert lf.inset_box(lf.extract(_jpeg(framed)).colour) is None
+        assert lf.inset_box(lf.extract(_jpeg(ImageOps.expand(scene(seed), 40,
+                                                              fill=fill))).colour) is None
+
+
 def test_a_box_that_would_hide_most_of_the_shared_garment_is_compared(original) -> None:
     """A box `inset_box` found on a collage's cell (a crop cut the garment at the top: the
     cut and the hem are its straight sides) covers the garment itself. Left out, a recolour
