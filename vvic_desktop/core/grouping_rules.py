@@ -321,7 +321,8 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
     colour = _colour(a, b, match, settings, s, cache)
     if colour.refused and geo_sure:
         # A sure fit whose colour changed in a corner box with a straight edge: an inset
-        # `inset_box` missed (over a garment of its own colour), left out as a found one is.
+        # `inset_box` missed (over a garment of its own colour), left out as a found one is;
+        # or in a plain band with writing across the top or bottom: a banner it missed.
         for a2, b2 in pair_inset(a, b, match, cache, seen_a=colour.ab, seen_b=colour.ba):
             again = _colour(a2, b2, match, settings, s, cache)
             if not again.refused:
