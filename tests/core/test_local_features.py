@@ -422,9 +422,9 @@ def _with_banner(img: Image.Image, top: bool, fill: tuple[int, int, int] = (240,
     y0 = 0 if top else h - band
     draw = ImageDraw.Draw(out)
     draw.rectangle((0, y0, w, y0 + band), fill=fill)
-    for k in range(6):  # the writing: blocks of ink along the band
-        x = int(w * (0.05 + 0.14 * k))
-        draw.rectangle((x, y0 + band // 4, x + int(w * 0.09), y0 + 3 * band // 4),
+    for k in range(6):  # the writing: strokes of ink along the band, a third of its rows
+        x = int(w * (0.05 + 0.15 * k))
+        draw.rectangle((x, y0 + band // 4, x + int(w * 0.05), y0 + 3 * band // 4),
                        fill=ink)
     return out
 
