@@ -631,7 +631,7 @@ def _banner_box(colour: np.ndarray,
     the two rows at its inner edge and 8 % at each side, off the band's own grey). A
     straight hem or seam across the picture has studio background at the edge beyond it.
 
-    Measured on the real apparel photos (eval_real `--stress wm:banner`, session 21): found
+    Measured on the real apparel photos (eval_real `--stress wm:banner`, session 22): found
     on 120 of 173 dev watermark copies, none on the usual corpus's pictures; the banner
     copies' recall went from 0.10 to 0.73 (dev) and 0.07 to 0.70 (held-out), with no merge
     and the usual eval_real unchanged. A band of the garment's own grey where it meets it
@@ -901,7 +901,7 @@ def _changed_band(colour: np.ndarray,
     off it (less 8 % at each side), and its rows with writing crossing `BANNER_RUNS` runs
     of it: a recoloured hem or waistband is one run or two a row (a leg each).
 
-    Measured on the real apparel photos (eval_real `--stress wm:banner`, session 21): of
+    Measured on the real apparel photos (eval_real `--stress wm:banner`, session 22): of
     the 173 dev banner copies, 37 were refused against their main photo, 21 of them among
     the 39 white ones (`inset_box` found none of those); with this, 19 are, 9 of them white
     (every solid white band is accepted; a translucent one lets the garment through, which
