@@ -151,8 +151,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--heldout", action="store_true", help="also score the held-out styles")
     parser.add_argument("--code-ref", help="score the grouping of this git ref instead")
-    parser.add_argument("--stress", help="harsher edits: hue:K, wb:G or harsh "
-                        "(real_photos.stress; every draw changes)")
+    parser.add_argument("--stress", help="harsher edits: hue:K, wb:G, harsh, wm:big, "
+                        "wm:banner or pad:fill (real_photos.stress; every draw changes)")
     args = parser.parse_args()
     real_photos.stress(args.stress)
     if args.code_ref and "VVIC_EVAL_CODE" not in os.environ:
