@@ -481,6 +481,20 @@ def test_a_white_banner_on_a_studio_photo_is_found_from_the_pair(original) -> No
     assert not confirm_pair(a, lf.extract(_jpeg(recoloured)), True, GroupingSettings()).same
 
 
+def test_a_changed_band_too_shallow_for_writing_is_none_without_a_warning() -> None:
+    """A small thumbnail whose changed pixels lie in its top two rows leaves no band rows
+    to read once the two at the inner edge are set aside: no band, and no numpy warning
+    from an empty band (a picture from outside may be any size)."""
+    import warnings
+
+    colour = np.full((40, 60, 3), 250, np.uint8)
+    changed = np.zeros((40, 60), np.uint8)
+    changed[:2, 10:50] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert lf._changed_band(colour, changed) is None
+
+
 @pytest.mark.parametrize("fill", [(20, 20, 20), (200, 30, 40), (250, 250, 250)])
 def test_a_frame_is_no_banner(fill) -> None:
     """A frame has the banner's straight step at its top and bottom, even where a garment of

@@ -918,8 +918,8 @@ def _changed_band(colour: np.ndarray,
     grey = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY).astype(np.float32)
     for top in (True, False):
         depth = int(np.quantile(ys if top else h - 1 - ys, 0.97)) + 1
-        if not BANNER_SPAN[0] * h <= depth <= BANNER_SPAN[1] * h:
-            continue
+        if not BANNER_SPAN[0] * h <= depth <= BANNER_SPAN[1] * h or depth < 4:
+            continue  # (under 4 rows, less the two below, no two rows of writing are left)
         # less the two rows at its inner edge (the changed pixels reach a row or two
         # past it, where the garment meets it)
         band = grey[: depth - 2] if top else grey[h - depth + 2:]
