@@ -413,12 +413,12 @@ def test_an_inset_copy_keeps_its_colour_and_a_recoloured_one_with_an_inset_does_
 
 
 def _with_banner(img: Image.Image, top: bool, fill: tuple[int, int, int] = (240, 200, 60),
-                 share: float = 0.12, ink: tuple[int, int, int] = (250, 250, 250)
-                 ) -> Image.Image:
-    """A stall's banner across the top or bottom: a solid band with its name in it."""
+                 ink: tuple[int, int, int] = (250, 250, 250)) -> Image.Image:
+    """A stall's banner across the top or bottom (12 % of the height): a solid band with
+    its name in it."""
     out = img.copy()
     w, h = out.size
-    band = int(h * share)
+    band = int(h * 0.12)
     y0 = 0 if top else h - band
     draw = ImageDraw.Draw(out)
     draw.rectangle((0, y0, w, y0 + band), fill=fill)

@@ -512,10 +512,15 @@ INSET_STEP = 18.0  # grey levels between neighbouring pixels that count as a ste
 INSET_HIDES_MAX = 0.5
 
 
+def _grey(colour: np.ndarray) -> np.ndarray:
+    """A colour thumbnail's grey, as float32 (differences of it may be negative)."""
+    return cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
 def _steps(colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(h, w) bool maps of a colour thumbnail: a step of grey (`INSET_STEP`) between a pixel
     and its left or right neighbour, and its upper or lower one."""
-    grey = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    grey = _grey(colour)
     h, w = grey.shape
     step_x = np.zeros((h, w), bool)
     dx = np.abs(np.diff(grey, axis=1)) > INSET_STEP
@@ -640,7 +645,7 @@ def _banner_box(colour: np.ndarray,
     h, w = step_y.shape
     first = max(2, int(BANNER_SPAN[0] * h))
     c0 = round(0.08 * w)
-    grey = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    grey = _grey(colour)
     outer = np.median(_ring(grey[:, :, None]))
     for top in (True, False):
         rows = np.flatnonzero(_banner_rows(step_y if top else step_y[::-1], first))
@@ -915,7 +920,7 @@ def _changed_band(colour: np.ndarray,
         return None
     h, w = changed.shape
     c0 = round(0.08 * w)
-    grey = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    grey = _grey(colour)
     for top in (True, False):
         depth = int(np.quantile(ys if top else h - 1 - ys, 0.97)) + 1
         if not BANNER_SPAN[0] * h <= depth <= BANNER_SPAN[1] * h or depth < 4:
