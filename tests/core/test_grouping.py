@@ -711,6 +711,62 @@ def test_a_composite_shares_the_proposals_of_near_identical_pictures() -> None:
     assert sorted(zip(si.tolist(), sj.tolist(), strict=True)) == [(0, 3)]
 
 
+def test_a_collage_cell_is_proposed_beside_the_plain_pictures_nearest_its_hash() -> None:
+    """`cell_pairs`: each cell's hash (plain or against a mirrored picture) finds the
+    `per_cell` nearest plain pictures within the distance; not composites, not missing
+    pictures, not the collage itself; a picture without cells proposes nothing."""
+    n = 7
+    batch = hashing.SignatureBatch.empty(n)
+    batch.ok[:] = True
+    batch.ok[5] = False
+    cell = np.uint64(0xFFFF_0000_FFFF_0000)
+    flip = np.uint64(1)
+    batch.phash[:] = [0, cell, cell ^ flip, cell ^ np.uint64(0xFF), 0, cell, cell]
+    batch.phash_mirror[:] = [0, 0, 0, 0, cell ^ np.uint64(0b11), 0, 0]
+    composite = np.array([True, False, False, False, False, False, True])
+    none = np.zeros((0, 2), np.uint64)
+    cells = [np.array([[cell, 0]], np.uint64)] + [none] * (n - 1)
+    i, j = grouping_candidates.cell_pairs(batch, cells, composite, 12, 3)
+    # 1 (0 apart), 2 (1), 4 (2, mirrored); not 3 (8 apart: the fourth), 5 (missing), 6
+    assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1), (0, 2), (0, 4)]
+    i, j = grouping_candidates.cell_pairs(batch, cells, composite, 1, 3)
+    assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1), (0, 2)]
+    empty = grouping_candidates.cell_pairs(batch, [none] * n, composite, 12, 3)
+    assert len(empty[0]) == 0
+
+
+def test_a_collage_is_proposed_beside_the_photo_in_its_cell_whose_hash_is_far() -> None:
+    """A collage's whole hash is no photo's (here it is nearest the other photo it holds):
+    analysed, it carries its cells' hashes, one near the photo's, and grouping proposes the
+    pair the whole-picture proposals left out."""
+    from PIL import ImageOps
+
+    from tests.core.test_local_features import _collage
+    from tests.imagegen import scene
+    from vvic_desktop.core.pictures import analyse
+
+    photo, other = scene(3), scene(11)
+    pictures = [_collage(photo, other), photo, other, scene(5), scene(7), ImageOps.mirror(photo)]
+    pics = analyse([_jpeg_bytes(p, 85) for p in pictures])
+    cells = [f.cells if f is not None else np.zeros((0, 2), np.uint64) for f in pics.features]
+    assert cells[0].shape == (2, 2) and all(len(c) == 0 for c in cells[1:])
+    batch = pics.signatures
+    assert grouping_candidates.pair_distance(batch, np.array([0]), np.array([1]))[0] > 12
+    near = min(int(hashing.hamming(h, batch.phash[1])) for h in cells[0][:, 0])
+    assert near <= 8
+    offers = [Offer("vvic", str(k), "", Decimal(60)) for k in range(len(pictures))]
+    s = GroupingSettings(proposal_neighbours=1)
+    composite = grouping._composites(pics)
+    assert composite.tolist() == [True] + [False] * 5
+
+    def pairs(ev: grouping.PairEvidence) -> set[tuple[int, int]]:
+        return set(zip(ev.i.tolist(), ev.j.tolist(), strict=True))
+
+    assert (0, 1) not in pairs(grouping.evaluate(batch, offers, s, composite))
+    with_cells = pairs(grouping.evaluate(batch, offers, s, composite, cells))
+    assert {(0, 1), (0, 5)} <= with_cells  # the photo, and its mirrored copy
+
+
 def test_a_copy_whose_inset_was_missed_is_confirmed_and_a_recolour_with_one_is_not() -> None:
     """An inset `inset_box` missed (simulated by dropping it) is read off the pair when the
     fit is sure; a recoloured photo with the same inset is still another product."""

@@ -104,6 +104,20 @@ def test_a_collage_or_an_inset_looks_composite_and_listing_edits_do_not(original
     for edit in sorted(EDITS):
         assert not lf.looks_composite(lf.extract(_jpeg(EDITS[edit](original)))), edit
 
+def test_a_collage_is_cut_into_its_cells_and_a_picture_of_one_piece_is_not(original) -> None:
+    """`gutter_cells`: the collage's two photos, each a box of shares of the picture (left
+    and right of the gutter, the height of the photos); an edited copy of one photo, or a
+    picture with an inset (its photo is one piece), has none."""
+    cells = lf.gutter_cells(lf.extract(_jpeg(_collage(original, scene(11)))))
+    assert len(cells) == 2
+    (l0, t0, r0, b0), (l1, t1, r1, b1) = sorted(cells)
+    assert 0 <= l0 < r0 <= 0.5 <= l1 < r1 <= 1
+    assert min(t0, t1) < 0.2 and max(b0, b1) > 0.8
+    assert lf.gutter_cells(lf.extract(_jpeg(_with_inset(original)))) == []
+    for edit in sorted(EDITS):
+        assert lf.gutter_cells(lf.extract(_jpeg(EDITS[edit](original)))) == [], edit
+
+
 def test_another_photo_does_not_match(original) -> None:
     a = lf.extract(original)
     for seed in (5, 7, 9):
@@ -129,11 +143,18 @@ def test_features_round_trip_through_bytes_and_refuse_foreign_data(original) -> 
     assert np.array_equal(back.garment, lf._foreground(feats.colour))
     assert 0 < np.count_nonzero(back.garment) < back.garment.size
     assert lf.verify(back, feats).inliers >= MATCH
+    assert back.cells.shape == (0, 2)
+    cells = np.array([[2**64 - 1, 5], [0, 2**63]], np.uint64)  # a collage's cell hashes
+    with_cells = lf.LocalFeatures.from_bytes(dataclasses.replace(feats, cells=cells).to_bytes())
+    assert with_cells.cells.dtype == np.uint64 and np.array_equal(with_cells.cells, cells)
     data = feats.to_bytes()
     # an inset box that does not fit the thumbnail is a damaged entry
     th, tw = feats.colour.shape[:2]
-    outside = data[:-8] + lf._INSET.pack(0, 0, tw + 5, th)
-    for bad in (b"", b"nonsense", data[:-1], b"VLF\x09" + data[4:], outside):
+    outside = data[:-9] + lf._INSET.pack(0, 0, tw + 5, th) + lf._CELLS.pack(0)
+    # so is a count of cell hashes the bytes do not hold
+    counted = data[:-1] + lf._CELLS.pack(1)
+    for bad in (b"", b"nonsense", data[:-1], b"VLF\x09" + data[4:], outside, counted,
+                data + b"\0" * 16):
         with pytest.raises(ValueError):
             lf.LocalFeatures.from_bytes(bad)
 

@@ -40,6 +40,7 @@ from PIL import Image
 from vvic_desktop.core.grouping_candidates import (
     candidate_pairs_all,
     candidate_pairs_index,
+    cell_pairs,
     nearest_pairs,
     pair_distance,
     pair_distances,
@@ -98,7 +99,8 @@ def group_offers(
     if len(pictures.signatures) != len(offers) or len(pictures.features) != len(offers):
         raise ValueError("signatures must have one row per offer")
     composite = _composites(pictures)
-    ev = evaluate(pictures.signatures, offers, settings, composite)
+    ev = evaluate(pictures.signatures, offers, settings, composite,
+                  [f.cells if f is not None else _NO_CELLS for f in pictures.features])
     clusters = confirm_and_cluster(len(offers), ev, pictures, settings, composite)
     groups = [
         make_group([offers[k] for k in members], settings.best_offer_order)
@@ -109,6 +111,11 @@ def group_offers(
 
 
 _TIGHT = 6  # pHash distance of near-identical pictures, which share their proposals
+# A collage's cell is proposed beside this many plain pictures nearest it by pHash (the
+# colour variants of one style, one photo recoloured, share a hash: the photo's own copies
+# come along through `shared_pairs`)
+_CELL_NEIGHBOURS = 4
+_NO_CELLS = np.zeros((0, 2), np.uint64)
 # A fit this close to `inliers_min` is checked once more against a sure member (unrelated
 # pictures' chance fits have a median of 3 inliers).
 _NEAR_MISS_INLIERS = 8
@@ -270,17 +277,23 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
 
 def evaluate(
     batch: SignatureBatch, offers: Sequence[Offer], settings: GroupingSettings,
-    composite: np.ndarray | None = None,
+    composite: np.ndarray | None = None, cells: Sequence[np.ndarray] | None = None,
 ) -> PairEvidence:
     """Candidate pairs and their signature evidence: pairs near by hash (plain or mirrored),
     each picture's nearest few by hash and colour, for a `composite` picture (a mask: a
-    collage, an inset; `looks_composite`) also the near-identical pictures of those
-    (`shared_pairs`), and title-only pairs for offers without a picture."""
+    collage, an inset; `looks_composite`) also its `cells`' nearest plain pictures
+    (`cell_pairs`) and the near-identical pictures of all those (`shared_pairs`), and
+    title-only pairs for offers without a picture."""
     n = len(offers)
     if n <= settings.all_pairs_limit:
         ci, cj = candidate_pairs_all(batch, settings.proposal_distance)
         ni, nj = nearest_pairs(batch, settings.proposal_neighbours)
         ci, cj = union_pairs(n, (ci, ni), (cj, nj))
+        if composite is not None and cells is not None and composite.any():
+            ki, kj = cell_pairs(batch, cells, composite, settings.proposal_distance,
+                                _CELL_NEIGHBOURS)
+            if len(ki):
+                ci, cj = union_pairs(n, (ci, ki), (cj, kj))
         if composite is not None and composite.any():
             tight = batch.ok[ci] & batch.ok[cj] & (pair_distance(batch, ci, cj) <= _TIGHT)
             si, sj = shared_pairs(n, ci, cj, tight, composite)

@@ -3,8 +3,9 @@
 
 Generous on purpose: every pair within a pHash distance (plain or mirrored; all pairs at
 once by XOR + popcount, a multi-index above a few thousand items), each picture's nearest
-few by hash and colour (a collage's hash is another picture's), and for a listing without a
-picture the listings whose titles could be near enough.
+few by hash and colour (a collage's hash is another picture's), a collage's cells' nearest
+by their own hashes, and for a listing without a picture the listings whose titles could be
+near enough.
 """
 
 from __future__ import annotations
@@ -169,6 +170,36 @@ def nearest_pairs(batch: SignatureBatch, k: int) -> tuple[np.ndarray, np.ndarray
     b = near.reshape(-1)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     return ok[lo], ok[hi]
+
+
+def cell_pairs(batch: SignatureBatch, cells: Sequence[np.ndarray], composite: np.ndarray,
+               max_distance: int, per_cell: int) -> tuple[np.ndarray, np.ndarray]:
+    """Proposals from a collage's cells: `cells[x]` holds picture x's cells' pHashes
+    ((k, 2) uint64, plain and mirrored: `LocalFeatures.cells`; empty for most pictures), and
+    each cell is proposed beside the `per_cell` plain pictures (not `composite`) nearest it
+    within `max_distance` (i < j). The whole collage's hash is no photo's, so without them
+    a collage is proposed beside pictures near it by colour: often another view of its
+    product that it also holds, not the photo it was made from. Only proposes."""
+    plain = np.flatnonzero(batch.ok & ~composite)
+    out_i: list[np.ndarray] = []
+    out_j: list[np.ndarray] = []
+    if not len(plain):
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    p, pm = batch.phash[plain], batch.phash_mirror[plain]
+    for x, hashes in enumerate(cells):
+        if not len(hashes) or not batch.ok[x]:
+            continue
+        for h in hashes[:, 0]:
+            d = np.minimum(hashing.popcount(p ^ h), hashing.popcount(pm ^ h))
+            near = np.flatnonzero(d <= max_distance)
+            near = near[np.argsort(d[near], kind="stable")[:per_cell]]
+            found = plain[near]
+            found = found[found != x]
+            out_i.append(np.minimum(found, x))
+            out_j.append(np.maximum(found, x))
+    if not out_i:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    return (np.concatenate(out_i).astype(np.intp), np.concatenate(out_j).astype(np.intp))
 
 
 def shared_pairs(n: int, i: np.ndarray, j: np.ndarray, tight: np.ndarray,

@@ -241,6 +241,26 @@ def assemble(features: Sequence[ImageFeatures | None]) -> SignatureBatch:
     return batch
 
 
+def cell_hashes(rgb: np.ndarray, boxes: Sequence[tuple[float, float, float, float]]
+                ) -> np.ndarray:
+    """(k, 2) uint64: the pHash of each box of `rgb` (x0, y0, x1, y1 as shares of its width
+    and height: a collage's cells, `local_features.gutter_cells`) and of its mirror image,
+    made as a whole picture's are (its garment crop first), so a cell's hash is near the
+    hash of the photo the cell holds."""
+    h, w = rgb.shape[:2]
+    grids = []
+    for x0, y0, x1, y1 in boxes:
+        crop = rgb[int(y0 * h): max(int(y0 * h) + 1, round(y1 * h)),
+                   int(x0 * w): max(int(x0 * w) + 1, round(x1 * w))]
+        if min(crop.shape[:2]) >= 8:
+            grids.append(sf.image_features(np.ascontiguousarray(crop)).p_grid)
+    if not grids:
+        return np.zeros((0, 2), np.uint64)
+    stacked = np.stack(grids)
+    return np.stack([pack_bits(phash_bits(stacked)),
+                     pack_bits(phash_bits(stacked[:, :, ::-1]))], axis=1)
+
+
 def signatures(images: Sequence[Image.Image | None]) -> SignatureBatch:
     """Signatures of decoded images (None = missing image: `ok` False, zero row).
 

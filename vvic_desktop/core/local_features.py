@@ -23,7 +23,9 @@ of the whole picture move under such edits; the photo's corners and blobs do not
   structure compared pixel for pixel where the fit lays one on the other (the same photo
   agrees, a chance fit of two photos does not; blind to colour).
 - `looks_composite(f)`: a collage or a picture with an inset, read off the stored mask
-  (such a picture leads a group last, and its proposals are widened).
+  (such a picture leads a group last, and its proposals are widened); `gutter_cells(f)`
+  the cells of a collage, whose own hashes (`LocalFeatures.cells`, made by
+  `core.pictures`) propose it beside the photos it holds.
 """
 
 from __future__ import annotations
@@ -51,10 +53,13 @@ MIRROR_SKIP_INLIERS = 50
 # 3: and its corner inset (`inset_box`), likewise.
 # 4: the garment mask leaves out the studio background inside a deep coloured pad or frame.
 # 5: the stored box may be a banner across the top or bottom (`inset_box`).
-FORMAT_VERSION = 5
+# 6: and the pHashes of a collage's cells (`LocalFeatures.cells`).
+FORMAT_VERSION = 6
 _MAGIC = b"VLF"
 _HEADER = struct.Struct("<3sBHHHHHH")  # magic, version, w, h, n plain, n mirror, thumb w, h
 _INSET = struct.Struct("<HHHH")  # x0, y0, x1, y1 of the thumbnail's inset; all 0: none
+_CELLS = struct.Struct("<B")  # how many cell hashes follow, each a (plain, mirrored) uint64 pair
+MAX_CELLS = 8
 DESCRIPTOR_BYTES = 32
 
 _orb = cv2.ORB_create(  # type: ignore[attr-defined]
@@ -70,7 +75,9 @@ class LocalFeatures:
     `points` are (k, 2) float32 pixel positions in the analysed image; `mirror_points` are
     in the mirrored image's own frame (x' = width − 1 − x). `colour` is a (h, w, 3) uint8
     RGB thumbnail of the same picture, `garment` its (h, w) `_foreground` as 0/1 uint8,
-    `inset` the thumbnail's corner inset (`inset_box`; None: none).
+    `inset` the thumbnail's corner inset (`inset_box`; None: none). `cells` are a
+    collage's cells' pHashes, (k, 2) uint64 of (plain, mirrored) (`gutter_cells`; empty
+    for a picture of one piece).
     """
 
     width: int
@@ -82,6 +89,7 @@ class LocalFeatures:
     colour: np.ndarray
     garment: np.ndarray
     inset: tuple[int, int, int, int] | None = None
+    cells: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.uint64))
 
     def __len__(self) -> int:
         return len(self.points)
@@ -98,6 +106,8 @@ class LocalFeatures:
             np.ascontiguousarray(self.colour, dtype=np.uint8).tobytes(),
             np.packbits(self.garment.astype(bool), axis=None).tobytes(),
             _INSET.pack(*(self.inset or (0, 0, 0, 0))),
+            _CELLS.pack(len(self.cells)),
+            np.ascontiguousarray(self.cells, dtype="<u8").tobytes(),
         ])
 
     @classmethod
@@ -110,8 +120,12 @@ class LocalFeatures:
         if magic != _MAGIC or version != FORMAT_VERSION:
             raise ValueError("local features: unknown format")
         sizes = (n * 8, n * DESCRIPTOR_BYTES, nm * 8, nm * DESCRIPTOR_BYTES, tw * th * 3,
-                 (tw * th + 7) // 8, _INSET.size)
-        if len(data) != _HEADER.size + sum(sizes) or not (w and h):
+                 (tw * th + 7) // 8, _INSET.size, _CELLS.size)
+        fixed = _HEADER.size + sum(sizes)
+        if len(data) < fixed or not (w and h):
+            raise ValueError("local features: wrong length")
+        (k,) = _CELLS.unpack_from(data, fixed - _CELLS.size)
+        if len(data) != fixed + k * 16 or k > MAX_CELLS:
             raise ValueError("local features: wrong length")
         parts = []
         pos = _HEADER.size
@@ -131,6 +145,7 @@ class LocalFeatures:
             np.unpackbits(np.frombuffer(parts[5], np.uint8), count=tw * th)
             .reshape(th, tw),
             (x0, y0, x1, y1) if x1 else None,
+            np.frombuffer(data[fixed:], "<u8").reshape(k, 2).astype(np.uint64),
         )
 
 
@@ -682,6 +697,45 @@ def looks_composite(f: LocalFeatures) -> bool:
                 and lines[n - n // 4:].any()):
             return True
     return False
+
+
+# A collage's cell: at least this many thumbnail pixels of garment along each axis (a
+# 2×2 collage's cell is ~40 px of the 96-px thumbnail; a gap between trouser legs or
+# a sleeve's tip apart from the body is a few)
+CELL_MIN = 8
+CELL_MARGIN = 2  # thumbnail pixels of background kept round a cell's garment
+
+
+def _runs(lines: np.ndarray | np.bool_, minimum: int) -> list[tuple[int, int]]:
+    """[start, end) of the runs of True in `lines` at least `minimum` long."""
+    padded = np.concatenate([[False], np.asarray(lines, bool), [False]])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)
+            if b - a >= minimum]
+
+
+def gutter_cells(f: LocalFeatures) -> list[tuple[float, float, float, float]]:
+    """A collage's cells: the garment split along the empty rows and columns between its
+    pictures (columns, then rows inside each; rows first when the columns leave one piece),
+    each (x0, y0, x1, y1) as shares of the picture's width and height with a small margin.
+    [] for a picture of one piece, or when the pieces are not a collage's (`looks_composite`
+    says no gutter runs through the middle half); at most `MAX_CELLS`."""
+    if f.inset is not None or not looks_composite(f):
+        return []
+    mask = np.asarray(f.garment, bool)
+    th, tw = mask.shape
+    for first in (0, 1):  # 0: columns, then rows in each
+        boxes = []
+        outer = _runs(mask.any(axis=first), CELL_MIN)
+        for a, b in outer:
+            band = mask[:, a:b] if first == 0 else mask[a:b, :]
+            for c, d in _runs(band.any(axis=1 - first), CELL_MIN):
+                x0, x1, y0, y1 = (a, b, c, d) if first == 0 else (c, d, a, b)
+                boxes.append((max(0, x0 - CELL_MARGIN) / tw, max(0, y0 - CELL_MARGIN) / th,
+                              min(tw, x1 + CELL_MARGIN) / tw, min(th, y1 + CELL_MARGIN) / th))
+        if len(boxes) >= 2:
+            return boxes[:MAX_CELLS]
+    return []
 
 
 class ColourCache:

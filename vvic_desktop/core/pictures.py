@@ -10,6 +10,7 @@ picture seen before is not even decoded. Core knows the interface only.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -217,4 +218,8 @@ def _compute(todo: _Todo, store: FeatureStore | None) -> _One:
     sig = signature_features.image_features(rgb)
     if feats is not None:
         return _One(sig, feats, "", sha, True)
-    return _One(sig, local_features.extract(rgb), "", sha)
+    feats = local_features.extract(rgb)
+    boxes = local_features.gutter_cells(feats)
+    if boxes:  # a collage: its cells' own hashes propose it beside the photos it holds
+        feats = dataclasses.replace(feats, cells=hashing.cell_hashes(rgb, boxes))
+    return _One(sig, feats, "", sha)
