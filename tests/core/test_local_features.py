@@ -108,8 +108,13 @@ def test_a_collage_is_cut_into_its_cells_and_a_picture_of_one_piece_is_not(origi
     """`gutter_cells`: the collage's two photos, each a box of shares of the picture (left
     and right of the gutter, the height of the photos); an edited copy of one photo, or a
     picture with an inset (its photo is one piece), has none."""
-    cells = lf.gutter_cells(lf.extract(_jpeg(_collage(original, scene(11)))))
+    collage = lf.extract(_jpeg(_collage(original, scene(11))))
+    cells = lf.gutter_cells(collage)
     assert len(cells) == 2
+    # a collage one of whose cells was also taken for an inset (its sides are straight
+    # steps too) is still cut at its gutter
+    th, tw = collage.colour.shape[:2]
+    assert lf.gutter_cells(dataclasses.replace(collage, inset=(tw // 2, 0, tw, th))) == cells
     (l0, t0, r0, b0), (l1, t1, r1, b1) = sorted(cells)
     assert 0 <= l0 < r0 <= 0.5 <= l1 < r1 <= 1
     assert min(t0, t1) < 0.2 and max(b0, b1) > 0.8

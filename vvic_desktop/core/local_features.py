@@ -687,10 +687,13 @@ def looks_composite(f: LocalFeatures) -> bool:
     both sides of a gutter (a row or column through the middle half with no garment on it:
     a collage's cells, or several items photographed apart)? Read off the stored thumbnail
     mask, no pixels decoded."""
-    if f.inset is not None:
-        return True
+    return f.inset is not None or _has_gutter(f.garment)
+
+
+def _has_gutter(garment: np.ndarray) -> bool:
+    """Garment on both sides of a row or column through the middle half with none on it."""
     for axis in (0, 1):  # columns, then rows
-        lines = np.asarray(f.garment.any(axis=axis), bool)  # which hold garment
+        lines = np.asarray(garment.any(axis=axis), bool)  # which hold garment
         n = lines.shape[0]
         inner = lines[n // 4: n - n // 4]
         if (inner.size and not inner.all() and lines[: n // 4].any()
@@ -718,9 +721,10 @@ def gutter_cells(f: LocalFeatures) -> list[tuple[float, float, float, float]]:
     """A collage's cells: the garment split along the empty rows and columns between its
     pictures (columns, then rows inside each; rows first when the columns leave one piece),
     each (x0, y0, x1, y1) as shares of the picture's width and height with a small margin.
-    [] for a picture of one piece, or when the pieces are not a collage's (`looks_composite`
-    says no gutter runs through the middle half); at most `MAX_CELLS`."""
-    if f.inset is not None or not looks_composite(f):
+    [] for a picture of one piece, or when the pieces are not a collage's (no gutter runs
+    through the middle half, as `looks_composite` asks; a collage whose cell was also taken
+    for an inset or a banner still has its cells); at most `MAX_CELLS`."""
+    if not _has_gutter(f.garment):
         return []
     mask = np.asarray(f.garment, bool)
     th, tw = mask.shape
