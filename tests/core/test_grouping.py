@@ -737,12 +737,13 @@ def test_a_collage_cell_is_proposed_beside_the_plain_pictures_nearest_its_hash()
 
 def test_a_collage_is_proposed_beside_the_photo_in_its_cell_whose_hash_is_far() -> None:
     """A collage's whole hash is no photo's (here it is nearest the other photo it holds):
-    analysed, it carries its cells' hashes, one near the photo's, and grouping proposes the
-    pair the whole-picture proposals left out."""
+    analysed, it carries its cells' hashes, one near the photo's (and keypoints found at
+    twice the size), and grouping proposes the pair the whole-picture proposals left out."""
     from PIL import ImageOps
 
     from tests.core.test_local_features import _collage
     from tests.imagegen import scene
+    from vvic_desktop.core import local_features as lf
     from vvic_desktop.core.pictures import analyse
 
     photo, other = scene(3), scene(11)
@@ -750,6 +751,10 @@ def test_a_collage_is_proposed_beside_the_photo_in_its_cell_whose_hash_is_far() 
     pics = analyse([_jpeg_bytes(p, 85) for p in pictures])
     cells = [f.cells if f is not None else np.zeros((0, 2), np.uint64) for f in pics.features]
     assert cells[0].shape == (2, 2) and all(len(c) == 0 for c in cells[1:])
+    # the collage's keypoints were found on a larger decode of it, the others' at the usual size
+    sides = [max(f.width, f.height) for f in pics.features if f is not None]
+    assert sides[0] == lf.COMPOSITE_SIDE
+    assert all(side <= lf.ANALYSIS_SIDE for side in sides[1:])
     batch = pics.signatures
     assert grouping_candidates.pair_distance(batch, np.array([0]), np.array([1]))[0] > 12
     near = min(int(hashing.hamming(h, batch.phash[1])) for h in cells[0][:, 0])

@@ -123,6 +123,26 @@ def test_a_collage_is_cut_into_its_cells_and_a_picture_of_one_piece_is_not(origi
         assert lf.gutter_cells(lf.extract(_jpeg(EDITS[edit](original)))) == [], edit
 
 
+def test_a_collage_keypoints_are_found_again_on_the_larger_picture(original) -> None:
+    """`finer_keypoints`: the collage's keypoints come from the picture at up to
+    `COMPOSITE_SIDE` (its cells twice as large as at `ANALYSIS_SIDE`), in that frame; the
+    thumbnail, mask and inset stay those of the first analysis; the photo in its cell
+    still fits and another photo does not; a picture no larger than the first analysis
+    changes nothing."""
+    collage = _jpeg(_collage(original, scene(11)))  # 640 × 400
+    coarse = lf.extract(collage)
+    fine = lf.finer_keypoints(coarse, collage)
+    assert (coarse.width, coarse.height) == (lf.ANALYSIS_SIDE, 160)
+    assert (fine.width, fine.height) == (lf.COMPOSITE_SIDE, 320)
+    assert len(fine) > 0 and fine.points[:, 0].max() < fine.width
+    assert fine.mirror_points[:, 0].max() < fine.width
+    assert np.array_equal(fine.colour, coarse.colour)
+    assert np.array_equal(fine.garment, coarse.garment) and fine.inset == coarse.inset
+    assert lf.verify(fine, lf.extract(original)).inliers >= GroupingSettings().inliers_min
+    assert lf.verify(fine, lf.extract(scene(7))).inliers < MATCH // 2
+    assert lf.finer_keypoints(coarse, collage.resize((256, 160))) is coarse
+
+
 def test_another_photo_does_not_match(original) -> None:
     a = lf.extract(original)
     for seed in (5, 7, 9):

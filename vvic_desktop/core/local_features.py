@@ -42,6 +42,9 @@ from PIL import Image
 # The grey image the keypoints are found on: the longer side in pixels (a collage's cell of
 # an 800-px listing is still ~120 px; ORB on both orientations takes ~2 ms).
 ANALYSIS_SIDE = 256
+# A collage's keypoints are found on a grey image twice as large (`finer_keypoints`): a cell
+# of a three- or four-photo collage at 256 px holds too few of them to fit its photo.
+COMPOSITE_SIDE = 512
 MAX_FEATURES = 250
 # The colour thumbnail (RGB) compared inside the aligned overlap: the longer side.
 COLOUR_SIDE = 96
@@ -54,7 +57,8 @@ MIRROR_SKIP_INLIERS = 50
 # 4: the garment mask leaves out the studio background inside a deep coloured pad or frame.
 # 5: the stored box may be a banner across the top or bottom (`inset_box`).
 # 6: and the pHashes of a collage's cells (`LocalFeatures.cells`).
-FORMAT_VERSION = 6
+# 7: a collage's keypoints are found at `COMPOSITE_SIDE`.
+FORMAT_VERSION = 7
 _MAGIC = b"VLF"
 _HEADER = struct.Struct("<3sBHHHHHH")  # magic, version, w, h, n plain, n mirror, thumb w, h
 _INSET = struct.Struct("<HHHH")  # x0, y0, x1, y1 of the thumbnail's inset; all 0: none
@@ -168,13 +172,14 @@ class Match:
 NO_MATCH = Match()
 
 
-def _grey_and_colour(image: np.ndarray | Image.Image) -> tuple[np.ndarray, np.ndarray]:
+def _grey_and_colour(image: np.ndarray | Image.Image,
+                     side: int = ANALYSIS_SIDE) -> tuple[np.ndarray, np.ndarray]:
     rgb = np.asarray(image.convert("RGB")) if isinstance(image, Image.Image) else image
     if rgb.ndim == 2:
         rgb = cv2.cvtColor(rgb, cv2.COLOR_GRAY2RGB)
     rgb = np.ascontiguousarray(rgb[:, :, :3], dtype=np.uint8)
     h, w = rgb.shape[:2]
-    scale = min(1.0, ANALYSIS_SIDE / max(h, w))
+    scale = min(1.0, side / max(h, w))
     if scale < 1.0:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
@@ -219,6 +224,22 @@ def extract(image: np.ndarray | Image.Image) -> LocalFeatures:
         w, h, _points(kps), _descriptors(desc, len(kps)),
         _points(mkps), _descriptors(mdesc, len(mkps)), colour, garment, inset_box(colour),
     )
+
+
+def finer_keypoints(f: LocalFeatures, image: np.ndarray | Image.Image) -> LocalFeatures:
+    """`f` (a collage's features, `gutter_cells`) with its keypoints found again on `image`,
+    the same picture decoded larger, at up to `COMPOSITE_SIDE` (as many keypoints, spread
+    over the cells at twice the size); its thumbnail, mask, inset and cells are kept. `f`
+    itself when `image` is no larger than what `f` was analysed at."""
+    grey, _ = _grey_and_colour(image, COMPOSITE_SIDE)
+    h, w = grey.shape
+    if max(h, w) <= max(f.width, f.height):
+        return f
+    kps, desc = _orb.detectAndCompute(grey, None)
+    mkps, mdesc = _orb.detectAndCompute(np.ascontiguousarray(grey[:, ::-1]), None)
+    return dataclasses.replace(
+        f, width=w, height=h, points=_points(kps), descriptors=_descriptors(desc, len(kps)),
+        mirror_points=_points(mkps), mirror_descriptors=_descriptors(mdesc, len(mkps)))
 
 
 def _ratio_matches(qd: np.ndarray, td: np.ndarray,

@@ -220,6 +220,14 @@ def _compute(todo: _Todo, store: FeatureStore | None) -> _One:
         return _One(sig, feats, "", sha, True)
     feats = local_features.extract(rgb)
     boxes = local_features.gutter_cells(feats)
-    if boxes:  # a collage: its cells' own hashes propose it beside the photos it holds
-        feats = dataclasses.replace(feats, cells=hashing.cell_hashes(rgb, boxes))
+    if boxes:  # a collage: its cells' own hashes propose it beside the photos it holds,
+        # and its keypoints are found at twice the size (each cell is a fraction of it)
+        cells = hashing.cell_hashes(rgb, boxes)
+        try:
+            larger = picture_decode.decode(raw if raw is not None else todo.src,
+                                           local_features.COMPOSITE_SIDE // 2)
+            feats = local_features.finer_keypoints(feats, larger)
+        except PictureUnavailable:  # decoded a moment ago: the 256-px keypoints stay
+            pass
+        feats = dataclasses.replace(feats, cells=cells)
     return _One(sig, feats, "", sha)
