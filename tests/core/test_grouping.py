@@ -724,8 +724,8 @@ def test_a_collage_cell_is_proposed_beside_the_plain_pictures_nearest_its_hash()
     batch.phash[:] = [0, cell, cell ^ flip, cell ^ np.uint64(0xFF), 0, cell, cell]
     batch.phash_mirror[:] = [0, 0, 0, 0, cell ^ np.uint64(0b11), 0, 0]
     composite = np.array([True, False, False, False, False, False, True])
-    none = np.zeros((0, 2), np.uint64)
-    cells = [np.array([[cell, 0]], np.uint64)] + [none] * (n - 1)
+    none = np.zeros(0, np.uint64)
+    cells = [np.array([cell], np.uint64)] + [none] * (n - 1)
     i, j = grouping_candidates.cell_pairs(batch, cells, composite, 12, 3)
     # 1 (0 apart), 2 (1), 4 (2, mirrored); not 3 (8 apart: the fourth), 5 (missing), 6
     assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1), (0, 2), (0, 4)]
@@ -749,15 +749,15 @@ def test_a_collage_is_proposed_beside_the_photo_in_its_cell_whose_hash_is_far() 
     photo, other = scene(3), scene(11)
     pictures = [_collage(photo, other), photo, other, scene(5), scene(7), ImageOps.mirror(photo)]
     pics = analyse([_jpeg_bytes(p, 85) for p in pictures])
-    cells = [f.cells if f is not None else np.zeros((0, 2), np.uint64) for f in pics.features]
-    assert cells[0].shape == (2, 2) and all(len(c) == 0 for c in cells[1:])
+    cells = [f.cells if f is not None else np.zeros(0, np.uint64) for f in pics.features]
+    assert cells[0].shape == (2,) and all(len(c) == 0 for c in cells[1:])
     # the collage's keypoints were found on a larger decode of it, the others' at the usual size
     sides = [max(f.width, f.height) for f in pics.features if f is not None]
     assert sides[0] == lf.COMPOSITE_SIDE
     assert all(side <= lf.ANALYSIS_SIDE for side in sides[1:])
     batch = pics.signatures
     assert grouping_candidates.pair_distance(batch, np.array([0]), np.array([1]))[0] > 12
-    near = min(int(hashing.hamming(h, batch.phash[1])) for h in cells[0][:, 0])
+    near = min(int(hashing.hamming(h, batch.phash[1])) for h in cells[0])
     assert near <= 8
     offers = [Offer("vvic", str(k), "", Decimal(60)) for k in range(len(pictures))]
     s = GroupingSettings(proposal_neighbours=1)

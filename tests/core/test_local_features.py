@@ -168,8 +168,8 @@ def test_features_round_trip_through_bytes_and_refuse_foreign_data(original) -> 
     assert np.array_equal(back.garment, lf._foreground(feats.colour))
     assert 0 < np.count_nonzero(back.garment) < back.garment.size
     assert lf.verify(back, feats).inliers >= MATCH
-    assert back.cells.shape == (0, 2)
-    cells = np.array([[2**64 - 1, 5], [0, 2**63]], np.uint64)  # a collage's cell hashes
+    assert back.cells.shape == (0,)
+    cells = np.array([2**64 - 1, 5, 2**63], np.uint64)  # a collage's cell hashes
     with_cells = lf.LocalFeatures.from_bytes(dataclasses.replace(feats, cells=cells).to_bytes())
     assert with_cells.cells.dtype == np.uint64 and np.array_equal(with_cells.cells, cells)
     data = feats.to_bytes()

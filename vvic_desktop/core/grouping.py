@@ -115,7 +115,7 @@ _TIGHT = 6  # pHash distance of near-identical pictures, which share their propo
 # colour variants of one style, one photo recoloured, share a hash: the photo's own copies
 # come along through `shared_pairs`)
 _CELL_NEIGHBOURS = 4
-_NO_CELLS = np.zeros((0, 2), np.uint64)
+_NO_CELLS = np.zeros(0, np.uint64)
 # A fit this close to `inliers_min` is checked once more against a sure member (unrelated
 # pictures' chance fits have a median of 3 inliers).
 _NEAR_MISS_INLIERS = 8

@@ -175,9 +175,9 @@ def nearest_pairs(batch: SignatureBatch, k: int) -> tuple[np.ndarray, np.ndarray
 def cell_pairs(batch: SignatureBatch, cells: Sequence[np.ndarray], composite: np.ndarray,
                max_distance: int, per_cell: int) -> tuple[np.ndarray, np.ndarray]:
     """Proposals from a collage's cells: `cells[x]` holds picture x's cells' pHashes
-    ((k, 2) uint64, plain and mirrored: `LocalFeatures.cells`; empty for most pictures), and
-    each cell is proposed beside the `per_cell` plain pictures (not `composite`) nearest it
-    within `max_distance` (i < j). The whole collage's hash is no photo's, so without them
+    ((k,) uint64: `LocalFeatures.cells`; empty for most pictures), and each cell is
+    proposed beside the `per_cell` plain pictures (not `composite`) nearest it, plain or
+    mirrored, within `max_distance` (i < j). The whole collage's hash is no photo's, so without them
     a collage is proposed beside pictures near it by colour: often another view of its
     product that it also holds, not the photo it was made from. Only proposes."""
     plain = np.flatnonzero(batch.ok & ~composite)
@@ -189,7 +189,7 @@ def cell_pairs(batch: SignatureBatch, cells: Sequence[np.ndarray], composite: np
     for x, hashes in enumerate(cells):
         if not len(hashes) or not batch.ok[x]:
             continue
-        for h in hashes[:, 0]:
+        for h in hashes:
             d = np.minimum(hashing.popcount(p ^ h), hashing.popcount(pm ^ h))
             near = np.flatnonzero(d <= max_distance)
             near = near[np.argsort(d[near], kind="stable")[:per_cell]]

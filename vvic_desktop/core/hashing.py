@@ -243,10 +243,10 @@ def assemble(features: Sequence[ImageFeatures | None]) -> SignatureBatch:
 
 def cell_hashes(rgb: np.ndarray, boxes: Sequence[tuple[float, float, float, float]]
                 ) -> np.ndarray:
-    """(k, 2) uint64: the pHash of each box of `rgb` (x0, y0, x1, y1 as shares of its width
-    and height: a collage's cells, `local_features.gutter_cells`) and of its mirror image,
-    made as a whole picture's are (its garment crop first), so a cell's hash is near the
-    hash of the photo the cell holds."""
+    """(k,) uint64: the pHash of each box of `rgb` (x0, y0, x1, y1 as shares of its width
+    and height: a collage's cells, `local_features.gutter_cells`), made as a whole
+    picture's is (its garment crop first), so a cell's hash is near the hash of the photo
+    the cell holds (or, mirrored, near that photo's mirrored hash)."""
     h, w = rgb.shape[:2]
     grids = []
     for x0, y0, x1, y1 in boxes:
@@ -255,10 +255,8 @@ def cell_hashes(rgb: np.ndarray, boxes: Sequence[tuple[float, float, float, floa
         if min(crop.shape[:2]) >= 8:
             grids.append(sf.image_features(np.ascontiguousarray(crop)).p_grid)
     if not grids:
-        return np.zeros((0, 2), np.uint64)
-    stacked = np.stack(grids)
-    return np.stack([pack_bits(phash_bits(stacked)),
-                     pack_bits(phash_bits(stacked[:, :, ::-1]))], axis=1)
+        return np.zeros(0, np.uint64)
+    return pack_bits(phash_bits(np.stack(grids)))
 
 
 def signatures(images: Sequence[Image.Image | None]) -> SignatureBatch:

@@ -58,11 +58,12 @@ MIRROR_SKIP_INLIERS = 50
 # 5: the stored box may be a banner across the top or bottom (`inset_box`).
 # 6: and the pHashes of a collage's cells (`LocalFeatures.cells`).
 # 7: a collage's keypoints are found at `COMPOSITE_SIDE`.
-FORMAT_VERSION = 7
+# 8: a cell's plain pHash only (its mirrored one was stored and never read).
+FORMAT_VERSION = 8
 _MAGIC = b"VLF"
 _HEADER = struct.Struct("<3sBHHHHHH")  # magic, version, w, h, n plain, n mirror, thumb w, h
 _INSET = struct.Struct("<HHHH")  # x0, y0, x1, y1 of the thumbnail's inset; all 0: none
-_CELLS = struct.Struct("<B")  # how many cell hashes follow, each a (plain, mirrored) uint64 pair
+_CELLS = struct.Struct("<B")  # how many cell hashes follow, each a uint64
 MAX_CELLS = 8
 DESCRIPTOR_BYTES = 32
 
@@ -80,8 +81,8 @@ class LocalFeatures:
     in the mirrored image's own frame (x' = width − 1 − x). `colour` is a (h, w, 3) uint8
     RGB thumbnail of the same picture, `garment` its (h, w) `_foreground` as 0/1 uint8,
     `inset` the thumbnail's corner inset (`inset_box`; None: none). `cells` are a
-    collage's cells' pHashes, (k, 2) uint64 of (plain, mirrored) (`gutter_cells`; empty
-    for a picture of one piece).
+    collage's cells' pHashes, (k,) uint64 (`gutter_cells`; empty for a picture of one
+    piece; a mirrored copy is found against the other picture's mirrored hash).
     """
 
     width: int
@@ -93,7 +94,7 @@ class LocalFeatures:
     colour: np.ndarray
     garment: np.ndarray
     inset: tuple[int, int, int, int] | None = None
-    cells: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.uint64))
+    cells: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
 
     def __len__(self) -> int:
         return len(self.points)
@@ -129,7 +130,7 @@ class LocalFeatures:
         if len(data) < fixed or not (w and h):
             raise ValueError("local features: wrong length")
         (k,) = _CELLS.unpack_from(data, fixed - _CELLS.size)
-        if len(data) != fixed + k * 16 or k > MAX_CELLS:
+        if len(data) != fixed + k * 8 or k > MAX_CELLS:
             raise ValueError("local features: wrong length")
         parts = []
         pos = _HEADER.size
@@ -149,7 +150,7 @@ class LocalFeatures:
             np.unpackbits(np.frombuffer(parts[5], np.uint8), count=tw * th)
             .reshape(th, tw),
             (x0, y0, x1, y1) if x1 else None,
-            np.frombuffer(data[fixed:], "<u8").reshape(k, 2).astype(np.uint64),
+            np.frombuffer(data[fixed:], "<u8").astype(np.uint64),
         )
 
 
