@@ -289,12 +289,12 @@ def evaluate(
         ci, cj = candidate_pairs_all(batch, settings.proposal_distance)
         ni, nj = nearest_pairs(batch, settings.proposal_neighbours)
         ci, cj = union_pairs(n, (ci, ni), (cj, nj))
-        if composite is not None and cells is not None and composite.any():
-            ki, kj = cell_pairs(batch, cells, composite, settings.proposal_distance,
-                                _CELL_NEIGHBOURS)
-            if len(ki):
-                ci, cj = union_pairs(n, (ci, ki), (cj, kj))
         if composite is not None and composite.any():
+            if cells is not None:
+                ki, kj = cell_pairs(batch, cells, composite, settings.proposal_distance,
+                                    _CELL_NEIGHBOURS)
+                if len(ki):
+                    ci, cj = union_pairs(n, (ci, ki), (cj, kj))
             tight = batch.ok[ci] & batch.ok[cj] & (pair_distance(batch, ci, cj) <= _TIGHT)
             si, sj = shared_pairs(n, ci, cj, tight, composite)
             if len(si):
