@@ -126,9 +126,9 @@ def test_a_collage_is_cut_into_its_cells_and_a_picture_of_one_piece_is_not(origi
 def test_a_collage_keypoints_are_found_again_on_the_larger_picture(original) -> None:
     """`finer_keypoints`: the collage's keypoints come from the picture at up to
     `COMPOSITE_SIDE` (its cells twice as large as at `ANALYSIS_SIDE`), in that frame; the
-    thumbnail, mask and inset stay those of the first analysis; the photo in its cell
-    still fits and another photo does not; a picture no larger than the first analysis
-    changes nothing."""
+    thumbnail, mask and inset stay those of the first analysis, and its keypoints are kept
+    as `coarse` (`coarser()` gives them back); the photo in its cell still fits and another
+    photo does not; a picture no larger than the first analysis changes nothing."""
     collage = _jpeg(_collage(original, scene(11)))  # 640 × 400
     coarse = lf.extract(collage)
     fine = lf.finer_keypoints(coarse, collage)
@@ -141,6 +141,35 @@ def test_a_collage_keypoints_are_found_again_on_the_larger_picture(original) -> 
     assert lf.verify(fine, lf.extract(original)).inliers >= GroupingSettings().inliers_min
     assert lf.verify(fine, lf.extract(scene(7))).inliers < MATCH // 2
     assert lf.finer_keypoints(coarse, collage.resize((256, 160))) is coarse
+    assert coarse.coarse is None and fine.coarse is not None
+    again = fine.coarser()
+    assert again is not None and (again.width, again.height) == (coarse.width, coarse.height)
+    assert np.array_equal(again.points, coarse.points)
+    assert np.array_equal(again.mirror_descriptors, coarse.mirror_descriptors)
+
+
+def test_a_collage_is_confirmed_with_its_coarse_keypoints_where_the_finer_fall_short(
+        original) -> None:
+    """`confirm_pair` tries a collage's `coarse` keypoints when the finer set's fit falls
+    short, and either confirmation stands; a recolour is refused with either. Here the
+    finer set is another photo's (no fit at all), the coarse one the collage's own."""
+    collage = _jpeg(_collage(original, scene(11)))
+    own = lf.extract(collage)
+    stranger = lf.finer_keypoints(lf.extract(scene(7)), scene(7).resize((640, 400)))
+    doctored = dataclasses.replace(
+        own, width=stranger.width, height=stranger.height, points=stranger.points,
+        descriptors=stranger.descriptors, mirror_points=stranger.mirror_points,
+        mirror_descriptors=stranger.mirror_descriptors,
+        coarse=lf.Keypoints(own.width, own.height, own.points, own.descriptors,
+                            own.mirror_points, own.mirror_descriptors))
+    photo, s = lf.extract(original), GroupingSettings()
+    alone = confirm_pair(photo, dataclasses.replace(doctored, coarse=None), False, s)
+    assert not alone.same and alone.reason == "geometry"
+    for a, b in ((photo, doctored), (doctored, photo)):
+        verdict = confirm_pair(a, b, False, s)
+        assert verdict.same and verdict.inliers >= s.inliers_min
+    recoloured = lf.extract(_jpeg(scene(3, body=(40, 90, 200))))  # the photo, in blue
+    assert not confirm_pair(recoloured, doctored, False, s).same
 
 
 def test_another_photo_does_not_match(original) -> None:
@@ -172,14 +201,31 @@ def test_features_round_trip_through_bytes_and_refuse_foreign_data(original) -> 
     cells = np.array([2**64 - 1, 5, 2**63], np.uint64)  # a collage's cell hashes
     with_cells = lf.LocalFeatures.from_bytes(dataclasses.replace(feats, cells=cells).to_bytes())
     assert with_cells.cells.dtype == np.uint64 and np.array_equal(with_cells.cells, cells)
+    assert back.coarse is None and back.coarser() is None
+    # a collage's coarse keypoints (here: the same ones, halved) come back as they went
+    half = lf.Keypoints(feats.width // 2, feats.height // 2, feats.points / 2,
+                        feats.descriptors, feats.mirror_points / 2, feats.mirror_descriptors)
+    both = lf.LocalFeatures.from_bytes(dataclasses.replace(feats, coarse=half).to_bytes())
+    assert both.coarse is not None and both.coarse.width == feats.width // 2
+    assert np.array_equal(both.coarse.points, half.points)
+    assert np.array_equal(both.coarse.mirror_descriptors, feats.mirror_descriptors)
+    coarser = both.coarser()
+    assert coarser is not None and coarser.coarse is None
+    assert (coarser.width, coarser.height) == (half.width, half.height)
+    assert np.array_equal(coarser.points, half.points)
+    assert np.array_equal(coarser.colour, feats.colour)
     data = feats.to_bytes()
+    tail = lf._CELLS.size + lf._COARSE.size
     # an inset box that does not fit the thumbnail is a damaged entry
     th, tw = feats.colour.shape[:2]
-    outside = data[:-9] + lf._INSET.pack(0, 0, tw + 5, th) + lf._CELLS.pack(0)
-    # so is a count of cell hashes the bytes do not hold
-    counted = data[:-1] + lf._CELLS.pack(1)
-    for bad in (b"", b"nonsense", data[:-1], b"VLF\x09" + data[4:], outside, counted,
-                data + b"\0" * 16):
+    outside = (data[:-(lf._INSET.size + tail)] + lf._INSET.pack(0, 0, tw + 5, th)
+               + data[-tail:])
+    # so is a count of cell hashes or coarse keypoints the bytes do not hold
+    counted = data[:-tail] + lf._CELLS.pack(1) + lf._COARSE.pack(0, 0, 0, 0)
+    coarse_counted = data[:-lf._COARSE.size] + lf._COARSE.pack(10, 10, 3, 0)
+    sizeless = data[:-lf._COARSE.size] + lf._COARSE.pack(0, 0, 1, 0) + b"\0" * 40
+    for bad in (b"", b"nonsense", data[:-1], b"VLF\x08" + data[4:], outside, counted,
+                coarse_counted, sizeless, data + b"\0" * 16):
         with pytest.raises(ValueError):
             lf.LocalFeatures.from_bytes(bad)
 

@@ -306,7 +306,26 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
     and the signatures disagree (a collage's cell), the fit's own second opinion is asked:
     does it lay the same picture on itself (`aligned_structure` ≥ `aligned_min`)? `cache`
     keeps each picture's colour work for its next pair. `mirror`: also try b mirrored
-    (`mirror_possible` says when that cannot be needed)."""
+    (`mirror_possible` says when that cannot be needed).
+
+    A collage keeps two sets of keypoints (`LocalFeatures.coarser`): where the finer set's
+    fit falls short (too few inliers, or borderline), the pair is checked again, whole, with
+    the coarse one, and either confirmation stands. A colour refusal is never checked again:
+    a recolour stays another colour whichever keypoints align it."""
+    first = _confirm(a, b, second_opinion, settings, cache, mirror)
+    if first.same or first.reason == "colour":
+        return first
+    a2, b2 = a.coarser(), b.coarser()
+    if a2 is None and b2 is None:
+        return first
+    again = _confirm(a2 or a, b2 or b, second_opinion, settings, cache, mirror)
+    return again if again.same else first
+
+
+def _confirm(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
+             settings: GroupingSettings, cache: ColourCache | None, mirror: bool
+             ) -> Confirmation:
+    """`confirm_pair` with one set of keypoints on each side."""
     s = _strictness_factor(settings)
     match = verify(a, b, try_mirror=mirror, min_inliers=math.ceil(settings.inliers_min * s))
     lo, hi = settings.scale_range

@@ -59,11 +59,13 @@ MIRROR_SKIP_INLIERS = 50
 # 6: and the pHashes of a collage's cells (`LocalFeatures.cells`).
 # 7: a collage's keypoints are found at `COMPOSITE_SIDE`.
 # 8: a cell's plain pHash only (its mirrored one was stored and never read).
-FORMAT_VERSION = 8
+# 9: a collage keeps its `ANALYSIS_SIDE` keypoints too (`LocalFeatures.coarse`).
+FORMAT_VERSION = 9
 _MAGIC = b"VLF"
 _HEADER = struct.Struct("<3sBHHHHHH")  # magic, version, w, h, n plain, n mirror, thumb w, h
 _INSET = struct.Struct("<HHHH")  # x0, y0, x1, y1 of the thumbnail's inset; all 0: none
 _CELLS = struct.Struct("<B")  # how many cell hashes follow, each a uint64
+_COARSE = struct.Struct("<HHHH")  # w, h, n plain, n mirror of the coarse keypoints; all 0: none
 MAX_CELLS = 8
 DESCRIPTOR_BYTES = 32
 
@@ -74,7 +76,19 @@ _orb = cv2.ORB_create(  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
-class LocalFeatures:
+class Keypoints:
+    """One analysis of a picture's keypoints (see `LocalFeatures`' fields of these names)."""
+
+    width: int
+    height: int
+    points: np.ndarray
+    descriptors: np.ndarray
+    mirror_points: np.ndarray
+    mirror_descriptors: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFeatures(Keypoints):
     """ORB keypoints of a picture analysed at `width` × `height`, and of its mirror image.
 
     `points` are (k, 2) float32 pixel positions in the analysed image; `mirror_points` are
@@ -83,21 +97,33 @@ class LocalFeatures:
     `inset` the thumbnail's corner inset (`inset_box`; None: none). `cells` are a
     collage's cells' pHashes, (k,) uint64 (`gutter_cells`; empty for a picture of one
     piece; a mirrored copy is found against the other picture's mirrored hash).
+    `coarse`: a collage's keypoints as first found at `ANALYSIS_SIDE`, when `finer_keypoints`
+    found these ones on the picture decoded larger (`coarser()`; None for any other).
     """
 
-    width: int
-    height: int
-    points: np.ndarray
-    descriptors: np.ndarray
-    mirror_points: np.ndarray
-    mirror_descriptors: np.ndarray
     colour: np.ndarray
     garment: np.ndarray
     inset: tuple[int, int, int, int] | None = None
     cells: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    coarse: Keypoints | None = None
 
     def __len__(self) -> int:
         return len(self.points)
+
+    def coarser(self) -> LocalFeatures | None:
+        """These features with the `coarse` keypoints in place of the finer ones (None when
+        there are none): `grouping_rules.confirm_pair` tries them where the finer ones fall
+        short. Both sets are kept because each confirms collages the other misses: on the
+        real photos' dev collages, 163 of 173 confirm against their main photo pairwise with
+        the finer set, 156 with the coarse one, 168 with either; the sandbox's drawn
+        two-photo collages fit better coarse (bench_group's collage-pair recall)."""
+        c = self.coarse
+        if c is None:
+            return None
+        return dataclasses.replace(
+            self, width=c.width, height=c.height, points=c.points, descriptors=c.descriptors,
+            mirror_points=c.mirror_points, mirror_descriptors=c.mirror_descriptors,
+            coarse=None)
 
     def to_bytes(self) -> bytes:
         th, tw = self.colour.shape[:2]
@@ -105,14 +131,14 @@ class LocalFeatures:
                             len(self.points), len(self.mirror_points), tw, th)
         return b"".join([
             head,
-            self.points.astype("<f4").tobytes(), self.descriptors.astype(np.uint8).tobytes(),
-            self.mirror_points.astype("<f4").tobytes(),
-            self.mirror_descriptors.astype(np.uint8).tobytes(),
+            *_keypoint_bytes(self.points, self.descriptors, self.mirror_points,
+                             self.mirror_descriptors),
             np.ascontiguousarray(self.colour, dtype=np.uint8).tobytes(),
             np.packbits(self.garment.astype(bool), axis=None).tobytes(),
             _INSET.pack(*(self.inset or (0, 0, 0, 0))),
             _CELLS.pack(len(self.cells)),
             np.ascontiguousarray(self.cells, dtype="<u8").tobytes(),
+            *_coarse_bytes(self.coarse),
         ])
 
     @classmethod
@@ -130,8 +156,15 @@ class LocalFeatures:
         if len(data) < fixed or not (w and h):
             raise ValueError("local features: wrong length")
         (k,) = _CELLS.unpack_from(data, fixed - _CELLS.size)
-        if len(data) != fixed + k * 8 or k > MAX_CELLS:
+        cells_end = fixed + k * 8
+        if k > MAX_CELLS or len(data) < cells_end + _COARSE.size:
             raise ValueError("local features: wrong length")
+        cw, ch, cn, cnm = _COARSE.unpack_from(data, cells_end)
+        coarse_at = cells_end + _COARSE.size
+        if len(data) != coarse_at + (cn + cnm) * (8 + DESCRIPTOR_BYTES):
+            raise ValueError("local features: wrong length")
+        if (cn or cnm) and not (cw and ch):
+            raise ValueError("local features: coarse keypoints without a size")
         parts = []
         pos = _HEADER.size
         for size in sizes:
@@ -142,16 +175,41 @@ class LocalFeatures:
             raise ValueError("local features: inset outside the thumbnail")
         return cls(
             w, h,
-            np.frombuffer(parts[0], "<f4").reshape(n, 2).astype(np.float32),
-            np.frombuffer(parts[1], np.uint8).reshape(n, DESCRIPTOR_BYTES).copy(),
-            np.frombuffer(parts[2], "<f4").reshape(nm, 2).astype(np.float32),
-            np.frombuffer(parts[3], np.uint8).reshape(nm, DESCRIPTOR_BYTES).copy(),
+            *_keypoint_arrays(data, _HEADER.size, n, nm),
             np.frombuffer(parts[4], np.uint8).reshape(th, tw, 3).copy(),
             np.unpackbits(np.frombuffer(parts[5], np.uint8), count=tw * th)
             .reshape(th, tw),
             (x0, y0, x1, y1) if x1 else None,
-            np.frombuffer(data[fixed:], "<u8").astype(np.uint64),
+            np.frombuffer(data[fixed:cells_end], "<u8").astype(np.uint64),
+            Keypoints(cw, ch, *_keypoint_arrays(data, coarse_at, cn, cnm)) if cw else None,
         )
+
+
+def _keypoint_arrays(data: bytes, pos: int, n: int, nm: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(points, descriptors, mirror points, mirror descriptors) stored from `pos` on: n
+    plain and nm mirrored keypoints, as `_keypoint_bytes` wrote them."""
+    out: list[np.ndarray] = []
+    for count in (n, nm):
+        points = np.frombuffer(data, "<f4", count * 2, pos).reshape(count, 2)
+        pos += count * 8
+        desc = np.frombuffer(data, np.uint8, count * DESCRIPTOR_BYTES, pos)
+        pos += count * DESCRIPTOR_BYTES
+        out += [points.astype(np.float32), desc.reshape(count, DESCRIPTOR_BYTES).copy()]
+    return out[0], out[1], out[2], out[3]
+
+
+def _keypoint_bytes(points: np.ndarray, descriptors: np.ndarray, mirror_points: np.ndarray,
+                    mirror_descriptors: np.ndarray) -> list[bytes]:
+    return [points.astype("<f4").tobytes(), descriptors.astype(np.uint8).tobytes(),
+            mirror_points.astype("<f4").tobytes(), mirror_descriptors.astype(np.uint8).tobytes()]
+
+
+def _coarse_bytes(c: Keypoints | None) -> list[bytes]:
+    if c is None:
+        return [_COARSE.pack(0, 0, 0, 0)]
+    return [_COARSE.pack(c.width, c.height, len(c.points), len(c.mirror_points)),
+            *_keypoint_bytes(c.points, c.descriptors, c.mirror_points, c.mirror_descriptors)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +288,9 @@ def extract(image: np.ndarray | Image.Image) -> LocalFeatures:
 def finer_keypoints(f: LocalFeatures, image: np.ndarray | Image.Image) -> LocalFeatures:
     """`f` (a collage's features, `gutter_cells`) with its keypoints found again on `image`,
     the same picture decoded larger, at up to `COMPOSITE_SIDE` (as many keypoints, spread
-    over the cells at twice the size); its thumbnail, mask, inset and cells are kept. `f`
-    itself when `image` is no larger than what `f` was analysed at."""
+    over the cells at twice the size); its thumbnail, mask, inset and cells are kept, and
+    its own keypoints as `coarse`. `f` itself when `image` is no larger than what `f` was
+    analysed at."""
     grey, _ = _grey_and_colour(image, COMPOSITE_SIDE)
     h, w = grey.shape
     if max(h, w) <= max(f.width, f.height):
@@ -240,7 +299,9 @@ def finer_keypoints(f: LocalFeatures, image: np.ndarray | Image.Image) -> LocalF
     mkps, mdesc = _orb.detectAndCompute(np.ascontiguousarray(grey[:, ::-1]), None)
     return dataclasses.replace(
         f, width=w, height=h, points=_points(kps), descriptors=_descriptors(desc, len(kps)),
-        mirror_points=_points(mkps), mirror_descriptors=_descriptors(mdesc, len(mkps)))
+        mirror_points=_points(mkps), mirror_descriptors=_descriptors(mdesc, len(mkps)),
+        coarse=Keypoints(f.width, f.height, f.points, f.descriptors, f.mirror_points,
+                         f.mirror_descriptors))
 
 
 def _ratio_matches(qd: np.ndarray, td: np.ndarray,
