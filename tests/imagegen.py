@@ -8,7 +8,7 @@ import struct
 import zlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops, ImageDraw
 
 
 def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
@@ -94,7 +94,6 @@ def scene(seed: int, width: int = 640, height: int = 800,
     studio background, with a print of random shapes and a few seams. Two seeds share
     layout statistics but no structure (as two photos of different garments); `body`
     recolours the garment of one seed's picture (the same photo, another product)."""
-    from PIL import ImageDraw
 
     rng = np.random.default_rng(seed)
     img = Image.new("RGB", (width, height), (250, 250, 250))
@@ -144,3 +143,24 @@ def recolour_part(img: Image.Image, colour: tuple[int, int, int],
     region = arr[int(h * box[1]): int(h * box[3]), int(w * box[0]): int(w * box[2])]
     region[np.abs(region.astype(int) - colour).sum(axis=-1) < 60] = replace
     return Image.fromarray(arr)
+
+
+def dotted_trousers(body: tuple[int, int, int] = (30, 30, 30), step: int = 36,
+            size: tuple[int, int] = (600, 760)) -> Image.Image:
+    """A drawn pair of trousers printed with a regular grid of white dots (every keypoint on
+    it looks like every other), on a studio background."""
+    w, h = size
+    img = Image.new("RGB", size, (246, 246, 246))
+    outline = [(w * 0.22, h * 0.08), (w * 0.78, h * 0.08), (w * 0.86, h * 0.92),
+               (w * 0.56, h * 0.92), (w * 0.5, h * 0.45), (w * 0.44, h * 0.92),
+               (w * 0.14, h * 0.92)]
+    ImageDraw.Draw(img).polygon(outline, fill=body)
+    dots, inside = Image.new("L", size, 0), Image.new("L", size, 0)
+    draw = ImageDraw.Draw(dots)
+    r = step // 3
+    for y in range(0, h, step):
+        for x in range((y // step % 2) * step // 2, w, step):
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    ImageDraw.Draw(inside).polygon(outline, fill=255)
+    img.paste((250, 250, 250), mask=ImageChops.multiply(dots, inside))
+    return img

@@ -67,10 +67,12 @@ def test_sandbox_variants_precision_and_recall(corpus) -> None:
     precision, recall, positives = _pairwise(groups, plain, labels, {o.key for o in plain})
     assert positives > 200  # the corpus really has many same-style pairs
     # A smoke test: the sandbox draws flat garments with repeated prints, where ORB's
-    # ratio test keeps few distinctive matches, so a fifth of its same-style pairs stay
-    # apart (real photos: tests/bench/eval_real.py, recall 0.92 at precision 0.997).
+    # ratio test keeps few distinctive matches. The dense fit (`local_features.dense_fit`,
+    # for pairs whose hashes are near) confirms many of them: recall 0.726 without it,
+    # 0.817 with it (session 24); padded and inset copies of a dotted print stay apart
+    # (real photos: tests/bench/eval_real.py, recall 0.94 / 0.99 at precision 1.000).
     assert precision >= 0.98, precision
-    assert recall >= 0.65, recall
+    assert recall >= 0.78, recall
     assert sorted(o.key for g in groups for o in g.offers) == sorted(o.key for o in plain)
 
 
@@ -452,6 +454,26 @@ def test_checking_a_leaders_candidates_on_two_threads_groups_as_one_by_one(
     assert sorted(f"s3-{k}" for k in range(7)) in together
 
 
+def test_listings_of_a_dotted_print_group_and_its_recolour_stays_apart() -> None:
+    """Copies of a dotted photo (cropped, mirrored, shrunk) fit with almost no keypoints;
+    their near whole-picture hashes send them to the dense fit, which confirms them. The
+    same photo recoloured (another product) stays apart."""
+    from tests.imagegen import dotted_trousers
+
+    original = dotted_trousers()
+    w, h = original.size
+    pictures = {
+        "a": original, "b": original.crop((30, 40, w - 20, h - 30)),
+        "c": original.crop((0, 0, w - 40, h - 50)).transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+        "d": original.crop((20, 0, w, h - 20)).resize((400, 500)),
+        "blue": dotted_trousers((40, 70, 150)),
+    }
+    offers = [_offer(k, "波点阔腿裤") for k in pictures]
+    images = {f"vvic:{k}": _jpeg_bytes(img) for k, img in pictures.items()}
+    groups = sorted(sorted(o.item_id for o in g.offers) for g in group_offers(offers, images))
+    assert groups == [["a", "b", "c", "d"], ["blue"]]
+
+
 def test_confirm_pair_needs_geometry_and_colour() -> None:
     from tests.imagegen import scene
     from vvic_desktop.core import local_features as lf
@@ -822,7 +844,7 @@ def test_a_near_miss_of_the_leader_is_checked_against_a_member_surely_its_photo(
     }
     asked: list[tuple[int, int]] = []
 
-    def fake(a, b, _second, _settings, _cache=None, *, mirror=True):
+    def fake(a, b, _second, _settings, _cache=None, *, mirror=True, near=False):
         key = (index[id(a)], index[id(b)])
         asked.append(key)
         same, inliers, changed, reason = answers.get(key, (False, 0, 1.0, "geometry"))

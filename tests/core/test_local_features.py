@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
-from tests.imagegen import recolour_part, scene
+from tests.imagegen import dotted_trousers, recolour_part, scene
 from vvic_desktop.core import local_features as lf
 from vvic_desktop.core.grouping_rules import GroupingSettings, confirm_pair
 
@@ -170,6 +170,42 @@ def test_a_collage_is_confirmed_with_its_coarse_keypoints_where_the_finer_fall_s
         assert verdict.same and verdict.inliers >= s.inliers_min
     recoloured = lf.extract(_jpeg(scene(3, body=(40, 90, 200))))  # the photo, in blue
     assert not confirm_pair(recoloured, doctored, False, s).same
+
+
+def test_a_repeated_print_is_confirmed_by_a_dense_fit_when_the_hashes_are_near() -> None:
+    """Keypoints on a dotted print all look alike: once a copy is cropped (the dots move
+    against the frame) the ratio test keeps too few for a fit. With the whole-picture hashes
+    near (`near`), `confirm_pair` lays the pair on itself densely (`dense_fit`): the photo
+    cropped, cropped and mirrored, cropped and shrunk is confirmed; the same cut with the
+    dots spaced otherwise, or recoloured, is not; without `near` nothing changes."""
+    s = GroupingSettings()
+    original = dotted_trousers()
+    photo = lf.extract(original)
+    w, h = original.size
+    copies = {
+        "cropped": original.crop((30, 40, w - 20, h - 30)),
+        "cropped the other way": original.crop((0, 0, w - 40, h - 50)),
+        "mirrored": ImageOps.mirror(original.crop((12, 20, w - 30, h - 12))),
+        "smaller": original.crop((20, 0, w, h - 20)).resize((400, 500)),
+    }
+    for name, img in copies.items():
+        copy = lf.extract(_jpeg(img))
+        assert lf.verify(photo, copy).inliers < s.inliers_min, name  # the keypoints' failure
+        assert not confirm_pair(photo, copy, True, s).same, name
+        verdict = confirm_pair(photo, copy, True, s, near=True)
+        assert verdict.same and verdict.aligned >= s.dense_structure_min, name
+        assert verdict.mirrored == (name == "mirrored"), name
+    others = {"dots closer": dotted_trousers(step=30),
+              "dots further apart": dotted_trousers(step=42),
+              "recoloured": dotted_trousers((40, 70, 150)), "a stranger": scene(5)}
+    for name, img in others.items():
+        other = lf.extract(_jpeg(img))
+        assert not confirm_pair(photo, other, True, s, near=True).same, name
+        fit = lf.dense_fit(photo, other)
+        if name.startswith("dots"):  # another print does not lay on this one
+            assert fit.transform is None or lf.aligned_structure(photo, other, fit) < 0.5
+        elif name == "recoloured":  # the same photo: it lies on itself, its colour refuses
+            assert lf.aligned_structure(photo, other, fit) >= s.dense_structure_min
 
 
 def test_another_photo_does_not_match(original) -> None:

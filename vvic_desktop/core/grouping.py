@@ -120,6 +120,9 @@ _NO_CELLS = np.zeros(0, np.uint64)
 # pictures' chance fits have a median of 3 inliers).
 _NEAR_MISS_INLIERS = 8
 _CONFIRM_WORKERS = 2  # this machine class has two cores
+# A pair to confirm: the leader's features, the candidate's, `second_opinion`, `mirror` and
+# `near` (`confirm_pair`'s arguments).
+_Job = tuple[LocalFeatures, LocalFeatures, bool, bool, bool]
 
 
 _T = TypeVar("_T")
@@ -188,8 +191,9 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     groups: list[list[int]] = []
     cache = ColourCache()
 
-    def confirm(job: tuple[LocalFeatures, LocalFeatures, bool, bool]) -> Confirmation:
-        return confirm_pair(job[0], job[1], job[2], settings, cache, mirror=job[3])
+    def confirm(job: _Job) -> Confirmation:
+        return confirm_pair(job[0], job[1], job[2], settings, cache, mirror=job[3],
+                            near=job[4])
 
     strict = _strictness_factor(settings)
 
@@ -223,7 +227,7 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
             # applied in candidate order, so the groups are those of checking one by one.
             others: list[int] = []
             same: list[bool | None] = []
-            jobs: list[tuple[LocalFeatures, LocalFeatures, bool, bool]] = []
+            jobs: list[_Job] = []
             for k in edges[leader]:
                 a, b = int(ev.i[k]), int(ev.j[k])
                 other = b if a == leader else a
@@ -234,7 +238,8 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                 if (ok[a] and ok[b] and fa is not None and fb is not None
                         and min(len(fa), len(fb)) >= settings.min_keypoints):
                     jobs.append((fa, fb, _second_opinion(ev, k, settings),
-                                 mirror(leader, other)))
+                                 mirror(leader, other),
+                                 bool(ev.dhash_distance[k] <= settings.dense_hash_max)))
                     same.append(None)
                 else:
                     same.append(bool(ev.same[k]))
@@ -265,7 +270,7 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                     dist = pair_distance(batch, ids, np.full(len(ids), x))
                     sure_one, fx = feats[int(ids[int(np.argmin(dist))])], feats[x]
                     assert sure_one is not None and fx is not None  # both were checked
-                    second.append((sure_one, fx, False, True))
+                    second.append((sure_one, fx, False, True, False))
                 for x, checked in zip(missed, _on_cores(pool, workers, confirm, second),
                                       strict=True):
                     if checked.same:

@@ -21,6 +21,8 @@ from vvic_desktop.core.local_features import (
     Match,
     OverlapColour,
     aligned_structure,
+    dense_fit,
+    looks_collage,
     overlap_colour,
     pair_inset,
     reverse,
@@ -86,6 +88,24 @@ class GroupingSettings:
     # cell); different styles' chance fits (all refused by colour) 0.76 at the 99.9th, 0.79
     # at the highest.
     aligned_min: float = 0.82
+    # Where keypoints find no fit (a print of repeated dots, stripes or checks, whose
+    # keypoints all look alike) but the pictures' dHashes are within `dense_hash_max`, the
+    # pair is laid on itself densely (`local_features.dense_fit`) and is the same photo when
+    # the structure agrees to `dense_structure_min` and colour is in its sure band: three
+    # cues, none at its limit. Measured in session 24 on pairs whose keypoints failed:
+    # - the sandbox's same-style listings (seed 2026), dHash ≤ 8 and colour sure: 204 of
+    #   271 at ≥ 0.92, median 0.96; different styles of one category with colour sure:
+    #   0.856 at the highest (the rest are refused by colour);
+    # - real apparel photos (apparel-dev, dev 1,450 and held-out 126 pairs of different
+    #   products of one category): 0.61 at the highest for other styles, 0.89 for colour
+    #   variants (refused by colour); none has colour sure. No real listing copy of one
+    #   photo failed its keypoints, so real photos never needed it;
+    # - bench_group's 200 real listings: 3 pairs reach it (dHash ≤ 8), none confirmed;
+    # - real photographs of a repeated pattern (scikit-image's brick): copies fail their
+    #   keypoints too (2–13 inliers) but sit at dHash 14–31 (no silhouette to hold the
+    #   hash), so they stay apart; their dense fits agree 0.77–0.91, other photos ≤ 0.31.
+    dense_hash_max: int = 8
+    dense_structure_min: float = 0.92
     coverage_min: float = 0.15
     max_rotation: float = 12.0  # degrees: listings are not rotated, a chance fit often is
     scale_range: tuple[float, float] = (0.25, 4.0)
@@ -299,7 +319,7 @@ class Confirmation:
 
 def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
                  settings: GroupingSettings, cache: ColourCache | None = None, *,
-                 mirror: bool = True) -> Confirmation:
+                 mirror: bool = True, near: bool = False) -> Confirmation:
     """Are a and b the same photo (edited)? Geometry and colour inside the aligned overlap
     must both agree; a cue in its borderline band needs the other in its sure band and
     `second_opinion` (the signatures agree too). Where the fit is borderline, colour sure
@@ -311,8 +331,15 @@ def confirm_pair(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
     A collage keeps two sets of keypoints (`LocalFeatures.coarser`): where the finer set's
     fit falls short (too few inliers, or borderline), the pair is checked again, whole, with
     the coarse one, and either confirmation stands. A colour refusal is never checked again:
-    a recolour stays another colour whichever keypoints align it."""
+    a recolour stays another colour whichever keypoints align it.
+
+    `near`: the whole-picture dHashes are within `dense_hash_max`. Where such a pair's
+    keypoints find no fit, `_dense` lays it on itself without them."""
     first = _confirm(a, b, second_opinion, settings, cache, mirror)
+    if near and not first.same and first.reason == "geometry":
+        dense = _dense(a, b, first, settings, cache, mirror)
+        if dense is not None:
+            return dense
     if first.same or first.reason == "colour":
         return first
     a2, b2 = a.coarser(), b.coarser()
@@ -369,6 +396,39 @@ def _confirm(a: LocalFeatures, b: LocalFeatures, second_opinion: bool,
         reason = "borderline"
     return Confirmation(not reason, match.inliers, changed, coverage, match.mirrored, reason,
                         aligned)
+
+
+def _dense(a: LocalFeatures, b: LocalFeatures, failed: Confirmation,
+           settings: GroupingSettings, cache: ColourCache | None, mirror: bool
+           ) -> Confirmation | None:
+    """The same photo by a dense fit (`local_features.dense_fit`), for a pair whose
+    keypoints found none: a plausible similarity, the fine structure agreeing to
+    `dense_structure_min` (a correct alignment of one photo; a chance one does not) and
+    colour in its sure band. None: not shown so (the keypoints' refusal stands). Not for a
+    collage: its garment mask is several photos', which the first similarity is made of.
+    A picture with an inset is tried (a dotted print's squares of dots are often taken for
+    one); the inset is left out of the compared pixels as everywhere.
+    The answer keeps the keypoints' inlier count, so it is never a voucher (`grouping`'s
+    both-cues-sure member)."""
+    if looks_collage(a) or looks_collage(b):
+        return None
+    cache = cache if cache is not None else ColourCache()
+    match = dense_fit(a, b, cache, mirror=mirror)
+    lo, hi = settings.scale_range
+    if (match.transform is None or not lo <= match.scale <= hi
+            or abs(match.rotation) > settings.max_rotation):
+        return None
+    s = _strictness_factor(settings)
+    structure = aligned_structure(a, b, match, cache)
+    if structure < min(settings.dense_structure_min * s, 0.99):
+        return None
+    colour = _colour(a, b, match, settings, s, cache)
+    if (colour.refused or colour.coverage < settings.coverage_min
+            or colour.changed > settings.changed_sure / s
+            or colour.blob > settings.blob_sure / s):
+        return None
+    return Confirmation(True, failed.inliers, colour.changed, colour.coverage, match.mirrored,
+                        "", structure)
 
 
 @dataclass(frozen=True, slots=True)

@@ -773,6 +773,11 @@ def looks_composite(f: LocalFeatures) -> bool:
     return f.inset is not None or _has_gutter(f.garment)
 
 
+def looks_collage(f: LocalFeatures) -> bool:
+    """Garment on both sides of a gutter (`looks_composite` without the inset)."""
+    return _has_gutter(f.garment)
+
+
 def _has_gutter(garment: np.ndarray) -> bool:
     """Garment on both sides of a row or column through the middle half with none on it."""
     for axis in (0, 1):  # columns, then rows
@@ -1144,6 +1149,97 @@ def _aligned_mask(a: LocalFeatures, b: LocalFeatures, match: Match, cache: Colou
 # compared; coarser shading (light, a colour shift) is taken out first.
 STRUCTURE_SIGMA = 3.0
 _STRUCTURE_SEAM = np.ones((5, 5), np.uint8)
+
+
+# `dense_fit`: ECC's iterations and its stop (the correlation's gain per step), the blur of
+# the garment masks the first pass aligns, the smoothing of the second pass's gradients, and
+# how far from a similarity its affine answer may be (the larger of its two scales over the
+# smaller; a re-post is never stretched).
+DENSE_ITERATIONS = 50
+DENSE_EPS = 1e-4
+DENSE_MASK_BLUR = 2.0
+DENSE_SMOOTHING = 3
+DENSE_STRETCH_MAX = 1.08
+_DENSE_EDGE = np.ones((5, 5), np.uint8)
+
+
+def _ecc(template: np.ndarray, image: np.ndarray, warp: np.ndarray, mask: np.ndarray,
+         smoothing: int) -> np.ndarray | None:
+    """ECC's affine warp (template pixels → image pixels) from `warp`; None: it did not
+    converge (uncorrelated, or the fit left the frame)."""
+    try:
+        _cc, found = cv2.findTransformECC(
+            template, image, warp.astype(np.float32), cv2.MOTION_AFFINE,
+            (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, DENSE_ITERATIONS, DENSE_EPS),
+            mask, smoothing)
+    except cv2.error:
+        return None
+    return np.asarray(found, np.float64)
+
+
+def _first_of(found: np.ndarray | None, otherwise: np.ndarray) -> np.ndarray:
+    return found if found is not None else otherwise
+
+
+def dense_fit(a: LocalFeatures, b: LocalFeatures, cache: ColourCache | None = None, *,
+              mirror: bool = True) -> Match:
+    """b laid onto a without keypoints, plain and (with `mirror`) mirrored; the orientation
+    whose fit agrees better (`aligned_structure`) is kept. `Match.inliers` is 0.
+
+    Three steps on the thumbnails: the garment masks' centres and areas give a first
+    similarity; ECC (`cv2.findTransformECC`, affine) aligns the blurred masks (the
+    silhouette: a print's period cannot trap it); ECC again on the grey pictures, from
+    there, with b's garment as its mask (a frame or pad of b does not count). A fit
+    stretched past `DENSE_STRETCH_MAX` is none; a pass that does not converge leaves the
+    alignment as it was.
+
+    For pictures whose keypoints cannot be told apart: a print of repeated dots, stripes or
+    checks gives hundreds of ORB keypoints that all look alike, so Lowe's ratio test keeps
+    almost none and `verify` finds no fit even between a photo and its plain re-encode (the
+    sandbox's dotted trousers: 2 inliers). What it lays on a is only a proposal:
+    `grouping_rules.confirm_pair` asks the structure and the colour of it, and calls it
+    only for pictures whose whole-picture hashes are already near. Aligning the grey
+    pictures straight from the first similarity (one ECC pass) left a third of the
+    sandbox's same-style pairs misaligned by a period of their print or stretched."""
+    cache = cache if cache is not None else ColourCache()
+    mask_a = cache.garment(a)[0]
+    moments_a = cv2.moments(mask_a, True)
+    if moments_a["m00"] < 20:
+        return NO_MATCH
+    blurred_a = cv2.GaussianBlur(mask_a.astype(np.float32), (0, 0), DENSE_MASK_BLUR)
+    ha, wa = mask_a.shape
+    best: tuple[float, Match] = (-2.0, NO_MATCH)
+    for mirrored in (False, True) if mirror else (False,):
+        thumb_b, mask_b = cache.thumb(b, mirrored)
+        moments_b = cv2.moments(mask_b, True)
+        if moments_b["m00"] < 20:
+            continue
+        scale = math.sqrt(moments_a["m00"] / moments_b["m00"])
+        xa, ya = moments_a["m10"] / moments_a["m00"], moments_a["m01"] / moments_a["m00"]
+        xb, yb = moments_b["m10"] / moments_b["m00"], moments_b["m01"] / moments_b["m00"]
+        start = np.array([[scale, 0.0, xa - scale * xb], [0.0, scale, ya - scale * yb]])
+        # ECC's warp maps the template's (a's) pixels to the input's (b's).
+        warp = cv2.invertAffineTransform(start)
+        blurred_b = cv2.GaussianBlur(mask_b.astype(np.float32), (0, 0), DENSE_MASK_BLUR)
+        warp = _first_of(_ecc(blurred_a, blurred_b, warp, np.ones_like(mask_b), 5), warp)
+        finer = _ecc(cache.grey(a, False), cache.grey(b, mirrored), warp,
+                     cv2.dilate(mask_b, _DENSE_EDGE), DENSE_SMOOTHING)
+        to_a = cv2.invertAffineTransform(_first_of(finer, warp))  # b's thumbnail → a's
+        singular = np.linalg.svd(to_a[:, :2], compute_uv=False)
+        if not singular[1] > 0 or singular[0] / singular[1] > DENSE_STRETCH_MAX:
+            continue
+        hb, wb = thumb_b.shape[:2]
+        # In the analysed frames, as `verify`'s transforms are (`_to_thumbnail` inverted).
+        transform = (np.diag([a.width / wa, a.height / ha, 1.0])
+                     @ np.vstack([to_a, [0.0, 0.0, 1.0]])
+                     @ np.diag([wb / b.width, hb / b.height, 1.0]))[:2]
+        match = Match(0, 0, mirrored, transform,
+                      float(np.hypot(transform[0, 0], transform[1, 0])),
+                      float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0]))))
+        agree = aligned_structure(a, b, match, cache)
+        if agree > best[0]:
+            best = (agree, match)
+    return best[1]
 
 
 def aligned_structure(a: LocalFeatures, b: LocalFeatures, match: Match,
