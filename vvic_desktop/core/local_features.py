@@ -22,6 +22,9 @@ of the whole picture move under such edits; the photo's corners and blobs do not
 - `aligned_structure(a, b, match)` is the fit's own second opinion: the pictures' fine
   structure compared pixel for pixel where the fit lays one on the other (the same photo
   agrees, a chance fit of two photos does not; blind to colour).
+- `dense_fit(a, b)` lays b on a without keypoints (garment masks, then ECC), for a print
+  of repeated dots, stripes or checks whose keypoints all look alike; what it proposes is
+  judged by `aligned_structure` and colour like any fit.
 - `looks_composite(f)`: a collage or a picture with an inset, read off the stored mask
   (such a picture leads a group last, and its proposals are widened); `gutter_cells(f)`
   the cells of a collage, whose own hashes (`LocalFeatures.cells`, made by
