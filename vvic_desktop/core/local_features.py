@@ -89,6 +89,11 @@ class Keypoints:
     mirror_points: np.ndarray
     mirror_descriptors: np.ndarray
 
+    def keypoints(self) -> Keypoints:
+        """These fields alone, as a `Keypoints`."""
+        return Keypoints(self.width, self.height, self.points, self.descriptors,
+                         self.mirror_points, self.mirror_descriptors)
+
 
 @dataclass(frozen=True, slots=True)
 class LocalFeatures(Keypoints):
@@ -120,13 +125,14 @@ class LocalFeatures(Keypoints):
         real photos' dev collages, 163 of 173 confirm against their main photo pairwise with
         the finer set, 156 with the coarse one, 168 with either; the sandbox's drawn
         two-photo collages fit better coarse (bench_group's collage-pair recall)."""
-        c = self.coarse
-        if c is None:
-            return None
+        return None if self.coarse is None else self.with_keypoints(self.coarse, None)
+
+    def with_keypoints(self, k: Keypoints, coarse: Keypoints | None) -> LocalFeatures:
+        """These features with `k`'s keypoints (and frame) and `coarse` in place."""
         return dataclasses.replace(
-            self, width=c.width, height=c.height, points=c.points, descriptors=c.descriptors,
-            mirror_points=c.mirror_points, mirror_descriptors=c.mirror_descriptors,
-            coarse=None)
+            self, width=k.width, height=k.height, points=k.points, descriptors=k.descriptors,
+            mirror_points=k.mirror_points, mirror_descriptors=k.mirror_descriptors,
+            coarse=coarse)
 
     def to_bytes(self) -> bytes:
         th, tw = self.colour.shape[:2]
@@ -134,8 +140,7 @@ class LocalFeatures(Keypoints):
                             len(self.points), len(self.mirror_points), tw, th)
         return b"".join([
             head,
-            *_keypoint_bytes(self.points, self.descriptors, self.mirror_points,
-                             self.mirror_descriptors),
+            *_keypoint_bytes(self),
             np.ascontiguousarray(self.colour, dtype=np.uint8).tobytes(),
             np.packbits(self.garment.astype(bool), axis=None).tobytes(),
             _INSET.pack(*(self.inset or (0, 0, 0, 0))),
@@ -168,19 +173,16 @@ class LocalFeatures(Keypoints):
             raise ValueError("local features: wrong length")
         if (cn or cnm) and not (cw and ch):
             raise ValueError("local features: coarse keypoints without a size")
-        parts = []
-        pos = _HEADER.size
-        for size in sizes:
-            parts.append(data[pos: pos + size])
-            pos += size
-        x0, y0, x1, y1 = _INSET.unpack(parts[6])
+        colour_at = _HEADER.size + sum(sizes[:4])  # after the keypoints
+        garment_at = colour_at + sizes[4]
+        x0, y0, x1, y1 = _INSET.unpack_from(data, garment_at + sizes[5])
         if (x1 or y1) and not (x0 < x1 <= tw and y0 < y1 <= th):
             raise ValueError("local features: inset outside the thumbnail")
         return cls(
             w, h,
             *_keypoint_arrays(data, _HEADER.size, n, nm),
-            np.frombuffer(parts[4], np.uint8).reshape(th, tw, 3).copy(),
-            np.unpackbits(np.frombuffer(parts[5], np.uint8), count=tw * th)
+            np.frombuffer(data, np.uint8, sizes[4], colour_at).reshape(th, tw, 3).copy(),
+            np.unpackbits(np.frombuffer(data, np.uint8, sizes[5], garment_at), count=tw * th)
             .reshape(th, tw),
             (x0, y0, x1, y1) if x1 else None,
             np.frombuffer(data[fixed:cells_end], "<u8").astype(np.uint64),
@@ -202,17 +204,17 @@ def _keypoint_arrays(data: bytes, pos: int, n: int, nm: int
     return out[0], out[1], out[2], out[3]
 
 
-def _keypoint_bytes(points: np.ndarray, descriptors: np.ndarray, mirror_points: np.ndarray,
-                    mirror_descriptors: np.ndarray) -> list[bytes]:
-    return [points.astype("<f4").tobytes(), descriptors.astype(np.uint8).tobytes(),
-            mirror_points.astype("<f4").tobytes(), mirror_descriptors.astype(np.uint8).tobytes()]
+def _keypoint_bytes(k: Keypoints) -> list[bytes]:
+    return [k.points.astype("<f4").tobytes(), k.descriptors.astype(np.uint8).tobytes(),
+            k.mirror_points.astype("<f4").tobytes(),
+            k.mirror_descriptors.astype(np.uint8).tobytes()]
 
 
 def _coarse_bytes(c: Keypoints | None) -> list[bytes]:
     if c is None:
         return [_COARSE.pack(0, 0, 0, 0)]
     return [_COARSE.pack(c.width, c.height, len(c.points), len(c.mirror_points)),
-            *_keypoint_bytes(c.points, c.descriptors, c.mirror_points, c.mirror_descriptors)]
+            *_keypoint_bytes(c)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,17 +277,22 @@ def extract(image: np.ndarray | Image.Image) -> LocalFeatures:
     """
     grey, colour = _grey_and_colour(image)
     garment = _foreground(colour).view(np.uint8)
+    k = _detect(grey)
+    return LocalFeatures(k.width, k.height, k.points, k.descriptors, k.mirror_points,
+                         k.mirror_descriptors, colour, garment, inset_box(colour))
+
+
+def _detect(grey: np.ndarray) -> Keypoints:
+    """ORB's keypoints of a grey image and of its mirror image (none below 24 px a side:
+    nothing to find there)."""
     h, w = grey.shape
-    if min(h, w) < 24:  # nothing to find keypoints in
+    if min(h, w) < 24:
         empty_p, empty_d = _points([]), _descriptors(None, 0)
-        return LocalFeatures(w, h, empty_p, empty_d, empty_p, empty_d, colour, garment,
-                             inset_box(colour))
+        return Keypoints(w, h, empty_p, empty_d, empty_p, empty_d)
     kps, desc = _orb.detectAndCompute(grey, None)
     mkps, mdesc = _orb.detectAndCompute(np.ascontiguousarray(grey[:, ::-1]), None)
-    return LocalFeatures(
-        w, h, _points(kps), _descriptors(desc, len(kps)),
-        _points(mkps), _descriptors(mdesc, len(mkps)), colour, garment, inset_box(colour),
-    )
+    return Keypoints(w, h, _points(kps), _descriptors(desc, len(kps)),
+                     _points(mkps), _descriptors(mdesc, len(mkps)))
 
 
 def finer_keypoints(f: LocalFeatures, image: np.ndarray | Image.Image) -> LocalFeatures:
@@ -295,16 +302,9 @@ def finer_keypoints(f: LocalFeatures, image: np.ndarray | Image.Image) -> LocalF
     its own keypoints as `coarse`. `f` itself when `image` is no larger than what `f` was
     analysed at."""
     grey, _ = _grey_and_colour(image, COMPOSITE_SIDE)
-    h, w = grey.shape
-    if max(h, w) <= max(f.width, f.height):
+    if max(grey.shape) <= max(f.width, f.height):
         return f
-    kps, desc = _orb.detectAndCompute(grey, None)
-    mkps, mdesc = _orb.detectAndCompute(np.ascontiguousarray(grey[:, ::-1]), None)
-    return dataclasses.replace(
-        f, width=w, height=h, points=_points(kps), descriptors=_descriptors(desc, len(kps)),
-        mirror_points=_points(mkps), mirror_descriptors=_descriptors(mdesc, len(mkps)),
-        coarse=Keypoints(f.width, f.height, f.points, f.descriptors, f.mirror_points,
-                         f.mirror_descriptors))
+    return f.with_keypoints(_detect(grey), f.keypoints())
 
 
 def _ratio_matches(qd: np.ndarray, td: np.ndarray,
