@@ -413,13 +413,12 @@ def _dense(a: LocalFeatures, b: LocalFeatures, failed: Confirmation,
     if looks_collage(a) or looks_collage(b):
         return None
     cache = cache if cache is not None else ColourCache()
-    match = dense_fit(a, b, cache, mirror=mirror)
+    match, structure = dense_fit(a, b, cache, mirror=mirror)
     lo, hi = settings.scale_range
     if (match.transform is None or not lo <= match.scale <= hi
             or abs(match.rotation) > settings.max_rotation):
         return None
     s = _strictness_factor(settings)
-    structure = aligned_structure(a, b, match, cache)
     if structure < min(settings.dense_structure_min * s, 0.99):
         return None
     colour = _colour(a, b, match, settings, s, cache)

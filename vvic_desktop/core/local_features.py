@@ -37,6 +37,7 @@ import dataclasses
 import math
 import struct
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -1184,10 +1185,18 @@ def _first_of(found: np.ndarray | None, otherwise: np.ndarray) -> np.ndarray:
     return found if found is not None else otherwise
 
 
+class DenseFit(NamedTuple):
+    """`dense_fit`'s answer: the fit (`NO_MATCH`: none) and its `aligned_structure`."""
+
+    match: Match
+    structure: float
+
+
 def dense_fit(a: LocalFeatures, b: LocalFeatures, cache: ColourCache | None = None, *,
-              mirror: bool = True) -> Match:
+              mirror: bool = True) -> DenseFit:
     """b laid onto a without keypoints, plain and (with `mirror`) mirrored; the orientation
-    whose fit agrees better (`aligned_structure`) is kept. `Match.inliers` is 0.
+    whose fit agrees better (`aligned_structure`) is kept, with that agreement.
+    `Match.inliers` is 0.
 
     Three steps on the thumbnails: the garment masks' centres and areas give a first
     similarity; ECC (`cv2.findTransformECC`, affine) aligns the blurred masks (the
@@ -1207,11 +1216,11 @@ def dense_fit(a: LocalFeatures, b: LocalFeatures, cache: ColourCache | None = No
     cache = cache if cache is not None else ColourCache()
     mask_a = cache.garment(a)[0]
     moments_a = cv2.moments(mask_a, True)
+    best = DenseFit(NO_MATCH, 0.0)
     if moments_a["m00"] < 20:
-        return NO_MATCH
+        return best
     blurred_a = cv2.GaussianBlur(mask_a.astype(np.float32), (0, 0), DENSE_MASK_BLUR)
     ha, wa = mask_a.shape
-    best: tuple[float, Match] = (-2.0, NO_MATCH)
     for mirrored in (False, True) if mirror else (False,):
         thumb_b, mask_b = cache.thumb(b, mirrored)
         moments_b = cv2.moments(mask_b, True)
@@ -1240,9 +1249,9 @@ def dense_fit(a: LocalFeatures, b: LocalFeatures, cache: ColourCache | None = No
                       float(np.hypot(transform[0, 0], transform[1, 0])),
                       float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0]))))
         agree = aligned_structure(a, b, match, cache)
-        if agree > best[0]:
-            best = (agree, match)
-    return best[1]
+        if best.match.transform is None or agree > best.structure:
+            best = DenseFit(match, agree)
+    return best
 
 
 def aligned_structure(a: LocalFeatures, b: LocalFeatures, match: Match,
