@@ -898,3 +898,108 @@ def test_checks_on_several_cores_come_back_in_job_order(workers: int) -> None:
 
         with pytest.raises(ValueError, match="bad picture"):
             grouping._on_cores(pool, workers, fails, jobs)
+
+
+def _stamped(img: Image.Image) -> Image.Image:
+    """A stall's name stamped against the garment's hem, as re-posters do: the garment
+    crop takes it in, and the copy's pHash moves far from its photo's."""
+    from PIL import ImageFont
+
+    out = img.copy()
+    ImageDraw.Draw(out).text((6, 738), "STALL A-13 88231", fill=(40, 40, 40),
+                             font=ImageFont.load_default(size=34))
+    return out
+
+
+def test_pictures_sharing_most_keypoints_are_proposed_whatever_their_hashes() -> None:
+    """`keypoint_pairs`: a stamped copy whose hash moved past every proposal distance, and
+    a mirrored copy, are each proposed beside their photo by the keypoints they share (the
+    mirrored one said so); a picture without keypoints is never proposed; k = 0 proposes
+    nothing."""
+    from PIL import ImageOps
+
+    from tests.imagegen import scene
+    from vvic_desktop.core.pictures import analyse
+
+    photo = scene(3)
+    pics = analyse([_jpeg_bytes(p, 80) for p in (
+        photo, _stamped(photo), scene(4), ImageOps.mirror(scene(4)), scene(5), scene(6),
+        scene(7))])
+    batch = pics.signatures
+    assert grouping_candidates.pair_distance(batch, np.array([0]), np.array([1]))[0] > 12
+    descriptors = [(f.descriptors, f.mirror_descriptors) if f is not None else None
+                   for f in pics.features]
+    i, j, mirrored = grouping_candidates.keypoint_pairs(descriptors, 1)
+    said = {(a, b): m for a, b, m in zip(i.tolist(), j.tolist(), mirrored.tolist(),
+                                         strict=True)}
+    # the stamped copy shares its photo's plain keypoints, the mirrored copy its mirror's
+    assert said.get((0, 1)) is False and said.get((2, 3)) is True
+    without = [None, *descriptors[1:]]
+    i, j, _m = grouping_candidates.keypoint_pairs(without, 1)
+    pairs = set(zip(i.tolist(), j.tolist(), strict=True))
+    assert (2, 3) in pairs and not any(0 in pair for pair in pairs)
+    assert len(grouping_candidates.keypoint_pairs(descriptors, 0)[0]) == 0
+
+
+def test_a_stamped_copy_no_hash_proposes_joins_its_photo_and_its_recolour_does_not() -> None:
+    """A copy no hash proposal reaches, about to lead a group of its own, is checked
+    against its nearest pictures by shared keypoints that vouch for a group, and joins its
+    photo's; the same stamped photo recoloured (another product) is refused by colour."""
+    from tests.imagegen import scene
+
+    photo = scene(3)
+    pictures = [photo, _stamped(photo), photo.resize((480, 600)), scene(4), scene(5),
+                scene(6), _stamped(scene(3, body=(30, 80, 210)))]
+    offers = [Offer("vvic", str(k), "", Decimal(60)) for k in range(len(pictures))]
+    images = {o.key: _jpeg_bytes(p, 80) for o, p in zip(offers, pictures, strict=True)}
+
+    def sets(keypoint_neighbours: int) -> list[list[str]]:
+        s = GroupingSettings(proposal_neighbours=0, keypoint_neighbours=keypoint_neighbours)
+        return sorted(sorted(o.item_id for o in g.offers)
+                      for g in group_offers(offers, images, settings=s))
+
+    assert ["0", "2"] in sets(0) and ["1"] in sets(0)
+    assert sets(3) == [["0", "1", "2"], ["3"], ["4"], ["5"], ["6"]]
+
+
+def test_a_picture_joins_by_shared_keypoints_only_through_a_member_that_vouches(
+        monkeypatch) -> None:
+    """The keypoint fallback is no chaining: a picture (3) about to lead is checked against
+    a spare neighbour (1) only where that one is the leader or surely its photo, and must
+    pass the whole rule there; a neighbour that joined on a borderline check (2) vouches for
+    nothing, so its spare neighbour (4) is not checked and leads its own group."""
+    from tests.imagegen import scene
+    from vvic_desktop.core.grouping_rules import Confirmation
+    from vvic_desktop.core.pictures import analyse
+
+    pics = analyse([_jpeg_bytes(scene(seed)) for seed in (3, 4, 5, 6, 7)])
+    offers = [Offer("vvic", str(k), "", Decimal(60)) for k in range(5)]
+    s = GroupingSettings()
+    i, j = np.array([0, 0, 1, 2]), np.array([1, 2, 3, 4])
+    ev = grouping_rules.pair_evidence(pics.signatures, offers, i, j, s)
+    ev.hash_distance[:] = [0, 0, 30, 30]
+    ev.spare = np.array([False, False, True, True])
+    ev.spare_mirrored = np.zeros(4, bool)
+    index = {id(f): k for k, f in enumerate(pics.features)}
+    answers = {  # (checked against, candidate): (same, inliers, changed)
+        (0, 1): (True, 120, 0.0),  # surely the leader's photo: vouches
+        (0, 2): (True, 30, 0.0),  # the same photo, not surely: vouches for nothing
+        (1, 3): (True, 90, 0.0),
+        (2, 4): (True, 90, 0.0),
+    }
+    asked: list[tuple[int, int]] = []
+
+    def fake(a, b, _second, _settings, _cache=None, *, mirror=True, near=False):
+        key = (index[id(a)], index[id(b)])
+        asked.append(key)
+        same, inliers, changed = answers.get(key, (False, 0, 1.0))
+        return Confirmation(same, inliers, changed, 1.0, False, "" if same else "geometry")
+
+    monkeypatch.setattr(grouping, "confirm_pair", fake)
+    groups = grouping.confirm_and_cluster(5, ev, pics, s)
+    assert sorted(map(sorted, groups)) == [[0, 1, 2, 3], [4]]
+    assert (1, 3) in asked and (2, 4) not in asked
+    answers[(1, 3)] = (False, 4, 1.0)  # refused there: 3 leads its own group
+    asked.clear()
+    assert sorted(map(sorted, grouping.confirm_and_cluster(5, ev, pics, s))) == [
+        [0, 1, 2], [3], [4]]

@@ -41,6 +41,7 @@ from vvic_desktop.core.grouping_candidates import (
     candidate_pairs_all,
     candidate_pairs_index,
     cell_pairs,
+    keypoint_pairs,
     nearest_pairs,
     pair_distance,
     pair_distances,
@@ -100,7 +101,8 @@ def group_offers(
         raise ValueError("signatures must have one row per offer")
     composite = _composites(pictures)
     ev = evaluate(pictures.signatures, offers, settings, composite,
-                  [f.cells if f is not None else _NO_CELLS for f in pictures.features])
+                  [f.cells if f is not None else _NO_CELLS for f in pictures.features],
+                  pictures.features)
     clusters = confirm_and_cluster(len(offers), ev, pictures, settings, composite)
     groups = [
         make_group([offers[k] for k in members], settings.best_offer_order)
@@ -180,14 +182,20 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     if composite is None:
         composite = _composites(pictures)
     price_ok = ~(ev.price_ratio > settings.price_ratio_max)
-    near = ev.hash_distance <= settings.candidate_distance
+    spare = ev.spare if len(ev.spare) == len(ev.i) else np.zeros(len(ev.i), bool)
+    spare_mirrored = (ev.spare_mirrored.tolist() if len(ev.spare_mirrored) == len(ev.i)
+                      else [False] * len(ev.i))
+    near = (ev.hash_distance <= settings.candidate_distance) & ~spare
     degree = np.bincount(ev.i[near], minlength=n) + np.bincount(ev.j[near], minlength=n)
     edges: list[list[int]] = [[] for _ in range(n)]
+    spares: list[list[int]] = [[] for _ in range(n)]
     order_k = np.lexsort((ev.colour * -1, ev.hash_distance))  # nearest candidates first
     for k in order_k.tolist():
-        edges[int(ev.i[k])].append(k)
-        edges[int(ev.j[k])].append(k)
+        lists = spares if spare[k] else edges
+        lists[int(ev.i[k])].append(k)
+        lists[int(ev.j[k])].append(k)
     group_of = [-1] * n
+    vouches = [False] * n  # a leader, or a member whose check was sure on both cues
     groups: list[list[int]] = []
     cache = ColourCache()
 
@@ -216,15 +224,49 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     visit = np.lexsort((np.arange(n), -degree, composite)).tolist()
     workers = _CONFIRM_WORKERS  # this thread and workers - 1 of the pool's
     with ThreadPoolExecutor(max_workers=max(1, workers - 1)) as pool:
+        def usable(k: int) -> bool:
+            fa, fb = feats[int(ev.i[k])], feats[int(ev.j[k])]
+            return bool(ok[ev.i[k]] and ok[ev.j[k]] and fa is not None and fb is not None
+                        and min(len(fa), len(fb)) >= settings.min_keypoints
+                        and not ev.conflict[k] and price_ok[k])
+
+        def keypoint_jobs(x: int) -> tuple[list[_Job], list[int]]:
+            """The checks that may let x join a group instead of leading its own, and
+            their groups: x against each of its nearest by shared keypoints (`spare`
+            pairs) that vouches for a group (its leader, or a member whose check was sure:
+            the leader's photo re-encoded, resized, padded), one per group; x joins the
+            first, in candidate order, that confirms it under the whole rule. Not
+            chaining: a voucher is the leader's own photo. Proposed only here, for a
+            picture none of whose candidates brought it in (a stall's name stamped against
+            the hem moves the crop's hash 20–34 bits)."""
+            tried: set[int] = set()
+            jobs: list[_Job] = []
+            gids: list[int] = []
+            for k in spares[x]:
+                other = int(ev.j[k]) if int(ev.i[k]) == x else int(ev.i[k])
+                gid = group_of[other]
+                if gid < 0 or gid in tried or not vouches[other] or not usable(k):
+                    continue
+                tried.add(gid)
+                fo, fx = feats[other], feats[x]
+                assert fo is not None and fx is not None  # `usable`
+                # Fitted in the one orientation the shared keypoints say, not both: most
+                # of these checks are refusals (another product's photo), each a whole fit.
+                jobs.append((fo, fx, _second_opinion(ev, k, settings), spare_mirrored[k],
+                             bool(ev.dhash_distance[k] <= settings.dense_hash_max)))
+                gids.append(gid)
+            return jobs, gids
+
         for leader in visit:
             if group_of[leader] >= 0:
                 continue
-            gid = len(groups)
-            group_of[leader] = gid
+            spare_jobs, spare_gids = keypoint_jobs(leader) if spares[leader] else ([], [])
             # The leader's open candidates are independent of one another (each is checked
             # against the leader alone): the geometric checks run on both cores at once
             # (OpenCV's matching and RANSAC release the GIL; `_on_cores`), the answers are
             # applied in candidate order, so the groups are those of checking one by one.
+            # Its `keypoint_jobs` run in the same batch; should one confirm it, it joins
+            # that group and its own candidates' answers are dropped.
             others: list[int] = []
             same: list[bool | None] = []
             jobs: list[_Job] = []
@@ -243,7 +285,17 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                     same.append(None)
                 else:
                     same.append(bool(ev.same[k]))
-            answers = iter(_on_cores(pool, workers, confirm, jobs))
+            checked_all = _on_cores(pool, workers, confirm, spare_jobs + jobs)
+            joined = next((g for g, c in zip(spare_gids, checked_all, strict=False)
+                           if c.same), -1)
+            if joined >= 0:
+                group_of[leader] = joined
+                groups[joined].append(leader)
+                continue
+            gid = len(groups)
+            group_of[leader] = gid
+            vouches[leader] = True
+            answers = iter(checked_all[len(spare_jobs):])
             members = [leader]
             vouchers: list[int] = []
             missed: list[int] = []
@@ -252,6 +304,7 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                     checked = next(answers)
                     if sure(checked):
                         vouchers.append(other)
+                        vouches[other] = True
                     elif near_miss(checked):
                         missed.append(other)
                     verdict = checked.same
@@ -283,12 +336,15 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
 def evaluate(
     batch: SignatureBatch, offers: Sequence[Offer], settings: GroupingSettings,
     composite: np.ndarray | None = None, cells: Sequence[np.ndarray] | None = None,
+    features: Sequence[LocalFeatures | None] | None = None,
 ) -> PairEvidence:
     """Candidate pairs and their signature evidence: pairs near by hash (plain or mirrored),
     each picture's nearest few by hash and colour, for a `composite` picture (a mask: a
     collage, an inset; `looks_composite`) also its `cells`' nearest plain pictures
     (`cell_pairs`) and the near-identical pictures of all those (`shared_pairs`), and
-    title-only pairs for offers without a picture."""
+    title-only pairs for offers without a picture. With `features`, each picture's nearest
+    few by shared keypoints (`keypoint_pairs`) are added as `spare` pairs where none of the
+    above proposed them."""
     n = len(offers)
     if n <= settings.all_pairs_limit:
         ci, cj = candidate_pairs_all(batch, settings.proposal_distance)
@@ -312,4 +368,26 @@ def evaluate(
         ti, tj = title_pairs(offers, missing, min_dice)
         if len(ti):
             ci, cj = union_pairs(n, (ci, ti), (cj, tj))
-    return pair_evidence(batch, offers, ci, cj, settings)
+    spare_i = spare_j = np.zeros(0, np.intp)
+    spare_mirrored = np.zeros(0, bool)
+    if features is not None and n <= settings.all_pairs_limit:
+        ki, kj, km = keypoint_pairs([_descriptors(f) for f in features],
+                                    settings.keypoint_neighbours)
+        keep = batch.ok[ki] & batch.ok[kj]
+        keep[keep] = ~np.isin(ki[keep].astype(np.int64) * (n + 1) + kj[keep],
+                              ci.astype(np.int64) * (n + 1) + cj)
+        spare_i, spare_j, spare_mirrored = ki[keep], kj[keep], km[keep]
+    ev = pair_evidence(batch, offers, np.concatenate([ci, spare_i]).astype(np.intp),
+                       np.concatenate([cj, spare_j]).astype(np.intp), settings)
+    ev.spare = np.r_[np.zeros(len(ci), bool), np.ones(len(spare_i), bool)]
+    ev.spare_mirrored = np.r_[np.zeros(len(ci), bool), spare_mirrored]
+    return ev
+
+
+def _descriptors(f: LocalFeatures | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """A picture's ORB descriptors and its mirror image's at the analysis size (a
+    collage's coarse set: its finer one is found on the picture decoded larger)."""
+    if f is None:
+        return None
+    k = f.coarse if f.coarse is not None else f
+    return k.descriptors, k.mirror_descriptors

@@ -63,6 +63,10 @@ class GroupingSettings:
     # picture's nearest few by hash and colour (a collage's hash is another picture's).
     proposal_distance: int = 12
     proposal_neighbours: int = 10
+    # A picture about to lead a group of its own is first checked against its nearest few
+    # by shared keypoints (`grouping_candidates.keypoint_pairs`) that surely belong to a
+    # group already (`grouping.confirm_and_cluster`).
+    keypoint_neighbours: int = 3
     # A pair is the same photo when its similarity fit has at least `inliers_min` inliers
     # and, inside the aligned overlap, at most `changed_max` of the garment changed colour;
     # a cue in its borderline band (fewer than `inliers_sure` inliers, more than
@@ -132,6 +136,11 @@ class PairEvidence:
     price_ratio: np.ndarray  # |a-b| / max(a,b); nan when a price is missing
     conflict: np.ndarray  # the titles name different categories, prints or cuts
     same: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    # Pairs proposed by shared keypoints alone (`keypoint_pairs`): checked only for a
+    # picture that would otherwise lead a group of its own (empty: none).
+    spare: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    # Of those, the pairs whose keypoints say mirrored (only that orientation is fitted).
+    spare_mirrored: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 _BLOCK = 8192  # pairs per block of evidence work (bounds temporary memory)
 
