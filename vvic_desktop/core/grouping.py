@@ -175,6 +175,10 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     `mirror_possible`); the others (no picture, a picture too plain for keypoints) by the
     signature and title rule. Titles naming different garments and prices a third apart
     veto either way.
+    A picture about to lead a group of its own is first checked against those of its
+    `spare` pairs (nearest by shared keypoints, `keypoint_pairs`) that vouch for a group:
+    the group's leader, or a member whose check was sure on both cues. It joins the first
+    that confirms it, under the whole rule; nothing else is checked through a spare pair.
     """
     feats = pictures.features
     batch = pictures.signatures

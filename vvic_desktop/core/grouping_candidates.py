@@ -281,7 +281,8 @@ def keypoint_pairs(descriptors: Sequence[tuple[np.ndarray, np.ndarray] | None],
     main-view picture of their own product among their proposals (k = 1: 1,601 and 504).
     As a threshold the share would be weak (other photos of models on white share many
     keys, a recoloured twin shares nearly all), so it only ranks. Only proposes: every pair
-    is still confirmed on its own."""
+    is still confirmed on its own. Up to `_NEAREST_LIMIT` pictures (the shares are an
+    n × n matrix); none above."""
     none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, bool)
     n = len(descriptors)
     if k <= 0 or n < 2 or n > _NEAREST_LIMIT:
