@@ -402,3 +402,42 @@ def test_a_read_only_data_dir_still_opens_saved_searches_and_refuses_saves_clear
         for path in [root, *root.rglob("*")]:
             os.chmod(path, 0o755)
         shutil.rmtree(root)
+
+
+def test_closing_waits_for_a_statement_running_on_another_thread(tmp_path) -> None:
+    """A worker's read still stepping when the app (or a test) closes the library: `close`
+    waits for it instead of closing the connection under it (which crashed the interpreter:
+    a batch view's storage read against its services' close). The read answers; a later
+    use opens a new connection."""
+    import threading
+
+    db = Database(tmp_path / "library.sqlite3")
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> int:
+        started.set()
+        assert release.wait(30)  # let go by `close` itself, once it waits
+        return 7
+
+    answer: list[object] = []
+
+    def worker() -> None:
+        db.connection().create_function("hold", 0, hold)
+        answer.append(db.read("SELECT hold()")[0][0])
+
+    idle = db._idle
+    wait_for = idle.wait_for
+
+    def waiting(predicate, timeout=None):  # close is waiting: now the read may finish
+        release.set()
+        return wait_for(predicate, timeout)
+
+    idle.wait_for = waiting  # type: ignore[method-assign]
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert started.wait(30)
+    db.close()  # returns once the read has stepped to its end
+    thread.join(30)
+    assert answer == [7]
+    assert db.read("SELECT 1")[0][0] == 1  # a new connection after close
+    db.close()

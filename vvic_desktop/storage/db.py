@@ -16,7 +16,8 @@ catalog and the purchase list. What it promises:
   without one, an in-memory database for the session; searching goes on and `notice` says
   that nothing is saved.
 - **Threads.** One connection per thread (`connection()`), each with a busy timeout, so the
-  GUI's storage pool, the batch workers and the CLI can share the file.
+  GUI's storage pool, the batch workers and the CLI can share the file. `close` waits for
+  the statements running on other threads (`in_use`) before it closes their connections.
 
 Stray temp files of atomic writes (`.<name>.<random>.tmp`) left by a killed process are
 swept from the data folder when the database opens.
@@ -48,6 +49,7 @@ from vvic_desktop.storage.files import aside_path
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+CLOSE_WAIT_S = 10.0  # `Database.close` waits this long for statements running elsewhere
 STRAY_TEMP_AGE_S = 600.0  # a temp file this old belongs to no live write
 
 
@@ -227,6 +229,11 @@ class Database:
         self._uri: str = ""
         self._local = threading.local()
         self._lock = threading.Lock()
+        # Statements running now, on any thread (`in_use`): `close` waits for them, as
+        # closing a connection while another thread steps it crashes the interpreter.
+        self._busy = 0
+        self._idle = threading.Condition(self._lock)
+        self._depth = threading.local()  # this thread's share of `_busy`
         self._connections: list[sqlite3.Connection] = []
         self._anchor: sqlite3.Connection | None = None  # keeps a memory database alive
         self._open()
@@ -374,47 +381,73 @@ class Database:
         return conn
 
     @contextlib.contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Count a use of this thread's connection, so that `close` waits for it."""
+        with self._lock:
+            self._busy += 1
+        self._depth.n = getattr(self._depth, "n", 0) + 1
+        try:
+            yield
+        finally:
+            self._depth.n -= 1
+            with self._lock:
+                self._busy -= 1
+                if not self._busy:
+                    self._idle.notify_all()
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it commits, or none of it."""
         if self.read_only:
             raise LibraryReadOnly("read-only", reason=_notice_reason(self.notice))
-        conn = self.connection()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise _storage_error(exc) from None
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            _rollback(conn)
-            raise _storage_error(exc) from None
-        except BaseException:
-            _rollback(conn)
-            raise
+        with self.in_use():
+            conn = self.connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _storage_error(exc) from None
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                _rollback(conn)
+                raise _storage_error(exc) from None
+            except BaseException:
+                _rollback(conn)
+                raise
 
     def read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row | tuple]:
-        try:
-            return self.connection().execute(sql, tuple(params)).fetchall()
-        except sqlite3.Error as exc:
-            raise _storage_error(exc) from None
+        with self.in_use():
+            try:
+                return self.connection().execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as exc:
+                raise _storage_error(exc) from None
 
     def integrity_check(self) -> str:
-        return str(self.connection().execute("PRAGMA integrity_check").fetchone()[0])
+        with self.in_use():
+            return str(self.connection().execute("PRAGMA integrity_check").fetchone()[0])
 
     def version(self) -> int:
-        return int(self.connection().execute("PRAGMA user_version").fetchone()[0])
+        with self.in_use():
+            return int(self.connection().execute("PRAGMA user_version").fetchone()[0])
 
     def close(self) -> None:
+        """Close every thread's connection, once the statements running on other threads
+        have finished (at most `CLOSE_WAIT_S`; a worker's read may still be stepping when
+        the app or a test closes the library). A use that starts later opens a new one."""
+        own = getattr(self._depth, "n", 0)  # this thread's own uses cannot finish first
         with self._lock:
+            if not self._idle.wait_for(lambda: self._busy <= own, timeout=CLOSE_WAIT_S):
+                log.warning("%s: closed with %d statements still running", self.label,
+                            self._busy - own)
             for conn in self._connections:
                 with contextlib.suppress(sqlite3.Error):
                     conn.close()
             self._connections.clear()
-        if self._anchor is not None:
-            self._anchor.close()
-            self._anchor = None
-        self._local = threading.local()
+            if self._anchor is not None:
+                self._anchor.close()
+                self._anchor = None
+            self._local = threading.local()
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

@@ -82,7 +82,8 @@ class QuotaLog:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[_View]:
-        yield _View(self.db.connection())
+        with self.db.in_use():
+            yield _View(self.db.connection())
 
     def grants_since(self, key: str, since_us: int) -> list[int]:
         rows = self.db.read(
