@@ -228,11 +228,14 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     visit = np.lexsort((np.arange(n), -degree, composite)).tolist()
     workers = _CONFIRM_WORKERS  # this thread and workers - 1 of the pool's
     with ThreadPoolExecutor(max_workers=max(1, workers - 1)) as pool:
+        def fittable(a: int, b: int) -> bool:  # both pictures have keypoints enough
+            fa, fb = feats[a], feats[b]
+            return bool(ok[a] and ok[b] and fa is not None and fb is not None
+                        and min(len(fa), len(fb)) >= settings.min_keypoints)
+
         def usable(k: int) -> bool:
-            fa, fb = feats[int(ev.i[k])], feats[int(ev.j[k])]
-            return bool(ok[ev.i[k]] and ok[ev.j[k]] and fa is not None and fb is not None
-                        and min(len(fa), len(fb)) >= settings.min_keypoints
-                        and not ev.conflict[k] and price_ok[k])
+            return (fittable(int(ev.i[k]), int(ev.j[k])) and not ev.conflict[k]
+                    and bool(price_ok[k]))
 
         def keypoint_jobs(x: int) -> tuple[list[_Job], list[int]]:
             """The checks that may let x join a group instead of leading its own, and
@@ -281,8 +284,8 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                     continue
                 fa, fb = feats[leader], feats[other]
                 others.append(other)
-                if (ok[a] and ok[b] and fa is not None and fb is not None
-                        and min(len(fa), len(fb)) >= settings.min_keypoints):
+                if fittable(a, b):
+                    assert fa is not None and fb is not None  # `fittable`
                     jobs.append((fa, fb, _second_opinion(ev, k, settings),
                                  mirror(leader, other),
                                  bool(ev.dhash_distance[k] <= settings.dense_hash_max)))

@@ -164,12 +164,17 @@ def nearest_pairs(batch: SignatureBatch, k: int) -> tuple[np.ndarray, np.ndarray
     inter = np.minimum(colour[:, None, :], colour[None, :, :]).sum(axis=2)
     score = dist + 0.7 * (1.0 - inter)
     np.fill_diagonal(score, np.inf)
-    kk = min(k, len(ok) - 1)
-    near = np.argpartition(score, kk - 1, axis=1)[:, :kk]
-    a = np.repeat(np.arange(len(ok)), kk)
-    b = near.reshape(-1)
+    a, b = _row_nearest(score, k)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     return ok[lo], ok[hi]
+
+
+def _row_nearest(distance: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's k smallest of an n × n `distance` (k < n; the caller keeps the diagonal
+    out of reach): (rows, columns), k entries per row, in no particular order."""
+    kk = min(k, len(distance) - 1)
+    near = np.argpartition(distance, kk - 1, axis=1)[:, :kk]
+    return np.repeat(np.arange(len(distance)), kk), near.reshape(-1)
 
 
 def cell_pairs(batch: SignatureBatch, cells: Sequence[np.ndarray], composite: np.ndarray,
@@ -320,14 +325,12 @@ def keypoint_pairs(descriptors: Sequence[tuple[np.ndarray, np.ndarray] | None],
     cell = ((b_holder[keep] & 1).astype(np.intp) * (n * n) + a_who[keep].astype(np.intp) * n
             + b_who[keep])
     score = np.bincount(cell, weights=w[keep], minlength=2 * n * n).reshape(2, n, n)
-    total = np.maximum(score[0], np.maximum(score[1], score[1].T))
-    np.fill_diagonal(total, -1.0)
-    kk = min(k, n - 1)
-    near = np.argpartition(-total, kk - 1, axis=1)[:, :kk]
-    a = np.repeat(np.arange(n), kk)
-    b = near.reshape(-1)
+    mirror = np.maximum(score[1], score[1].T)
+    total = np.maximum(score[0], mirror)
+    far = -total
+    np.fill_diagonal(far, 1.0)  # shares are ≥ 0: a picture is never its own nearest
+    a, b = _row_nearest(far, k)
     real = total[a, b] > 0
     a, b = a[real], b[real]
     i, j = union_pairs(n, (np.minimum(a, b),), (np.maximum(a, b),))
-    mirrored = np.maximum(score[1], score[1].T) > score[0]
-    return i, j, mirrored[i, j]
+    return i, j, (mirror > score[0])[i, j]
