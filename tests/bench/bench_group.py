@@ -8,6 +8,8 @@ Prints medians (ms) and ratios for
   ours cold (an empty feature store, as after a first download), ours with the features
   stored, the seed; beside the issue's budget and the load average (a shared machine's
   wall times move with it, CPU times much less);
+- the same with the features stored and the geometric checks on one thread, and what the
+  second thread gains (`on_one_thread`: the figure that moves most between days);
 - the app's path for a new search: the pictures downloaded (a simulated network wait each,
   4 at a time) into an empty store, then grouped; analysed at grouping against analysed on
   arrival (each picture beside the downloads, as the app does), with the wait grouping
@@ -54,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import itertools
 
-from vvic_desktop.core import hashing, local_features
+from vvic_desktop.core import grouping, hashing, local_features
 from vvic_desktop.core.grouping import group_offers
 from vvic_desktop.core.grouping_rules import GroupingSettings
 from vvic_desktop.core.models import Offer, Stall
@@ -243,6 +245,20 @@ def median_wall_cpu(fn: Callable[[], object], repeat: int) -> tuple[float, float
     return statistics.median(walls), statistics.median(cpus)
 
 
+def on_one_thread(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """`median_wall_cpu` of `fn` with the geometric checks on one thread (OpenCV's own
+    threads as usual). Beside the usual two threads it shows what the second core gains on
+    this day's machine: the checks are about half OpenCV (the GIL released) and half Python
+    and small numpy calls (the GIL held), so two threads hand the GIL back and forth at
+    every call; where waking the other core is slow (a virtual machine), the gain shrinks."""
+    saved = grouping._CONFIRM_WORKERS
+    grouping._CONFIRM_WORKERS = 1
+    try:
+        return median_wall_cpu(fn, repeat)
+    finally:
+        grouping._CONFIRM_WORKERS = saved
+
+
 def matching_floor(offers: list[Offer], store: object, repeat: int) -> tuple[float, int]:
     """The machine's floor for a grouping with features stored: the 2-NN Hamming distances
     (`cv2.batchDistance`, what every geometric check must compute first) of exactly the
@@ -379,6 +395,11 @@ def main() -> None:
             print(f"{n:>6} real listings: ours cold {ours_ms:7.1f} ms (cpu {ours_cpu:.0f}), "
                   f"features stored {warm_ms:7.1f} ms (cpu {warm_cpu:.0f})   "
                   f"budget {BUDGET_MS[n]} ms   load {os.getloadavg()[0]:.1f}")
+            one_ms, one_cpu = on_one_thread(lambda offers=offers, store=store: ours(offers, store),
+                                            args.repeat)
+            print(f"{n:>6} real listings: features stored, the checks on one thread "
+                  f"{one_ms:7.1f} ms (cpu {one_cpu:.0f})   two threads gain "
+                  f"{one_ms / warm_ms:4.2f}×   load {os.getloadavg()[0]:.1f}")
             for arrival in (False, True):
                 runs = [app_path(offers, Path(tmp) / f"app{n}-{arrival}-{k}", arrival)
                         for k in range(3)]
