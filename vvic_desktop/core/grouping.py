@@ -43,6 +43,7 @@ from vvic_desktop.core.grouping_candidates import (
     cell_pairs,
     keypoint_pairs,
     nearest_pairs,
+    pair_codes,
     pair_distance,
     pair_distances,
     shared_pairs,
@@ -381,8 +382,7 @@ def evaluate(
         ki, kj, km = keypoint_pairs([_descriptors(f) for f in features],
                                     settings.keypoint_neighbours)
         keep = batch.ok[ki] & batch.ok[kj]
-        keep[keep] = ~np.isin(ki[keep].astype(np.int64) * (n + 1) + kj[keep],
-                              ci.astype(np.int64) * (n + 1) + cj)
+        keep[keep] = ~np.isin(pair_codes(n, ki[keep], kj[keep]), pair_codes(n, ci, cj))
         spare_i, spare_j, spare_mirrored = ki[keep], kj[keep], km[keep]
     ev = pair_evidence(batch, offers, np.concatenate([ci, spare_i]).astype(np.intp),
                        np.concatenate([cj, spare_j]).astype(np.intp), settings)

@@ -142,10 +142,15 @@ def title_pairs(
 def union_pairs(n: int, i_parts: tuple[np.ndarray, ...],
                  j_parts: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The pairs of all parts (i < j each), every pair once, in (i, j) order."""
-    code = np.unique(np.concatenate(i_parts).astype(np.int64) * (n + 1)
-                     + np.concatenate(j_parts))
+    code = np.unique(pair_codes(n, np.concatenate(i_parts), np.concatenate(j_parts)))
     i, j = np.divmod(code, n + 1)
     return i.astype(np.intp), j.astype(np.intp)
+
+
+def pair_codes(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """One int64 per pair (i, j) of n items, ordered as (i, j) (`union_pairs` reads them
+    back with divmod by n + 1)."""
+    return i.astype(np.int64) * (n + 1) + j
 
 
 _NEAREST_LIMIT = 600  # above this many pictures the n × n score matrix is not built
