@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,17 @@ def demo_env(monkeypatch, market: str) -> None:
         monkeypatch.setenv("ALI1688_ACCESS_TOKEN", DEMO_TOKENS[market])
 
 
+
+
+def shown_resumes(moments: Iterable[float], before: float, after: float) -> set[str]:
+    """Every way a "resumes at …" message (`QuotaExhausted`) made between `before` and
+    `after` (epoch seconds) may show a resume moment among `moments`: the time alone when
+    it falls on the day the message was made, with the date when on another. A run across
+    midnight may have made it on either day, so both are allowed; nothing else."""
+    days = {dt.datetime.fromtimestamp(t).astimezone().date() for t in (before, after)}
+    out = set()
+    for moment in moments:
+        shown = dt.datetime.fromtimestamp(moment).astimezone()
+        for day in days:
+            out.add(shown.strftime("%H:%M" if shown.date() == day else "%Y-%m-%d %H:%M"))
+    return out
