@@ -53,8 +53,6 @@ def demo_env(monkeypatch, market: str) -> None:
         monkeypatch.setenv("ALI1688_ACCESS_TOKEN", DEMO_TOKENS[market])
 
 
-
-
 def shown_resumes(moments: Iterable[float], before: float, after: float) -> set[str]:
     """Every way a "resumes at …" message (`QuotaExhausted`) made between `before` and
     `after` (epoch seconds) may show a resume moment among `moments`: the time alone when

@@ -10,6 +10,7 @@ and a loaded machine changes nothing.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from batch_photos import listing_photos
+from e2e_helpers import shown_resumes
 from virtual_clock import VirtualClock
 
 from vvic_desktop.core import errors
@@ -34,8 +36,11 @@ from vvic_desktop.core.batch import (
     QUEUED,
     RUNNING,
     SKIPPED,
+    BatchInfo,
+    resumes_text,
     workers_for,
 )
+from vvic_desktop.core.models import Filters
 from vvic_desktop.core.ratelimit import QuotaLimiter
 from vvic_desktop.sandbox.server import DEMO_CREDENTIALS, SandboxServer
 from vvic_desktop.services import SearchServices
@@ -370,3 +375,26 @@ def test_a_runner_drives_any_backend_it_is_handed(tmp_path: Path) -> None:
     assert searched == saved == ["a.jpg", "b.jpg"]  # the twin is searched once
     assert "item" in events and events[-1] == "batch"
     assert runner.calls_this_minute() == 7
+
+
+
+_PAUSED_TEXT = {"en": "Quota exhausted; resumes at {}.",
+                "zh_CN": "调用额度已用完，将在 {} 自动继续。"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_paused_batch_shows_the_date_when_it_resumes_on_another_day(lang) -> None:
+    """The batch's notice follows the quota error's rule (`errors.resume_moment`): the time
+    alone when the resume is today, the date too when not (three days on is never today)."""
+    errors.set_language(lang)
+    later = time.time() + 3 * 86400
+    when = dt.datetime.fromtimestamp(later).astimezone().strftime("%Y-%m-%d %H:%M")
+    info = BatchInfo(1, "b", "vvic", "", Filters(), PAUSED, later, "", 0.0)
+    assert resumes_text(info) == _PAUSED_TEXT[lang].format(when)
+    soon = time.time() + 60
+    before = time.time()
+    text = resumes_text(BatchInfo(1, "b", "vvic", "", Filters(), PAUSED, soon, "", 0.0))
+    after = time.time()
+    # HH:MM today; with the date only when the minute crosses midnight
+    assert text in {_PAUSED_TEXT[lang].format(shown)
+                    for shown in shown_resumes([soon], before, after)}

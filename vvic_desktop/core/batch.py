@@ -394,10 +394,11 @@ def _run_lock(path: Path | None) -> Iterator[None]:
 
 
 def resumes_text(info: BatchInfo) -> str:
-    """"quota exhausted, resumes at HH:MM" for a paused batch, in the user's language."""
+    """"quota exhausted, resumes at HH:MM" for a paused batch, in the user's language (the
+    date too when that is not today: `errors.resume_moment`)."""
     if info.paused_until is None:
         return info.message
-    hhmm = _dt.datetime.fromtimestamp(info.paused_until).astimezone().strftime("%H:%M")
+    hhmm = errors.resume_moment(_dt.datetime.fromtimestamp(info.paused_until).astimezone())
     if errors.language().startswith("zh"):
         return f"调用额度已用完，将在 {hhmm} 自动继续。"
     return f"Quota exhausted; resumes at {hhmm}."

@@ -407,6 +407,15 @@ class QuotaExceeded(VvicError):
         self.retry_after = seconds
 
 
+def resume_moment(resumes_at: _dt.datetime) -> str:
+    """When a paused quota resumes, as the user reads it: "HH:MM" on today's date, with the
+    date too on another day ("resumes at 03:00" the next morning misleads). A naive
+    `resumes_at` is taken as local time."""
+    now = _dt.datetime.now().astimezone()
+    shown = resumes_at.astimezone(now.tzinfo) if resumes_at.tzinfo else resumes_at
+    return shown.strftime("%H:%M" if shown.date() == now.date() else "%Y-%m-%d %H:%M")
+
+
 class QuotaExhausted(VvicError):
     """Waiting would take too long: the queue pauses until `resumes_at`."""
 
@@ -421,12 +430,9 @@ class QuotaExhausted(VvicError):
         resumes_at: _dt.datetime | None = None,
         **fields: Any,
     ) -> None:
-        now = _dt.datetime.now().astimezone()
-        resumes_at = resumes_at or now + _dt.timedelta(hours=1)
-        # The date too when it is not today ("resumes at 03:00" the next morning misleads).
-        shown = resumes_at.astimezone(now.tzinfo) if resumes_at.tzinfo else resumes_at
-        when = shown.strftime("%H:%M" if shown.date() == now.date() else "%Y-%m-%d %H:%M")
-        super().__init__(detail, market=market, resumes_hhmm=when, **fields)
+        resumes_at = resumes_at or _dt.datetime.now().astimezone() + _dt.timedelta(hours=1)
+        super().__init__(detail, market=market, resumes_hhmm=resume_moment(resumes_at),
+                         **fields)
         self.resumes_at = resumes_at
 
 
