@@ -856,6 +856,103 @@ def test_a_near_miss_of_the_leader_is_checked_against_a_member_surely_its_photo(
     assert (1, 2) in asked and (1, 3) in asked and (1, 4) not in asked
 
 
+def test_nearest_places_rank_every_other_present_picture_and_propose_the_first_k() -> None:
+    from tests.imagegen import scene
+    from vvic_desktop.core.pictures import analyse
+
+    pics = analyse([_jpeg_bytes(scene(seed)) for seed in (3, 4, 5)] + [None]
+                   + [_jpeg_bytes(scene(seed)) for seed in (6, 7)])
+    n = len(pics.signatures)
+    places = grouping_candidates.nearest_places(pics.signatures)
+    assert places is not None and places.shape == (n, n)
+    present = [0, 1, 2, 4, 5]
+    for a in present:
+        others = [b for b in present if b != a]
+        assert sorted(places[a, others].tolist()) == list(range(len(others)))
+        assert places[a, a] == n and places[a, 3] == n
+    assert (places[3] == n).all()
+    for k in (1, 2, 10):  # 10: more than there are pictures
+        i, j = grouping_candidates.nearest_pairs(places, k)
+        got = set(zip(i.tolist(), j.tolist(), strict=True))
+        want = {(min(a, b), max(a, b)) for a in present for b in present
+                if a != b and places[a, b] < k}
+        assert got == want and all(a < b for a, b in got)
+    assert grouping_candidates.nearest_places(hashing.SignatureBatch.empty(3)) is None
+
+
+def _lead_with_late_candidates(monkeypatch, answers: dict[int, bool],
+                               late: dict[int, int]) -> tuple[list[int], list[int]]:
+    """Item 0 leads candidates 1-6 (`late`: a candidate's place in the nearest lists,
+    past the first ones); `answers`: its check against 0. The leader's group and the
+    candidates checked against it."""
+    from tests.imagegen import scene
+    from vvic_desktop.core.grouping_rules import Confirmation
+    from vvic_desktop.core.pictures import analyse
+
+    pics = analyse([_jpeg_bytes(scene(seed)) for seed in range(3, 10)])
+    offers = [Offer("vvic", str(k), "", Decimal(60)) for k in range(7)]
+    s = GroupingSettings()
+    ev = grouping.evaluate(pics.signatures, offers, s)
+    ev.hash_distance[:] = 0
+    ev.hash_distance[(ev.i != 0) & (ev.j != 0)] = 30  # only 0's pairs are near: 0 leads
+    ev.late_place[:] = 0
+    for x, place in late.items():
+        ev.late_place[(ev.i == 0) & (ev.j == x)] = place
+    index = {id(f): k for k, f in enumerate(pics.features)}
+    asked: list[int] = []
+
+    def fake(a, b, _second, _settings, _cache=None, *, mirror=True, near=False):
+        x, y = index[id(a)], index[id(b)]
+        if x == 0:
+            asked.append(y)
+        same = answers.get(y, False) if x == 0 else False
+        return Confirmation(same, 120 if same else 3, 0.0 if same else 1.0, 1.0, False,
+                            "" if same else "geometry")
+
+    monkeypatch.setattr(grouping, "confirm_pair", fake)
+    groups = grouping.confirm_and_cluster(7, ev, pics, s)
+    return sorted(groups[0]), sorted(asked)
+
+
+def test_a_leader_reads_its_nearest_lists_as_far_as_it_finds_its_copies(monkeypatch) -> None:
+    """Candidates past the first places of both pictures' nearest lists are checked one
+    place further for each copy the leader has found: two found, places 4 and 5; a third
+    found there, place 6 too; place 9 stays unchecked (a colour variant of the photo sits
+    there: same hash, other colour)."""
+    assert GroupingSettings().proposal_nearest_first == 4
+    group, asked = _lead_with_late_candidates(
+        monkeypatch, {1: True, 2: True, 3: True, 4: False, 5: True, 6: True},
+        {3: 4, 4: 5, 5: 6, 6: 9})
+    assert asked == [1, 2, 3, 4, 5]
+    assert group == [0, 1, 2, 3, 5]
+
+
+def test_a_leader_that_finds_no_copy_checks_nothing_further_down(monkeypatch) -> None:
+    group, asked = _lead_with_late_candidates(
+        monkeypatch, {1: False, 2: False, 3: True, 4: True}, {3: 4, 4: 5, 5: 6, 6: 9})
+    assert asked == [1, 2]
+    assert group == [0]
+
+
+def test_the_leader_is_the_picture_near_most_others_in_hash_and_colour_both() -> None:
+    """Item 1 is hash-near four pictures but far down every nearest list (a copy whose
+    colour was shifted: its hash stays, its histogram does not); item 0 is near two in
+    both. 0 leads, though 1 has more hash-near candidates."""
+    pairs = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (1, 4)]
+    i, j = (np.array(v, dtype=np.intp) for v in zip(*pairs, strict=True))
+    k = len(i)
+    ev = grouping_rules.PairEvidence(
+        i, j, np.zeros(k, np.int16), np.zeros(k, np.int16), np.ones(k), np.ones(k),
+        np.zeros(k), np.zeros(k), np.full(k, np.nan), np.zeros(k, bool), np.ones(k, bool),
+    )
+    ev.late_place = np.where((i == 1) | (j == 1), 10, 0).astype(np.intp)
+    pics = Pictures(hashing.SignatureBatch.empty(5), [None] * 5, [""] * 5)
+    groups = grouping.confirm_and_cluster(5, ev, pics, grouping_rules.GroupingSettings())
+    assert groups == [[0, 1, 2, 3], [4]]
+    ev.late_place[:] = 0
+    assert grouping.confirm_and_cluster(5, ev, pics, grouping_rules.GroupingSettings())[0][0] == 1
+
+
 def test_the_mirrored_fit_is_skipped_only_where_the_hashes_rule_a_mirror_out() -> None:
     from PIL import ImageOps
 

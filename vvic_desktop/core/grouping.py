@@ -43,6 +43,7 @@ from vvic_desktop.core.grouping_candidates import (
     cell_pairs,
     keypoint_pairs,
     nearest_pairs,
+    nearest_places,
     pair_codes,
     pair_distance,
     pair_distances,
@@ -153,6 +154,10 @@ def _on_cores(pool: ThreadPoolExecutor, workers: int, fn: Callable[[_T], _R],
     return out  # type: ignore[return-value]  # every slot is filled
 
 
+def _picked(jobs: Sequence[_Job | None], at: Sequence[int]) -> list[_Job]:
+    return [job for m in at if (job := jobs[m]) is not None]
+
+
 def _composites(pictures: Pictures) -> np.ndarray:
     """Per picture: does it hold another picture (`looks_composite`)?"""
     return np.array([f is not None and looks_composite(f) for f in pictures.features], bool)
@@ -166,8 +171,14 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     Items are visited by how many near candidates they have (most first: the clean photo
     most re-posts were made from; ties: the earlier item, usually the better search rank),
     a `composite` picture (a collage, an inset: `looks_composite`) after every plain one.
+    A near candidate is near by hash and in the first places of either picture's nearest
+    list (`GroupingSettings.proposal_nearest_first`): a copy whose colour was shifted is
+    near its photo's copies by hash alone, and would lead them from far down their lists.
     An unassigned item becomes a leader and is checked against each unassigned candidate;
     the confirmed ones join it. No chaining: a member never brings in its own candidates.
+    Candidates further down the nearest lists (`PairEvidence.late_place`) are checked
+    after the others, and only as far down as the leader has found members: one place
+    further for each.
     A candidate whose fit to the leader fell short (borderline, or a fit of 8–14 inliers)
     is checked once more against the member nearest it whose own check was sure on both
     cues (the leader's photo re-encoded, resized, padded).
@@ -190,7 +201,12 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     spare = ev.spare if len(ev.spare) == len(ev.i) else np.zeros(len(ev.i), bool)
     spare_mirrored = (ev.spare_mirrored.tolist() if len(ev.spare_mirrored) == len(ev.i)
                       else [False] * len(ev.i))
+    late_place = (ev.late_place.tolist() if len(ev.late_place) == len(ev.i)
+                  else [0] * len(ev.i))
+    first = settings.proposal_nearest_first
     near = (ev.hash_distance <= settings.candidate_distance) & ~spare
+    if len(ev.late_place) == len(ev.i):
+        near &= ev.late_place == 0
     degree = np.bincount(ev.i[near], minlength=n) + np.bincount(ev.j[near], minlength=n)
     edges: list[list[int]] = [[] for _ in range(n)]
     spares: list[list[int]] = [[] for _ in range(n)]
@@ -276,8 +292,9 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
             # Its `keypoint_jobs` run in the same batch; should one confirm it, it joins
             # that group and its own candidates' answers are dropped.
             others: list[int] = []
-            same: list[bool | None] = []
-            jobs: list[_Job] = []
+            same: list[bool | None] = []  # the signature rule's verdict, None: a check's
+            job_of: list[_Job | None] = []
+            late: list[int] = []  # its place in the nearest lists when its check waits
             for k in edges[leader]:
                 a, b = int(ev.i[k]), int(ev.j[k])
                 other = b if a == leader else a
@@ -287,35 +304,59 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
                 others.append(other)
                 if fittable(a, b):
                     assert fa is not None and fb is not None  # `fittable`
-                    jobs.append((fa, fb, _second_opinion(ev, k, settings),
-                                 mirror(leader, other),
-                                 bool(ev.dhash_distance[k] <= settings.dense_hash_max)))
+                    job_of.append((fa, fb, _second_opinion(ev, k, settings),
+                                   mirror(leader, other),
+                                   bool(ev.dhash_distance[k] <= settings.dense_hash_max)))
                     same.append(None)
+                    late.append(int(late_place[k]))
                 else:
+                    job_of.append(None)
                     same.append(bool(ev.same[k]))
-            checked_all = _on_cores(pool, workers, confirm, spare_jobs + jobs)
+                    late.append(0)
+            answer: list[Confirmation | None] = [None] * len(others)
+            now = [m for m, job in enumerate(job_of) if job is not None and not late[m]]
+            checked_all = _on_cores(pool, workers, confirm, spare_jobs + _picked(job_of, now))
             joined = next((g for g, c in zip(spare_gids, checked_all, strict=False)
                            if c.same), -1)
             if joined >= 0:
                 group_of[leader] = joined
                 groups[joined].append(leader)
                 continue
+            for m, c in zip(now, checked_all[len(spare_jobs):], strict=True):
+                answer[m] = c
+            # The candidates further down the nearest lists, as far as the leader keeps
+            # finding its copies (`GroupingSettings.proposal_nearest_first`).
+            found = sum(1 for m, a_m in enumerate(answer)
+                        if (a_m.same if a_m is not None else same[m]))
+            waiting = sorted((m for m in range(len(others)) if late[m]),
+                             key=lambda m: late[m])
+            while waiting:
+                due = [m for m in waiting if late[m] < found + first]
+                if not due:
+                    break
+                waiting = waiting[len(due):]
+                for m, c in zip(due, _on_cores(pool, workers, confirm, _picked(job_of, due)),
+                                strict=True):
+                    answer[m] = c
+                    found += c.same
             gid = len(groups)
             group_of[leader] = gid
             vouches[leader] = True
-            answers = iter(checked_all[len(spare_jobs):])
             members = [leader]
             vouchers: list[int] = []
             missed: list[int] = []
-            for other, verdict in zip(others, same, strict=True):
-                if verdict is None:
-                    checked = next(answers)
-                    if sure(checked):
+            for m, other in enumerate(others):
+                verdict = same[m]
+                if job_of[m] is not None:
+                    got = answer[m]
+                    if got is None:  # further down its lists than the leader's copies reach
+                        continue
+                    if sure(got):
                         vouchers.append(other)
                         vouches[other] = True
-                    elif near_miss(checked):
+                    elif near_miss(got):
                         missed.append(other)
-                    verdict = checked.same
+                    verdict = got.same
                 if verdict:
                     group_of[other] = gid
                     members.append(other)
@@ -352,11 +393,17 @@ def evaluate(
     (`cell_pairs`) and the near-identical pictures of all those (`shared_pairs`), and
     title-only pairs for offers without a picture. With `features`, each picture's nearest
     few by shared keypoints (`keypoint_pairs`) are added as `spare` pairs where none of the
-    above proposed them."""
+    above proposed them. A pair past the first places of both its pictures' nearest lists
+    gets its place in `late_place` (up to 600 pictures: `nearest_places`), unless a
+    composite's cells or shared proposals brought it (they find its photo, whatever its
+    place)."""
     n = len(offers)
+    places = None
+    elsewhere = [np.zeros(0, np.int64)]  # a composite's cell and shared proposals
     if n <= settings.all_pairs_limit:
         ci, cj = candidate_pairs_all(batch, settings.proposal_distance)
-        ni, nj = nearest_pairs(batch, settings.proposal_neighbours)
+        places = nearest_places(batch)
+        ni, nj = nearest_pairs(places, settings.proposal_neighbours)
         ci, cj = union_pairs(n, (ci, ni), (cj, nj))
         if composite is not None and composite.any():
             if cells is not None:
@@ -364,10 +411,12 @@ def evaluate(
                                     _CELL_NEIGHBOURS)
                 if len(ki):
                     ci, cj = union_pairs(n, (ci, ki), (cj, kj))
+                    elsewhere.append(pair_codes(n, ki, kj))
             tight = batch.ok[ci] & batch.ok[cj] & (pair_distance(batch, ci, cj) <= _TIGHT)
             si, sj = shared_pairs(n, ci, cj, tight, composite)
             if len(si):
                 ci, cj = union_pairs(n, (ci, si), (cj, sj))
+                elsewhere.append(pair_codes(n, si, sj))
     else:
         ci, cj = candidate_pairs_index(batch, min(settings.candidate_distance, 7))
     missing = np.flatnonzero(~batch.ok)
@@ -388,6 +437,14 @@ def evaluate(
                        np.concatenate([cj, spare_j]).astype(np.intp), settings)
     ev.spare = np.r_[np.zeros(len(ci), bool), np.ones(len(spare_i), bool)]
     ev.spare_mirrored = np.r_[np.zeros(len(ci), bool), spare_mirrored]
+    ev.late_place = np.zeros(len(ev.i), np.intp)
+    if places is not None:
+        # A pair's place: the nearer of its two pictures' lists. Those past the first few
+        # wait for the leader to find its copies (`confirm_and_cluster`).
+        place = np.minimum(places[ci, cj], places[cj, ci])
+        late = place >= settings.proposal_nearest_first
+        late &= ~np.isin(pair_codes(n, ci, cj), np.concatenate(elsewhere))
+        ev.late_place[:len(ci)][late] = place[late]
     return ev
 
 

@@ -156,12 +156,15 @@ def pair_codes(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 _NEAREST_LIMIT = 600  # above this many pictures the n × n score matrix is not built
 
 
-def nearest_pairs(batch: SignatureBatch, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each present picture with its k nearest others by pHash distance (plain or
-    mirrored) plus colour-histogram difference: pairs i < j."""
+def nearest_places(batch: SignatureBatch) -> np.ndarray | None:
+    """(n, n) int32: `place[a, b]` is b's place in a's list of the present pictures by
+    pHash distance (plain or mirrored) plus colour-histogram difference, nearest first
+    (0); n for a picture itself and for a missing one. None above `_NEAREST_LIMIT`
+    pictures (the n × n score matrix is not built)."""
+    n = len(batch)
     ok = np.flatnonzero(batch.ok)
-    if k <= 0 or len(ok) < 2 or len(ok) > _NEAREST_LIMIT:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    if len(ok) < 2 or len(ok) > _NEAREST_LIMIT:
+        return None
     p, pm = batch.phash[ok], batch.phash_mirror[ok]
     dist = np.minimum(hashing.popcount(p[:, None] ^ p[None, :]),
                       hashing.popcount(p[:, None] ^ pm[None, :])).astype(np.float32) / 64
@@ -169,9 +172,24 @@ def nearest_pairs(batch: SignatureBatch, k: int) -> tuple[np.ndarray, np.ndarray
     inter = np.minimum(colour[:, None, :], colour[None, :, :]).sum(axis=2)
     score = dist + 0.7 * (1.0 - inter)
     np.fill_diagonal(score, np.inf)
-    a, b = _row_nearest(score, k)
+    order = np.argsort(score, axis=1, kind="stable")
+    mine = np.empty_like(order)
+    np.put_along_axis(mine, order, np.arange(len(ok))[None, :], axis=1)
+    mine[np.arange(len(ok)), np.arange(len(ok))] = n
+    place = np.full((n, n), n, np.int32)
+    place[np.ix_(ok, ok)] = mine
+    return place
+
+
+def nearest_pairs(places: np.ndarray | None, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each present picture with its k nearest others (`nearest_places`): pairs i < j."""
+    if places is None or k <= 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    a, b = np.nonzero(places < min(k, len(places)))  # n: itself, or no picture
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    return ok[lo], ok[hi]
+    code = np.unique(pair_codes(len(places), lo, hi))
+    i, j = np.divmod(code, len(places) + 1)
+    return i.astype(np.intp), j.astype(np.intp)
 
 
 def _row_nearest(distance: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
