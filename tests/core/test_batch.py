@@ -377,7 +377,6 @@ def test_a_runner_drives_any_backend_it_is_handed(tmp_path: Path) -> None:
     assert runner.calls_this_minute() == 7
 
 
-
 _PAUSED_TEXT = {"en": "Quota exhausted; resumes at {}.",
                 "zh_CN": "调用额度已用完，将在 {} 自动继续。"}
 

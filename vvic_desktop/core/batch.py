@@ -398,7 +398,7 @@ def resumes_text(info: BatchInfo) -> str:
     date too when that is not today: `errors.resume_moment`)."""
     if info.paused_until is None:
         return info.message
-    hhmm = errors.resume_moment(_dt.datetime.fromtimestamp(info.paused_until).astimezone())
+    when = errors.resume_moment(_dt.datetime.fromtimestamp(info.paused_until).astimezone())
     if errors.language().startswith("zh"):
-        return f"调用额度已用完，将在 {hhmm} 自动继续。"
-    return f"Quota exhausted; resumes at {hhmm}."
+        return f"调用额度已用完，将在 {when} 自动继续。"
+    return f"Quota exhausted; resumes at {when}."

@@ -201,12 +201,11 @@ def confirm_and_cluster(n: int, ev: PairEvidence, pictures: Pictures,
     spare = ev.spare if len(ev.spare) == len(ev.i) else np.zeros(len(ev.i), bool)
     spare_mirrored = (ev.spare_mirrored.tolist() if len(ev.spare_mirrored) == len(ev.i)
                       else [False] * len(ev.i))
-    late_place = (ev.late_place.tolist() if len(ev.late_place) == len(ev.i)
-                  else [0] * len(ev.i))
+    late_places = (ev.late_place if len(ev.late_place) == len(ev.i)
+                   else np.zeros(len(ev.i), np.intp))
+    late_place = late_places.tolist()
     first = settings.proposal_nearest_first
-    near = (ev.hash_distance <= settings.candidate_distance) & ~spare
-    if len(ev.late_place) == len(ev.i):
-        near &= ev.late_place == 0
+    near = (ev.hash_distance <= settings.candidate_distance) & ~spare & (late_places == 0)
     degree = np.bincount(ev.i[near], minlength=n) + np.bincount(ev.j[near], minlength=n)
     edges: list[list[int]] = [[] for _ in range(n)]
     spares: list[list[int]] = [[] for _ in range(n)]

@@ -186,10 +186,7 @@ def nearest_pairs(places: np.ndarray | None, k: int) -> tuple[np.ndarray, np.nda
     if places is None or k <= 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     a, b = np.nonzero(places < min(k, len(places)))  # n: itself, or no picture
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    code = np.unique(pair_codes(len(places), lo, hi))
-    i, j = np.divmod(code, len(places) + 1)
-    return i.astype(np.intp), j.astype(np.intp)
+    return union_pairs(len(places), (np.minimum(a, b),), (np.maximum(a, b),))
 
 
 def _row_nearest(distance: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -155,8 +155,9 @@ class PairEvidence:
     spare: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     # Of those, the pairs whose keypoints say mirrored (only that orientation is fitted).
     spare_mirrored: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    # Pairs proposed by the nearest lists alone, past their first places: each one's place
-    # (the nearer of its two pictures' lists), 0 for every other pair (empty: none).
+    # Pairs past the first places of both their pictures' nearest lists (a composite's
+    # cell and shared proposals aside): each one's place (the nearer of its two pictures'
+    # lists), 0 for every other pair (empty: none; `GroupingSettings.proposal_nearest_first`).
     late_place: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))
 
 _BLOCK = 8192  # pairs per block of evidence work (bounds temporary memory)
